@@ -1,0 +1,118 @@
+"""Loading reports into SQLite with sqlite-utils: the public schema and one writer."""
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import sqlite_utils
+
+from . import __version__
+from .plugins import load_plugins
+from .report import Report
+
+# The public schema (spec/TEMPLATE.md): reports, cells, findings are the stable
+# interface; files and sections are ours. NUMERIC keeps counts integers, amounts real.
+SCHEMA = """
+create table if not exists files (
+    path text primary key, sha256 text, size integer, plugin text, status text,
+    error text, seconds real, report_id integer, ingested_at text
+);
+create table if not exists reports (
+    id integer primary key, source_path text, source_sha256 text unique, format text,
+    agency text, year integer, template text, title text, publish_date text, index_no text,
+    encoding text, pages integer, extractor_version text, cells_read integer,
+    errors integer, warnings integer, ingested_at text
+);
+create table if not exists cells (
+    report_id integer not null references reports(id), section text not null,
+    row text not null, col text not null, value numeric, raw text, status text,
+    inferred integer, note text, page integer, line integer,
+    primary key (report_id, section, row, col)
+);
+create table if not exists findings (
+    id integer primary key, report_id integer references reports(id), rule text,
+    severity text, section text, row text, col text, message text
+);
+create table if not exists sections (
+    report_id integer not null references reports(id), part text not null,
+    heading text, text text, primary key (report_id, part)
+);
+create index if not exists cells_address on cells(section, row, col);
+create index if not exists findings_report on findings(report_id);
+create index if not exists findings_rule on findings(rule);
+"""
+
+
+def open_db(path) -> sqlite_utils.Database:
+    """The database at `path`, created with the public schema if new, safe for two writers."""
+    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
+    conn.execute("pragma journal_mode=wal")
+    conn.execute("pragma busy_timeout=60000")
+    conn.execute("pragma foreign_keys=on")
+    load_plugins().hook.prepare_connection(conn=conn)
+    conn.executescript(SCHEMA)
+    db = sqlite_utils.Database(conn)
+    return db
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> int | None:
+    """Write one file's outcome (and its report) in one transaction; returns the report id."""
+    conn = db.conn
+    conn.execute("begin immediate")
+    try:
+        report_id = None
+        if report is not None:
+            report_id = _replace_report(db, file_row, report)
+        db["files"].upsert({**file_row, "report_id": report_id, "ingested_at": now()}, pk="path")
+        conn.execute("commit")
+        return report_id
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
+def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -> int:
+    sha = file_row["sha256"]
+    old = list(db.query("select id from reports where source_sha256 = ?", [sha]))
+    if old:
+        report_id = old[0]["id"]
+        for child in ("cells", "findings", "sections"):
+            db.execute(f"delete from [{child}] where report_id = ?", [report_id])
+        db.execute("delete from reports where id = ?", [report_id])
+    else:
+        report_id = None
+    meta = report.metadata
+    errors = sum(1 for f in report.findings if f.severity == "error")
+    row = {
+        "source_path": file_row["path"], "source_sha256": sha, "format": report.format,
+        "agency": meta.get("agency"), "year": meta.get("year"), "template": report.template,
+        "title": meta.get("title"), "publish_date": meta.get("publish_date"), "index_no": meta.get("index_no"),
+        "encoding": report.encoding, "pages": report.pages, "extractor_version": __version__,
+        "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
+        "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
+    }
+    if report_id is not None:
+        row["id"] = report_id
+    report_id = db["reports"].insert(row).last_pk
+    db["cells"].insert_all(
+        {
+            "report_id": report_id, "section": c.section, "row": c.row, "col": c.col, "value": c.value,
+            "raw": c.raw, "status": c.status, "inferred": int(c.inferred), "note": c.note,
+            "page": c.prov.page if c.prov else None, "line": c.prov.line if c.prov else None,
+        }
+        for c in report.cells.values()
+    )
+    db["findings"].insert_all(
+        {"report_id": report_id, "rule": f.rule, "severity": f.severity, "section": f.section,
+         "row": f.row, "col": f.col, "message": f.message}
+        for f in report.findings
+    )
+    db["sections"].insert_all(
+        {"report_id": report_id, "part": part, "heading": heading, "text": text}
+        for part, heading, text in report.prose
+    )
+    return report_id

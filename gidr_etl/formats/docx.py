@@ -1,0 +1,1 @@
+"""DOCX input format (issue 3: being written)."""

@@ -1,0 +1,1 @@
+"""HTML input format (issue 3: being written)."""

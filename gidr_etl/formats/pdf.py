@@ -1,0 +1,1 @@
+"""PDF input format (issue 3: being written)."""

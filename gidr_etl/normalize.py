@@ -1,0 +1,49 @@
+"""Text normalisation: Traditional → Simplified, widths, injected pinyin, label keys."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Some sites inject pinyin after characters: 網(wǎng)站. Only groups with a tone mark
+# are taken for pinyin, so an ordinary "(app)" survives.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zü" + _TONED + r"]*[" + _TONED + r"][a-zü" + _TONED + r"]*[)）]")
+
+# Numbering in front of (or inside) a label: 一、 （一） 1. 1、 1．
+_NUMBERING = re.compile(r"[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d+\s*[.、．](?!\d)")
+# What a label key keeps: CJK ideographs, letters and digits.
+_NOT_KEY = re.compile(r"[^\w\u3400-\u9fff]|_")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def strip_pinyin(text: str) -> str:
+    return _PINYIN.sub("", text)
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def normalize_text(text: str) -> str:
+    """Half-width forms, Simplified characters, no injected pinyin, one space at most."""
+    text = unicodedata.normalize("NFKC", strip_pinyin(text))
+    text = to_simplified(text).replace("\u00a0", " ").replace("\u3000", " ")
+    return re.sub(r"[ \t]+", " ", text)
+
+
+def compact(text: str) -> str:
+    """normalize_text without any white space: for captions and metadata keys."""
+    return re.sub(r"\s+", "", normalize_text(text))
+
+
+def label_key(text: str) -> str:
+    """A printed label reduced to what identifies it: no numbering, spaces or punctuation."""
+    text = _NUMBERING.sub("", compact(text))
+    return _NOT_KEY.sub("", text)
