@@ -1,1 +1,385 @@
-"""PDF input format (issue 3: being written)."""
+"""PDF input format: text lines and ruled tables read from the text layer with pdfplumber.
+
+Tables are found from ruling lines only (the reports' tables are always ruled). Each
+printed cell becomes one TableCell whose row/col spans come from its box against the
+table's grid lines. A table cut by a page break is joined back into one Table; the
+cells of a group label cut in two (“（四）无” / “法提供”) are joined as well.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from ..hookspecs import hookimpl
+from ..model import Document, Provenance, Table, TableCell, TextBlock
+from . import ExtractionError, InputFormat
+
+# Points within which two ruling positions are the same grid line (also across pages).
+_GRID_TOL = 4.0
+# Outer table edges on consecutive pages this close belong to one continued table.
+_EDGE_TOL = 8.0
+# A page needs this many ruling objects before table finding is worth running.
+_MIN_RULINGS = 4
+# Fewer visible characters than this per page on average: no text layer.
+_MIN_CHARS_PER_PAGE = 10
+# More than this share of "(cid:N)" glyphs: the fonts carry no Unicode map.
+_MAX_CID_SHARE = 0.1
+
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’"
+_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_FOOTER = re.compile(
+    r"[-—–－~─]+\s*\d+\s*[-—–－~─]+"  # — 5 —, - 5 -
+    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第 3 页, 第3页 共10页
+    r"|\d+\s*/\s*\d+"  # 3/10
+)
+# A bare page number counts as a footer only in the top or bottom margin.
+_BARE_NUMBER = re.compile(r"\d{1,4}")
+_MARGIN_SHARE = 0.1
+_NUMBER = re.compile(r"[-+]?[\d０-９][\d０-９,.]*")
+_ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]+[）)、.．]")
+
+
+class PdfFormat(InputFormat):
+    name = "pdf"
+    extensions = (".pdf",)
+    priority = 0
+
+    def sniff(self, path: Path, head: bytes) -> int | None:
+        if head.lstrip()[:4] == b"%PDF":
+            return self.CONTENT
+        return super().sniff(path, head)
+
+    def extract(self, path: Path) -> Document:
+        try:
+            return _read(path)
+        except ExtractionError:
+            raise
+        except PdfminerException as exc:
+            cause = exc.args[0] if exc.args else exc
+            if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+                raise ExtractionError("encrypted PDF") from None
+            raise ExtractionError(f"not a readable PDF: {_reason(cause)}") from None
+        except (PDFPasswordIncorrect, PDFEncryptionError):
+            raise ExtractionError("encrypted PDF") from None
+        except Exception as exc:  # pdfminer raises many types on damaged files …
+            if _raised_here(exc):  # … but a fault of this module must stay visible
+                raise
+            raise ExtractionError(f"not a readable PDF: {_reason(exc)}") from None
+
+
+@hookimpl
+def register_formats(register):
+    register(PdfFormat())
+
+
+def _raised_here(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename == __file__
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+@dataclass
+class _Cell:
+    """A printed cell before the column grid is fixed: x extent, local rows, text."""
+
+    x0: float
+    x1: float
+    row: int
+    row_span: int
+    text: str
+    page: int
+
+
+@dataclass
+class _Part:
+    """One page's piece of a table; a continued table is a list of them."""
+
+    page: int
+    bbox: tuple[float, float, float, float]
+    xs: list[float]
+    cells: list[_Cell]
+    n_rows: int
+    # The pieces on later pages, once joined to this one.
+    more: list["_Part"] = field(default_factory=list)
+
+
+def _read(path: Path) -> Document:
+    file = str(path)
+    blocks: list = []
+    hints: dict[str, str] = {}
+    chars = cids = 0
+    with pdfplumber.open(path) as pdf:
+        n_pages = len(pdf.pages)
+        if not n_pages:
+            raise ExtractionError("not a readable PDF: no pages")
+        for page in pdf.pages:
+            glyphs = [c["text"] for c in page.chars if not c["text"].isspace()]
+            chars += len(glyphs)
+            page_cids = sum(g.startswith("(cid:") for g in glyphs)
+            cids += page_cids
+            # Unmapped glyphs never reach the output; too many of them is an error below.
+            _read_page(page.filter(_mapped) if page_cids else page, file, blocks, hints)
+            page.close()  # drop the page's parsed objects: thousands of files go through
+    if chars < _MIN_CHARS_PER_PAGE * n_pages:
+        raise ExtractionError("no text layer (scanned PDF?); OCR is not built in")
+    if cids > _MAX_CID_SHARE * chars:
+        raise ExtractionError(f"fonts without a Unicode map (cid:…) in {cids} of {chars} characters")
+    blocks = [_table(b, file) if isinstance(b, _Part) else b for b in blocks]
+    return Document(file, "pdf", blocks=blocks, pages=n_pages, hints=hints)
+
+
+def _mapped(obj: dict) -> bool:
+    return obj.get("object_type") != "char" or not obj["text"].startswith("(cid:")
+
+
+def _read_page(page, file: str, blocks: list, hints: dict[str, str]) -> None:
+    """Append a page's text lines and tables to `blocks`, top to bottom."""
+    n = page.page_number
+    parts = _tables(page, n)
+    lines = _lines(page, [p.bbox for p in parts])
+    if n == 1 and (title := _title(lines)):
+        hints["title"] = title
+    items = sorted([(p.bbox[1], p) for p in parts] + [(line["top"], line) for line in lines], key=lambda i: i[0])
+    for i, (_, item) in enumerate(items):
+        if not isinstance(item, _Part):
+            blocks.append(TextBlock(item["text"], Provenance(file, n, item["line"]), kind="line"))
+        elif not (i == 0 and _continues(blocks, item)):
+            blocks.append(item)
+
+
+def _ruling(obj: dict) -> bool:
+    """Whether a graphic object can be a table border: not a cell's or a page's fill."""
+    if obj.get("object_type") != "rect":
+        return True
+    # Word processors paint white or shaded boxes behind text; only strokes and
+    # hairline fills draw borders.
+    return bool(obj.get("stroke")) or min(obj["width"], obj["height"]) < 3
+
+
+def _tables(page, n: int) -> list[_Part]:
+    """The ruled tables on a page, top to bottom."""
+    if len(page.lines) + sum(map(_ruling, page.rects)) < _MIN_RULINGS:
+        return []
+    ruled = page.filter(_ruling)
+    found = ruled.find_tables()
+    outlines = [_extent(t.bbox, ruled.vertical_edges) for t in found]
+    if any(_holed(t) or o != t.bbox for t, o in zip(found, outlines)):
+        # A border missing at a table's edge loses the cells along it (Word leaves
+        # the bottom rule of a row cut by a page break undrawn, say): draw the
+        # outline the vertical rules reach explicitly and look again.
+        edges = [_outline(o) for o in outlines]
+        found = ruled.find_tables({
+            "explicit_horizontal_lines": [e for h, _ in edges for e in h],
+            "explicit_vertical_lines": [e for _, v in edges for e in v],
+        })
+    parts = [_part(t, n) for t in found]
+    # A frame around prose, or a one-cell box, is not a table.
+    return [p for p in parts if p and len(p.xs) > 2 and p.n_rows > 1]
+
+
+def _extent(bbox, verticals: list[dict]) -> tuple[float, float, float, float]:
+    """The table's box stretched to the ends of the vertical rules crossing it."""
+    x0, top, x1, bottom = bbox
+    for e in verticals:
+        if x0 - _GRID_TOL <= e["x0"] <= x1 + _GRID_TOL and e["top"] < bottom and e["bottom"] > top:
+            top, bottom = min(top, e["top"]), max(bottom, e["bottom"])
+    return bbox if (top, bottom) == (bbox[1], bbox[3]) else (x0, top, x1, bottom)
+
+
+def _holed(table) -> bool:
+    x0, top, x1, bottom = table.bbox
+    covered = sum((c[2] - c[0]) * (c[3] - c[1]) for c in table.cells)
+    return covered < 0.99 * (x1 - x0) * (bottom - top)
+
+
+def _outline(bbox) -> tuple[list[dict], list[dict]]:
+    x0, top, x1, bottom = bbox
+    horizontal = [{"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0} for y in (top, bottom)]
+    vertical = [{"object_type": "line", "x0": x, "x1": x, "top": top, "bottom": bottom, "width": 0, "height": bottom - top} for x in (x0, x1)]
+    return horizontal, vertical
+
+
+def _part(table, n: int) -> _Part | None:
+    """A pdfplumber table as cells anchored on its own grid lines."""
+    boxes, texts = [], []
+    for row, row_texts in zip(table.rows, table.extract()):
+        for box, text in zip(row.cells, row_texts):
+            if box is not None:
+                boxes.append(box)
+                texts.append(_cell_text(text or ""))
+    if not boxes:
+        return None
+    ys = _grid([b[1] for b in boxes] + [b[3] for b in boxes])
+    xs = _grid([b[0] for b in boxes] + [b[2] for b in boxes])
+    cells = []
+    for (x0, top, x1, bottom), text in zip(boxes, texts):
+        row = _index(ys, top)
+        cells.append(_Cell(x0, x1, row, max(_index(ys, bottom) - row, 1), text, n))
+    return _Part(n, table.bbox, xs, cells, len(ys) - 1)
+
+
+def _grid(values: list[float]) -> list[float]:
+    """Distinct grid lines: positions within _GRID_TOL of each other are one line."""
+    lines: list[list[float]] = []
+    for v in sorted(values):
+        if lines and v - lines[-1][-1] <= _GRID_TOL:
+            lines[-1].append(v)
+        else:
+            lines.append([v])
+    return [sum(group) / len(group) for group in lines]
+
+
+def _index(grid: list[float], value: float) -> int:
+    return min(range(len(grid)), key=lambda i: abs(grid[i] - value))
+
+
+def _join(a: str, b: str) -> str:
+    """Two wrapped pieces of one text: no space between CJK characters."""
+    if not a or not b:
+        return a or b
+    if re.match(rf"[{_CJK}]", a[-1]) and re.match(rf"[{_CJK}]", b[0]):
+        return a + b
+    return f"{a} {b}"
+
+
+def _squeeze(text: str) -> str:
+    """One line's text, without the spaces justified CJK printing puts between characters."""
+    return _CJK_SPACE.sub("", " ".join(text.split()))
+
+
+def _cell_text(text: str) -> str:
+    """A cell's lines as one string: 三/、/本/年… printed a character a line comes out whole."""
+    joined = ""
+    for line in text.splitlines():
+        joined = _join(joined, _squeeze(line))
+    return joined
+
+
+def _lines(page, bboxes: list[tuple]) -> list[dict]:
+    """The text lines outside the tables, top to bottom, page footers dropped."""
+
+    def outside(obj: dict) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in bboxes)
+
+    found = []
+    for line in (page.filter(outside) if bboxes else page).extract_text_lines(return_chars=True):
+        text = _squeeze(line["text"])
+        if text and not _footer(text, line["top"], line["bottom"], page.height):
+            size = max(c["size"] for c in line["chars"])
+            found.append({"text": text, "top": line["top"], "size": size, "line": len(found) + 1})
+    return found
+
+
+def _footer(text: str, top: float, bottom: float, height: float) -> bool:
+    if _FOOTER.fullmatch(text):
+        return True
+    in_margin = bottom < height * _MARGIN_SHARE or top > height * (1 - _MARGIN_SHARE)
+    return in_margin and bool(_BARE_NUMBER.fullmatch(text))
+
+
+def _title(lines: list[dict]) -> str | None:
+    """The first run of largest-type lines on page 1, when it names the 年度报告."""
+    head = lines[:6]
+    if not head:
+        return None
+    size = max(line["size"] for line in head)
+    title = ""
+    for line in head:
+        if line["size"] >= size - 0.5:
+            title = _join(title, line["text"])
+        elif title:
+            break
+    return title if "年度报告" in title else None
+
+
+def _continues(blocks: list, part: _Part) -> bool:
+    """Join `part` to the table that ended the previous page if its columns fit."""
+    if not blocks or not isinstance(blocks[-1], _Part):
+        return False
+    head = blocks[-1]
+    last = head.more[-1] if head.more else head
+    if last.page != part.page - 1:
+        return False
+    if abs(last.bbox[0] - part.bbox[0]) > _EDGE_TOL or abs(last.bbox[2] - part.bbox[2]) > _EDGE_TOL:
+        return False
+    if not (_within(part.xs, last.xs) or _within(last.xs, part.xs)):
+        return False
+    head.more.append(part)
+    return True
+
+
+def _within(xs: list[float], grid: list[float]) -> bool:
+    return all(any(abs(x - g) <= _EDGE_TOL for g in grid) for x in xs)
+
+
+def _table(head: _Part, file: str) -> Table:
+    """The anchored cells of a table and its continuations, on their common column grid."""
+    cells, n_rows = list(head.cells), head.n_rows
+    for piece in head.more:
+        cells, n_rows = _append(cells, n_rows, piece)
+    xs = _grid([x for part in (head, *head.more) for x in part.xs])
+    anchored = []
+    for c in sorted(cells, key=lambda c: (c.row, c.x0)):
+        col = _index(xs, c.x0)
+        span = max(_index(xs, c.x1) - col, 1)
+        anchored.append(TableCell(c.text, c.row, col, c.row_span, span, Provenance(file, c.page)))
+    return Table(anchored, Provenance(file, head.page))
+
+
+def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell], int]:
+    """Rows of a continuation below the table so far, minus a repeated header."""
+    skip = _repeated_header(cells, piece.cells, piece.n_rows)
+    kept = [c for c in piece.cells if c.row >= skip]
+    for c in kept:
+        c.row += n_rows - skip
+    for c in [c for c in kept if c.row == n_rows]:
+        above = next((a for a in cells if a.row + a.row_span == n_rows and _same_columns(a, c)), None)
+        if above is not None and _cut_label(above, c):
+            above.text = _join(above.text, c.text)
+            above.row_span += c.row_span
+            kept.remove(c)
+    return cells + kept, n_rows + piece.n_rows - skip
+
+
+def _repeated_header(first: list[_Cell], piece: list[_Cell], n_rows: int) -> int:
+    """How many leading rows of a continuation repeat the table's first rows."""
+    skip = 0
+    for k in range(1, n_rows):
+        top = sorted((c.row, c.x0, c.text) for c in piece if c.row < k)
+        if any(c.row < k < c.row + c.row_span for c in piece):
+            continue  # k cuts through a cell: not a row boundary of the header
+        mine = sorted((c.row, c.x0, c.text) for c in first if c.row < k)
+        if [(r, t) for r, _, t in top] == [(r, t) for r, _, t in mine] and any(t for *_, t in top):
+            skip = k
+    return skip
+
+
+def _same_columns(a: _Cell, b: _Cell) -> bool:
+    return abs(a.x0 - b.x0) <= _EDGE_TOL and abs(a.x1 - b.x1) <= _EDGE_TOL
+
+
+def _cut_label(above: _Cell, below: _Cell) -> bool:
+    """Whether two cells across a page break are one label cut in two.
+
+    The piece below is blank or a fragment (no digit, no 1./（一）numbering), and one
+    of the two spans several rows, as group labels do.
+    """
+    if not above.text or _NUMBER.fullmatch(above.text):
+        return False
+    if below.text and (re.search(r"\d", below.text) or _ENUMERATOR.match(below.text)):
+        return False
+    return above.row_span > 1 or below.row_span > 1

@@ -1,0 +1,183 @@
+"""The PDF format plugin on the real reports in sample_inputs/ and on broken copies of them."""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+from gidr_etl.formats import ExtractionError, InputFormat
+from gidr_etl.formats.pdf import PdfFormat, register_formats
+from gidr_etl.model import Document, Table
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_inputs"
+GOLD = ROOT / "tests" / "gold" / "realdocs"
+PAGES = {
+    "hongze_district_gov_2023": 5,
+    "hongze_district_gov_2024": 5,
+    "huaian_municipal_gov_2024": 6,
+}
+COLUMNS = ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total")
+# The first label cell of a requests row, and the gold row it holds.
+ROWS = {
+    "本年新收": "new",
+    "上年结转": "carried_over",
+    "予以公开": "granted",
+    "属于国家秘密": "denied_state_secret",
+    "本机关不掌握": "unavailable_not_held",
+    "信访举报投诉": "rejected_complaint",
+    # Printed wrapped over two lines, with a stray space: "重 新出具\n已获取信息".
+    "重新出具已获取信息": "rejected_confirmation",
+    "（七）总计": "total",
+    "结转下年度": "carried_forward",
+}
+FOOTER = re.compile(r"[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页|\d+\s*/\s*\d+|\d+")
+
+per_doc = pytest.mark.parametrize("name", sorted(PAGES))
+
+
+@lru_cache(maxsize=None)
+def extract(name: str) -> Document:
+    return PdfFormat().extract(SAMPLES / f"{name}.pdf")
+
+
+@lru_cache(maxsize=None)
+def gold(name: str) -> dict:
+    cells = json.loads((GOLD / f"{name}.json").read_text(encoding="utf-8"))["cells"]
+    return {(s, r, c): v for s, r, c, v in cells}
+
+
+def requests_table(doc: Document) -> Table:
+    found = [t for t in doc.tables() if any("本年新收" in c.text for c in t.cells)]
+    assert len(found) == 1
+    return found[0]
+
+
+def row_numbers(table: Table, label: str) -> list[int]:
+    """The numbers printed after the row whose label cell contains `label`."""
+    anchor = next(c for c in table.reading_order() if label in c.text)
+    values = [c for c in table.reading_order() if c.row == anchor.row and c.col > anchor.col]
+    return [int(c.text) for c in values if c.text.isdigit()]
+
+
+@per_doc
+def test_pages_and_title(name):
+    doc = extract(name)
+    assert doc.format == "pdf"
+    assert doc.pages == PAGES[name]
+    assert "年度报告" in doc.hints["title"]
+    assert {b.prov.page for b in doc.blocks} == set(range(1, PAGES[name] + 1))
+
+
+@per_doc
+def test_requests_table_is_one_table_across_the_page_break(name):
+    table = requests_table(extract(name))
+    assert len({c.prov.page for c in table.cells}) == 2
+    labels = [c.text for c in table.cells]
+    assert sum("结转下年度继续办理" in t for t in labels) == 1
+    assert sum("本年新收" in t for t in labels) == 1
+
+
+@per_doc
+@pytest.mark.parametrize("label", sorted(ROWS))
+def test_requests_rows_hold_gold_numbers(name, label):
+    table = requests_table(extract(name))
+    want = [gold(name)[("requests", ROWS[label], col)] for col in COLUMNS]
+    assert row_numbers(table, label) == want
+
+
+@per_doc
+def test_group_labels_are_anchored_once_with_spans(name):
+    table = requests_table(extract(name))
+    for label, sub_rows in (("三、本年度办理结果", None), ("（四）无法提供", 3), ("（五）不予处理", 5)):
+        cells = [c for c in table.cells if c.text == label]
+        assert len(cells) == 1, label
+        assert cells[0].row_span == (sub_rows or cells[0].row_span) and cells[0].row_span > 1
+    # The label printed one character a line is one string, spanning through （七）总计.
+    outcome = next(c for c in table.cells if c.text == "三、本年度办理结果")
+    total = next(c for c in table.cells if c.text == "（七）总计")
+    assert outcome.col == 0 and outcome.row + outcome.row_span == total.row + 1
+    # Every grid position is covered once: nothing overlaps, nothing is left out.
+    grid = table.grid()
+    assert all(cell is not None for row in grid for cell in row)
+    assert sum(c.row_span * c.col_span for c in table.cells) == table.n_rows * table.n_cols
+
+
+@per_doc
+def test_appeals_row_holds_gold_numbers(name):
+    table = next(t for t in extract(name).tables() if any("复议后起诉" in c.text for c in t.cells))
+    numbers = [int(c.text) for c in table.reading_order() if c.row == table.n_rows - 1]
+    want = [gold(name)[("appeals", row, col)]
+            for row in ("review", "suit_direct", "suit_after_review")
+            for col in ("upheld", "corrected", "other", "pending", "total")]
+    assert numbers == want
+
+
+@per_doc
+def test_no_cid_no_footers_no_cjk_gaps(name):
+    doc = extract(name)
+    texts = [b.text for b in doc.text_blocks()] + [c.text for t in doc.tables() for c in t.cells]
+    assert not any("(cid:" in t for t in texts)
+    assert not any(FOOTER.fullmatch(b.text) for b in doc.text_blocks())
+    assert not any(re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", t) for t in texts)
+    # The headings between the tables are text in reading order.
+    headings = [b.text for b in doc.text_blocks() if re.match(r"[一二三四五六]、", b.text)]
+    assert [h[0] for h in headings] == list("一二三四五六")
+
+
+# Format choice and per-file errors, on copies of one real file made here.
+
+SOURCE = SAMPLES / "hongze_district_gov_2023.pdf"
+
+
+def test_sniff_and_register():
+    fmt = PdfFormat()
+    assert fmt.sniff(Path("report.bin"), b"%PDF-1.7\n") == InputFormat.CONTENT
+    assert fmt.sniff(Path("report.PDF"), b"<html>") == InputFormat.EXTENSION
+    assert fmt.sniff(Path("report.txt"), b"text") is None
+    found = []
+    register_formats(register=found.append)
+    assert [f.name for f in found] == ["pdf"]
+
+
+def reason(path: Path) -> str:
+    with pytest.raises(ExtractionError) as info:
+        PdfFormat().extract(path)
+    return str(info.value)
+
+
+def test_truncated(tmp_path):
+    data = SOURCE.read_bytes()
+    (tmp_path / "half.pdf").write_bytes(data[: len(data) // 2])
+    (tmp_path / "junk.pdf").write_bytes(b"%PDF-1.4\nnot really")
+    assert reason(tmp_path / "half.pdf").startswith("not a readable PDF: ")
+    assert reason(tmp_path / "junk.pdf").startswith("not a readable PDF: ")
+
+
+def test_image_only(tmp_path):
+    with pdfplumber.open(SOURCE) as pdf:
+        images = [page.to_image(resolution=40).original.convert("RGB") for page in pdf.pages[:2]]
+    images[0].save(tmp_path / "scan.pdf", save_all=True, append_images=images[1:])
+    assert reason(tmp_path / "scan.pdf") == "no text layer (scanned PDF?); OCR is not built in"
+
+
+def test_encrypted(tmp_path):
+    pypdf = pytest.importorskip("pypdf")  # test-only dependency
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(SOURCE))
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")
+    writer.write(tmp_path / "locked.pdf")
+    assert reason(tmp_path / "locked.pdf") == "encrypted PDF"
+
+
+def test_fonts_without_unicode_map(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(SOURCE))
+    for page in writer.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font.get_object().pop("/ToUnicode", None)
+    writer.write(tmp_path / "cid.pdf")
+    assert reason(tmp_path / "cid.pdf").startswith("fonts without a Unicode map (cid:…)")
