@@ -13,7 +13,7 @@ from pathlib import Path
 from ..hookspecs import hookimpl
 from ..model import Block, Document, Provenance, Table, TableCell, TextBlock
 from . import ExtractionError, InputFormat
-from .html import join_lines
+from .html import join_lines, metadata_hints
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # a report is a few MB even with pictures
@@ -202,6 +202,9 @@ class DocxFormat(InputFormat):
             raise ExtractionError(f"malformed DOCX: {type(exc).__name__}: {reason}"[:300]) from exc
         if not walker.blocks:
             raise ExtractionError("DOCX has no text")
+        # A metadata block printed in the document beats the core properties' date.
+        fragments = [c.text for b in walker.blocks for c in ([b] if isinstance(b, TextBlock) else b.reading_order())]
+        hints.update(metadata_hints(fragments))
         return Document(source=str(path), format=self.name, blocks=walker.blocks, hints=hints)
 
 
