@@ -198,16 +198,21 @@ def _extent(bbox, verticals: list[dict]) -> tuple[float, float, float, float]:
 
 
 def _holed(table) -> bool:
+    """Whether some of the table's box is in no cell."""
     x0, top, x1, bottom = table.bbox
     covered = sum((c[2] - c[0]) * (c[3] - c[1]) for c in table.cells)
     return covered < 0.99 * (x1 - x0) * (bottom - top)
 
 
 def _outline(bbox) -> tuple[list[dict], list[dict]]:
+    """The four sides of a box as line objects, for pdfplumber's explicit lines."""
     x0, top, x1, bottom = bbox
-    horizontal = [{"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0} for y in (top, bottom)]
-    vertical = [{"object_type": "line", "x0": x, "x1": x, "top": top, "bottom": bottom, "width": 0, "height": bottom - top} for x in (x0, x1)]
-    return horizontal, vertical
+
+    def line(left, up, right, down):
+        return {"object_type": "line", "x0": left, "top": up, "x1": right, "bottom": down,
+                "width": right - left, "height": down - up}
+
+    return [line(x0, y, x1, y) for y in (top, bottom)], [line(x, top, x, bottom) for x in (x0, x1)]
 
 
 def _part(table, n: int) -> _Part | None:
