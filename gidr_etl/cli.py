@@ -1,0 +1,100 @@
+"""The gidr-etl command line."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .plugins import load_errors, load_plugins, plugin_versions
+
+
+@click.group()
+@click.version_option(__version__, prog_name="gidr-etl")
+def cli():
+    """Turn government information disclosure annual reports into a validated SQLite database."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--db", "db_path", default="gidr.db", show_default=True, type=click.Path(path_type=Path),
+              help="SQLite database to load into (created if missing).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
+              help="Files processed in parallel processes; one process writes.")
+@click.option("--force", is_flag=True, help="Re-read files whose content was already loaded.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file errors on stderr.")
+def ingest(paths, db_path, workers, force, quiet):
+    """Ingest report files and folders (recursively, mixed formats) into the database.
+
+    Exit status: 0 when every file was loaded, 1 when some failed (the rest are
+    loaded and the failures recorded in the files table), 2 on bad usage.
+    """
+    from .pipeline import OK, ingest as run
+
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        bar = click.progressbar(length=_count_files(paths), label="ingesting", file=sys.stderr)
+        bar.__enter__()
+
+    def progress(outcome):
+        if bar:
+            bar.update(1)
+        if outcome.status != OK and not quiet:
+            click.echo(f"{outcome.path}: {outcome.error}", err=True)
+
+    try:
+        summary = run(list(paths), db_path, workers=workers, force=force, progress=progress)
+    finally:
+        if bar:
+            bar.__exit__(None, None, None)
+    click.echo(
+        f"{summary.files} files: {summary.reports} reports loaded, {summary.skipped} unchanged, "
+        f"{len(summary.failed)} failed; {summary.cells} cells; findings: "
+        f"{summary.findings.get('error', 0)} errors, {summary.findings.get('warning', 0)} warnings → {db_path}"
+    )
+    for path, error in summary.failed:
+        click.echo(f"  failed: {path}: {error}")
+    sys.exit(1 if summary.failed else 0)
+
+
+def _count_files(paths) -> int:
+    return sum(1 if p.is_file() else sum(len(f) for _, _, f in os.walk(p)) for p in paths)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Output as JSON.")
+def plugins(as_json):
+    """List the installed plugins, their versions, hooks and formats."""
+    pm = load_plugins()
+    versions = plugin_versions()
+    rows = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        formats = []
+        if "register_formats" in hooks:
+            plugin.register_formats(register=lambda f: formats.append(f.name))
+        rows.append({"name": name, "version": versions.get(name, __version__ if name.startswith("gidr_etl.") else None),
+                     "hooks": hooks, "formats": formats})
+    for name, error in sorted(load_errors.items()):
+        rows.append({"name": name, "version": versions.get(name), "hooks": [], "formats": [], "error": error})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        line = f"{row['name']} {row['version'] or ''}".rstrip()
+        if row.get("error"):
+            line += f"  FAILED TO LOAD: {row['error']}"
+        else:
+            line += f"  hooks: {', '.join(row['hooks'])}"
+            if row["formats"]:
+                line += f"  formats: {', '.join(row['formats'])}"
+        click.echo(line)
+
+
+load_plugins().hook.register_commands(cli=cli)
+
+if __name__ == "__main__":
+    cli()

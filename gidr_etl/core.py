@@ -1,0 +1,35 @@
+"""The core: one Document in, one validated Report out. Knows nothing of file formats."""
+from __future__ import annotations
+
+from .extract import detect_template, extract_tables
+from .formats import ExtractionError
+from .locate import locate, prose_parts
+from .metadata import extract_metadata
+from .model import Document
+from .report import Finding, Report
+from .rules import validate
+from .stream import lines, tokens
+from .vocabulary import vocabulary
+
+DEFAULT_TEMPLATE = "2021"
+
+
+def build_report(doc: Document) -> Report:
+    """Locate the tables, map them onto the template, read the metadata, validate."""
+    vocab = vocabulary()
+    toks = tokens(doc)
+    regions = locate(toks, vocab)
+    text = lines(doc)
+    metadata = extract_metadata(text, doc.hints)
+    if not regions.tables and not metadata["title"]:
+        raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
+    report = Report(doc.source, doc.format, metadata=metadata, encoding=doc.encoding, pages=doc.pages)
+    report.template = detect_template(toks, regions, vocab)
+    if report.template is None:
+        report.template = DEFAULT_TEMPLATE
+        report.findings.append(Finding("template_unknown", "warning", None, None, None,
+                                       f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
+    extract_tables(report, toks, regions, vocab)
+    report.prose = prose_parts(toks, regions)
+    report.findings.extend(validate(report))
+    return report

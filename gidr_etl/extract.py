@@ -1,0 +1,213 @@
+"""Mapping the located tables onto the template's canonical cells.
+
+Each section is read the way it is printed: a row label, then that row's values.
+Rows are found in template order by their vocabulary terms; the values are the run
+of value tokens after the label (in the label's own row when the table's rows are
+known). Where the run is longer than the row, only blank padding is dropped, and if
+that can be done in more than one way the cells that differ are ambiguous.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .locate import Regions
+from .report import AMBIGUOUS, MISSING, Cell, Finding, Report
+from .stream import Token
+from .values import read_value
+from .vocabulary import Section, Term, Vocabulary
+
+# Columns of art20_1 that tell the template versions apart.
+_VERSION_COLUMNS = ("art20_1",)
+
+
+@dataclass
+class Read:
+    """What was read for one row: a token per column, or None where nothing was."""
+
+    tokens: list[Token | None]
+    ambiguous: set[int]
+    label: Token | None
+    index: int | None = None  # of the label in the stream
+
+
+def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
+    """2019 or 2021, from art20_1's columns, else from （六）其他处理's sub-rows."""
+    votes = {}
+    if "active" in regions.tables:
+        start, end = regions.tables["active"]
+        for version in ("2021", "2019"):
+            cols = vocab.section("art20_1").columns_for(version)
+            votes[version] = sum(any(c.matches(t.key) for c in cols) for t in toks[start:end] if not t.is_value())
+    if votes and votes["2021"] != votes["2019"]:
+        return max(votes, key=votes.get)
+    if "requests" in regions.tables:
+        start, end = regions.tables["requests"]
+        sub_rows = [r for r in vocab.section("requests").rows_for("2021") if r.code.startswith("other_") and r.match]
+        if any(r.matches(t.key) for t in toks[start:end] for r in sub_rows):
+            return "2021"
+        if any("其他处理" in t.key for t in toks[start:end]):
+            return "2019"
+    if any(s.match[0] in t.compact for s in vocab.sections_for("2019", "active") if s.code == "art20_9" for t in toks):
+        return "2019"
+    return None
+
+
+def find_label(toks: list[Token], start: int, end: int, term: Term) -> int | None:
+    """Index of the first token in [start, end) that names `term`."""
+    for i in range(start, end):
+        tok = toks[i]
+        if tok.key and not tok.is_value() and term.matches(tok.key):
+            return i
+    return None
+
+
+def value_run(toks: list[Token], start: int, end: int, row_id) -> list[Token]:
+    """The value tokens from `start` on: stops at a label, or at the end of a known row."""
+    run = []
+    for i in range(start, end):
+        tok = toks[i]
+        if not tok.is_value() or (row_id is not None and tok.row_id != row_id):
+            break
+        run.append(tok)
+    return run
+
+
+def fit(run: list[Token], n: int, stream: bool) -> Read:
+    """Fit a run of value tokens to n columns, dropping only blank padding at either end."""
+    if len(run) == n:
+        return Read(list(run), set(), None)
+    if len(run) < n:
+        return Read([None] * n, set(), None)
+    extra = len(run) - n
+    options = []
+    for lead in range(extra + 1):
+        trail = extra - lead
+        dropped = run[:lead] + run[len(run) - trail :]
+        if all(t.is_blank() for t in dropped):
+            options.append(run[lead : lead + n])
+    if not options:
+        # A stream has no row ends: what follows the row's n values belongs to the next row.
+        return Read(run[:n] if stream else [None] * n, set() if stream else set(range(n)), None)
+    tokens = options[0]
+    ambiguous = {c for c in range(n) if len({o[c].norm for o in options}) > 1}
+    return Read(list(tokens), ambiguous, None)
+
+
+def read_rows(toks, start, end, rows: list[Term], n_cols: int) -> dict[str, Read]:
+    """Each row's label and values within [start, end), rows found in template order."""
+    out: dict[str, Read] = {}
+    cursor = start
+    for term in rows:
+        i = find_label(toks, cursor, end, term)
+        if i is None:
+            continue
+        label = toks[i]
+        run = value_run(toks, i + 1, end, label.row_id)
+        read = fit(run, n_cols, label.row_id is None)
+        read.label, read.index = label, i
+        out[term.code] = read
+        cursor = i + 1 + len(run)
+    return out
+
+
+def store_rows(report: Report, section: Section, template: str, reads: dict[str, Read]) -> None:
+    cols = section.columns_for(template)
+    for term in section.rows_for(template):
+        store_row(report, section, term.code, cols, reads.get(term.code))
+
+
+def store_row(report: Report, section: Section, row: str, cols: list[Term], read: Read | None, note=None) -> None:
+    """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
+    for c, col in enumerate(cols):
+        cell = Cell(section.code, row, col.code, note=note)
+        tok = read.tokens[c] if read else None
+        if read and c in read.ambiguous:
+            cell.status, cell.raw = AMBIGUOUS, " / ".join(t.text for t in read.tokens if t)
+            cell.prov = read.label.prov if read.label else None
+        elif tok is not None:
+            cell.value, cell.status = read_value(tok.text, col.kind)
+            cell.raw, cell.prov = tok.text, tok.prov
+        elif read and read.label:
+            cell.prov, cell.note = read.label.prov, f"row printed with fewer than {len(cols)} values"
+        report.cells[cell.section, cell.row, cell.col] = cell
+
+
+def extract_tables(report: Report, toks: list[Token], regions: Regions, vocab: Vocabulary) -> None:
+    """Fill report.cells with every template cell of report.template."""
+    template = report.template
+    for table in ("active", "requests", "appeals"):
+        region = regions.tables.get(table)
+        sections = vocab.sections_for(template, table)
+        if region is None:  # rule table_missing says so; its cells stay NULL
+            for section in sections:
+                store_rows(report, section, template, {})
+            continue
+        report.tables_found.add(table)
+        reader = {"active": _read_active, "requests": _read_requests, "appeals": _read_appeals}[table]
+        reader(report, toks, region, sections, vocab)
+
+
+def _read_active(report, toks, region, sections, vocab) -> None:
+    start, end = region
+    captions = {}
+    for section in sections:
+        i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
+        if i is not None:
+            captions[section.code] = i
+    for section in sections:
+        sub_start = captions.get(section.code, start)
+        later = [i for i in captions.values() if i > sub_start]
+        sub_end = min(later, default=end)
+        cols = section.columns_for(report.template)
+        store_rows(report, section, report.template, read_rows(toks, sub_start, sub_end, section.rows_for(report.template), len(cols)))
+
+
+def _read_requests(report, toks, region, sections, vocab) -> None:
+    (section,) = sections
+    start, end = region
+    template = report.template
+    cols = section.columns_for(template)
+    reads = read_rows(toks, start, end, section.rows_for(template), len(cols))
+    store_rows(report, section, template, reads)
+    sub_rows = [r.code for r in section.rows_for(template) if r.code.startswith("other_")]
+    if template == "2021" and not any(code in reads for code in sub_rows):
+        rows = [r.code for r in section.rows_for(template)]
+        found_before = [reads[c].index for c in rows[: rows.index(sub_rows[0])] if c in reads]
+        _read_unitemized_other(report, toks, max(found_before, default=start), end, section, cols, sub_rows)
+
+
+def _read_unitemized_other(report, toks, start, end, section, cols, sub_rows) -> None:
+    # Some 2021 reports print （六）其他处理 as one row, the 2019 way. Its sub-rows
+    # were not printed, so they stay NULL; the printed row is kept as row 'other'.
+    other = next(r for r in section.rows if r.code == "other")
+    reads = read_rows(toks, start + 1, end, [other], len(cols))
+    if "other" not in reads:
+        return
+    store_row(report, section, "other", cols, reads["other"], note="（六）其他处理 printed as one row in a 2021 table")
+    for code in sub_rows:
+        for col in cols:
+            report.cells[section.code, code, col.code].note = "not itemized: （六）其他处理 printed as one row"
+        report.findings.append(Finding("row_not_itemized", "warning", section.code, code, None,
+                                       "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document"))
+
+
+def _read_appeals(report, toks, region, sections, vocab) -> None:
+    (section,) = sections
+    start, end = region
+    rows, cols = section.rows_for(report.template), section.columns_for(report.template)
+    n = len(rows) * len(cols)
+    # One printed row of 15 values: the run that can hold them all and has the
+    # most numbers (a blank form's row is all blanks, its header rows are labels).
+    best: list[Token] = []
+    rank = lambda run: (len(run) >= n, sum(not t.is_blank() for t in run), -abs(len(run) - n))
+    i = start
+    while i < end:
+        run = value_run(toks, i, end, toks[i].row_id)
+        if run and (not best or rank(run) > rank(best)):
+            best = run
+        i += max(len(run), 1)
+    read = fit(best, n, toks[start].row_id is None) if best else Read([None] * n, set(), None)
+    w = len(cols)
+    for r, term in enumerate(rows):
+        part = Read(read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None)
+        store_row(report, section, term.code, cols, part)

@@ -1,0 +1,87 @@
+"""A Document flattened into one stream of tokens in reading order.
+
+Whatever the format, a report's tables read the same way as a stream: a row label
+followed by its values. Table cells become tokens (each merged cell once, at its
+anchor); text blocks become one token per line. A token from a table with known
+rows remembers its row, so that a row's values are never taken from the next row.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .model import Document, Provenance, Table
+from .normalize import compact, label_key, normalize_text
+
+# A printed value: a number (sign, full-width digits and separators already
+# normalised), an optional unit and an optional note in brackets; or a placeholder.
+VALUE = re.compile(
+    r"^(?P<num>[-+]?\d[\d,]*(?:\.\d+)?)\s*(?P<unit>万元|元|件|个|项|条|次|起)?\s*"
+    r"(?:\((?P<unit2>万元|元)\))?\s*(?:[(\[【].*[)\]】])?$"
+)
+PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", "－"}
+# A run of digits too long to be one cell's number is (probably) several cells run together.
+DIGIT_RUN = re.compile(r"^\d[\d ]*\d$")
+
+
+@dataclass
+class Token:
+    text: str  # as printed (stripped)
+    norm: str  # normalize_text(text), stripped
+    key: str  # label_key(text)
+    prov: Provenance | None
+    row_id: tuple[int, int] | None  # (table index, row) when the table's rows are known
+    in_table: bool
+
+    @property
+    def compact(self) -> str:
+        return compact(self.text)
+
+    def is_value(self) -> bool:
+        """A token that can stand in a value position: a number, a placeholder, a blank."""
+        n = self.norm.replace(" ", "")
+        return n in PLACEHOLDERS or bool(VALUE.match(n))
+
+    def is_blank(self) -> bool:
+        return self.norm.replace(" ", "") in PLACEHOLDERS
+
+
+def tokens(doc: Document) -> list[Token]:
+    """Every table cell and text line of `doc` as a token, in reading order."""
+    out: list[Token] = []
+    for t_index, block in enumerate(doc.blocks):
+        if isinstance(block, Table):
+            for cell in block.reading_order():
+                row_id = (t_index, cell.row) if block.rows_known else None
+                out.append(_token(cell.text, cell.prov or block.prov, row_id, True))
+        else:
+            for n, line in enumerate(block.text.splitlines()):
+                prov = block.prov
+                if prov.line is not None and n:
+                    prov = Provenance(prov.file, prov.page, prov.line + n)
+                if line.strip():
+                    out.append(_token(line, prov, None, False))
+    return out
+
+
+def _token(text: str, prov: Provenance | None, row_id, in_table: bool) -> Token:
+    text = text.strip()
+    norm = normalize_text(text).strip()
+    return Token(text, norm, label_key(text), prov, row_id, in_table)
+
+
+def lines(doc: Document) -> list[str]:
+    """The document as normalised lines: text lines, and table rows joined with " | "."""
+    out: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Table):
+            for row in block.grid() if block.rows_known else [[c] for c in block.reading_order()]:
+                seen, texts = set(), []
+                for cell in row:
+                    if cell is not None and id(cell) not in seen:
+                        seen.add(id(cell))
+                        texts.append(normalize_text(cell.text).strip())
+                out.append(" | ".join(texts))
+        else:
+            out.extend(normalize_text(line).strip() for line in block.text.splitlines() if line.strip())
+    return out

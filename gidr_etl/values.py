@@ -1,0 +1,32 @@
+"""Reading one printed cell into a value, per the spec's rules for values."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .normalize import normalize_text
+from .report import BLANK, READ, UNREADABLE
+from .stream import PLACEHOLDERS, VALUE
+
+# Amounts are stored in 万元; a cell printed in 元 is converted.
+_UNIT_FACTOR = {"元": Decimal("0.0001"), "万元": Decimal(1), None: Decimal(1)}
+
+
+def read_value(raw: str, kind: str = "count") -> tuple[int | float | None, str]:
+    """(value, status) of a printed cell: READ with its number, BLANK or UNREADABLE with None."""
+    text = normalize_text(raw or "").replace(" ", "")
+    if text in PLACEHOLDERS:
+        return None, BLANK
+    m = VALUE.match(text)
+    if not m:
+        return None, UNREADABLE
+    number = Decimal(m["num"].replace(",", "").lstrip("+"))
+    if kind == "amount":
+        number *= _UNIT_FACTOR[m["unit2"] or (m["unit"] if m["unit"] in ("元", "万元") else None)]
+        return _plain(number), READ
+    if number != number.to_integral_value():
+        return None, UNREADABLE  # a count with decimals is not a count
+    return int(number), READ
+
+
+def _plain(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
