@@ -258,16 +258,34 @@ def write_html(seed: str, path: Path, charset: str = "utf-8") -> Path:
 # ------------------------------------------------------------------ DOCX
 
 
+# Column widths (twips) of the official 2021 template's tables, by column count.
+TEMPLATE_WIDTHS = {4: [2435] * 4, 10: [754, 921, 3271] + [685] * 7, 15: [649] * 7 + [650] * 8}
+
+
 def _docx_table(doc, rows: Rows):
+    from docx.oxml import OxmlElement
+    from docx.shared import Pt, Twips
+
     placed, n_rows, n_cols = _grid_positions(rows)
     table = doc.add_table(rows=n_rows, cols=n_cols)
     table.style = "Table Grid"
+    table.autofit = False
+    for i, width in enumerate(TEMPLATE_WIDTHS[n_cols]):
+        table.columns[i].width = Twips(width)
+        for cell in table.columns[i].cells:
+            cell.width = Twips(width)
+    for row in table.rows:
+        # Rows kept whole at page breaks, as report authors set them: a row split over
+        # two pages is a PDF-reading problem of its own, not what this rendering tests.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for r, c, cell in placed:
         target = table.cell(r, c)
         if cell.rowspan > 1 or cell.colspan > 1:
             # python-docx writes a real merge: gridSpan across, vMerge restart/continue down.
             target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
         target.text = cell.text
+        for run in (run for p in target.paragraphs for run in p.runs):
+            run.font.size = Pt(10)  # the template's table text size
     return table
 
 
