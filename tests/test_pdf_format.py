@@ -183,14 +183,55 @@ def test_fonts_without_unicode_map(tmp_path):
     assert reason(tmp_path / "cid.pdf").startswith("fonts without a Unicode map (cid:…)")
 
 
-def test_repeated_header_is_dropped_when_joining():
-    def part(page, rows):
-        cells = [_Cell(x, x + 100, r, 1, text, page) for r, row in enumerate(rows) for x, text in zip((0, 100), row)]
-        return _Part(page, (0, 0, 200, 50), [0, 100, 200], cells, len(rows))
+def part(page: int, n_rows: int, n_cols: int, *cells) -> _Part:
+    """A table piece from (row, col, text[, row_span[, col_span]]) cells, columns 100 pt wide."""
+    made = []
+    for row, col, text, *spans in cells:
+        row_span, col_span = (*spans, 1, 1)[:2]
+        made.append(_Cell(col * 100, (col + col_span) * 100, row, row_span, text, page))
+    return _Part(page, (0, 0, n_cols * 100, 50), [c * 100 for c in range(n_cols + 1)], made, n_rows)
 
-    head = part(1, [["信息内容", "数量"], ["行政处罚", "4119"]])
-    head.more.append(part(2, [["信息内容", "数量"], ["行政强制", "195"]]))
-    table = _table(head, "x.pdf")
-    rows = [[c.text for c in row] for row in table.grid()]
-    assert rows == [["信息内容", "数量"], ["行政处罚", "4119"], ["行政强制", "195"]]
-    assert [c.prov.page for c in table.reading_order()] == [1, 1, 1, 1, 2, 2]
+
+def joined(*parts: _Part) -> list[list[tuple]]:
+    """The joined table's grid as (text, row_span, col_span) of each position's anchor."""
+    head, *more = parts
+    head.more.extend(more)
+    return [[(c.text, c.row_span, c.col_span) for c in row] for row in _table(head, "x.pdf").grid()]
+
+
+def test_repeated_header_is_dropped_when_joining():
+    grid = joined(
+        part(1, 2, 2, (0, 0, "信息内容"), (0, 1, "数量"), (1, 0, "行政处罚"), (1, 1, "4119")),
+        part(2, 2, 2, (0, 0, "信息内容"), (0, 1, "数量"), (1, 0, "行政强制"), (1, 1, "195")),
+    )
+    texts = [[t for t, *_ in row] for row in grid]
+    assert texts == [["信息内容", "数量"], ["行政处罚", "4119"], ["行政强制", "195"]]
+
+
+def test_row_cut_by_the_page_break_is_one_row():
+    # LibreOffice breaks inside a row: "4.无" and its numbers above, "正当理由大量反复申请" below.
+    grid = joined(
+        part(1, 2, 3, (0, 0, "（五）不予处理", 2), (0, 1, "3.要求提供公开出版物"), (0, 2, "0"),
+             (1, 1, "4.无"), (1, 2, "7")),
+        part(2, 2, 3, (0, 0, "", 2), (0, 1, "正当理由大量反复申请"), (0, 2, ""),
+             (1, 1, "5.要求行政机关确认"), (1, 2, "1")),
+    )
+    assert [[t for t, *_ in row] for row in grid] == [
+        ["（五）不予处理", "3.要求提供公开出版物", "0"],
+        ["（五）不予处理", "4.无正当理由大量反复申请", "7"],
+        ["（五）不予处理", "5.要求行政机关确认", "1"],
+    ]
+    assert grid[0][0] == ("（五）不予处理", 3, 1)
+
+
+def test_header_label_cut_by_the_page_break_is_rejoined():
+    grid = joined(
+        part(1, 1, 3, (0, 0, "自然"), (0, 1, "法人或其他组织", 1, 2)),
+        part(2, 2, 3, (0, 0, "人"), (0, 1, "商业企业"), (0, 2, "科研机构"),
+             (1, 0, "3"), (1, 1, "1"), (1, 2, "2")),
+    )
+    assert grid == [
+        [("自然人", 2, 1), ("法人或其他组织", 1, 2), ("法人或其他组织", 1, 2)],
+        [("自然人", 2, 1), ("商业企业", 1, 1), ("科研机构", 1, 1)],
+        [("3", 1, 1), ("1", 1, 1), ("2", 1, 1)],
+    ]

@@ -184,8 +184,8 @@ def _tables(page, n: int) -> list[_Part]:
             "explicit_vertical_lines": [e for _, v in edges for e in v],
         })
     parts = [_part(t, n) for t in found]
-    # A frame around prose, or a one-cell box, is not a table.
-    return [p for p in parts if p and len(p.xs) > 2 and p.n_rows > 1]
+    # A frame around prose is not a table; one row of a table cut by a page break is.
+    return [p for p in parts if p and len(p.xs) > 2]
 
 
 def _extent(bbox, verticals: list[dict]) -> tuple[float, float, float, float]:
@@ -351,11 +351,23 @@ def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell],
     kept = [c for c in piece.cells if c.row >= skip]
     for c in kept:
         c.row += n_rows - skip
-    for c in [c for c in kept if c.row == n_rows]:
-        above = next((a for a in cells if a.row + a.row_span == n_rows and _same_columns(a, c)), None)
-        if above is not None and _cut_label(above, c):
-            above.text = _join(above.text, c.text)
-            above.row_span += c.row_span
+    first = [c for c in kept if c.row == n_rows]
+    above = [next((a for a in cells if a.row + a.row_span == n_rows and _same_columns(a, c)), None) for c in first]
+    if all(above) and all(_fragment(c.text) for c in first):
+        # The row itself was cut by the page break (LibreOffice lets rows break):
+        # its two pieces are one row.
+        for a, c in zip(above, first):
+            a.text, a.row_span = _join(a.text, c.text), a.row_span + c.row_span - 1
+        kept = [c for c in kept if c not in first]
+        for c in kept:
+            c.row -= 1
+        return cells + kept, n_rows + piece.n_rows - skip - 1
+    # Where neither side of the break holds a number (a header row, say), a cut label
+    # need not span rows: “自然” / “人”.
+    lenient = not any(re.search(r"\d", c.text) for c in first + [a for a in cells if a.row + a.row_span == n_rows])
+    for a, c in zip(above, first):
+        if a is not None and _cut_label(a, c, lenient):
+            a.text, a.row_span = _join(a.text, c.text), a.row_span + c.row_span
             kept.remove(c)
     return cells + kept, n_rows + piece.n_rows - skip
 
@@ -377,14 +389,17 @@ def _same_columns(a: _Cell, b: _Cell) -> bool:
     return abs(a.x0 - b.x0) <= _EDGE_TOL and abs(a.x1 - b.x1) <= _EDGE_TOL
 
 
-def _cut_label(above: _Cell, below: _Cell) -> bool:
+def _fragment(text: str) -> bool:
+    """Blank, or the tail of a label: no digit, no 1./（一）numbering of its own."""
+    return not re.search(r"\d", text) and not _ENUMERATOR.match(text)
+
+
+def _cut_label(above: _Cell, below: _Cell, lenient: bool) -> bool:
     """Whether two cells across a page break are one label cut in two.
 
-    The piece below is blank or a fragment (no digit, no 1./（一）numbering), and one
-    of the two spans several rows, as group labels do.
+    The piece below is a fragment, and one of the two spans several rows, as group
+    labels do (`lenient`: need not).
     """
-    if not above.text or _NUMBER.fullmatch(above.text):
+    if not above.text or _NUMBER.fullmatch(above.text) or not _fragment(below.text):
         return False
-    if below.text and (re.search(r"\d", below.text) or _ENUMERATOR.match(below.text)):
-        return False
-    return above.row_span > 1 or below.row_span > 1
+    return lenient or above.row_span > 1 or below.row_span > 1
