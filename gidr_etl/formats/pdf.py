@@ -353,7 +353,7 @@ def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell],
         c.row += n_rows - skip
     first = [c for c in kept if c.row == n_rows]
     above = [next((a for a in cells if a.row + a.row_span == n_rows and _same_columns(a, c)), None) for c in first]
-    if all(above) and all(_fragment(c.text) for c in first):
+    if first and all(above) and all(_fragment(c.text) for c in first):
         # The row itself was cut by the page break (LibreOffice lets rows break):
         # its two pieces are one row.
         for a, c in zip(above, first):
