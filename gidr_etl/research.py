@@ -1,0 +1,264 @@
+"""Prepare a loaded database for research: labels, readable views, Chinese full-text search.
+
+`prepare(db)` runs after loading (at the end of `gidr-etl ingest`) and is idempotent:
+everything it makes is derived from reports/cells/findings/sections and the template
+vocabulary, so it drops and rebuilds it each time. datasette.yml describes what it makes.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from .normalize import to_simplified
+from .vocabulary import TEMPLATES, vocabulary
+
+# Trigram tokenizer (Chinese has no spaces to split words on) needs SQLite >= 3.34.
+MIN_SQLITE_FOR_TRIGRAM = (3, 34, 0)
+
+LABELS_DDL = """
+create table labels (
+    section text not null,   -- section code: art20_1 ... requests, appeals
+    kind text not null,      -- 'section', 'row' or 'col'
+    code text not null,      -- row/col code (the section code for kind 'section')
+    template text not null,  -- '2019' or '2021'
+    label_zh text not null,  -- official Simplified Chinese label
+    label_en text,           -- English gloss
+    group_zh text,           -- printed group heading (不予公开, 法人或其他组织 ...)
+    ord integer not null,    -- position in the printed template
+    primary key (section, kind, code, template)
+)
+"""
+
+# Reports whose template is unknown are labelled with the current template's words.
+_TEMPLATE_OF = "coalesce(r.template, '2021')"
+
+
+def _label_join(alias: str, kind: str, section: str, code: str) -> str:
+    return (
+        f"left join labels {alias} on {alias}.kind = '{kind}' and {alias}.section = {section}"
+        f" and {alias}.code = {code} and {alias}.template = {_TEMPLATE_OF}"
+    )
+
+
+def _pivot(columns: list[str]) -> str:
+    # One output column per template column, in template order.
+    return ",\n       ".join(f"max(case when c.col = '{col}' then c.value end) as [{col}]" for col in columns)
+
+
+def _cell(row: str, col: str, rid: str) -> str:
+    """A requests cell of report `rid` (SQL expressions for col and rid)."""
+    return (
+        f"(select value from cells where report_id = {rid} and section = 'requests'"
+        f" and row = '{row}' and col = {col})"
+    )
+
+
+def view_sql() -> dict[str, str]:
+    """The research views, by name, as SELECT statements (column lists follow the vocabulary)."""
+    vocab = vocabulary()
+    request_cols = [c.code for c in vocab.section("requests").columns_for("2021")]
+    appeal_cols = [c.code for c in vocab.section("appeals").columns_for("2021")]
+    return {
+        "cells_labelled": f"""
+select c.report_id, r.agency, r.year, r.template,
+       c.section, ls.label_zh as section_zh,
+       c.row, lr.group_zh as row_group_zh, lr.label_zh as row_zh, lr.label_en as row_en,
+       c.col, lc.group_zh as col_group_zh, lc.label_zh as col_zh, lc.label_en as col_en,
+       c.value, c.raw, c.status
+from cells c
+join reports r on r.id = c.report_id
+{_label_join('ls', 'section', 'c.section', 'c.section')}
+{_label_join('lr', 'row', 'c.section', 'c.row')}
+{_label_join('lc', 'col', 'c.section', 'c.col')}
+order by r.agency, r.year, c.report_id, ls.ord, lr.ord, lc.ord""",
+        "requests_wide": f"""
+select c.report_id, r.agency, r.year, r.template,
+       c.row, l.group_zh as row_group_zh, l.label_zh as row_zh, l.label_en as row_en,
+       {_pivot(request_cols)}
+from cells c
+join reports r on r.id = c.report_id
+{_label_join('l', 'row', 'c.section', 'c.row')}
+where c.section = 'requests'
+group by c.report_id, c.row
+order by r.agency, r.year, c.report_id, l.ord""",
+        "appeals_wide": f"""
+select c.report_id, r.agency, r.year, r.template,
+       c.row, l.group_zh as row_group_zh, l.label_zh as row_zh, l.label_en as row_en,
+       {_pivot(appeal_cols)}
+from cells c
+join reports r on r.id = c.report_id
+{_label_join('l', 'row', 'c.section', 'c.row')}
+where c.section = 'appeals'
+group by c.report_id, c.row
+order by r.agency, r.year, c.report_id, l.ord""",
+        # Shares divide by the printed （七）总计; a blank cell counts as 0 inside a sum,
+        # a blank or zero denominator gives NULL rather than a made-up ratio.
+        "report_summary": """
+with v as (
+    select report_id,
+        sum(case when section = 'requests' and col = 'total' and row = 'new' then value end) as applications_received,
+        sum(case when section = 'requests' and col = 'total' and row = 'carried_over' then value end) as carried_over,
+        sum(case when section = 'requests' and col = 'total' and row = 'total' then value end) as total_handled,
+        sum(case when section = 'requests' and col = 'total' and row = 'carried_forward' then value end) as carried_forward,
+        sum(case when section = 'requests' and col = 'total' and row in ('granted', 'partial') then value end) as disclosed,
+        sum(case when section = 'requests' and col = 'total' and row like 'denied\\_%' escape '\\' then value end) as denied,
+        sum(case when section = 'appeals' and col = 'upheld' then value end) as appeals_upheld,
+        sum(case when section = 'appeals' and col = 'corrected' then value end) as appeals_corrected,
+        sum(case when section = 'appeals' and col = 'other' then value end) as appeals_other,
+        sum(case when section = 'appeals' and col = 'total' then value end) as appeals_total
+    from cells
+    group by report_id
+),
+f as (
+    select report_id,
+        sum(severity = 'error') as errors,
+        sum(severity = 'warning') as warnings
+    from findings
+    group by report_id
+)
+select r.id as report_id, r.agency, r.year, r.template, r.title,
+       v.applications_received, v.carried_over, v.total_handled, v.carried_forward,
+       v.disclosed, round(1.0 * v.disclosed / nullif(v.total_handled, 0), 4) as disclosure_share,
+       v.denied, round(1.0 * v.denied / nullif(v.total_handled, 0), 4) as refusal_share,
+       v.appeals_upheld, v.appeals_corrected, v.appeals_other, v.appeals_total,
+       round(1.0 * v.appeals_corrected
+             / nullif(coalesce(v.appeals_upheld, 0) + coalesce(v.appeals_corrected, 0)
+                      + coalesce(v.appeals_other, 0), 0), 4) as correction_rate,
+       coalesce(f.errors, 0) as errors, coalesce(f.warnings, 0) as warnings
+from reports r
+left join v on v.report_id = r.id
+left join f on f.report_id = r.id
+order by r.agency, r.year, r.id""",
+        # 勾稽关系: new + carried_over = total + carried_forward, per applicant column.
+        "balance_failures": f"""
+select f.report_id, r.agency, r.year, r.template,
+       f.col, l.label_zh as col_zh,
+       {_cell('new', 'f.col', 'f.report_id')} as new,
+       {_cell('carried_over', 'f.col', 'f.report_id')} as carried_over,
+       {_cell('total', 'f.col', 'f.report_id')} as total,
+       {_cell('carried_forward', 'f.col', 'f.report_id')} as carried_forward,
+       f.message
+from findings f
+join reports r on r.id = f.report_id
+{_label_join('l', 'col', "'requests'", 'f.col')}
+where f.rule = 'requests_balance'
+order by r.agency, r.year, f.report_id""",
+        # Same agency (as printed), consecutive years: what one year carries forward the
+        # next year should carry over.
+        "cross_year_chain": f"""
+select a.agency, a.year, a.id as report_id,
+       {_cell('carried_forward', "'total'", 'a.id')} as carried_forward,
+       b.year as next_year, b.id as next_report_id,
+       {_cell('carried_over', "'total'", 'b.id')} as next_carried_over,
+       {_cell('carried_over', "'total'", 'b.id')}
+         - {_cell('carried_forward', "'total'", 'a.id')} as difference
+from reports a
+join reports b on b.agency = a.agency and b.year = a.year + 1
+order by a.agency, a.year""",
+    }
+
+
+def labels(template_versions=TEMPLATES) -> list[dict]:
+    """The labels table's rows: every section, row and column of each template version."""
+    out = []
+    vocab = vocabulary()
+    for template in template_versions:
+        for s_ord, sec in enumerate(vocab.sections_for(template)):
+            out.append(dict(section=sec.code, kind="section", code=sec.code, template=template,
+                            label_zh=sec.label, label_en=sec.en, group_zh=None, ord=s_ord))
+            for kind, terms in (("row", sec.rows_for(template)), ("col", sec.columns_for(template))):
+                for ord_, t in enumerate(terms):
+                    out.append(dict(section=sec.code, kind=kind, code=t.code, template=template,
+                                    label_zh=t.label, label_en=t.en, group_zh=t.group, ord=ord_))
+    return out
+
+
+def _connection(db) -> tuple[sqlite3.Connection, bool]:
+    """The connection for `db` and whether it is ours to close."""
+    if isinstance(db, sqlite_utils.Database):
+        return db.conn, False
+    if isinstance(db, sqlite3.Connection):
+        return db, False
+    return sqlite3.connect(str(Path(db)), timeout=60, isolation_level=None), True
+
+
+def check_trigram() -> None:
+    if sqlite3.sqlite_version_info < MIN_SQLITE_FOR_TRIGRAM:
+        raise RuntimeError(
+            f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer (needs >= 3.34): "
+            "Chinese full-text search cannot be built"
+        )
+
+
+FTS_DDL = (
+    """create virtual table sections_fts using fts5(
+        report_id unindexed, part unindexed, heading, text, tokenize = 'trigram')""",
+    """create virtual table reports_fts using fts5(
+        title, agency, tokenize = 'trigram')""",
+)
+
+
+def _build_fts(conn: sqlite3.Connection) -> int:
+    # Indexed text is Simplified (OpenCC t2s), so 审批 also finds a Traditional 審批 report.
+    # rowids equal sections.rowid / reports.id: Datasette's table search joins on them.
+    for ddl in FTS_DDL:  # not executescript: it would commit the open transaction
+        conn.execute(ddl)
+    rows = conn.execute("select rowid, report_id, part, heading, text from sections").fetchall()
+    conn.executemany(
+        "insert into sections_fts (rowid, report_id, part, heading, text) values (?, ?, ?, ?, ?)",
+        [(rid, rep, part, to_simplified(h or ""), to_simplified(t or "")) for rid, rep, part, h, t in rows],
+    )
+    reports = conn.execute("select id, title, agency from reports").fetchall()
+    conn.executemany(
+        "insert into reports_fts (rowid, title, agency) values (?, ?, ?)",
+        [(i, to_simplified(t or ""), to_simplified(a or "")) for i, t, a in reports],
+    )
+    return len(rows)
+
+
+DERIVED_TABLES = ("labels", "sections_fts", "reports_fts")
+
+
+def prepare(db) -> dict:
+    """Build labels, views and full-text indexes on a loaded database; safe to re-run.
+
+    `db`: a sqlite_utils.Database, a sqlite3.Connection or a path. Returns counts.
+    """
+    check_trigram()
+    conn, owned = _connection(db)
+    try:
+        return _prepare(conn)
+    finally:
+        if owned:
+            conn.close()
+
+
+def _prepare(conn: sqlite3.Connection) -> dict:
+    views = view_sql()
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("begin immediate")
+    try:
+        for name in views:
+            conn.execute(f"drop view if exists [{name}]")
+        for name in DERIVED_TABLES:
+            conn.execute(f"drop table if exists [{name}]")
+        conn.execute(LABELS_DDL)
+        rows = labels()
+        conn.executemany(
+            "insert into labels (section, kind, code, template, label_zh, label_en, group_zh, ord)"
+            " values (:section, :kind, :code, :template, :label_zh, :label_en, :group_zh, :ord)",
+            rows,
+        )
+        for name, select in views.items():
+            conn.execute(f"create view [{name}] as {select}")
+        n_fts = _build_fts(conn)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    # Datasette serves the file immutable, which ignores the WAL: fold it into the file.
+    conn.execute("pragma wal_checkpoint(truncate)")
+    return {"labels": len(rows), "views": list(views), "sections_indexed": n_fts}
