@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from .extract import detect_template, extract_tables
+from .infer import resolve_runs
+from .runon import explode
 from .formats import ExtractionError
 from .locate import locate, prose_parts
 from .metadata import extract_metadata
@@ -17,7 +19,7 @@ DEFAULT_TEMPLATE = "2021"
 def build_report(doc: Document) -> Report:
     """Locate the tables, map them onto the template, read the metadata, validate."""
     vocab = vocabulary()
-    toks = tokens(doc)
+    toks = explode(tokens(doc))
     regions = locate(toks, vocab)
     text = lines(doc)
     metadata = extract_metadata(text, doc.hints)
@@ -31,5 +33,6 @@ def build_report(doc: Document) -> Report:
                                        f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
     extract_tables(report, toks, regions, vocab)
     report.prose = prose_parts(toks, regions)
+    resolve_runs(report, "\n".join(text for _, _, text in report.prose))
     report.findings.extend(validate(report))
     return report

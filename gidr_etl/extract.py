@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .locate import Regions
 from .report import AMBIGUOUS, MISSING, Cell, Finding, Report
-from .stream import Token
+from .stream import DIGIT_RUN, Token
 from .values import read_value
 from .vocabulary import Section, Term, Vocabulary
 
@@ -28,6 +28,7 @@ class Read:
     ambiguous: set[int]
     label: Token | None
     index: int | None = None  # of the label in the stream
+    short: list[Token] | None = None  # fewer value tokens than columns: maybe run-together digits
 
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
@@ -77,7 +78,7 @@ def fit(run: list[Token], n: int, stream: bool) -> Read:
     if len(run) == n:
         return Read(list(run), set(), None)
     if len(run) < n:
-        return Read([None] * n, set(), None)
+        return Read([None] * n, set(), None, short=run or None)
     extra = len(run) - n
     options = []
     for lead in range(extra + 1):
@@ -118,11 +119,15 @@ def store_rows(report: Report, section: Section, template: str, reads: dict[str,
 
 def store_row(report: Report, section: Section, row: str, cols: list[Term], read: Read | None, note=None) -> None:
     """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
+    if read and read.short and all(DIGIT_RUN.match(t.norm) or t.norm.isdigit() for t in read.short):
+        text = " ".join(t.norm for t in read.short)
+        report.runs.append((text, [(section.code, row, col.code) for col in cols]))
+        read = Read([None] * len(cols), set(range(len(cols))), read.label, read.index)
     for c, col in enumerate(cols):
         cell = Cell(section.code, row, col.code, note=note)
         tok = read.tokens[c] if read else None
         if read and c in read.ambiguous:
-            cell.status, cell.raw = AMBIGUOUS, " / ".join(t.text for t in read.tokens if t)
+            cell.status, cell.raw = AMBIGUOUS, " / ".join(t.text for t in read.tokens if t) or None
             cell.prov = read.label.prov if read.label else None
         elif tok is not None:
             cell.value, cell.status = read_value(tok.text, col.kind)
@@ -207,6 +212,9 @@ def _read_appeals(report, toks, region, sections, vocab) -> None:
             best = run
         i += max(len(run), 1)
     read = fit(best, n, toks[start].row_id is None) if best else Read([None] * n, set(), None)
+    if read.short and all(DIGIT_RUN.match(t.norm) or t.norm.isdigit() for t in read.short):
+        report.runs.append((" ".join(t.norm for t in read.short), [(section.code, r.code, c.code) for r in rows for c in cols]))
+        read = Read([None] * n, set(range(n)), None)
     w = len(cols)
     for r, term in enumerate(rows):
         part = Read(read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None)

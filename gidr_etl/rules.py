@@ -157,6 +157,17 @@ def appeals_row_sum(report: Report):
                           f"总计 is {bad[0]:g} but 维持 + 纠正 + 其他 + 尚未审结 = {bad[1]:g}")
 
 
+def prose_contradiction(report: Report):
+    from .prose import contradictions, stated_figures
+
+    text = "\n".join(t for _, _, t in report.prose)
+    values = {k: c.value for k, c in report.cells.items() if c.status in (READ, BLANK)}
+    values = {k: v or 0 for k, v in values.items()}
+    for fig, table in contradictions(stated_figures(text), values):
+        yield Finding("", "", "requests", None, "total",
+                      f"the prose says {fig.value} ({fig.quote}) but the table has {table:g} [{fig.key}]")
+
+
 def metadata_missing(report: Report):
     for key in ("agency", "year"):
         if report.metadata.get(key) is None:
@@ -175,3 +186,4 @@ def register_rules(register):
     register("requests_row_sum", "error", requests_row_sum)
     register("appeals_row_sum", "error", appeals_row_sum)
     register("metadata_missing", "warning", metadata_missing)
+    register("prose_contradiction", "warning", prose_contradiction)

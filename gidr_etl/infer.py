@@ -1,0 +1,44 @@
+"""Cells printed run together ("640020470"): split them by the table's own arithmetic.
+
+A cell gets a value only when every split consistent with the row sums, column sums,
+the 勾稽 balance and the totals the prose states agrees on it; it is then marked
+inferred. Any other cell of a run stays NULL with cell_ambiguous.
+"""
+from __future__ import annotations
+
+from .digits import Run, appeals_equations, requests_equations, solve
+from .prose import equations as prose_equations
+from .prose import stated_figures
+from .report import AMBIGUOUS, BLANK, READ, Report
+
+
+def resolve_runs(report: Report, prose_text: str) -> None:
+    """Give the cells of report.runs the values the arithmetic forces; the rest stay ambiguous."""
+    if not report.runs:
+        return
+    known = {
+        key: cell.value or 0  # a blank counts as 0 inside a sum
+        for key, cell in report.cells.items()
+        if cell.status in (READ, BLANK) and not isinstance(cell.value, float)
+    }
+    runs = [Run(text, cells) for text, cells in report.runs]
+    equations = requests_equations(report.template) + appeals_equations(report.template)
+    solution = solve(runs, known, equations)
+    stated = prose_equations(stated_figures(prose_text))
+    if stated and any(v is None for v in solution.values.values()):
+        # The prose's totals only ever narrow what the table leaves open: a misprinted
+        # prose figure must not discredit splits the table alone already forces.
+        with_prose = solve(runs, known, equations + stated)
+        if with_prose.count:
+            solution = with_prose
+    for text, cells in report.runs:
+        for key in cells:
+            cell = report.cells[key]
+            cell.raw = text
+            value = solution.values.get(key)
+            if value is None:
+                cell.status, cell.value = AMBIGUOUS, None
+                cell.note = f"run-together digits {text!r}: {solution.count} splits fit the arithmetic"
+            else:
+                cell.status, cell.value, cell.inferred = READ, value, True
+                cell.note = f"split from run-together digits {text!r}: the only split the arithmetic allows"

@@ -1,0 +1,49 @@
+"""Crawler dumps print a whole report on one line, cells run together with no separators.
+
+Such a line is cut back into tokens: prose at its part headings (一、…六、), the table
+span at its labels and digit runs ("行政规范性文件693665" → label, "693665"). A digit
+run may hold several cells; the solver (digits.py) splits it later by arithmetic.
+"""
+from __future__ import annotations
+
+import re
+
+from .stream import Token, _token
+
+# Only very long lines that hold the tables are cut.
+_MIN_LENGTH = 300
+_TABLE_START = "第二十条第"
+_PART = re.compile(r"(?=[一二三四五六七]、)")
+# A numbering digit glued to the value before it: "00000002.其他…" → "0000000", "2.其他…".
+_GLUED_NUMBERING = re.compile(r"(?<=\d)(?=\d[.、．][\u3400-\u9fff])")
+# A printed number or run of digits (spaces inside a run are kept: they fix a boundary);
+# a digit followed by "." and a character is numbering, not a number.
+_NUMBER = re.compile(r"(\d+(?: +\d+)*(?:\.\d+)?)(?![.、．][\u3400-\u9fff])")
+_TABLE_END = re.compile(r"[五六]、")
+
+
+def explode(toks: list[Token]) -> list[Token]:
+    """`toks` with every run-on line holding the tables cut into label and number tokens."""
+    out: list[Token] = []
+    for tok in toks:
+        start = tok.norm.find(_TABLE_START)
+        if tok.in_table or len(tok.norm) < _MIN_LENGTH or start < 0:
+            out.append(tok)
+            continue
+        text = tok.norm
+        # The table span runs from the first caption to the prose part after the appeals.
+        appeals = text.find("复议", start)
+        end_match = _TABLE_END.search(text, appeals if appeals >= 0 else start)
+        end = end_match.start() if end_match else len(text)
+        out += [_token(p, tok.prov, None, False) for p in _parts(text[:start])]
+        for part in _parts(_GLUED_NUMBERING.sub("\x00", text[start:end])):
+            for piece in _NUMBER.split(part):
+                for bit in piece.split("\x00"):
+                    if bit.strip():
+                        out.append(_token(bit, tok.prov, None, True))
+        out += [_token(p, tok.prov, None, False) for p in _parts(text[end:])]
+    return out
+
+
+def _parts(text: str) -> list[str]:
+    return [p for p in _PART.split(text) if p.strip()]
