@@ -263,7 +263,6 @@ TEMPLATE_WIDTHS = {4: [2435] * 4, 10: [754, 921, 3271] + [685] * 7, 15: [649] * 
 
 
 def _docx_table(doc, rows: Rows):
-    from docx.oxml import OxmlElement
     from docx.shared import Pt, Twips
 
     placed, n_rows, n_cols = _grid_positions(rows)
@@ -274,10 +273,6 @@ def _docx_table(doc, rows: Rows):
         table.columns[i].width = Twips(width)
         for cell in table.columns[i].cells:
             cell.width = Twips(width)
-    for row in table.rows:
-        # Rows kept whole at page breaks, as report authors set them: a row split over
-        # two pages is a PDF-reading problem of its own, not what this rendering tests.
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for r, c, cell in placed:
         target = table.cell(r, c)
         if cell.rowspan > 1 or cell.colspan > 1:
