@@ -60,6 +60,19 @@ def ingest(paths, db_path, workers, force, quiet):
     sys.exit(1 if summary.failed else 0)
 
 
+@cli.command()
+@click.argument("db_path", default="gidr.db", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--open", "open_browser", is_flag=True, help="Open a browser at the served page.")
+@click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), help="Datasette metadata (default: datasette.yml).")
+def serve(db_path, port, host, open_browser, metadata):
+    """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
+    from .serve import serve as run
+
+    sys.exit(run(db_path, port=port, host=host, open_browser=open_browser, metadata=metadata))
+
+
 def _count_files(paths) -> int:
     return sum(1 if p.is_file() else sum(len(f) for _, _, f in os.walk(p)) for p in paths)
 
