@@ -117,12 +117,17 @@ def store_rows(report: Report, section: Section, template: str, reads: dict[str,
         store_row(report, section, term.code, cols, reads.get(term.code))
 
 
+def defer_digit_run(report: Report, read: Read | None, keys: list) -> Read | None:
+    """A row printed as run-together digits: its cells wait, ambiguous, for the solver (infer.py)."""
+    if not (read and read.short and all(DIGIT_RUN.match(t.norm) or t.norm.isdigit() for t in read.short)):
+        return read
+    report.runs.append((" ".join(t.norm for t in read.short), keys))
+    return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
+
+
 def store_row(report: Report, section: Section, row: str, cols: list[Term], read: Read | None, note=None) -> None:
     """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
-    if read and read.short and all(DIGIT_RUN.match(t.norm) or t.norm.isdigit() for t in read.short):
-        text = " ".join(t.norm for t in read.short)
-        report.runs.append((text, [(section.code, row, col.code) for col in cols]))
-        read = Read([None] * len(cols), set(range(len(cols))), read.label, read.index)
+    read = defer_digit_run(report, read, [(section.code, row, col.code) for col in cols])
     for c, col in enumerate(cols):
         cell = Cell(section.code, row, col.code, note=note)
         tok = read.tokens[c] if read else None
@@ -212,9 +217,7 @@ def _read_appeals(report, toks, region, sections, vocab) -> None:
             best = run
         i += max(len(run), 1)
     read = fit(best, n, toks[start].row_id is None) if best else Read([None] * n, set(), None)
-    if read.short and all(DIGIT_RUN.match(t.norm) or t.norm.isdigit() for t in read.short):
-        report.runs.append((" ".join(t.norm for t in read.short), [(section.code, r.code, c.code) for r in rows for c in cols]))
-        read = Read([None] * n, set(range(n)), None)
+    read = defer_digit_run(report, read, [(section.code, r.code, c.code) for r in rows for c in cols])
     w = len(cols)
     for r, term in enumerate(rows):
         part = Read(read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None)

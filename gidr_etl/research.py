@@ -55,6 +55,20 @@ def _cell(row: str, col: str, rid: str) -> str:
     )
 
 
+def _wide_view(section: str, cols: list[str]) -> str:
+    """One row per report × printed row of `section`, its columns side by side, labelled."""
+    return f"""
+select c.report_id, r.agency, r.year, r.template,
+       c.row, l.group_zh as row_group_zh, l.label_zh as row_zh, l.label_en as row_en,
+       {_pivot(cols)}
+from cells c
+join reports r on r.id = c.report_id
+{_label_join('l', 'row', 'c.section', 'c.row')}
+where c.section = '{section}'
+group by c.report_id, c.row
+order by r.agency, r.year, c.report_id, l.ord"""
+
+
 def view_sql() -> dict[str, str]:
     """The research views, by name, as SELECT statements (column lists follow the vocabulary)."""
     vocab = vocabulary()
@@ -73,26 +87,8 @@ join reports r on r.id = c.report_id
 {_label_join('lr', 'row', 'c.section', 'c.row')}
 {_label_join('lc', 'col', 'c.section', 'c.col')}
 order by r.agency, r.year, c.report_id, ls.ord, lr.ord, lc.ord""",
-        "requests_wide": f"""
-select c.report_id, r.agency, r.year, r.template,
-       c.row, l.group_zh as row_group_zh, l.label_zh as row_zh, l.label_en as row_en,
-       {_pivot(request_cols)}
-from cells c
-join reports r on r.id = c.report_id
-{_label_join('l', 'row', 'c.section', 'c.row')}
-where c.section = 'requests'
-group by c.report_id, c.row
-order by r.agency, r.year, c.report_id, l.ord""",
-        "appeals_wide": f"""
-select c.report_id, r.agency, r.year, r.template,
-       c.row, l.group_zh as row_group_zh, l.label_zh as row_zh, l.label_en as row_en,
-       {_pivot(appeal_cols)}
-from cells c
-join reports r on r.id = c.report_id
-{_label_join('l', 'row', 'c.section', 'c.row')}
-where c.section = 'appeals'
-group by c.report_id, c.row
-order by r.agency, r.year, c.report_id, l.ord""",
+        "requests_wide": _wide_view("requests", request_cols),
+        "appeals_wide": _wide_view("appeals", appeal_cols),
         # Shares divide by the printed （七）总计; a blank cell counts as 0 inside a sum,
         # a blank or zero denominator gives NULL rather than a made-up ratio.
         "report_summary": """

@@ -246,18 +246,24 @@ class _Parser(HTMLParser):
         t.out.extend(p[1] for c in cells for p in c.parts if p[0] == "sub")
 
 
-def _cell_lines(cell: _Cell) -> list[tuple[str, int, str]]:
-    """(text, line, kind) of each line of a cell's own text."""
-    lines, run, kind = [], [], "paragraph"
+def _segments(cell: _Cell):
+    """A cell's own text line by line as (text, line, kind), and its nested tables, in order."""
+    run = []
     for part in cell.parts + [("b", "paragraph")]:
         if part[0] == "t":
             run.append(part)
             continue
         text = _collapse("".join(p[1] for p in run))
         if text:
-            lines.append((text, next(p[2] for p in run if p[1].strip()), part[1] if part[0] == "b" else kind))
+            yield text, next(p[2] for p in run if p[1].strip()), part[1] if part[0] == "b" else "paragraph"
         run = []
-    return lines
+        if part[0] == "sub":
+            yield part[1]
+
+
+def _cell_lines(cell: _Cell) -> list[tuple[str, int, str]]:
+    """(text, line, kind) of each line of a cell's own text."""
+    return [s for s in _segments(cell) if isinstance(s, tuple)]
 
 
 def _cell_text(cell: _Cell) -> str:
@@ -277,20 +283,10 @@ def _is_layout(t: _TableBuilder) -> bool:
 
 def _cell_blocks(cell: _Cell, source: str) -> list:
     """A layout cell's content as TextBlocks, its nested tables in place."""
-    out: list = []
-    run: list[tuple] = []
-    for part in cell.parts + [("b", "paragraph")]:
-        if part[0] == "t":
-            run.append(part)
-            continue
-        text = _collapse("".join(p[1] for p in run))
-        if text:
-            line = next(p[2] for p in run if p[1].strip())
-            out.append(TextBlock(text, Provenance(source, line=line), part[1] if part[0] == "b" else "paragraph"))
-        run = []
-        if part[0] == "sub":
-            out.append(part[1])
-    return out
+    return [
+        TextBlock(s[0], Provenance(source, line=s[1]), s[2]) if isinstance(s, tuple) else s
+        for s in _segments(cell)
+    ]
 
 
 def _grid(t: _TableBuilder, source: str) -> Table:
