@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .fuzzy import best_match
 from .locate import Regions
 from .report import AMBIGUOUS, MISSING, Cell, Finding, Report
 from .stream import DIGIT_RUN, Token
@@ -29,6 +30,8 @@ class Read:
     label: Token | None
     index: int | None = None  # of the label in the stream
     short: list[Token] | None = None  # fewer value tokens than columns: maybe run-together digits
+    next: int | None = None  # stream index after the row's values
+    fuzzy: float | None = None  # similarity when the label was matched fuzzily
 
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
@@ -54,12 +57,33 @@ def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> s
 
 
 def find_label(toks: list[Token], start: int, end: int, term: Term) -> int | None:
-    """Index of the first token in [start, end) that names `term`."""
+    """Index of the first token in [start, end) that names `term`, alone or wrapped
+    over the next lines ("1、申请人无正当理由逾期不补" + "正、行政机关不再处理…")."""
     for i in range(start, end):
         tok = toks[i]
-        if tok.key and not tok.is_value() and term.matches(tok.key):
+        if not tok.key or tok.is_value():
+            continue
+        if term.matches(tok.key) or (tok.row_id is None and _wrapped_match(toks, i, end, term)):
             return i
     return None
+
+
+# How many lines a wrapped label may run over.
+_MAX_WRAP = 3
+
+
+def _wrapped_match(toks: list[Token], i: int, end: int, term: Term) -> bool:
+    """Whether toks[i] starts a label whose pieces, all from the official text, join to name `term`."""
+    joined = toks[i].key
+    if joined not in term.key:
+        return False
+    for tok in toks[i + 1 : min(i + _MAX_WRAP, end)]:
+        if tok.is_value() or tok.key not in term.key:
+            return False
+        joined += tok.key
+        if term.matches(joined):
+            return True
+    return False
 
 
 def value_run(toks: list[Token], start: int, end: int, row_id) -> list[Token]:
@@ -95,22 +119,62 @@ def fit(run: list[Token], n: int, stream: bool) -> Read:
 
 
 def read_rows(toks, start, end, rows: list[Term], n_cols: int) -> dict[str, Read]:
-    """Each row's label and values within [start, end), rows found in template order."""
+    """Each row's label and values within [start, end), rows found in template order.
+
+    Labels are matched exactly first; a row not found that way may then be matched
+    fuzzily, but only by a label lying between its neighbours' rows.
+    """
     out: dict[str, Read] = {}
     cursor = start
     for term in rows:
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
-        label = toks[i]
-        run = value_run(toks, i + 1, end, label.row_id)
-        read = fit(run, n_cols, label.row_id is None)
-        read.label, read.index = label, i
-        out[term.code] = read
-        cursor = i + 1 + len(run)
+        out[term.code] = read_row(toks, i, end, term, n_cols)
+        cursor = out[term.code].next
+    for n, term in enumerate(rows):
+        if term.code in out:
+            continue
+        before = [out[t.code].next for t in rows[:n] if t.code in out]
+        after = [out[t.code].index for t in rows[n + 1 :] if t.code in out]
+        gap = (max(before, default=start), min(after, default=end))
+        found = _fuzzy_label(toks, *gap, term, rows)
+        if found is not None:
+            i, score = found
+            out[term.code] = read_row(toks, i, gap[1], term, n_cols)
+            out[term.code].fuzzy = score
     return out
 
 
+def read_row(toks, i: int, end: int, term: Term, n_cols: int) -> Read:
+    """The row whose label is toks[i]: its values, after any wrapped rest of the label."""
+    label = toks[i]
+    first = i + 1
+    # A label wrapped over lines ("（二）部分公开（区分处理的，只计这一情形，不" +
+    # "计其他情形）") continues with pieces of its own or its group's text before the values.
+    while first < end and label.row_id is None and _continues(toks[first], term):
+        first += 1
+    run = value_run(toks, first, end, label.row_id)
+    read = fit(run, n_cols, label.row_id is None)
+    read.label, read.index, read.next = label, i, first + len(run)
+    return read
+
+
+def _continues(tok: Token, term: Term) -> bool:
+    return not tok.is_value() and term.holds(tok.key)
+
+
+def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tuple[int, float] | None:
+    """The token in [start, end) that best garbles `term` and no other row, if any."""
+    best = None
+    for i in range(start, end):
+        tok = toks[i]
+        if tok.is_value() or not tok.key or any(t.matches(tok.key) for t in rows):
+            continue
+        match = best_match(tok.key, rows)
+        if match and match[0] is term and (best is None or match[1] > best[1]):
+            best = (i, match[1])
+    return best
 def store_rows(report: Report, section: Section, template: str, reads: dict[str, Read]) -> None:
     cols = section.columns_for(template)
     for term in section.rows_for(template):
@@ -127,6 +191,12 @@ def defer_digit_run(report: Report, read: Read | None, keys: list) -> Read | Non
 
 def store_row(report: Report, section: Section, row: str, cols: list[Term], read: Read | None, note=None) -> None:
     """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
+    if read and read.fuzzy is not None:
+        official = next(t.label for t in section.rows if t.code == row)
+        note = f"label matched fuzzily ({read.fuzzy:.2f}): printed 「{read.label.norm}」"
+        report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None,
+                                       f"printed label 「{read.label.norm}」 read as 「{official}」 "
+                                       f"(similarity {read.fuzzy:.2f})"))
     read = defer_digit_run(report, read, [(section.code, row, col.code) for col in cols])
     for c, col in enumerate(cols):
         cell = Cell(section.code, row, col.code, note=note)

@@ -22,6 +22,16 @@ VALUE = re.compile(
 PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", "－"}
 # A run of digits too long to be one cell's number is (probably) several cells run together.
 DIGIT_RUN = re.compile(r"^\d[\d ]*\d$")
+# Lines a converter leaves inside a table that belong to no cell: page footers
+# ("— 5 —", "-3-", "第 3 页", "第3页 共5页") and generic column headers ("数据1", "Column2").
+FURNITURE = re.compile(
+    r"^(?:[-—–－~]+\s*\d{1,3}\s*[-—–－~]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
+    r"|(?:(?:数据|列|栏|column|col|unnamed:?)\s*\d{1,2}\s*)+)$",
+    re.IGNORECASE,
+)
+# Converters that keep the page layout (pdftotext -layout, OCR) print a row as its
+# label, a wide gap, then its values: two or more spaces mark a column gap.
+_GAP = re.compile(r"\s{2,}|\t")
 
 
 @dataclass
@@ -59,11 +69,40 @@ def tokens(doc: Document) -> list[Token]:
                 prov = block.prov
                 if prov.line is not None and n:
                     prov = Provenance(prov.file, prov.page, prov.line + n)
-                if line.strip():
-                    out.append(_token(line, prov, None, False))
+                out.extend(_token(piece, prov, None, False) for piece in layout_cells(line))
     return out
 
 
+def layout_cells(line: str) -> list[str]:
+    """A text line as the cells it prints: a laid-out row "label   1   0   3" becomes
+    its label and values; page furniture becomes nothing; other lines stay whole."""
+    line = line.strip()
+    if not line or FURNITURE.match(normalize_text(line).strip()):
+        return []
+    pieces = line.split()
+    n = len(pieces)
+    while n and _is_value_piece(pieces[n - 1]):
+        n -= 1
+    values = pieces[n:]
+    if not any(ch.isdigit() for v in values for ch in v):
+        return [line]
+    # Where the values start: the line with its trailing values cut off.
+    rest = line
+    for v in reversed(values):
+        rest = rest.rstrip()[: -len(v)]
+    if not rest.strip():
+        # Only values: split them where the layout shows column gaps; a run with
+        # no gap is left whole, for the digit-run solver.
+        return values if len(values) > 1 and _GAP.search(line) else [line]
+    # A label must end in a column gap: "申请 21" in wrapped prose is not a row.
+    if not _GAP.fullmatch(rest[len(rest.rstrip()) :]):
+        return [line]
+    return [rest.strip(), *values]
+
+
+def _is_value_piece(piece: str) -> bool:
+    n = normalize_text(piece).strip()
+    return n in PLACEHOLDERS or bool(VALUE.match(n))
 def _token(text: str, prov: Provenance | None, row_id, in_table: bool) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()

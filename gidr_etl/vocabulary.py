@@ -24,6 +24,15 @@ class Term:
     match: list[str] = field(default_factory=list)  # contained phrases (label keys)
     exact: list[str] = field(default_factory=list)  # whole-label keys
 
+    @property
+    def key(self) -> str:
+        """The official label as a label key."""
+        return label_key(self.label)
+
+    def holds(self, key: str) -> bool:
+        """Whether `key` is a piece of this term's official label or of its group's."""
+        return bool(key) and (key in self.key or (self.group is not None and key in label_key(self.group)))
+
     def matches(self, key: str) -> bool:
         """Whether a normalised printed label (see normalize.label_key) names this term."""
         if key in self.exact or any(key.endswith(e) and _only_group_before(key[: -len(e)]) for e in self.exact):
