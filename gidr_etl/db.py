@@ -21,7 +21,7 @@ create table if not exists reports (
     id integer primary key, source_path text, source_sha256 text unique, format text,
     agency text, year integer, template text, title text, publish_date text, index_no text,
     encoding text, pages integer, extractor_version text, cells_read integer,
-    errors integer, warnings integer, ingested_at text
+    errors integer, warnings integer, ingested_at text, agency_key text
 );
 create table if not exists cells (
     report_id integer not null references reports(id), section text not null,
@@ -52,7 +52,19 @@ def open_db(path) -> sqlite_utils.Database:
     load_plugins().hook.prepare_connection(conn=conn)
     conn.executescript(SCHEMA)
     db = sqlite_utils.Database(conn)
+    _add_new_columns(db)
     return db
+
+
+# Columns added since a database may have been created: table → column → type.
+NEW_COLUMNS = {"reports": {"agency_key": str}}
+
+
+def _add_new_columns(db: sqlite_utils.Database) -> None:
+    for table, columns in NEW_COLUMNS.items():
+        for column, type_ in columns.items():
+            if column not in db[table].columns_dict:
+                db[table].add_column(column, type_)
 
 
 def now() -> str:

@@ -142,8 +142,10 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
     else:
         for path in todo:
             _record(db, summary, process_file(path), progress)
+    from .chains import recompute
     from .research import prepare
 
+    recompute(db)  # cross-report checks see every report, old and new
     prepare(db)
     db.conn.close()
     return summary

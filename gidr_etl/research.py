@@ -141,8 +141,8 @@ join reports r on r.id = f.report_id
 {_label_join('l', 'col', "'requests'", 'f.col')}
 where f.rule = 'requests_balance'
 order by r.agency, r.year, f.report_id""",
-        # Same agency (as printed), consecutive years: what one year carries forward the
-        # next year should carry over.
+        # Same agency (by agency_key: see chains.py), consecutive years: what one year
+        # carries forward the next year should carry over.
         "cross_year_chain": f"""
 select a.agency, a.year, a.id as report_id,
        {_cell('carried_forward', "'total'", 'a.id')} as carried_forward,
@@ -151,7 +151,7 @@ select a.agency, a.year, a.id as report_id,
        {_cell('carried_over', "'total'", 'b.id')}
          - {_cell('carried_forward', "'total'", 'a.id')} as difference
 from reports a
-join reports b on b.agency = a.agency and b.year = a.year + 1
+join reports b on b.agency_key = a.agency_key and b.year = a.year + 1
 order by a.agency, a.year""",
     }
 

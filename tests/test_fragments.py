@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLD, SAMPLES, gold_cells, run_cli, score
+from conftest import SAMPLES, gold_cells
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.stream import layout_cells
@@ -35,14 +35,6 @@ def _wrong(report, gold: dict) -> dict:
     """Cells read with a value that differs from the gold: must always be empty."""
     return {k: (c.value, gold[k]) for k, c in report.cells.items()
             if c.value is not None and k in gold and c.value != gold[k]}
-
-
-def test_converted_pdfs_score_perfect(tmp_path):
-    db = tmp_path / "gidr.db"
-    run_cli("ingest", CONVERTED, "--db", db, check=0)
-    result = score(db, GOLD / "converted")
-    assert result.returncode == 0, result.stdout
-    assert "cells 558/558" in result.stdout and "false alarms 0" in result.stdout
 
 
 @pytest.mark.parametrize("line, cells", [

@@ -1,0 +1,126 @@
+"""Checks across reports: one agency's consecutive years must chain.
+
+What a report carries forward, the next year's report carries over; what is in
+force is what was in force, plus what was issued, less what was repealed. Both
+are warnings (either year may be the misprint), recomputed over the whole
+database after every ingest, and attached to the later year's report.
+
+Agencies print their names more or less fully from one year to the next
+(洪泽区人民政府, 淮安市洪泽区人民政府), so reports are grouped by an agency key: a
+name that is the tail of exactly one fuller name in the database, the fuller part
+being only higher divisions (省/市/州…), takes that fuller name as its key. Two
+fuller names sharing the tail (南京市鼓楼区…, 福州市鼓楼区…) leave it alone.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .normalize import compact
+
+# The divisions a fuller name may add in front: 江苏省, 淮安市, 恩施土家族苗族自治州 …
+_DIVISION_END = re.compile(r"省|自治区|特别行政区|市|自治州|州|盟|地区")
+_DIVISIONS = re.compile(r"(?:[\u3400-\u9fff]{1,10}?(?:" + _DIVISION_END.pattern + "))+")
+# A short name must itself start with a place, or "人民政府" would join every city.
+_PLACE = re.compile(r"^[\u3400-\u9fff]{1,8}?(?:市|区|县|旗|镇|乡|街道)")
+
+CARRIED = "chain_carried_over"
+IN_FORCE = "chain_in_force"
+RULES = (CARRIED, IN_FORCE)
+# The cells the checks read: (section, row, col).
+_CELLS = [("requests", "carried_forward", "total"), ("requests", "carried_over", "total")] + [
+    ("art20_1", row, col) for row in ("regulations", "normative_documents") for col in ("issued", "repealed", "in_force")
+]
+_ROW_LABELS = {"regulations": "规章", "normative_documents": "行政规范性文件"}
+
+
+@dataclass
+class Year:
+    """One report as the checks see it."""
+
+    id: int
+    agency: str
+    year: int
+    template: str | None
+    cells: dict
+
+
+def agency_keys(names: set[str]) -> dict[str, str]:
+    """Each agency name → the key its reports are grouped by (see the module's note)."""
+    fuller: dict[str, set[str]] = defaultdict(set)
+    for name in names:
+        # every point where a chain of divisions ends: 江苏省|淮安市|洪泽区人民政府
+        for m in _DIVISION_END.finditer(name):
+            if m.end() < len(name) and _DIVISIONS.fullmatch(name[: m.end()]):
+                fuller[name[m.end() :]].add(name)
+    keys = {}
+    for name in names:
+        longer = fuller.get(name, set()) if _PLACE.match(name) else set()
+        longest = max(longer, key=len, default=None)
+        # all the fuller names must be one name printed more or less fully
+        keys[name] = longest if longest and all(longest.endswith(n) for n in longer) else name
+    return keys
+
+
+def check_pair(prev: Year, this: Year) -> list[dict]:
+    """The findings for `this` report against the same agency's report of the year before."""
+    found = []
+    forward, over = prev.cells.get(("requests", "carried_forward", "total")), this.cells.get(("requests", "carried_over", "total"))
+    if forward is not None and over is not None and forward != over:
+        found.append(_finding(this, CARRIED, "requests", "carried_over", "total",
+                              f"上年结转 {this.year} is {_n(over)} but the {prev.year} report (id {prev.id}) "
+                              f"carried forward 结转下年度 {_n(forward)}"))
+    if prev.template == this.template == "2021":
+        for row, label in _ROW_LABELS.items():
+            before = prev.cells.get(("art20_1", row, "in_force"))
+            issued, repealed, now = (this.cells.get(("art20_1", row, c)) for c in ("issued", "repealed", "in_force"))
+            if None in (before, issued, repealed, now) or before + issued - repealed == now:
+                continue
+            found.append(_finding(this, IN_FORCE, "art20_1", row, "in_force",
+                                  f"{label} 现行有效 {this.year} is {_n(now)} but {prev.year}'s {_n(before)} "
+                                  f"(report id {prev.id}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = "
+                                  f"{_n(before + issued - repealed)}"))
+    return found
+
+
+def _finding(report: Year, rule, section, row, col, message) -> dict:
+    return {"report_id": report.id, "rule": rule, "severity": "warning", "section": section,
+            "row": row, "col": col, "message": message}
+
+
+def _n(value) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def recompute(db) -> int:
+    """Set every report's agency_key and replace the chain findings; returns how many."""
+    conn = db.conn
+    conn.execute("begin immediate")
+    try:
+        reports = {r["id"]: r for r in db.query("select id, agency, year, template from reports")}
+        keys = agency_keys({compact(r["agency"]) for r in reports.values() if r["agency"]})
+        conn.executemany("update reports set agency_key = ? where id = ?",
+                         [(keys[compact(r["agency"])] if r["agency"] else None, i) for i, r in reports.items()])
+        years = _years(db, reports, keys)
+        by_key = defaultdict(list)
+        for y in years:
+            by_key[y.agency, y.year].append(y)
+        found = [f for y in years for prev in by_key.get((y.agency, y.year - 1), []) for f in check_pair(prev, y)]
+        conn.execute(f"delete from findings where rule in ({','.join('?' * len(RULES))})", RULES)
+        db["findings"].insert_all(found)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return len(found)
+
+
+def _years(db, reports: dict, keys: dict) -> list[Year]:
+    cells = defaultdict(dict)
+    where = " or ".join("(section = ? and row = ? and col = ?)" for _ in _CELLS)
+    for c in db.query(f"select report_id, section, row, col, value from cells where value is not null and ({where})",
+                      [v for cell in _CELLS for v in cell]):
+        cells[c["report_id"]][c["section"], c["row"], c["col"]] = c["value"]
+    return [Year(i, keys[compact(r["agency"])], r["year"], r["template"], cells[i])
+            for i, r in reports.items() if r["agency"] and r["year"]]
