@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .fuzzy import best_match
 from .locate import Regions
-from .report import AMBIGUOUS, MISSING, Cell, Finding, Report
+from .report import AMBIGUOUS, MISSING, READ, Cell, Finding, Report
 from .stream import DIGIT_RUN, Token
 from .values import read_value
 from .vocabulary import Section, Term, Vocabulary
@@ -258,7 +258,8 @@ def _read_requests(report, toks, region, sections, vocab) -> None:
 
 def _read_unitemized_other(report, toks, start, end, section, cols, sub_rows) -> None:
     # Some 2021 reports print （六）其他处理 as one row, the 2019 way. Its sub-rows
-    # were not printed, so they stay NULL; the printed row is kept as row 'other'.
+    # were not printed; the printed row is kept as row 'other'. Counts are never
+    # negative, so where that row is 0 each sub-row is 0 too; elsewhere they stay NULL.
     other = next(r for r in section.rows if r.code == "other")
     reads = read_rows(toks, start + 1, end, [other], len(cols))
     if "other" not in reads:
@@ -266,9 +267,15 @@ def _read_unitemized_other(report, toks, start, end, section, cols, sub_rows) ->
     store_row(report, section, "other", cols, reads["other"], note="（六）其他处理 printed as one row in a 2021 table")
     for code in sub_rows:
         for col in cols:
-            report.cells[section.code, code, col.code].note = "not itemized: （六）其他处理 printed as one row"
-        report.findings.append(Finding("row_not_itemized", "warning", section.code, code, None,
-                                       "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document"))
+            cell = report.cells[section.code, code, col.code]
+            if report.value(section.code, "other", col.code) == 0:
+                cell.value, cell.status, cell.inferred = 0, READ, True
+                cell.note = "not itemized: （六）其他处理 printed as one row, 0 here, so each of its sub-rows is 0"
+            else:
+                cell.note = "not itemized: （六）其他处理 printed as one row"
+        if any(report.value(section.code, code, col.code) is None for col in cols):
+            report.findings.append(Finding("row_not_itemized", "warning", section.code, code, None,
+                                           "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document"))
 
 
 def _read_appeals(report, toks, region, sections, vocab) -> None:

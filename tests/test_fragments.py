@@ -34,7 +34,7 @@ def _variant(tmp_path, source: Path, *replacements) -> Path:
 def _wrong(report, gold: dict) -> dict:
     """Cells read with a value that differs from the gold: must always be empty."""
     return {k: (c.value, gold[k]) for k, c in report.cells.items()
-            if c.value is not None and k in gold and c.value != gold[k]}
+            if c.value is not None and gold.get(k, "?") != "?" and c.value != gold[k]}
 
 
 @pytest.mark.parametrize("line, cells", [
