@@ -8,6 +8,7 @@ _FIELD_SEP = r"\s*[:|]?\s*"
 # Labelled dates, most specific first; a date in a covering letter is not a publish date.
 _DATE_LABELS = ("发布日期", "发文日期", "发布时间", "公开日期", "成文日期")
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+_AGENCY_FIELD = re.compile(r"^(?:发布机构|发布机关|发文机关|发文单位|公开主体|发布单位)" + _FIELD_SEP + r"(\S{2,40}?)(?:\s|\||$)")
 _INDEX = re.compile(r"索引号" + _FIELD_SEP + r"([0-9A-Za-z][0-9A-Za-z/\-_.]*)")
 _TITLE_FIELD = re.compile(r"^(?:标题|题名|文件标题)" + _FIELD_SEP + r"(.+?)(?:\s*\|.*)?$")
 _REPORT_NAME = re.compile(r"政府信息公开(?:工作)?(?:年度报告|年报)")
@@ -40,7 +41,22 @@ def find_title(lines: list[str], hint: str | None) -> str | None:
             if not (m["pre"] or m["post"]) and above and len(above) <= 30 and not _NOT_TITLE.search(above):
                 return f"{above}{text}"
             return text
-    return hint
+    return _wrapped_title(lines[:120]) or hint
+
+
+# A title wrapped over this many lines at most.
+_MAX_TITLE_LINES = 3
+
+
+def _wrapped_title(lines: list[str]) -> str | None:
+    """A title whose report name is broken over lines ("…办公" / "室 2023 年政府信息公开工作年度报" / "告")."""
+    for n in range(len(lines)):
+        for k in range(2, _MAX_TITLE_LINES + 1):
+            text = "".join(line.strip() for line in lines[n : n + k])
+            m = _TITLE.match(despace(text))
+            if m and len(text) <= 80 and not _NOT_TITLE.search(text):
+                return text
+    return None
 
 
 def agency_and_year(title: str | None) -> tuple[str | None, int | None]:
@@ -51,6 +67,15 @@ def agency_and_year(title: str | None) -> tuple[str | None, int | None]:
         return None, None
     agency = _LEADING_TAG.sub("", m["pre"]).strip() or m["post"].strip()
     return agency or None, int(m["year"])
+
+
+def agency_field(lines: list[str]) -> str | None:
+    """The agency a page header names in a labelled field (发布机构：…)."""
+    for line in lines[:60]:
+        m = _AGENCY_FIELD.match(despace(line.strip()))
+        if m:
+            return m.group(1)
+    return None
 
 
 def publish_date(lines: list[str], hint: str | None) -> str | None:
@@ -87,7 +112,7 @@ def extract_metadata(lines: list[str], hints: dict[str, str]) -> dict[str, objec
     agency, year = agency_and_year(title)
     return {
         "title": title,
-        "agency": agency or hints.get("agency"),
+        "agency": agency or agency_field(lines) or hints.get("agency"),
         "year": year or year_from_prose(lines),
         "publish_date": publish_date(lines, hints.get("publish_date")),
         "index_no": index_no(lines, hints.get("index_no")),

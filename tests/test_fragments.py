@@ -3,10 +3,13 @@
 The fixtures are what poppler's `pdftotext -layout` makes of the three real PDFs
 (tests/fixtures/converted); the variants are made from them here.
 """
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+import render
 from conftest import SAMPLES, gold_cells
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
@@ -103,3 +106,28 @@ def test_a_label_garbled_beyond_recognition_stays_null(tmp_path):
     assert report.status("art20_1", "regulations", "issued") == "missing"
     assert any(f.rule == "cell_missing" and f.row == "regulations" for f in report.findings)
     assert not _wrong(report, gold_cells("hongze_district_gov_2023"))
+
+
+needs_converters = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                                      reason="needs LibreOffice and poppler-utils (scripts/test installs both)")
+
+
+@needs_converters
+@pytest.mark.parametrize("seed", render.SEEDS)
+def test_seed_printed_to_pdf_and_converted_back_to_text(seed, tmp_path):
+    # Each seed rendered as a PDF (LibreOffice) and turned back into text by pdftotext -layout,
+    # the way many collections hold their reports: every cell right or NULL and said, never wrong.
+    pdf = render.render_pdf(seed, tmp_path / f"{seed}.pdf")
+    txt = tmp_path / f"{seed}.txt"
+    subprocess.run(["pdftotext", "-layout", str(pdf), str(txt)], check=True, timeout=60)
+    report = _report(txt)
+    gold = gold_cells(seed)
+    assert not _wrong(report, gold)
+    scored = [k for k, v in gold.items() if v not in ("?", None)]
+    read = [k for k in scored if report.value(*k) is not None]
+    assert len(read) >= 0.95 * len(scored)
+    said = {(f.section, f.row, f.col) for f in report.findings if f.rule.startswith("cell_")}
+    assert all(k in said for k in scored if report.value(*k) is None)
+    meta = render.gold(seed)["metadata"]
+    assert report.metadata["agency"] in (meta["agency"] if isinstance(meta["agency"], list) else [meta["agency"]])
+    assert report.metadata["year"] == meta["year"]
