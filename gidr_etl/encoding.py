@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import codecs
 from functools import lru_cache
-from importlib import resources
 
 import chardet
+
+from .normalize import to_traditional
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -24,15 +25,25 @@ CHINESE = ("gb18030", "big5hkscs")
 ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
 
 
+# Random bytes decode to rare characters (about a quarter common); real reports are
+# almost all common characters.
+MIN_PLAUSIBILITY = 0.6
+
+
 class UndecodableError(ValueError):
     """Bytes that no candidate encoding reads as text."""
 
 
 @lru_cache(maxsize=1)
 def _common() -> frozenset[str]:
-    # The most frequent characters of these reports, Simplified and Traditional.
-    text = resources.files("gidr_etl").joinpath("data/common_chars.txt").read_text("utf-8")
-    return frozenset(text) - frozenset(" \n")
+    """The 3,755 common characters of GB 2312 (its level 1, 一级汉字) and their Traditional forms.
+
+    A national standard's list, not one drawn from our own samples: real reports score
+    about 0.99 on it, random bytes about 0.25, GBK read as Big5 about 0.35.
+    """
+    level1 = bytes(b for row in range(0xB0, 0xD8) for col in range(0xA1, 0xFF) for b in (row, col))
+    simplified = level1.decode("gb2312", errors="ignore")
+    return frozenset(simplified) | frozenset(to_traditional(simplified))
 
 
 def plausibility(text: str) -> float:
@@ -104,8 +115,6 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             score -= 1.0
         if best is None or score > best[0]:
             best = (score, text, name)
-    # Random bytes decode to rare characters: a third of them common is the least
-    # a Chinese text shows (real reports score above 0.8).
-    if best is None or best[0] < 0.33:
+    if best is None or best[0] < MIN_PLAUSIBILITY:
         raise UndecodableError("not text in any Chinese encoding (binary data?)")
     return best[1], best[2]

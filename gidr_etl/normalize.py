@@ -16,11 +16,11 @@ _NUMBERING = re.compile(r"[一二三四五六七八九十]+[、.．]|[(（][一�
 _NOT_KEY = re.compile(r"[^\w\u3400-\u9fff]|_")
 
 
-@lru_cache(maxsize=1)
-def _t2s():
+@lru_cache(maxsize=2)
+def _opencc(config: str):
     import opencc
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
 
 
 def strip_pinyin(text: str) -> str:
@@ -28,7 +28,11 @@ def strip_pinyin(text: str) -> str:
 
 
 def to_simplified(text: str) -> str:
-    return _t2s().convert(text)
+    return _opencc("t2s").convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _opencc("s2t").convert(text)
 
 
 def normalize_text(text: str) -> str:
