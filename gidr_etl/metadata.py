@@ -5,10 +5,7 @@ import re
 
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) +(?=[\u3400-\u9fff])")
 _FIELD_SEP = r"\s*[:|]?\s*"
-# Labelled dates, most specific first; a date in a covering letter is not a publish date.
-_DATE_LABELS = ("发布日期", "发文日期", "发布时间", "公开日期", "成文日期")
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-_AGENCY_FIELD = re.compile(r"^(?:发布机构|发布机关|发文机关|发文单位|公开主体|发布单位)" + _FIELD_SEP + r"(\S{2,40}?)(?:\s|\||$)")
 _INDEX = re.compile(r"索引号" + _FIELD_SEP + r"([0-9A-Za-z][0-9A-Za-z/\-_.]*)")
 _TITLE_FIELD = re.compile(r"^(?:标题|题名|文件标题)" + _FIELD_SEP + r"(.+?)(?:\s*\|.*)?$")
 _REPORT_NAME = re.compile(r"政府信息公开(?:工作)?(?:年度报告|年报)")
@@ -20,6 +17,63 @@ _NOT_TITLE = re.compile(r"关于|函$|[《》。，,；;|]")
 _LEADING_TAG = re.compile(r"^\s*[(\[【][^)\]】]{1,6}[)\]】]\s*")
 _PERIOD_YEAR = re.compile(r"(?:统计期限|统计时限|期限)[^。]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日")
 _ANY_YEAR = re.compile(r"(20\d\d)\s*年度?")
+
+
+# ------------------------------------------------------------------ labelled fields
+# A page's metadata block: "索引号：X  发布机构：Y  成文日期：Z", on one line or several.
+
+FIELD_LABELS = {
+    "index_no": ["索引号"],
+    "agency": ["发布机构", "发文机关", "发布机关", "发布单位"],
+    # most specific first; a date in a covering letter is not a publish date
+    "publish_date": ["发布日期", "发文日期", "发布时间", "公开日期", "成文日期"],
+}
+# Labels that end a value when several sit on one line ("索引号 X 成文日期 Y").
+_ANY_LABEL = [label for labels in FIELD_LABELS.values() for label in labels] + [
+    "主题分类", "分类", "文号", "标题", "公开方式", "来源", "信息来源", "有效性", "时效", "访问次数", "主题词", "内容概述"]
+_TRAD = str.maketrans("號發構們標題時來關", "号发构们标题时来关")
+
+
+def _label_re(label: str) -> str:
+    return r"\s*".join(re.escape(ch) for ch in label)
+
+
+_NEXT_LABEL = re.compile("|".join(_label_re(lab) for lab in _ANY_LABEL) + r"|\|")
+
+
+def metadata_hints(fragments: list[str], limit: int = 60) -> dict[str, str]:
+    """index_no, agency and publish_date from a page's metadata block (raw strings).
+
+    `fragments` are texts in document order (text blocks, table cells, lines); a value
+    is either after its label in the same fragment or the next fragment.
+    """
+    hints: dict[str, str] = {}
+    frags = [f.translate(_TRAD) for f in fragments[:limit]]
+    for key, labels in FIELD_LABELS.items():
+        for label in labels:  # in order of preference
+            value = _find_value(frags, label)
+            if value:
+                hints[key] = value
+                break
+    return hints
+
+
+def _find_value(frags: list[str], label: str) -> str | None:
+    pat = re.compile(_label_re(label) + r"\s*[:：]?\s*")
+    for i, frag in enumerate(frags):
+        m = pat.search(frag)
+        if not m:
+            continue
+        rest = frag[m.end():]
+        if not rest.strip() and i + 1 < len(frags):
+            rest = frags[i + 1]
+            if _NEXT_LABEL.match(rest.strip()):
+                continue
+        value = _NEXT_LABEL.split(rest, maxsplit=1)[0]
+        value = re.split(r"\s{2,}|\t", value.strip())[0].strip()
+        if value:
+            return value
+    return None
 
 
 def despace(line: str) -> str:
@@ -69,18 +123,9 @@ def agency_and_year(title: str | None) -> tuple[str | None, int | None]:
     return agency or None, int(m["year"])
 
 
-def agency_field(lines: list[str]) -> str | None:
-    """The agency a page header names in a labelled field (发布机构：…)."""
-    for line in lines[:60]:
-        m = _AGENCY_FIELD.match(despace(line.strip()))
-        if m:
-            return m.group(1)
-    return None
-
-
 def publish_date(lines: list[str], hint: str | None) -> str | None:
     text = "\n".join(despace(line) for line in lines[:60])
-    for label in _DATE_LABELS:
+    for label in FIELD_LABELS["publish_date"]:
         m = re.search(label + _FIELD_SEP + _DATE, text)
         if m:
             y, mo, d = (int(g) for g in m.groups())
@@ -112,7 +157,7 @@ def extract_metadata(lines: list[str], hints: dict[str, str]) -> dict[str, objec
     agency, year = agency_and_year(title)
     return {
         "title": title,
-        "agency": agency or agency_field(lines) or hints.get("agency"),
+        "agency": agency or hints.get("agency") or metadata_hints(lines).get("agency"),
         "year": year or year_from_prose(lines),
         "publish_date": publish_date(lines, hints.get("publish_date")),
         "index_no": index_no(lines, hints.get("index_no")),

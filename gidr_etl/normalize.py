@@ -51,3 +51,21 @@ def label_key(text: str) -> str:
     """A printed label reduced to what identifies it: no numbering, spaces or punctuation."""
     text = _NUMBERING.sub("", compact(text))
     return _NOT_KEY.sub("", text)
+
+
+def is_cjk(ch: str) -> bool:
+    """CJK ideographs, CJK punctuation and full-width forms: no space is written between them."""
+    o = ord(ch)
+    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3400 <= o <= 0x4DBF
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one cell or paragraph as one string: "" between CJK characters, else a space."""
+    out = ""
+    for line in lines:
+        if not line:
+            continue
+        if out and not (is_cjk(out[-1]) and is_cjk(line[0])):
+            out += " "
+        out += line
+    return out

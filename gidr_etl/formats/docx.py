@@ -11,9 +11,10 @@ import zipfile
 from pathlib import Path
 
 from ..hookspecs import hookimpl
+from ..metadata import metadata_hints
 from ..model import Block, Document, Provenance, Table, TableCell, TextBlock
+from ..normalize import join_lines
 from . import ExtractionError, InputFormat
-from .html import join_lines, metadata_hints
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # a report is a few MB even with pictures

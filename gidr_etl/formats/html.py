@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..encoding import UndecodableError, decode
 from ..hookspecs import hookimpl
+from ..metadata import metadata_hints
 from ..model import Block, Document, Provenance, Table, TableCell, TextBlock
+from ..normalize import join_lines
 from . import ExtractionError, InputFormat
 
 _HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|table|meta|div|p|title)[\s>/]", re.I)
@@ -30,24 +32,6 @@ _BLOCK = _HEADINGS | {
 }
 # A table in a cell plus this much prose beside it: the outer table is page layout.
 _LAYOUT_TEXT = 300
-
-
-def is_cjk(ch: str) -> bool:
-    """CJK ideographs, CJK punctuation and full-width forms: no space is written between them."""
-    o = ord(ch)
-    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3400 <= o <= 0x4DBF
-
-
-def join_lines(lines: list[str]) -> str:
-    """Lines of one cell or paragraph as one string: "" between CJK characters, else a space."""
-    out = ""
-    for line in lines:
-        if not line:
-            continue
-        if out and not (is_cjk(out[-1]) and is_cjk(line[0])):
-            out += " "
-        out += line
-    return out
 
 
 def _collapse(text: str) -> str:
@@ -312,61 +296,6 @@ def _flatten(items: list) -> list[Block]:
     for item in items:
         out.extend(_flatten(item) if isinstance(item, list) else [item])
     return out
-
-
-# ------------------------------------------------------------------ metadata hints
-
-_META_LABELS = {
-    "index_no": ["索引号"],
-    "agency": ["发布机构", "发文机关", "发布单位"],
-    "publish_date": ["发布日期", "成文日期", "发文日期", "发布时间"],
-}
-# Labels that end a value when several sit on one line ("索引号 X 成文日期 Y").
-_ANY_LABEL = ["索引号", "发布机构", "发文机关", "发布单位", "发布日期", "成文日期", "发文日期", "发布时间",
-              "主题分类", "分类", "文号", "标题", "公开方式", "来源", "信息来源", "有效性", "时效", "访问次数", "主题词", "内容概述"]
-_TRAD = str.maketrans("號發構們標題時來關", "号发构们标题时来关")
-
-
-def _label_re(label: str) -> str:
-    return r"\s*".join(re.escape(ch) for ch in label)
-
-
-_NEXT_LABEL = re.compile("|".join(_label_re(lab) for lab in _ANY_LABEL) + r"|\|")
-
-
-def metadata_hints(fragments: list[str], limit: int = 60) -> dict[str, str]:
-    """index_no, agency and publish_date from a page's metadata block (raw strings).
-
-    `fragments` are texts in document order (text blocks, table cells); a value is
-    either after its label in the same fragment or the next fragment.
-    """
-    hints: dict[str, str] = {}
-    frags = [f.translate(_TRAD) for f in fragments[:limit]]
-    for key, labels in _META_LABELS.items():
-        for label in labels:  # in order of preference
-            value = _find_value(frags, label)
-            if value:
-                hints[key] = value
-                break
-    return hints
-
-
-def _find_value(frags: list[str], label: str) -> str | None:
-    pat = re.compile(_label_re(label) + r"\s*[:：]?\s*")
-    for i, frag in enumerate(frags):
-        m = pat.search(frag)
-        if not m:
-            continue
-        rest = frag[m.end():]
-        if not rest.strip() and i + 1 < len(frags):
-            rest = frags[i + 1]
-            if _NEXT_LABEL.match(rest.strip()):
-                continue
-        value = _NEXT_LABEL.split(rest, maxsplit=1)[0]
-        value = re.split(r"\s{2,}|\t", value.strip())[0].strip()
-        if value:
-            return value
-    return None
 
 
 # ------------------------------------------------------------------ scripts
