@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -48,12 +53,77 @@ def gold_cells(name: str) -> dict:
     raise KeyError(name)
 
 
+DB_NAME = "gidr"  # datasette.yml describes the database by this name
+
+
 @pytest.fixture(scope="session")
 def samples_db(tmp_path_factory) -> Path:
     """sample_inputs/ ingested once by the real CLI."""
-    db = tmp_path_factory.mktemp("samples") / "gidr.db"
-    run_cli("ingest", SAMPLES, "--db", db)
+    db = tmp_path_factory.mktemp("samples") / f"{DB_NAME}.db"
+    run_cli("ingest", SAMPLES, "--db", db, check=0)
     return db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A running Datasette: its base URL and the database it serves."""
+
+    def __init__(self, base: str, db_path: Path):
+        self.base = base
+        self.db_path = db_path
+
+    def url(self, path: str, **params) -> str:
+        query = urllib.parse.urlencode(params)
+        return f"{self.base}{path}" + (f"?{query}" if query else "")
+
+    def get(self, path: str, **params):
+        with urllib.request.urlopen(self.url(path, **params), timeout=30) as resp:
+            return json.loads(resp.read())
+
+    def rows(self, path: str, **params) -> list[dict]:
+        return self.get(path, _shape="array", **params)
+
+
+@pytest.fixture(scope="session")
+def server(samples_db, tmp_path_factory):
+    """A real Datasette on the samples, started the way `gidr-etl serve` starts it, on a free port."""
+    from gidr_etl import serve
+
+    port = free_port()
+    cmd = serve.command(samples_db, port=port, host="127.0.0.1", workdir=tmp_path_factory.mktemp("serve"))
+    log = tmp_path_factory.mktemp("log") / "datasette.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2).read()
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"datasette did not start:\n{log.read_text(errors='replace')}")
+                time.sleep(0.2)
+        yield Server(base, samples_db)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def report_id(server: Server, stem: str) -> int:
+    """The id of the one served report whose source path contains `stem`."""
+    rows = server.rows(f"/{DB_NAME}/reports.json", source_path__contains=stem, _col="id")
+    assert len(rows) == 1, rows
+    return rows[0]["id"]
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-# The Datasette fixtures (real ingest, real server) are shared with the API tests.
-from test_datasette import DB_NAME, database, report_id, server  # noqa: F401
+from conftest import DB_NAME, report_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -1,0 +1,16 @@
+"""What a user installing the wheel (not a checkout) gets: the data the package reads at run time."""
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT
+
+
+def test_wheel_ships_the_vocabulary_and_the_datasette_metadata(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    (wheel,) = tmp_path.glob("gidr_etl-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"gidr_etl/data/template.toml", "gidr_etl/data/datasette.yml"} <= names
+    # the repository's datasette.yml (for `datasette gidr.db -m datasette.yml`) is that same file
+    assert (ROOT / "datasette.yml").resolve() == (ROOT / "gidr_etl" / "data" / "datasette.yml")
