@@ -53,6 +53,19 @@ def gold_cells(name: str) -> dict:
     raise KeyError(name)
 
 
+def assert_every_null_is_said(db):
+    """A NULL cell always has a finding that says why: about the cell, its unitemized row or its missing table."""
+    con = sqlite3.connect(db)
+    unsaid = con.execute("""
+        select r.source_path, c.section, c.row, c.col from cells c join reports r on r.id = c.report_id
+        where c.value is null and not exists (
+            select 1 from findings f where f.report_id = c.report_id and f.section = c.section and (
+                (substr(f.rule, 1, 5) = 'cell_' and f.row = c.row and f.col = c.col)
+                or (f.rule = 'row_not_itemized' and f.row = c.row) or f.rule = 'table_missing'))""").fetchall()
+    con.close()
+    assert unsaid == []
+
+
 DB_NAME = "gidr"  # datasette.yml describes the database by this name
 
 
