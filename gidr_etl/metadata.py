@@ -43,6 +43,11 @@ def find_title(lines: list[str], hint: str | None) -> str | None:
     return hint
 
 
+def names_report(title: str | None) -> bool:
+    """Whether `title` names an annual report (a page's <title> may be anything)."""
+    return bool(title and _REPORT_NAME.search(despace(title)))
+
+
 def agency_and_year(title: str | None) -> tuple[str | None, int | None]:
     if not title:
         return None, None
