@@ -77,12 +77,16 @@ def _walk(folder: Path, above: frozenset) -> Iterator[Path | tuple[Path, str]]:
     except OSError as exc:
         yield folder, f"cannot read folder: {exc.strerror or exc}"
         return
-    folders = [e for e in entries if _is_dir(e)]
+    folders, files = [], []
     for entry in entries:
-        if entry not in folders:
-            yield Path(entry.path)
+        (folders if _is_dir(entry) else files).append(entry)
+    yield from (Path(e.path) for e in files)
     for entry in folders:
-        key = _folder_id(entry.path)
+        try:
+            key = _folder_id(entry.path)
+        except OSError as exc:  # gone or changed since it was listed
+            yield Path(entry.path), f"cannot read folder: {exc.strerror or exc}"
+            continue
         if key in above:
             yield Path(entry.path), "symlink loop: leads back to a folder above it"
         else:
@@ -133,7 +137,7 @@ def process_file(path: str, max_bytes: int | None = None) -> Outcome:
         if fmt is None:
             raise ExtractionError(f"no input format accepts this file ({p.suffix or 'no extension'})")
         out.plugin = fmt.name
-        limit = max_bytes or fmt.max_bytes
+        limit = max_bytes or getattr(fmt, "max_bytes", None)
         if limit and out.size > limit:
             raise ExtractionError(f"file too large: {_mb(out.size)} (limit {_mb(limit)} for {fmt.name}; see --max-size)")
         doc = fmt.extract(p)

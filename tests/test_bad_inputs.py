@@ -106,8 +106,13 @@ def build_corpus(tmp_path: Path, unreadable: bool) -> tuple[Path, dict[str, str]
         # a real report, so the error can only come from the permissions
         locked = folder / "sub" / "locked.txt"
         locked.write_text(SEEDS[0].read_text("utf-8").replace("年度报告", "年度报告（副本）", 1), "utf-8")
-        locked.chmod(0)
         reasons["locked.txt"] = "cannot read: Permission denied"
+        shut = folder / "sub" / "shut"
+        shut.mkdir()
+        shutil.copy(locked, shut)
+        shut.chmod(0)
+        locked.chmod(0)
+        reasons["shut"] = "cannot read folder: Permission denied"
     return folder, reasons
 
 
