@@ -37,9 +37,9 @@ def unreadable_prefix() -> list[str] | None:
     return None
 
 
-def ingest(folder: Path, db: Path, prefix: list[str] = ()) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "gidr_etl.cli", "ingest", str(folder), "--db", str(db)],
-                          capture_output=True, text=True)
+def ingest(folder: Path, db: Path, prefix: list[str] = (), *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, sys.executable, "-m", "gidr_etl.cli", "ingest", str(folder), "--db", str(db),
+                           *options], capture_output=True, text=True)
 
 
 def notice() -> str:
@@ -120,7 +120,7 @@ def test_bad_inputs_fail_alone_and_every_seed_is_loaded(tmp_path):
     prefix = unreadable_prefix()
     folder, reasons = build_corpus(tmp_path, unreadable=prefix is not None)
     db = tmp_path / "g.db"
-    proc = ingest(folder, db, prefix or [])
+    proc = ingest(folder, db, prefix or [], "--workers", "2")
     assert proc.returncode == 1, proc.stdout + proc.stderr
 
     con = sqlite3.connect(db)
@@ -173,8 +173,8 @@ def test_size_limit_is_configurable(tmp_path):
     errors = dict(sqlite3.connect(db).execute("select path, error from files"))
     assert errors[str(folder / "nine.html")] == "file too large: 9.0 MB (limit 8.0 MB for html; see --max-size)"
     assert errors[str(folder / "one.html")].startswith("not a 政府信息公开工作年度报告")
-    proc = subprocess.run([sys.executable, "-m", "gidr_etl.cli", "ingest", str(folder), "--db", str(db),
-                           "--max-size", "0.5"], capture_output=True, text=True)
+    proc = ingest(folder, db, [], "--max-size", "0.5")
+    assert proc.returncode == 1
     errors = dict(sqlite3.connect(db).execute("select path, error from files"))
     assert errors[str(folder / "one.html")] == "file too large: 1.0 MB (limit 0.5 MB for html; see --max-size)"
     assert errors[str(folder / "page.html")] is None

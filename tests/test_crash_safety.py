@@ -90,6 +90,7 @@ def test_sigkill_mid_batch_then_rerun_finishes(tmp_path):
     assert count(db, "select count(*) from reports") == len(files)
     assert count(db, "select count(distinct source_sha256) from reports") == len(files)
     assert_consistent(db)
+    assert count(db, "select count(*) from reports_fts") == len(files)  # search covers them all
 
 
 def test_two_ingests_on_one_database_both_finish(tmp_path):
