@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -24,29 +23,41 @@ def cli():
               help="SQLite database to load into (created if missing).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
               help="Files processed in parallel processes; one process writes.")
-@click.option("--force", is_flag=True, help="Re-read files whose content was already loaded.")
+@click.option("--force", is_flag=True, help="Re-read every file, even content already loaded.")
+@click.option("--reprocess-outdated", is_flag=True,
+              help="Re-read files whose report an older (or newer) gidr-etl version read.")
+@click.option("--max-size", type=click.FloatRange(min=0, min_open=True), metavar="MB",
+              help="Fail files larger than this, whatever the format "
+                   "(default: each format's limit, 8 MB for TXT and HTML, 128 MB otherwise).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file errors on stderr.")
-def ingest(paths, db_path, workers, force, quiet):
+def ingest(paths, db_path, workers, force, reprocess_outdated, max_size, quiet):
     """Ingest report files and folders (recursively, mixed formats) into the database.
+
+    A file whose content is already loaded is skipped without being read, whichever
+    gidr-etl version read it: --reprocess-outdated re-reads those another version
+    read, --force re-reads everything. A file that failed is tried again each run.
+    When a file's content changes, its new report replaces the old one.
 
     Exit status: 0 when every file was loaded, 1 when some failed (the rest are
     loaded and the failures recorded in the files table), 2 on bad usage.
     """
-    from .pipeline import OK, ingest as run
+    from .pipeline import FAILED, discover, ingest as run
 
     bar = None
     if not quiet and sys.stderr.isatty():
-        bar = click.progressbar(length=_count_files(paths), label="ingesting", file=sys.stderr)
+        bar = click.progressbar(length=sum(1 for _ in discover(paths)), label="ingesting", file=sys.stderr)
         bar.__enter__()
 
     def progress(outcome):
         if bar:
             bar.update(1)
-        if outcome.status != OK and not quiet:
+        if outcome.status == FAILED and not quiet:
             click.echo(f"{outcome.path}: {outcome.error}", err=True)
 
     try:
-        summary = run(list(paths), db_path, workers=workers, force=force, progress=progress)
+        max_bytes = int(max_size * 2**20) if max_size else None
+        summary = run(list(paths), db_path, workers=workers, force=force, reprocess_outdated=reprocess_outdated,
+                      max_bytes=max_bytes, progress=progress)
     finally:
         if bar:
             bar.__exit__(None, None, None)
@@ -55,6 +66,9 @@ def ingest(paths, db_path, workers, force, quiet):
         f"{len(summary.failed)} failed; {summary.cells} cells; findings: "
         f"{summary.findings.get('error', 0)} errors, {summary.findings.get('warning', 0)} warnings → {db_path}"
     )
+    if summary.outdated:
+        click.echo(f"  {summary.outdated} unchanged files were read by another gidr-etl version: "
+                   "--reprocess-outdated re-reads them")
     for path, error in summary.failed:
         click.echo(f"  failed: {path}: {error}")
     sys.exit(1 if summary.failed else 0)
@@ -71,10 +85,6 @@ def serve(db_path, port, host, open_browser, metadata):
     from .serve import serve as run
 
     sys.exit(run(db_path, port=port, host=host, open_browser=open_browser, metadata=metadata))
-
-
-def _count_files(paths) -> int:
-    return sum(1 if p.is_file() else sum(len(f) for _, _, f in os.walk(p)) for p in paths)
 
 
 @cli.command()

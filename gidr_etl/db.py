@@ -72,13 +72,30 @@ def now() -> str:
 
 
 def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> int | None:
-    """Write one file's outcome (and its report) in one transaction; returns the report id."""
+    """Write one file's outcome (and its report) in one transaction; returns the report id.
+
+    The files row says what the path holds now. Reports are keyed by content, so when
+    the path held other content before, that content's report goes too, unless another
+    path still holds it. `file_row["report_id"]` names an already loaded report (the
+    file's content was read before, from this path or another).
+    """
     conn = db.conn
     conn.execute("begin immediate")
     try:
-        report_id = None
+        path, sha = file_row["path"], file_row["sha256"]
+        previous = next(db.query("select sha256, report_id from files where path = ?", [path]), None)
         if report is not None:
             report_id = _replace_report(db, file_row, report)
+        elif file_row.get("report_id") is not None:
+            report_id = file_row["report_id"]
+        elif previous and sha in (None, previous["sha256"]):
+            # Unreadable now, or the same content failing this time: what was read before
+            # still stands (a failure loses no data).
+            report_id = previous["report_id"]
+        else:
+            report_id = None
+        if previous and previous["report_id"] not in (None, report_id):
+            _release(db, previous["report_id"], path)
         db["files"].upsert({**file_row, "report_id": report_id, "ingested_at": now()}, pk="path")
         conn.execute("commit")
         return report_id
@@ -87,14 +104,29 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
         raise
 
 
+def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
+    """`path` no longer holds this report's content: drop the report unless another file does."""
+    holder = next(db.query("select path from files where report_id = ? and path != ? order by path",
+                           [report_id, path]), None)
+    if holder is None:
+        _delete_report(db, report_id)
+    else:
+        db.execute("update reports set source_path = ? where id = ? and source_path = ?",
+                   [holder["path"], report_id, path])
+
+
+def _delete_report(db: sqlite_utils.Database, report_id: int) -> None:
+    for child in ("cells", "findings", "sections"):
+        db.execute(f"delete from [{child}] where report_id = ?", [report_id])
+    db.execute("delete from reports where id = ?", [report_id])
+
+
 def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -> int:
     sha = file_row["sha256"]
     old = list(db.query("select id from reports where source_sha256 = ?", [sha]))
     if old:
-        report_id = old[0]["id"]
-        for child in ("cells", "findings", "sections"):
-            db.execute(f"delete from [{child}] where report_id = ?", [report_id])
-        db.execute("delete from reports where id = ?", [report_id])
+        report_id = old[0]["id"]  # re-read: the same id, so other files rows still point at it
+        _delete_report(db, report_id)
     else:
         report_id = None
     meta = report.metadata

@@ -113,6 +113,11 @@ def _wrapped_title(lines: list[str]) -> str | None:
     return None
 
 
+def names_report(title: str | None) -> bool:
+    """Whether `title` names an annual report (a page's <title> may be anything)."""
+    return bool(title and _REPORT_NAME.search(despace(title)))
+
+
 def agency_and_year(title: str | None) -> tuple[str | None, int | None]:
     if not title:
         return None, None

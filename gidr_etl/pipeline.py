@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -46,26 +48,56 @@ class Summary:
     files: int = 0
     reports: int = 0
     skipped: int = 0
+    outdated: int = 0  # skipped, though read by another extractor version
     cells: int = 0
     findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0})
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:
-    """Files under `paths`, sorted; an unreadable entry as (path, reason)."""
+    """Files under `paths`, sorted; an entry that cannot be read as (path, reason)."""
     for root in paths:
-        if root.is_file():
+        if root.is_dir():
+            yield from _walk(root, frozenset({_folder_id(root)}))
+        else:
             yield root
+
+
+def _folder_id(path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _walk(folder: Path, above: frozenset) -> Iterator[Path | tuple[Path, str]]:
+    # Symlinked folders are followed (an archive may link others in); one leading back
+    # to a folder above it is a loop: reported, not followed.
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError as exc:
+        yield folder, f"cannot read folder: {exc.strerror or exc}"
+        return
+    folders, files = [], []
+    for entry in entries:
+        (folders if _is_dir(entry) else files).append(entry)
+    yield from (Path(e.path) for e in files)
+    for entry in folders:
+        try:
+            key = _folder_id(entry.path)
+        except OSError as exc:  # gone or changed since it was listed
+            yield Path(entry.path), f"cannot read folder: {exc.strerror or exc}"
             continue
-        errors: list[OSError] = []
-        # followlinks=False: a symlink loop in the folder cannot recurse forever.
-        for folder, dirs, files in os.walk(root, onerror=errors.append, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if not name.startswith("."):
-                    yield Path(folder) / name
-        for err in errors:
-            yield Path(err.filename or root), f"cannot read folder: {err.strerror or err}"
+        if key in above:
+            yield Path(entry.path), "symlink loop: leads back to a folder above it"
+        else:
+            yield from _walk(Path(entry.path), above | {key})
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a broken or looping link is a file that cannot be read
+        return False
 
 
 def sha256_of(path: Path) -> str:
@@ -83,8 +115,16 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def process_file(path: str) -> Outcome:
-    """Extract and build one file's report; never raises."""
+# What a path that is not a regular file is, for its error (a pipe would block a read).
+NOT_REGULAR = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
+               stat.S_IFBLK: "a device", stat.S_IFDIR: "a folder"}
+
+
+def process_file(path: str, max_bytes: int | None = None) -> Outcome:
+    """Extract and build one file's report; never raises.
+
+    `max_bytes` overrides each format's own limit on the size of file it reads.
+    """
     started = time.perf_counter()
     out = Outcome(path)
     try:
@@ -97,6 +137,9 @@ def process_file(path: str) -> Outcome:
         if fmt is None:
             raise ExtractionError(f"no input format accepts this file ({p.suffix or 'no extension'})")
         out.plugin = fmt.name
+        limit = max_bytes or getattr(fmt, "max_bytes", None)
+        if limit and out.size > limit:
+            raise ExtractionError(f"file too large: {_mb(out.size)} (limit {_mb(limit)} for {fmt.name}; see --max-size)")
         doc = fmt.extract(p)
         out.report = build_report(doc)
         out.status = OK
@@ -106,42 +149,66 @@ def process_file(path: str) -> Outcome:
     return out
 
 
-def _already_loaded(db, path: Path) -> bool:
-    """Whether this exact content was loaded by this extractor version."""
-    sha = sha256_of(path)
-    rows = list(db.query("select id, extractor_version from reports where source_sha256 = ?", [sha]))
-    return bool(rows) and rows[0]["extractor_version"] == __version__
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def _regular_file(path: Path) -> os.stat_result:
+    """The file's stat; OSError when it is not a regular file that can be read."""
+    st = path.stat()
+    kind = NOT_REGULAR.get(stat.S_IFMT(st.st_mode))
+    if kind:
+        raise OSError(f"not a regular file ({kind})")
+    return st
+
+
+def _loaded(db, sha: str) -> dict | None:
+    """The report already loaded from this content, if any."""
+    return next(db.query("select id, format, extractor_version from reports where source_sha256 = ?", [sha]), None)
+
+
+def _needs_reading(loaded: dict | None, force: bool, reprocess_outdated: bool) -> bool:
+    # Loaded content is skipped whatever version read it: re-reading a whole collection
+    # on every upgrade is costly, so that waits for --reprocess-outdated. A file that
+    # failed was never loaded, so it is tried again.
+    if force or loaded is None:
+        return True
+    return reprocess_outdated and loaded["extractor_version"] != __version__
 
 
 def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = False,
+           reprocess_outdated: bool = False, max_bytes: int | None = None,
            progress: Callable[[Outcome], None] | None = None) -> Summary:
     """Ingest every file under `paths` into the database at `db_path`."""
     db = open_db(db_path)
     summary = Summary()
     todo: list[str] = []
-    own = {db_path.resolve().with_name(db_path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")}
+    own = {os.path.realpath(db_path.with_name(db_path.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal")}
     for item in discover(paths):
-        if not isinstance(item, tuple) and item.resolve() in own:
-            continue  # the database being written may sit in the folder being read
         if isinstance(item, tuple):
             _record(db, summary, Outcome(str(item[0]), error=item[1]), progress)
             continue
+        if os.path.realpath(item) in own:
+            continue  # the database being written may sit in the folder being read
         try:
-            if not force and _already_loaded(db, item):
-                summary.files += 1
-                summary.skipped += 1
-                continue
+            size = _regular_file(item).st_size
+            sha = sha256_of(item)
         except OSError as exc:
             _record(db, summary, Outcome(str(item), error=f"cannot read: {exc.strerror or exc}"), progress)
             continue
-        todo.append(str(item))
+        loaded = _loaded(db, sha)
+        if _needs_reading(loaded, force, reprocess_outdated):
+            todo.append(str(item))
+        else:
+            _skip(db, summary, Outcome(str(item), sha, size, loaded["format"], SKIPPED), loaded, progress)
+    work = partial(process_file, max_bytes=max_bytes)
     if workers > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            for outcome in pool.map(process_file, todo, chunksize=4):
+            for outcome in pool.map(work, todo, chunksize=4):
                 _record(db, summary, outcome, progress)
     else:
         for path in todo:
-            _record(db, summary, process_file(path), progress)
+            _record(db, summary, work(path), progress)
     from .chains import recompute
     from .research import prepare
 
@@ -149,6 +216,18 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
     prepare(db)
     db.conn.close()
     return summary
+
+
+def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress) -> None:
+    """A file whose content is loaded: only its files row may need to say so."""
+    summary.files += 1
+    summary.skipped += 1
+    summary.outdated += loaded["extractor_version"] != __version__
+    row = next(db.query("select sha256, status, report_id from files where path = ?", [outcome.path]), None)
+    if row != {"sha256": outcome.sha256, "status": OK, "report_id": loaded["id"]}:
+        store(db, {**outcome.file_row(), "status": OK, "report_id": loaded["id"]}, None)
+    if progress:
+        progress(outcome)
 
 
 def _record(db, summary: Summary, outcome: Outcome, progress) -> None:

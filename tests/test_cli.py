@@ -63,13 +63,6 @@ def test_reingest_replaces_instead_of_duplicating(seed_dir, tmp_path):
     assert _count(db, "select count(*) from reports where source_path like '%renamed.txt'") == 1
 
 
-def test_unchanged_files_are_skipped(seed_dir, tmp_path):
-    db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
-    proc = run_cli("ingest", seed_dir, "--db", db, check=0)
-    assert "0 reports loaded, 5 unchanged" in proc.stdout
-
-
 def test_workers_give_the_same_cells(seed_dir, tmp_path):
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     run_cli("ingest", seed_dir, "--db", one, check=0)

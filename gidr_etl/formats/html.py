@@ -16,7 +16,7 @@ from ..hookspecs import hookimpl
 from ..metadata import metadata_hints
 from ..model import Block, Document, Provenance, Table, TableCell, TextBlock
 from ..normalize import join_lines
-from . import ExtractionError, InputFormat
+from . import TEXT_MAX_BYTES, ExtractionError, InputFormat
 
 _HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|table|meta|div|p|title)[\s>/]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -342,6 +342,7 @@ class HtmlFormat(InputFormat):
     name = "html"
     extensions = (".html", ".htm", ".shtml")
     priority = 10  # above TXT: a .txt file holding HTML is read as HTML
+    max_bytes = TEXT_MAX_BYTES
 
     def sniff(self, path: Path, head: bytes) -> int | None:
         if looks_like_html(head):

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..encoding import UndecodableError, decode
 from ..hookspecs import hookimpl
 from ..model import Document, Provenance, Table, TableCell, TextBlock
-from . import ExtractionError, InputFormat
+from . import TEXT_MAX_BYTES, ExtractionError, InputFormat
 
 _NUMBERISH = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,.]*\s*\S{0,4}\s*$")
 # A paragraph-per-cell table: at least this many short paragraphs in a row …
@@ -28,6 +28,7 @@ class TxtFormat(InputFormat):
     name = "txt"
     extensions = (".txt", ".text", "")
     priority = 0
+    max_bytes = TEXT_MAX_BYTES
 
     def sniff(self, path: Path, head: bytes) -> int | None:
         if path.suffix.lower() in self.extensions:
