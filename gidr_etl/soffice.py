@@ -17,7 +17,7 @@ from pathlib import Path
 from .formats import ExtractionError
 
 DEBIAN_PACKAGE = "libreoffice-writer"
-TIMEOUT = float(os.environ.get("GIDR_ETL_SOFFICE_TIMEOUT", 120))
+TIMEOUT = 120.0  # seconds; GIDR_ETL_SOFFICE_TIMEOUT overrides
 
 
 def find_soffice() -> str | None:
@@ -25,8 +25,9 @@ def find_soffice() -> str | None:
     return os.environ.get("GIDR_ETL_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(src: Path, to: str, outdir: Path, timeout: float = TIMEOUT) -> Path:
+def convert(src: Path, to: str, outdir: Path, timeout: float | None = None) -> Path:
     """Convert `src` with LibreOffice into `outdir` as format `to` ("docx", "doc", "pdf" …)."""
+    timeout = timeout or float(os.environ.get("GIDR_ETL_SOFFICE_TIMEOUT", TIMEOUT))
     soffice = find_soffice()
     if soffice is None:
         raise ExtractionError(f"LibreOffice is needed to read {src.suffix or 'this'} files and was not found:"
