@@ -82,13 +82,15 @@ def _did_you_mean(hook: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def call_hook(hook: str, **kwargs) -> None:
-    """Call every plugin's implementation of `hook`, in pluggy's order.
+def call_hook(hook: str, plugin: object = None, **kwargs) -> None:
+    """Call every plugin's implementation of `hook` (or only `plugin`'s), in pluggy's order.
 
     Unlike pm.hook.<name>(), an implementation that raises is recorded against its
     plugin and the others still run, so one plugin's bug cannot stop every command.
     """
     for impl in reversed(getattr(load_plugins().hook, hook).get_hookimpls()):
+        if plugin is not None and impl.plugin is not plugin:
+            continue
         try:
             impl.function(*(kwargs[arg] for arg in impl.argnames))
         except Exception as exc:
@@ -111,11 +113,7 @@ def describe() -> list[dict]:
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
         hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or [])
         formats: list[str] = []
-        if "register_formats" in hooks:
-            try:
-                plugin.register_formats(register=lambda f: formats.append(f.name))
-            except Exception as exc:
-                load_errors.setdefault(name, f"register_formats raised {one_line(exc)}")
+        call_hook("register_formats", plugin=plugin, register=lambda f: formats.append(f.name))
         version = __version__ if name in DEFAULT_PLUGINS else versions.get(name)
         rows.append({"name": name, "version": version, "hooks": hooks, "formats": formats})
     for row in rows:

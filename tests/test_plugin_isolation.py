@@ -34,9 +34,19 @@ class Boom(InputFormat):
         raise RuntimeError("boom on " + path.name)
 
 
+class Sniffy(InputFormat):
+    """Cannot even look at a file."""
+
+    name = "sniffy"
+
+    def sniff(self, path, head):
+        raise KeyError("sniffy")
+
+
 @hookimpl
 def register_formats(register):
     register(Boom())
+    register(Sniffy())
 '''
 
 PLUGINS = {
@@ -82,7 +92,7 @@ def files_table(db: Path) -> dict[str, tuple]:
 
 def test_broken_plugins_are_listed_with_their_reasons(site):
     rows = {r["name"]: r for r in json.loads(run_cli("plugins", "--json", env=env_with(site), check=0).stdout)}
-    assert rows["boom"]["formats"] == ["boom"] and rows["boom"]["version"] == "1.2.3"
+    assert rows["boom"]["formats"] == ["boom", "sniffy"] and rows["boom"]["version"] == "1.2.3"
     assert "error" not in rows["boom"]
     assert "ModuleNotFoundError" in rows["broken_import"]["error"]
     assert "unknown hook 'register_format'" in rows["misspelt"]["error"]
@@ -103,13 +113,15 @@ def test_a_plugin_crashing_on_every_file_leaves_the_seeds_loaded(site, seed_dir,
         assert files[seed.name][:2] == ("ok", "txt")
         assert cells_of(db, seed.name) == gold_cells(seed.name)
         assert f"{seed.name}: warning: format 'boom' crashed: RuntimeError: boom on {seed.name}; read as txt" in proc.stderr
+        assert f"{seed.name}: warning: format 'sniffy' crashed sniffing: KeyError: 'sniffy'; read as txt" in proc.stderr
     # Its own file: nobody else reads it, so the crash is the file's error.
-    assert files["a.boom"] == ("failed", "boom", "format 'boom' crashed: RuntimeError: boom on a.boom")
-    assert "a.boom: format 'boom' crashed" in proc.stderr
+    assert files["a.boom"] == ("failed", "boom", "format 'sniffy' crashed sniffing: KeyError: 'sniffy';"
+                                                 " format 'boom' crashed: RuntimeError: boom on a.boom")
+    assert f"a.boom: {files['a.boom'][2]}\n" in proc.stderr
     assert "5 reports loaded" in proc.stdout and "1 failed" in proc.stdout
     con = sqlite3.connect(db)
-    warned = con.execute("select count(distinct report_id) from findings where rule = 'plugin_crashed'").fetchone()[0]
-    assert warned == 5
+    warned = con.execute("select count(*), count(distinct report_id) from findings where rule = 'plugin_crashed'").fetchone()
+    assert warned == (10, 5)
     # The plugins that could not load are said once, before the batch.
     assert "warning: plugin broken_import: ModuleNotFoundError" in proc.stderr
     assert "warning: plugin misspelt: unknown hook" in proc.stderr
