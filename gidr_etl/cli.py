@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .plugins import load_errors, load_plugins, plugin_versions
+from .plugins import call_hook, describe, load_errors
 
 
 @click.group()
@@ -41,7 +41,12 @@ def ingest(paths, db_path, workers, force, reprocess_outdated, max_size, quiet):
     Exit status: 0 when every file was loaded, 1 when some failed (the rest are
     loaded and the failures recorded in the files table), 2 on bad usage.
     """
+    from .formats import formats
     from .pipeline import FAILED, discover, ingest as run
+
+    formats()  # registers every format now, so a broken plugin is reported before the batch
+    for name, error in sorted(load_errors.items()):
+        click.echo(f"warning: plugin {name}: {error}", err=True)
 
     bar = None
     if not quiet and sys.stderr.isatty():
@@ -51,8 +56,12 @@ def ingest(paths, db_path, workers, force, reprocess_outdated, max_size, quiet):
     def progress(outcome):
         if bar:
             bar.update(1)
-        if outcome.status == FAILED and not quiet:
+        if quiet:
+            return
+        if outcome.status == FAILED:
             click.echo(f"{outcome.path}: {outcome.error}", err=True)
+        for warning in outcome.warnings:
+            click.echo(f"{outcome.path}: warning: {warning}; read as {outcome.plugin}", err=True)
 
     try:
         max_bytes = int(max_size * 2**20) if max_size else None
@@ -90,34 +99,23 @@ def serve(db_path, port, host, open_browser, metadata):
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Output as JSON.")
 def plugins(as_json):
-    """List the installed plugins, their versions, hooks and formats."""
-    pm = load_plugins()
-    versions = plugin_versions()
-    rows = []
-    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
-        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        formats = []
-        if "register_formats" in hooks:
-            plugin.register_formats(register=lambda f: formats.append(f.name))
-        rows.append({"name": name, "version": versions.get(name, __version__ if name.startswith("gidr_etl.") else None),
-                     "hooks": hooks, "formats": formats})
-    for name, error in sorted(load_errors.items()):
-        rows.append({"name": name, "version": versions.get(name), "hooks": [], "formats": [], "error": error})
+    """List the installed plugins, their versions, hooks and formats, and any that failed to load."""
+    rows = describe()
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for row in rows:
         line = f"{row['name']} {row['version'] or ''}".rstrip()
-        if row.get("error"):
-            line += f"  FAILED TO LOAD: {row['error']}"
-        else:
+        if row["hooks"]:
             line += f"  hooks: {', '.join(row['hooks'])}"
-            if row["formats"]:
-                line += f"  formats: {', '.join(row['formats'])}"
+        if row["formats"]:
+            line += f"  formats: {', '.join(row['formats'])}"
+        if row.get("error"):
+            line += f"  FAILED: {row['error']}"
         click.echo(line)
 
 
-load_plugins().hook.register_commands(cli=cli)
+call_hook("register_commands", cli=cli)
 
 if __name__ == "__main__":
     cli()

@@ -7,7 +7,7 @@ import sqlite3
 import sqlite_utils
 
 from . import __version__
-from .plugins import load_plugins
+from .plugins import call_hook
 from .report import Report
 
 # The public schema (spec/TEMPLATE.md): reports, cells, findings are the stable
@@ -49,7 +49,7 @@ def open_db(path) -> sqlite_utils.Database:
     conn.execute("pragma journal_mode=wal")
     conn.execute("pragma busy_timeout=60000")
     conn.execute("pragma foreign_keys=on")
-    load_plugins().hook.prepare_connection(conn=conn)
+    call_hook("prepare_connection", conn=conn)
     conn.executescript(SCHEMA)
     db = sqlite_utils.Database(conn)
     _add_new_columns(db)

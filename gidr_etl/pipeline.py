@@ -19,8 +19,9 @@ from typing import Callable, Iterable, Iterator
 from . import __version__
 from .core import build_report
 from .db import open_db, store
-from .formats import HEAD_BYTES, ExtractionError, choose_format, formats
-from .report import Report
+from .formats import HEAD_BYTES, ExtractionError, formats, one_line, ranked_formats
+from .model import Document
+from .report import Finding, Report
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -37,6 +38,8 @@ class Outcome:
     error: str | None = None
     seconds: float = 0.0
     report: Report | None = None
+    # Plugins that crashed on this file while another format read it.
+    warnings: list[str] = field(default_factory=list)
 
     def file_row(self) -> dict:
         return {"path": self.path, "sha256": self.sha256, "size": self.size, "plugin": self.plugin,
@@ -108,13 +111,6 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, ExtractionError):
-        return text or "cannot be read"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 # What a path that is not a regular file is, for its error (a pipe would block a read).
 NOT_REGULAR = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
                stat.S_IFBLK: "a device", stat.S_IFDIR: "a folder"}
@@ -133,20 +129,44 @@ def process_file(path: str, max_bytes: int | None = None) -> Outcome:
         out.sha256 = sha256_of(p)
         with p.open("rb") as f:
             head = f.read(HEAD_BYTES)
-        fmt = choose_format(p, head, formats())
-        if fmt is None:
-            raise ExtractionError(f"no input format accepts this file ({p.suffix or 'no extension'})")
-        out.plugin = fmt.name
-        limit = max_bytes or getattr(fmt, "max_bytes", None)
-        if limit and out.size > limit:
-            raise ExtractionError(f"file too large: {_mb(out.size)} (limit {_mb(limit)} for {fmt.name}; see --max-size)")
-        doc = fmt.extract(p)
+        doc = _extract(p, head, out, max_bytes)
         out.report = build_report(doc)
+        out.report.findings.extend(Finding("plugin_crashed", "warning", None, None, None, w) for w in out.warnings)
         out.status = OK
     except Exception as exc:  # isolation: one bad file is one recorded error
         out.error = one_line(exc)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _extract(path: Path, head: bytes, out: Outcome, max_bytes: int | None) -> Document:
+    """The Document of the surest format that reads `path`.
+
+    An ExtractionError is that format's verdict on the file. Any other exception is a
+    bug in the plugin, not in the file: the next format that accepts the file gets
+    its turn, and the crash is kept as a warning (or is the error if none is left).
+    """
+    crashes: list[str] = []
+    candidates = ranked_formats(path, head, formats(), crashes)
+    for fmt in candidates:
+        out.plugin = fmt.name
+        limit = max_bytes or getattr(fmt, "max_bytes", None)
+        if limit and out.size > limit:
+            raise ExtractionError(f"file too large: {_mb(out.size)} (limit {_mb(limit)} for {fmt.name}; see --max-size)")
+        try:
+            doc = fmt.extract(path)
+        except ExtractionError as exc:
+            if crashes:  # the file is bad, but say the plugins crashed on it too
+                raise ExtractionError("; ".join([one_line(exc), *crashes])) from exc
+            raise
+        except Exception as exc:
+            crashes.append(f"format {fmt.name!r} crashed: {one_line(exc)}")
+            continue
+        out.warnings = crashes
+        return doc
+    if crashes:
+        raise ExtractionError("; ".join(crashes))
+    raise ExtractionError(f"no input format accepts this file ({path.suffix or 'no extension'})")
 
 
 def _mb(n: int) -> str:

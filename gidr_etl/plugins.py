@@ -1,13 +1,20 @@
-"""The plugin manager: default plugins by module, third-party ones by entry point."""
+"""The plugin manager: default plugins by module, third-party ones by entry point.
+
+A broken plugin never takes gidr-etl down with it: one that fails to import, names a
+hook that does not exist, or raises while registering is left out and its reason kept
+in `load_errors`, which `gidr-etl plugins` and `gidr-etl ingest` report.
+"""
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 from importlib import metadata
 
 import pluggy
 
-from . import hookspecs
+from . import __version__, hookspecs
+from .formats import one_line
 
 DEFAULT_PLUGINS = (
     "gidr_etl.formats.txt",
@@ -20,8 +27,10 @@ DEFAULT_PLUGINS = (
 pm = pluggy.PluginManager("gidr_etl")
 pm.add_hookspecs(hookspecs)
 
-# Plugins that failed to import: name -> reason. `gidr-etl plugins` reports them.
+# Plugins left out or misbehaving: name -> one-line reason.
 load_errors: dict[str, str] = {}
+
+_HOOKS = [name for name in dir(hookspecs) if name.startswith(("register_", "prepare_"))]
 
 _loaded = False
 
@@ -33,29 +42,59 @@ def load_plugins() -> pluggy.PluginManager:
         return pm
     _loaded = True
     for name in DEFAULT_PLUGINS:
-        try:
-            pm.register(importlib.import_module(name), name)
-        except Exception as exc:  # a broken optional dependency must not stop the CLI
-            load_errors[name] = f"{type(exc).__name__}: {exc}"
+        _register(name, lambda name=name: importlib.import_module(name))
     _load_entry_points()
-    pm.check_pending()
+    pm.check_pending()  # every plugin left registered implements only known hooks
     return pm
 
 
-def _load_entry_points() -> None:
+def allowed_plugins() -> set[str] | None:
+    """The entry-point plugins GIDR_ETL_LOAD_PLUGINS names (None: all installed)."""
     wanted = os.environ.get("GIDR_ETL_LOAD_PLUGINS")
-    allowed = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
+    return None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
+
+
+def _load_entry_points() -> None:
+    allowed = allowed_plugins()
     for ep in metadata.entry_points(group="gidr_etl"):
-        if allowed is not None and ep.name not in allowed:
+        if allowed is None or ep.name in allowed:
+            _register(ep.name, ep.load)
+
+
+def _register(name: str, load) -> None:
+    """Import and register one plugin; a failure is recorded, not raised."""
+    try:
+        module = load()
+        if pm.is_registered(module):
+            return
+        pm.register(module, name)
+    except Exception as exc:  # an import error, or a hook with the wrong arguments
+        load_errors[name] = one_line(exc)
+        return
+    unknown = [c.name for c in pm.get_hookcallers(module) or [] if not c.has_spec()]
+    if unknown:
+        pm.unregister(module)
+        load_errors[name] = "; ".join(f"unknown hook {hook!r}{_did_you_mean(hook)}" for hook in unknown)
+
+
+def _did_you_mean(hook: str) -> str:
+    close = difflib.get_close_matches(hook, _HOOKS, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def call_hook(hook: str, plugin: object = None, **kwargs) -> None:
+    """Call every plugin's implementation of `hook` (or only `plugin`'s), in pluggy's order.
+
+    Unlike pm.hook.<name>(), an implementation that raises is recorded against its
+    plugin and the others still run, so one plugin's bug cannot stop every command.
+    """
+    for impl in reversed(getattr(load_plugins().hook, hook).get_hookimpls()):
+        if plugin is not None and impl.plugin is not plugin:
             continue
         try:
-            module = ep.load()
+            impl.function(*(kwargs[arg] for arg in impl.argnames))
         except Exception as exc:
-            load_errors[ep.name] = f"{type(exc).__name__}: {exc}"
-            continue
-        if pm.is_registered(module):
-            continue
-        pm.register(module, ep.name)
+            load_errors[impl.plugin_name] = f"{hook} raised {one_line(exc)}"
 
 
 def plugin_versions() -> dict[str, str | None]:
@@ -64,3 +103,24 @@ def plugin_versions() -> dict[str, str | None]:
     for ep in metadata.entry_points(group="gidr_etl"):
         versions[ep.name] = ep.dist.version if ep.dist else None
     return versions
+
+
+def describe() -> list[dict]:
+    """Each plugin: name, version, hooks, the formats it registers, and any error."""
+    load_plugins()
+    versions = plugin_versions()
+    rows = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
+        hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or [])
+        formats: list[str] = []
+        call_hook("register_formats", plugin=plugin, register=lambda f: formats.append(f.name))
+        version = __version__ if name in DEFAULT_PLUGINS else versions.get(name)
+        rows.append({"name": name, "version": version, "hooks": hooks, "formats": formats})
+    for row in rows:
+        if row["name"] in load_errors:
+            row["error"] = load_errors[row["name"]]
+    listed = {row["name"] for row in rows}
+    for name, error in sorted(load_errors.items()):
+        if name not in listed:
+            rows.append({"name": name, "version": versions.get(name), "hooks": [], "formats": [], "error": error})
+    return rows

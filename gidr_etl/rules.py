@@ -23,10 +23,10 @@ class Rule:
 
 def rules() -> list[Rule]:
     """Every registered rule, built-in and from plugins."""
-    from .plugins import load_plugins
+    from .plugins import call_hook
 
     found: list[Rule] = []
-    load_plugins().hook.register_rules(register=lambda name, severity, fn: found.append(Rule(name, severity, fn)))
+    call_hook("register_rules", register=lambda name, severity, fn: found.append(Rule(name, severity, fn)))
     return found
 
 

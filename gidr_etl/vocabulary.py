@@ -136,8 +136,8 @@ def _load() -> Vocabulary:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The template vocabulary with every plugin's label variants added."""
-    from .plugins import load_plugins
+    from .plugins import call_hook
 
     vocab = _load()
-    load_plugins().hook.register_label_variants(register=vocab.add_variant)
+    call_hook("register_label_variants", register=vocab.add_variant)
     return vocab

@@ -17,6 +17,14 @@ class ExtractionError(Exception):
     """A file that cannot be read as a report; the message is the one-line reason."""
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception as a one-line reason: an ExtractionError's own words, else its type too."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, ExtractionError):
+        return text or "cannot be read"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class InputFormat:
     """One input format. Subclass it and register an instance in register_formats.
 
@@ -45,21 +53,35 @@ class InputFormat:
 
 def formats() -> list[InputFormat]:
     """Every registered input format."""
-    from ..plugins import load_plugins
+    from ..plugins import call_hook
 
     found: list[InputFormat] = []
-    load_plugins().hook.register_formats(register=found.append)
+    call_hook("register_formats", register=found.append)
     return found
+
+
+def ranked_formats(path: Path, head: bytes, available: list[InputFormat] | None = None,
+                   crashes: list[str] | None = None) -> list[InputFormat]:
+    """The formats that accept `path`, surest first, then by priority.
+
+    A format whose sniff raises is a plugin bug, not a verdict on the file: it is left
+    out and the crash noted in `crashes`.
+    """
+    ranked = []
+    for order, fmt in enumerate(available if available is not None else formats()):
+        try:
+            sure = fmt.sniff(path, head)
+        except Exception as exc:
+            if crashes is not None:
+                crashes.append(f"format {fmt.name!r} crashed sniffing: {one_line(exc)}")
+            continue
+        if sure is not None:
+            # Ties keep registration order: the first registered wins.
+            ranked.append(((-sure, -fmt.priority, order), fmt))
+    return [fmt for _, fmt in sorted(ranked, key=lambda pair: pair[0])]
 
 
 def choose_format(path: Path, head: bytes, available: list[InputFormat] | None = None) -> InputFormat | None:
     """The format that reads `path`: the surest, then the highest priority."""
-    best, best_key = None, None
-    for fmt in available if available is not None else formats():
-        sure = fmt.sniff(path, head)
-        if sure is None:
-            continue
-        key = (sure, fmt.priority)
-        if best_key is None or key > best_key:
-            best, best_key = fmt, key
-    return best
+    ranked = ranked_formats(path, head, available)
+    return ranked[0] if ranked else None
