@@ -6,11 +6,13 @@ import zipfile
 from conftest import ROOT
 
 
-def test_wheel_ships_the_vocabulary_and_the_datasette_metadata(tmp_path):
+def test_wheel_ships_the_vocabulary_the_datasette_metadata_and_the_seeds(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path), str(ROOT)],
                    check=True, capture_output=True, timeout=600)
     (wheel,) = tmp_path.glob("gidr_etl-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"gidr_etl/data/template.toml", "gidr_etl/data/datasette.yml"} <= names
+    # the contract kit (gidr_etl.testing) renders the seeds and checks their gold
+    assert len([n for n in names if n.startswith("gidr_etl/data/seeds/") and n.endswith(".json")]) == 5
     # the repository's datasette.yml (for `datasette gidr.db -m datasette.yml`) is that same file
     assert (ROOT / "datasette.yml").resolve() == (ROOT / "gidr_etl" / "data" / "datasette.yml")
