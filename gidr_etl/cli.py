@@ -18,15 +18,27 @@ def cli():
     """Turn government information disclosure annual reports into a validated SQLite database."""
 
 
+def _check_executor(ctx, param, value: str) -> str:
+    from .executors import get_executor
+
+    try:
+        get_executor(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--db", "db_path", default="gidr.db", show_default=True, type=click.Path(path_type=Path),
               help="SQLite database to load into (created if missing).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
-              help="Files processed in parallel processes; one process writes.")
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(0, 1024),
+              help="Files extracted in parallel (0: every core); one process writes.")
+@click.option("--executor", default="local", show_default=True, callback=_check_executor,
+              help="Where extraction runs: local, or dask[:SCHEDULER_ADDRESS] (docs/scaling.md).")
 @click.option("--force", is_flag=True, help="Re-read files whose content was already loaded.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file errors on stderr.")
-def ingest(paths, db_path, workers, force, quiet):
+def ingest(paths, db_path, workers, executor, force, quiet):
     """Ingest report files and folders (recursively, mixed formats) into the database.
 
     Exit status: 0 when every file was loaded, 1 when some failed (the rest are
@@ -46,7 +58,7 @@ def ingest(paths, db_path, workers, force, quiet):
             click.echo(f"{outcome.path}: {outcome.error}", err=True)
 
     try:
-        summary = run(list(paths), db_path, workers=workers, force=force, progress=progress)
+        summary = run(list(paths), db_path, workers=workers, force=force, progress=progress, executor=executor)
     finally:
         if bar:
             bar.__exit__(None, None, None)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -17,6 +16,7 @@ from typing import Callable, Iterable, Iterator
 from . import __version__
 from .core import build_report
 from .db import open_db, store
+from .executors import all_cores, get_executor
 from .formats import HEAD_BYTES, ExtractionError, choose_format, formats
 from .report import Report
 
@@ -114,8 +114,13 @@ def _already_loaded(db, path: Path) -> bool:
 
 
 def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = False,
-           progress: Callable[[Outcome], None] | None = None) -> Summary:
-    """Ingest every file under `paths` into the database at `db_path`."""
+           progress: Callable[[Outcome], None] | None = None, executor: str = "local") -> Summary:
+    """Ingest every file under `paths` into the database at `db_path`.
+
+    `workers` 0 means every core; `executor` names where extraction runs (gidr_etl.executors).
+    """
+    engine, address = get_executor(executor)
+    workers = workers or all_cores()
     db = open_db(db_path)
     summary = Summary()
     todo: list[str] = []
@@ -135,10 +140,11 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
             _record(db, summary, Outcome(str(item), error=f"cannot read: {exc.strerror or exc}"), progress)
             continue
         todo.append(str(item))
-    if workers > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for outcome in pool.map(process_file, todo, chunksize=4):
-                _record(db, summary, outcome, progress)
+    if len(todo) > 1 and (workers > 1 or engine.name != "local"):
+        for path, result in engine.map(process_file, todo, workers, address):
+            if not isinstance(result, Outcome):  # the worker died under this file
+                result = Outcome(path, error=f"worker died: {one_line(result)}")
+            _record(db, summary, result, progress)
     else:
         for path in todo:
             _record(db, summary, process_file(path), progress)
