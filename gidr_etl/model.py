@@ -69,7 +69,8 @@ class Table:
 
     def grid(self) -> list[list[TableCell | None]]:
         """Dense n_rows × n_cols grid; a spanned position points at its anchor cell."""
-        grid: list[list[TableCell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        n_cols = self.n_cols
+        grid: list[list[TableCell | None]] = [[None] * n_cols for _ in range(self.n_rows)]
         for cell in self.cells:
             for r in range(cell.row, cell.row + cell.row_span):
                 for c in range(cell.col, cell.col + cell.col_span):
