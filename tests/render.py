@@ -227,8 +227,9 @@ def _html_table(rows: Rows) -> str:
     return "\n".join(out)
 
 
-def render_html(seed: str, charset: str = "utf-8") -> str:
-    g = gold(seed)
+def render_html(seed: str, charset: str = "utf-8", g: dict | None = None) -> str:
+    """The seed as a web page; `g` replaces its gold (bench/ renders varied copies)."""
+    g = g or gold(seed)
     t = html.escape(title(g))
     meta = "".join(f"<td>{k}：</td><td>{html.escape(v)}</td>" for k, v in metadata_lines(g))
     parts = [
@@ -248,10 +249,10 @@ def render_html(seed: str, charset: str = "utf-8") -> str:
     return "\n".join(parts)
 
 
-def write_html(seed: str, path: Path, charset: str = "utf-8") -> Path:
+def write_html(seed: str, path: Path, charset: str = "utf-8", g: dict | None = None) -> Path:
     """The HTML rendering written in `charset` (GBK pages are written as GB18030, its superset)."""
     codec = "gb18030" if charset.lower() in ("gbk", "gb2312", "gb18030") else charset
-    Path(path).write_bytes(render_html(seed, charset).encode(codec))
+    Path(path).write_bytes(render_html(seed, charset, g).encode(codec))
     return Path(path)
 
 
@@ -284,10 +285,10 @@ def _docx_table(doc, rows: Rows):
     return table
 
 
-def build_docx(seed: str):
+def build_docx(seed: str, g: dict | None = None):
     import docx
 
-    g = gold(seed)
+    g = g or gold(seed)
     doc = docx.Document()
     doc.add_heading(title(g), level=0)
     for key, value in metadata_lines(g):
@@ -311,8 +312,8 @@ def build_docx(seed: str):
     return doc
 
 
-def render_docx(seed: str, path: Path) -> Path:
-    build_docx(seed).save(str(path))
+def render_docx(seed: str, path: Path, g: dict | None = None) -> Path:
+    build_docx(seed, g).save(str(path))
     return Path(path)
 
 
@@ -323,17 +324,27 @@ def render_pdf(seed: str, path: Path) -> Path:
     """The DOCX rendering converted by LibreOffice; skips the calling test without soffice."""
     import pytest
 
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
+    if soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer fonts-noto-cjk")
     path = Path(path)
     with tempfile.TemporaryDirectory() as tmp:
         src = render_docx(seed, Path(tmp) / f"{path.stem}.docx")
+        docx_to_pdf([src], Path(tmp))
+        shutil.move(str(Path(tmp) / f"{path.stem}.pdf"), path)
+    return path
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def docx_to_pdf(sources: list[Path], outdir: Path) -> None:
+    """Convert DOCX files to PDFs of the same stem in `outdir`, in one LibreOffice run."""
+    with tempfile.TemporaryDirectory() as tmp:
         # A private profile: parallel or leftover soffice instances must not block this one.
         profile = Path(tmp, "profile").as_uri()
         subprocess.run(
-            [soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
-            check=True, capture_output=True, timeout=180,
+            [soffice(), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf", "--outdir", str(outdir),
+             *map(str, sources)],
+            check=True, capture_output=True, timeout=180 + 10 * len(sources),
         )
-        shutil.move(str(Path(tmp) / f"{path.stem}.pdf"), path)
-    return path
