@@ -71,7 +71,8 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
         report_id = None
         if report is not None:
             report_id = _replace_report(db, file_row, report)
-        db["files"].upsert({**file_row, "report_id": report_id, "ingested_at": now()}, pk="path")
+        row = {**file_row, "report_id": report_id, "ingested_at": now()}
+        _insert_row(db, "files", row, upsert_on="path")
         conn.execute("commit")
         return report_id
     except BaseException:
@@ -101,7 +102,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     }
     if report_id is not None:
         row["id"] = report_id
-    report_id = db["reports"].insert(row).last_pk
+    report_id = _insert_row(db, "reports", row)
     _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page", "line"), (
         (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
          c.prov.page if c.prov else None, c.prov.line if c.prov else None)
@@ -116,8 +117,19 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     return report_id
 
 
-def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows) -> None:
-    """Plain rows into a table of the fixed schema: executemany, without sqlite-utils'
-    per-value checks, which were most of the writer's time on a large batch."""
+def _insert_sql(table: str, columns, upsert_on: str | None = None) -> str:
+    """Plain SQL for the fixed schema: sqlite-utils' per-call introspection and per-value
+    checks were most of the single writer's time on a large batch."""
     sql = f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) values ({', '.join('?' * len(columns))})"
-    db.conn.executemany(sql, rows)
+    if upsert_on:  # update only the columns given, as sqlite-utils' upsert does
+        sql += f" on conflict([{upsert_on}]) do update set " + ", ".join(f"[{c}] = excluded.[{c}]" for c in columns)
+    return sql
+
+
+def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows) -> None:
+    db.conn.executemany(_insert_sql(table, columns), rows)
+
+
+def _insert_row(db: sqlite_utils.Database, table: str, row: dict, upsert_on: str | None = None) -> int:
+    """One row; returns its rowid."""
+    return db.conn.execute(_insert_sql(table, row, upsert_on), tuple(row.values())).lastrowid
