@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,49 +86,39 @@ def expected_cells(entry: dict) -> dict[tuple[str, str, str], object]:
     return {(s, r, c): None if v is None else v * entry["k"] for s, r, c, v in render.gold(entry["seed"])["cells"]}
 
 
-def _make_txt(target: Path, n: int) -> dict:
+def _make(target: Path, n: int, ext: str, write) -> dict:
+    """n copies written by write(variant, path); what each holds by file name."""
     expected = {}
     for i in range(n):
         v = variant(i)
-        name = f"{i:06d}_{v['seed']}.txt"
-        (target / name).write_text(varied_txt(v), "utf-8")
+        name = f"{i:06d}_{v['seed']}.{ext}"
+        write(v, target / name)
         expected[name] = v
     return expected
+
+
+def _make_txt(target: Path, n: int) -> dict:
+    return _make(target, n, "txt", lambda v, path: path.write_text(varied_txt(v), "utf-8"))
 
 
 def _make_html(target: Path, n: int) -> dict:
-    expected = {}
-    for i in range(n):
-        v = variant(i)
-        name = f"{i:06d}_{v['seed']}.html"
-        render.write_html(v["seed"], target / name, g=varied_gold(v))
-        expected[name] = v
-    return expected
+    return _make(target, n, "html", lambda v, path: render.write_html(v["seed"], path, g=varied_gold(v)))
 
 
 def _make_docx(target: Path, n: int) -> dict:
-    expected = {}
-    for i in range(n):
-        v = variant(i)
-        name = f"{i:06d}_{v['seed']}.docx"
-        render.render_docx(v["seed"], target / name, g=varied_gold(v))
-        expected[name] = v
-    return expected
+    return _make(target, n, "docx", lambda v, path: render.render_docx(v["seed"], path, g=varied_gold(v)))
 
 
 def _make_pdf(target: Path, n: int) -> dict:
+    """The DOCX copies (made first if need be) converted by LibreOffice, in batches."""
     if render.soffice() is None:
         raise SystemExit("PDF corpus: LibreOffice (soffice) is not installed")
-    expected = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        docx = _make_docx(Path(tmp), n)
-        names = sorted(docx)
-        for start in range(0, n, _PDF_BATCH):
-            batch = [Path(tmp) / name for name in names[start:start + _PDF_BATCH]]
-            render.docx_to_pdf(batch, target)
-        for name, v in docx.items():
-            expected[name.replace(".docx", ".pdf")] = v
-    return expected
+    docx = build(target.parent, n, ["docx"])["docx"]
+    expected = json.loads(expected_file(docx).read_text("utf-8"))
+    names = sorted(expected)
+    for start in range(0, n, _PDF_BATCH):
+        render.docx_to_pdf([docx / name for name in names[start:start + _PDF_BATCH]], target)
+    return {name.replace(".docx", ".pdf"): v for name, v in expected.items()}
 
 
 MAKERS = {"txt": _make_txt, "html": _make_html, "docx": _make_docx, "pdf": _make_pdf}

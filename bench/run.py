@@ -9,6 +9,8 @@ pipeline.ingest (discovery, hashing, extraction, the single writer, the views an
 full-text index at the end; not the interpreter's start), while this process samples
 the resident memory of the child and all its workers together. Every run also checks
 that the cells read are the ones the corpus holds, so speed never hides a wrong number.
+CPU ms/report (the process tree's user + system time) varies less with the machine's
+load than the rates do.
 """
 from __future__ import annotations
 
@@ -51,8 +53,8 @@ def main() -> None:
           f"({time.perf_counter() - started:.0f} s to make or find)")
     print(f"machine: {psutil.cpu_count()} cores; executor {args.executor}")
     print()
-    print("| format | workers | reports | reports/s | pages/s | peak RSS (MB) | cells as expected | load avg before |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| format | workers | reports | reports/s | pages/s | CPU ms/report | peak RSS (MB) | cells as expected | load avg before |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for fmt in formats:
         for workers in map(int, args.workers.split(",")):
             best = min((_measure(folders[fmt], workers, args.executor) for _ in range(args.repeat)),
@@ -60,7 +62,7 @@ def main() -> None:
             shown = workers or psutil.cpu_count()
             pages = f"{best['pages'] / best['seconds']:.1f}" if fmt == "pdf" else ""
             print(f"| {fmt} | {shown}{' (all)' if not workers else ''} | {best['reports']}/{best['files']} | "
-                  f"{best['files'] / best['seconds']:.1f} | {pages} | {best['peak_mb']:.0f} | "
+                  f"{best['files'] / best['seconds']:.1f} | {pages} | {1000 * best['cpu'] / best['files']:.1f} | {best['peak_mb']:.0f} | "
                   f"{best['cells_ok']}/{best['cells']} | {best['load']:.2f} |", flush=True)
     print()
     print("targets on all cores, reports/s: " + ", ".join(f"{k} ≥ {v}" for k, v in TARGETS.items() if k in formats))
@@ -97,15 +99,22 @@ def _tree_rss(proc: psutil.Process) -> int:
 
 
 def _ingest_one(folder: Path, db: Path, workers: int, executor: str) -> None:
+    import resource
+
     from gidr_etl.pipeline import ingest
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_seconds(resource)
     summary = ingest([folder], db, workers=workers, executor=executor)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds(resource) - cpu
     con = sqlite3.connect(db)
     pages = con.execute("select coalesce(sum(pages), 0) from reports").fetchone()[0]
     con.close()
-    print(json.dumps({"files": summary.files, "reports": summary.reports, "seconds": seconds, "pages": pages}))
+    print(json.dumps({"files": summary.files, "reports": summary.reports, "seconds": seconds, "cpu": cpu, "pages": pages}))
+
+
+def _cpu_seconds(resource) -> float:
+    """CPU time of this process and of its workers that have ended."""
+    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
 
 
 def _check(db: Path, folder: Path) -> dict:

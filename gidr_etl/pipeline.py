@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .core import build_report
-from .db import open_db, store
+from .db import bulk, open_db, store
 from .executors import all_cores, get_executor
 from .formats import HEAD_BYTES, ExtractionError, choose_format, formats
 from .report import Report
@@ -140,14 +140,15 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
             _record(db, summary, Outcome(str(item), error=f"cannot read: {exc.strerror or exc}"), progress)
             continue
         todo.append(str(item))
-    if len(todo) > 1 and (workers > 1 or engine.name != "local"):
-        for path, result in engine.map(process_file, todo, workers, address):
-            if not isinstance(result, Outcome):  # the worker died under this file
-                result = Outcome(path, error=f"worker died: {one_line(result)}")
-            _record(db, summary, result, progress)
-    else:
-        for path in todo:
-            _record(db, summary, process_file(path), progress)
+    with bulk(db, len(todo)):
+        if len(todo) > 1 and (workers > 1 or engine.name != "local"):
+            for path, result in engine.map(process_file, todo, workers, address):
+                if not isinstance(result, Outcome):  # the worker died under this file
+                    result = Outcome(path, error=f"worker died: {one_line(result)}")
+                _record(db, summary, result, progress)
+        else:
+            for path in todo:
+                _record(db, summary, process_file(path), progress)
     from .research import prepare
 
     prepare(db)
