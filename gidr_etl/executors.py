@@ -21,6 +21,9 @@ from .hookspecs import hookimpl
 
 # Tasks in flight per worker: enough that no worker waits, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
+# Files a local task carries: a TXT report takes a few milliseconds, about what a round
+# trip to a worker costs.
+CHUNK = 4
 
 Results = Iterator[tuple[Any, Any]]
 
@@ -85,26 +88,29 @@ class LocalPool(Executor):
     description = "worker processes on this machine"
 
     def map(self, fn, items, workers, address=None):
-        todo, window = deque(items), workers * IN_FLIGHT_PER_WORKER
-        while todo:
+        chunks, window = deque(_chunks(items, CHUNK)), workers * IN_FLIGHT_PER_WORKER
+        while chunks:
             pending: deque = deque()
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 try:
-                    for item, future in in_order(partial(pool.submit, fn), todo, window, pending):
+                    for chunk, future in in_order(partial(pool.submit, _each, fn), chunks, window, pending):
                         try:
-                            result = future.result()
+                            results = future.result()
                         except BrokenProcessPool:
-                            pending.appendleft((item, future))
+                            pending.appendleft((chunk, future))
                             break
                         except Exception as exc:
-                            result = exc
-                        yield item, result
+                            results = [exc] * len(chunk)
+                        yield from zip(chunk, results)
                 except BrokenProcessPool:  # noticed when submitting
                     pass
             # A worker died (a segfault, the OOM killer) and took the pool with it. The
             # file that killed it is among those in flight: each of them runs alone once.
-            for item, future in pending:
-                yield item, future.result() if _succeeded(future) else self._alone(fn, item)
+            for chunk, future in pending:
+                if _succeeded(future):
+                    yield from zip(chunk, future.result())
+                else:
+                    yield from ((item, self._alone(fn, item)) for item in chunk)
 
     @staticmethod
     def _alone(fn, item):
@@ -113,6 +119,21 @@ class LocalPool(Executor):
                 return pool.submit(fn, item).result()
             except Exception as exc:
                 return exc
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[tuple]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield tuple(chunk)
+            chunk = []
+    if chunk:
+        yield tuple(chunk)
+
+
+def _each(fn: Callable, chunk: tuple) -> list:
+    return [fn(item) for item in chunk]
 
 
 def _succeeded(future) -> bool:
