@@ -57,8 +57,13 @@ def ingest(paths, db_path, workers, executor, force, quiet):
         if outcome.status != OK and not quiet:
             click.echo(f"{outcome.path}: {outcome.error}", err=True)
 
+    from .executors import ExecutorError
+
     try:
         summary = run(list(paths), db_path, workers=workers, force=force, progress=progress, executor=executor)
+    except ExecutorError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     finally:
         if bar:
             bar.__exit__(None, None, None)

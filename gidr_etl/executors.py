@@ -24,8 +24,14 @@ IN_FLIGHT_PER_WORKER = 4
 # Files a local task carries: a TXT report takes a few milliseconds, about what a round
 # trip to a worker costs.
 CHUNK = 4
+# Seconds to wait for a remote scheduler before giving up on the batch.
+CONNECT_TIMEOUT = 10
 
 Results = Iterator[tuple[Any, Any]]
+
+
+class ExecutorError(Exception):
+    """An executor that cannot start (a scheduler out of reach, say); the message says why."""
 
 
 class Executor:
@@ -153,7 +159,10 @@ class DaskExecutor(Executor):
         from dask.distributed import Client, LocalCluster
 
         if address:
-            client, cluster = Client(address), None
+            try:
+                client, cluster = Client(address, timeout=CONNECT_TIMEOUT), None
+            except (OSError, TimeoutError) as exc:
+                raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         else:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR)

@@ -143,3 +143,12 @@ def test_process_file_results_cross_process_boundaries(tmp_path):
     outcome = process_file(str(SEEDS[0]))
     again = pickle.loads(pickle.dumps(outcome))
     assert again.report.cells == outcome.report.cells and again.status == outcome.status == "ok"
+
+
+def test_a_scheduler_out_of_reach_is_one_line_not_a_traceback(seed_dir, tmp_path):
+    if DaskExecutor().missing():
+        pytest.skip(DaskExecutor().missing())
+    # Nothing listens on port 9 of the loopback address.
+    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9", check=1)
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
+    assert "Traceback" not in proc.stderr
