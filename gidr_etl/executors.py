@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import multiprocessing
 import os
+import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +26,9 @@ IN_FLIGHT_PER_WORKER = 4
 # Files a local task carries: a TXT report takes a few milliseconds, about what a round
 # trip to a worker costs.
 CHUNK = 4
+# Forked workers start at once with the plugins the main process loaded, including ones
+# registered in code; Python 3.14 makes forkserver the default on Linux, so ask for fork.
+_START = multiprocessing.get_context("fork") if sys.platform == "linux" else None
 # Seconds to wait for a remote scheduler before giving up on the batch.
 CONNECT_TIMEOUT = 10
 
@@ -97,7 +102,7 @@ class LocalPool(Executor):
         chunks, window = deque(_chunks(items, CHUNK)), workers * IN_FLIGHT_PER_WORKER
         while chunks:
             pending: deque = deque()
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_START) as pool:
                 try:
                     for chunk, future in in_order(partial(pool.submit, _each, fn), chunks, window, pending):
                         try:
@@ -120,7 +125,7 @@ class LocalPool(Executor):
 
     @staticmethod
     def _alone(fn, item):
-        with ProcessPoolExecutor(max_workers=1) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_START) as pool:
             try:
                 return pool.submit(fn, item).result()
             except Exception as exc:
