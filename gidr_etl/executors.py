@@ -144,7 +144,14 @@ def _chunks(items: Iterable, size: int) -> Iterator[tuple]:
 
 
 def _each(fn: Callable, chunk: tuple) -> list:
-    return [fn(item) for item in chunk]
+    """fn over a chunk's items; one that raises has its exception as its result."""
+    out = []
+    for item in chunk:
+        try:
+            out.append(fn(item))
+        except Exception as exc:
+            out.append(exc)
+    return out
 
 
 def _succeeded(future) -> bool:

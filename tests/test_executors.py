@@ -92,16 +92,20 @@ def test_an_unknown_executor_is_bad_usage(seed_dir, tmp_path):
 def _die_on_boom(item: str) -> str:
     if item == "boom":
         os._exit(3)  # what a segfault or the OOM killer does to a worker
+    if item == "raise":
+        raise ValueError(item)
     return item.upper()
 
 
 def test_a_worker_that_dies_fails_only_its_own_item():
-    items = ["a", "b", "boom", "c", "d", "e", "f", "g", "h", "i", "j"]
+    items = ["a", "raise", "b", "boom", "c", "d", "e", "f", "g", "h", "i", "j"]
     results = list(LocalPool().map(_die_on_boom, items, workers=2))
     assert [item for item, _ in results] == items  # every item once, in order
     for item, result in results:
         if item == "boom":
             assert isinstance(result, Exception)
+        elif item == "raise":
+            assert isinstance(result, ValueError)
         else:
             assert result == item.upper()
 
