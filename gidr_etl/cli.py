@@ -17,12 +17,24 @@ def cli():
     """Turn government information disclosure annual reports into a validated SQLite database."""
 
 
+def _check_executor(ctx, param, value: str) -> str:
+    from .executors import get_executor
+
+    try:
+        get_executor(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--db", "db_path", default="gidr.db", show_default=True, type=click.Path(path_type=Path),
               help="SQLite database to load into (created if missing).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256),
-              help="Files processed in parallel processes; one process writes.")
+@click.option("--workers", default=0, show_default=True, type=click.IntRange(0, 1024),
+              help="Files extracted in parallel (0: every core); one process writes.")
+@click.option("--executor", default="local", show_default=True, callback=_check_executor,
+              help="Where extraction runs: local, or dask[:SCHEDULER_ADDRESS] (docs/scaling.md).")
 @click.option("--force", is_flag=True, help="Re-read every file, even content already loaded.")
 @click.option("--reprocess-outdated", is_flag=True,
               help="Re-read files whose report an older (or newer) gidr-etl version read.")
@@ -30,7 +42,7 @@ def cli():
               help="Fail files larger than this, whatever the format "
                    "(default: each format's limit, 8 MB for TXT and HTML, 128 MB otherwise).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file errors on stderr.")
-def ingest(paths, db_path, workers, force, reprocess_outdated, max_size, quiet):
+def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_size, quiet):
     """Ingest report files and folders (recursively, mixed formats) into the database.
 
     A file whose content is already loaded is skipped without being read, whichever
@@ -63,10 +75,15 @@ def ingest(paths, db_path, workers, force, reprocess_outdated, max_size, quiet):
         for warning in outcome.warnings:
             click.echo(f"{outcome.path}: warning: {warning}; read as {outcome.plugin}", err=True)
 
+    from .executors import ExecutorError
+
     try:
         max_bytes = int(max_size * 2**20) if max_size else None
         summary = run(list(paths), db_path, workers=workers, force=force, reprocess_outdated=reprocess_outdated,
-                      max_bytes=max_bytes, progress=progress)
+                      max_bytes=max_bytes, progress=progress, executor=executor)
+    except ExecutorError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     finally:
         if bar:
             bar.__exit__(None, None, None)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
+from contextlib import contextmanager
 
 import sqlite_utils
 
@@ -47,6 +49,10 @@ def open_db(path) -> sqlite_utils.Database:
     """The database at `path`, created with the public schema if new, safe for two writers."""
     conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
     conn.execute("pragma journal_mode=wal")
+    # WAL with synchronous=normal: a crash never corrupts the database or splits a
+    # file's transaction; a power cut may lose the last commits, which a re-run reloads.
+    # Syncing every commit (full) made the single writer the bottleneck of a batch.
+    conn.execute("pragma synchronous=normal")
     conn.execute("pragma busy_timeout=60000")
     conn.execute("pragma foreign_keys=on")
     call_hook("prepare_connection", conn=conn)
@@ -64,7 +70,39 @@ def _add_new_columns(db: sqlite_utils.Database) -> None:
     for table, columns in NEW_COLUMNS.items():
         for column, type_ in columns.items():
             if column not in db[table].columns_dict:
-                db[table].add_column(column, type_)
+                try:
+                    db[table].add_column(column, type_)
+                except sqlite3.OperationalError as exc:  # another ingest added it first
+                    if "duplicate column" not in str(exc):
+                        raise
+
+
+# Indexes whose upkeep is spread over the whole table, so that each file's commit
+# rewrites more pages as the database grows (2 ms a report at first, 6 ms by 2,000): a
+# batch larger than the database loads without them and builds them once at the end.
+DEFERRED_INDEXES = ("cells_address",)
+_BULK_MIN_FILES = 100
+
+
+@contextmanager
+def bulk(db: sqlite_utils.Database, n_files: int):
+    """Around the loading of n_files: the deferred indexes dropped if that pays, then rebuilt.
+
+    A run killed in between leaves them missing until the next open_db creates them again."""
+    reports = db.execute("select count(*) from reports").fetchone()[0]
+    saved = []
+    if n_files >= max(_BULK_MIN_FILES, reports):
+        marks = ", ".join("?" * len(DEFERRED_INDEXES))
+        saved = db.execute(f"select name, sql from sqlite_master where type = 'index' and name in ({marks})",
+                           DEFERRED_INDEXES).fetchall()
+        for name, _ in saved:
+            db.execute(f"drop index [{name}]")
+    try:
+        yield
+    finally:
+        # Another ingest on the same database may have recreated them meanwhile (open_db does).
+        for _, sql in saved:
+            db.execute(re.sub(r"(?i)^\s*create\s+index\s+", "create index if not exists ", sql))
 
 
 def now() -> str:
@@ -96,7 +134,7 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
             report_id = None
         if previous and previous["report_id"] not in (None, report_id):
             _release(db, previous["report_id"], path)
-        db["files"].upsert({**file_row, "report_id": report_id, "ingested_at": now()}, pk="path")
+        _insert_row(db, "files", {**file_row, "report_id": report_id, "ingested_at": now()}, upsert_on="path")
         conn.execute("commit")
         return report_id
     except BaseException:
@@ -141,22 +179,34 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     }
     if report_id is not None:
         row["id"] = report_id
-    report_id = db["reports"].insert(row).last_pk
-    db["cells"].insert_all(
-        {
-            "report_id": report_id, "section": c.section, "row": c.row, "col": c.col, "value": c.value,
-            "raw": c.raw, "status": c.status, "inferred": int(c.inferred), "note": c.note,
-            "page": c.prov.page if c.prov else None, "line": c.prov.line if c.prov else None,
-        }
+    report_id = _insert_row(db, "reports", row)
+    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page", "line"), (
+        (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
+         c.prov.page if c.prov else None, c.prov.line if c.prov else None)
         for c in report.cells.values()
-    )
-    db["findings"].insert_all(
-        {"report_id": report_id, "rule": f.rule, "severity": f.severity, "section": f.section,
-         "row": f.row, "col": f.col, "message": f.message}
-        for f in report.findings
-    )
-    db["sections"].insert_all(
-        {"report_id": report_id, "part": part, "heading": heading, "text": text}
-        for part, heading, text in report.prose
-    )
+    ))
+    _insert(db, "findings", ("report_id", "rule", "severity", "section", "row", "col", "message"), (
+        (report_id, f.rule, f.severity, f.section, f.row, f.col, f.message) for f in report.findings
+    ))
+    _insert(db, "sections", ("report_id", "part", "heading", "text"), (
+        (report_id, part, heading, text) for part, heading, text in report.prose
+    ))
     return report_id
+
+
+def _insert_sql(table: str, columns, upsert_on: str | None = None) -> str:
+    """Plain SQL for the fixed schema: sqlite-utils' per-call introspection and per-value
+    checks were most of the single writer's time on a large batch."""
+    sql = f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) values ({', '.join('?' * len(columns))})"
+    if upsert_on:  # update only the columns given, as sqlite-utils' upsert does
+        sql += f" on conflict([{upsert_on}]) do update set " + ", ".join(f"[{c}] = excluded.[{c}]" for c in columns)
+    return sql
+
+
+def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows) -> None:
+    db.conn.executemany(_insert_sql(table, columns), rows)
+
+
+def _insert_row(db: sqlite_utils.Database, table: str, row: dict, upsert_on: str | None = None) -> int:
+    """One row; returns its rowid."""
+    return db.conn.execute(_insert_sql(table, row, upsert_on), tuple(row.values())).lastrowid

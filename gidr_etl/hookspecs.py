@@ -28,3 +28,8 @@ def register_commands(cli):
 @hookspec
 def prepare_connection(conn):
     """Adjust the sqlite3 connection before anything is loaded."""
+
+
+@hookspec
+def register_executors(register):
+    """Register where extraction can run: call register(Executor()) for each (gidr_etl.executors)."""

@@ -35,6 +35,12 @@ def to_traditional(text: str) -> str:
     return _opencc("s2t").convert(text)
 
 
+# Labels, numbers and placeholders repeat across every report: each is normalised once
+# per process. Bounded, so a worker's memory stays flat over thousands of files.
+_CACHE = 1 << 13
+
+
+@lru_cache(maxsize=_CACHE)
 def normalize_text(text: str) -> str:
     """Half-width forms, Simplified characters, no injected pinyin, one space at most."""
     text = unicodedata.normalize("NFKC", strip_pinyin(text))
@@ -42,11 +48,13 @@ def normalize_text(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text)
 
 
+@lru_cache(maxsize=_CACHE)
 def compact(text: str) -> str:
     """normalize_text without any white space: for captions and metadata keys."""
     return re.sub(r"\s+", "", normalize_text(text))
 
 
+@lru_cache(maxsize=_CACHE)
 def label_key(text: str) -> str:
     """A printed label reduced to what identifies it: no numbering, spaces or punctuation."""
     text = _NUMBERING.sub("", compact(text))

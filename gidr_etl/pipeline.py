@@ -10,7 +10,6 @@ import hashlib
 import os
 import stat
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -18,7 +17,8 @@ from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .core import build_report
-from .db import open_db, store
+from .db import bulk, open_db, store
+from .executors import all_cores, get_executor
 from .formats import HEAD_BYTES, ExtractionError, formats, one_line, ranked_formats
 from .model import Document
 from .report import Finding, Report
@@ -198,8 +198,13 @@ def _needs_reading(loaded: dict | None, force: bool, reprocess_outdated: bool) -
 
 def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = False,
            reprocess_outdated: bool = False, max_bytes: int | None = None,
-           progress: Callable[[Outcome], None] | None = None) -> Summary:
-    """Ingest every file under `paths` into the database at `db_path`."""
+           progress: Callable[[Outcome], None] | None = None, executor: str = "local") -> Summary:
+    """Ingest every file under `paths` into the database at `db_path`.
+
+    `workers` 0 means every core; `executor` names where extraction runs (gidr_etl.executors).
+    """
+    engine, address = get_executor(executor)
+    workers = workers or all_cores()
     db = open_db(db_path)
     summary = Summary()
     todo: list[str] = []
@@ -222,13 +227,15 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
         else:
             _skip(db, summary, Outcome(str(item), sha, size, loaded["format"], SKIPPED), loaded, progress)
     work = partial(process_file, max_bytes=max_bytes)
-    if workers > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for outcome in pool.map(work, todo, chunksize=4):
-                _record(db, summary, outcome, progress)
-    else:
-        for path in todo:
-            _record(db, summary, work(path), progress)
+    with bulk(db, len(todo)):
+        if len(todo) > 1 and (workers > 1 or engine.name != "local"):
+            for path, result in engine.map(work, todo, workers, address):
+                if not isinstance(result, Outcome):  # the worker died under this file
+                    result = Outcome(path, error=f"worker died: {one_line(result)}")
+                _record(db, summary, result, progress)
+        else:
+            for path in todo:
+                _record(db, summary, work(path), progress)
     from .chains import recompute
     from .research import prepare
 

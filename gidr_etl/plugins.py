@@ -22,6 +22,7 @@ DEFAULT_PLUGINS = (
     "gidr_etl.formats.docx",
     "gidr_etl.formats.pdf",
     "gidr_etl.rules",
+    "gidr_etl.executors",
 )
 
 pm = pluggy.PluginManager("gidr_etl")

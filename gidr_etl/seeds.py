@@ -60,6 +60,16 @@ def _values(g: dict) -> dict[tuple[str, str, str], object]:
     return {(s, r, c): v for s, r, c, v in g["cells"]}
 
 
+def agency(md: dict) -> str | None:
+    """The agency of gold metadata (the first, when the gold accepts several spellings)."""
+    return _first(md["agency"])
+
+
+def text(seed: str) -> str:
+    """The seed report as the crawler saved it."""
+    return _DATA.joinpath(f"{seed}.txt").read_text("utf-8")
+
+
 def _first(value):
     return next((v for v in value if v), None) if isinstance(value, list) else value
 
@@ -182,7 +192,7 @@ def title(g: dict) -> str:
 
 def prose(seed: str, limit: int = 6) -> list[str]:
     """The seed's own part 一 (heading first): its lines from 一、 up to 二、主动公开."""
-    lines = [ln.strip() for ln in _DATA.joinpath(f"{seed}.txt").read_text("utf-8").splitlines()]
+    lines = [ln.strip() for ln in text(seed).splitlines()]
     start = next(i for i, ln in enumerate(lines) if re.match(r"一、\s*总|一、\s*總", ln))
     end = next(i for i, ln in enumerate(lines) if re.match(r"二、\s*主[动動]公[开開]", ln))
     return [ln for ln in lines[start:end] if ln][:limit]
@@ -199,11 +209,12 @@ def metadata_lines(g: dict) -> list[tuple[str, str]]:
     return out
 
 
-def outline(seed: str) -> list[tuple[str, object]]:
+def outline(seed: str, g: dict | None = None) -> list[tuple[str, object]]:
     """The report in reading order, as (kind, content) blocks for a renderer to write:
     "title" and "heading" and "paragraph" hold a str, "meta" a list of (key, value)
-    lines (索引号, 发布机构, 发布日期), "table" the Rows of a table as printed."""
-    g = gold(seed)
+    lines (索引号, 发布机构, 发布日期), "table" the Rows of a table as printed.
+    `g` replaces the seed's gold (bench/ renders copies with other figures)."""
+    g = g or gold(seed)
     blocks: list[tuple[str, object]] = [("title", title(g)), ("meta", metadata_lines(g))]
     blocks += [("heading" if i == 0 else "paragraph", line) for i, line in enumerate(prose(seed))]
     for table, heading in PARTS.items():
@@ -252,21 +263,21 @@ _HTML = {
 }
 
 
-def render_html(seed: str, charset: str = "utf-8") -> str:
-    t = html.escape(title(gold(seed)))
+def render_html(seed: str, charset: str = "utf-8", g: dict | None = None) -> str:
+    t = html.escape(title(g or gold(seed)))
     parts = [
         f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="{charset}"><title>{t}</title>',
         "<style>td{font-size:12px}</style><script>var _hmt = _hmt || [];</script></head><body>",
     ]
-    parts.extend(_HTML[kind](content) for kind, content in outline(seed))
+    parts.extend(_HTML[kind](content) for kind, content in outline(seed, g))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def write_html(seed: str, path: Path, charset: str = "utf-8") -> Path:
+def write_html(seed: str, path: Path, charset: str = "utf-8", g: dict | None = None) -> Path:
     """The HTML rendering written in `charset` (GBK pages are written as GB18030, its superset)."""
     codec = "gb18030" if charset.lower() in ("gbk", "gb2312", "gb18030") else charset
-    Path(path).write_bytes(render_html(seed, charset).encode(codec))
+    Path(path).write_bytes(render_html(seed, charset, g).encode(codec))
     return Path(path)
 
 
@@ -299,7 +310,7 @@ def _docx_table(doc, rows: Rows):
     return table
 
 
-def build_docx(seed: str):
+def build_docx(seed: str, g: dict | None = None):
     import docx
 
     doc = docx.Document()
@@ -310,9 +321,9 @@ def build_docx(seed: str):
         "paragraph": doc.add_paragraph,
         "table": lambda rows: _docx_table(doc, rows),
     }
-    for kind, content in outline(seed):
+    g = g or gold(seed)
+    for kind, content in outline(seed, g):
         add[kind](content)
-    g = gold(seed)
     doc.core_properties.title = title(g)
     # python-docx's default package is dated 2013: date it like a real report instead.
     md = g["metadata"]
@@ -321,8 +332,8 @@ def build_docx(seed: str):
     return doc
 
 
-def render_docx(seed: str, path: Path) -> Path:
-    build_docx(seed).save(str(path))
+def render_docx(seed: str, path: Path, g: dict | None = None) -> Path:
+    build_docx(seed, g).save(str(path))
     return Path(path)
 
 

@@ -27,14 +27,19 @@ def find_soffice() -> str | None:
 
 def convert(src: Path, to: str, outdir: Path, timeout: float | None = None) -> Path:
     """Convert `src` with LibreOffice into `outdir` as format `to` ("docx", "doc", "pdf" …)."""
+    return convert_many([src], to, outdir, timeout)[0]
+
+
+def convert_many(sources: list[Path], to: str, outdir: Path, timeout: float | None = None) -> list[Path]:
+    """Convert several files in one LibreOffice run (its start-up is most of a small file's time)."""
     timeout = timeout or float(os.environ.get("GIDR_ETL_SOFFICE_TIMEOUT", TIMEOUT))
     soffice = find_soffice()
     if soffice is None:
-        raise ExtractionError(f"LibreOffice is needed to read {src.suffix or 'this'} files and was not found:"
+        raise ExtractionError(f"LibreOffice is needed to read {sources[0].suffix or 'this'} files and was not found:"
                               f" install it (Debian/Ubuntu: apt-get install {DEBIAN_PACKAGE})")
     with tempfile.TemporaryDirectory(prefix="gidr-soffice-") as profile:
         args = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                "--convert-to", to, "--outdir", str(outdir), str(src)]
+                "--convert-to", to, "--outdir", str(outdir), *map(str, sources)]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
             _, err = proc.communicate(timeout=timeout)
@@ -42,8 +47,8 @@ def convert(src: Path, to: str, outdir: Path, timeout: float | None = None) -> P
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
             raise ExtractionError(f"LibreOffice did not convert the file within {timeout:g} s") from None
-    out = Path(outdir) / f"{src.stem}.{to.split(':')[0]}"
-    if proc.returncode != 0 or not out.exists():
+    outs = [Path(outdir) / f"{Path(src).stem}.{to.split(':')[0]}" for src in sources]
+    if proc.returncode != 0 or not all(out.exists() for out in outs):
         said = err.decode("utf-8", "replace").strip().splitlines()
         raise ExtractionError(f"LibreOffice could not convert the file{': ' + said[-1] if said else ''}")
-    return out
+    return outs

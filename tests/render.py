@@ -27,3 +27,4 @@ def render_pdf(seed: str, path: Path) -> Path:
         src = render_docx(seed, Path(tmp) / f"{path.stem}.docx")
         shutil.move(str(convert(src, "pdf", Path(tmp))), path)
     return path
+

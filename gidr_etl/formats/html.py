@@ -34,11 +34,14 @@ _BLOCK = _HEADINGS | {
 _LAYOUT_TEXT = 300
 
 
+# A source line break between CJK characters is not a space; other white space collapses.
+_CJK_BREAK = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef])[ \t\r\f]*\n[ \t\r\n\f]*(?=[\u2e80-\u9fff\uff00-\uffef])")
+_WHITE = re.compile(r"[ \t\r\n\f]+")
+
+
 def _collapse(text: str) -> str:
-    # HTML white space collapses; a source line break between CJK characters is not a space.
-    text = re.sub(r"(?<=[\u2e80-\u9fff\uff00-\uffef])[ \t\r\f]*\n[ \t\r\n\f]*(?=[\u2e80-\u9fff\uff00-\uffef])", "", text)
     # strip() also removes &nbsp; and U+3000 at the edges, so a &nbsp;-only cell is "".
-    return re.sub(r"[ \t\r\n\f]+", " ", text).strip()
+    return _WHITE.sub(" ", _CJK_BREAK.sub("", text)).strip()
 
 
 # ------------------------------------------------------------------ sniffing, decoding

@@ -194,7 +194,11 @@ def _extent(bbox, verticals: list[dict]) -> tuple[float, float, float, float]:
     for e in verticals:
         if x0 - _GRID_TOL <= e["x0"] <= x1 + _GRID_TOL and e["top"] < bottom and e["bottom"] > top:
             top, bottom = min(top, e["top"]), max(bottom, e["bottom"])
-    return bbox if (top, bottom) == (bbox[1], bbox[3]) else (x0, top, x1, bottom)
+    # A rule's own width pokes a fraction of a point past the box: that is no missing border,
+    # and looking for the tables again would only double the page's table-finding time.
+    if top >= bbox[1] - _GRID_TOL and bottom <= bbox[3] + _GRID_TOL:
+        return bbox
+    return x0, top, x1, bottom
 
 
 def _holed(table) -> bool:

@@ -1,0 +1,35 @@
+"""A batch larger than the database loads without the deferred indexes and ends with them."""
+from __future__ import annotations
+
+import sqlite3
+
+from conftest import SEEDS, cells_of, gold_cells, run_cli
+from gidr_etl.db import _BULK_MIN_FILES, DEFERRED_INDEXES
+
+
+def _indexes(db) -> set[str]:
+    con = sqlite3.connect(db)
+    names = {name for (name,) in con.execute("select name from sqlite_master where type = 'index'")}
+    con.close()
+    return names
+
+
+def test_a_large_batch_ends_with_every_index_and_the_right_cells(tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    copies = -(-_BULK_MIN_FILES // len(SEEDS))  # enough copies to make a bulk load
+    for seed in SEEDS:
+        text = seed.read_text("utf-8")
+        for i in range(copies):  # each copy differs by a trailing line: its own report
+            (batch / f"{seed.stem}_{i}.txt").write_text(f"{text}\n（{i}）\n", "utf-8")
+    db = tmp_path / "gidr.db"
+    proc = run_cli("ingest", batch, "--db", db, check=0)
+    assert f"{copies * len(SEEDS)} reports loaded" in proc.stdout
+    assert set(DEFERRED_INDEXES) <= _indexes(db)
+    for seed in SEEDS:
+        assert cells_of(db, f"{seed.stem}_{copies - 1}.txt") == gold_cells(seed.name)
+    # A small batch into the now larger database keeps the indexes as they are.
+    (batch / "again.txt").write_text(SEEDS[0].read_text("utf-8") + "\n（again）\n", "utf-8")
+    run_cli("ingest", batch / "again.txt", "--db", db, check=0)
+    assert set(DEFERRED_INDEXES) <= _indexes(db)
+    assert cells_of(db, "again.txt") == gold_cells(SEEDS[0].name)
