@@ -29,6 +29,7 @@ FURNITURE = re.compile(
     r"|(?:(?:数据|列|栏|column|col|unnamed:?)\s*\d{1,2}\s*)+)$",
     re.IGNORECASE,
 )
+_MAX_FURNITURE = 30  # characters: footers and generic headers are short
 # Converters that keep the page layout (pdftotext -layout, OCR) print a row as its
 # label, a wide gap, then its values: two or more spaces mark a column gap.
 _GAP = re.compile(r"\s{2,}|\t")
@@ -42,6 +43,7 @@ class Token:
     prov: Provenance | None
     row_id: tuple[int, int] | None  # (table index, row) when the table's rows are known
     in_table: bool
+    value_like: bool = False  # see is_value: asked of every token many times, so set once
 
     @property
     def compact(self) -> str:
@@ -49,8 +51,7 @@ class Token:
 
     def is_value(self) -> bool:
         """A token that can stand in a value position: a number, a placeholder, a blank."""
-        n = self.norm.replace(" ", "")
-        return n in PLACEHOLDERS or bool(VALUE.match(n))
+        return self.value_like
 
     def is_blank(self) -> bool:
         return self.norm.replace(" ", "") in PLACEHOLDERS
@@ -77,11 +78,13 @@ def layout_cells(line: str) -> list[str]:
     """A text line as the cells it prints: a laid-out row "label   1   0   3" becomes
     its label and values; page furniture becomes nothing; other lines stay whole."""
     line = line.strip()
-    if not line or FURNITURE.match(normalize_text(line).strip()):
+    if not line or (len(line) <= _MAX_FURNITURE and FURNITURE.match(normalize_text(line).strip())):
         return []
+    if not _GAP.search(line):
+        return [line]  # no column gap: not laid out (see below)
     pieces = line.split()
     n = len(pieces)
-    while n and _is_value_piece(pieces[n - 1]):
+    while n and _value_like(normalize_text(pieces[n - 1]).strip()):
         n -= 1
     values = pieces[n:]
     if not any(ch.isdigit() for v in values for ch in v):
@@ -100,13 +103,15 @@ def layout_cells(line: str) -> list[str]:
     return [rest.strip(), *values]
 
 
-def _is_value_piece(piece: str) -> bool:
-    n = normalize_text(piece).strip()
-    return n in PLACEHOLDERS or bool(VALUE.match(n))
 def _token(text: str, prov: Provenance | None, row_id, in_table: bool) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
-    return Token(text, norm, label_key(text), prov, row_id, in_table)
+    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm))
+
+
+def _value_like(norm: str) -> bool:
+    n = norm.replace(" ", "")
+    return n in PLACEHOLDERS or bool(VALUE.match(n))
 
 
 def lines(doc: Document) -> list[str]:
