@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from .formats import one_line
 from .hookspecs import hookimpl
 from .report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Finding, Report
 from .vocabulary import vocabulary
@@ -31,11 +32,18 @@ def rules() -> list[Rule]:
 
 
 def validate(report: Report) -> list[Finding]:
-    """The findings of every registered rule on `report`."""
+    """The findings of every registered rule on `report`.
+
+    A rule that crashes is a bug in that rule (often a plugin's), not in the report:
+    the report keeps the other rules' findings and a rule_crashed warning says so.
+    """
     findings = []
     for rule in rules():
-        for f in rule.check(report):
-            findings.append(Finding(rule.name, rule.severity, f.section, f.row, f.col, f.message))
+        try:
+            found = [Finding(rule.name, rule.severity, f.section, f.row, f.col, f.message) for f in rule.check(report)]
+        except Exception as exc:
+            found = [Finding("rule_crashed", "warning", None, None, None, f"rule {rule.name!r} crashed: {one_line(exc)}")]
+        findings.extend(found)
     return findings
 
 

@@ -82,3 +82,25 @@ def test_rules_are_a_registry_plugins_can_extend():
         assert any(f.rule == "always" and f.severity == "warning" for f in validate(report))
     finally:
         pm.unregister(name="test-always")
+
+
+def test_a_crashing_rule_is_a_warning_and_the_others_still_run():
+    from gidr_etl.plugins import pm
+    from gidr_etl.hookspecs import hookimpl
+
+    class Plugin:
+        @hookimpl
+        def register_rules(self, register):
+            register("fragile", "error", lambda report: [1 / 0])
+
+    seed_002 = SAMPLES / "002_3a38b772f27b9fba.txt"  # its one real finding must survive
+    expected = {f.rule for f in build_report(TxtFormat().extract(seed_002)).findings}
+    pm.register(Plugin(), "test-fragile")
+    try:
+        report = build_report(TxtFormat().extract(seed_002))
+    finally:
+        pm.unregister(name="test-fragile")
+    crashed = [f for f in report.findings if f.rule == "rule_crashed"]
+    assert [(f.severity, f.message) for f in crashed] == [
+        ("warning", "rule 'fragile' crashed: ZeroDivisionError: division by zero")]
+    assert expected and expected <= {f.rule for f in report.findings}
