@@ -63,25 +63,47 @@ def agency_keys(names: set[str]) -> dict[str, str]:
     return keys
 
 
-def check_pair(prev: Year, this: Year) -> list[dict]:
-    """The findings for `this` report against the same agency's report of the year before."""
+def check_year(before: list[Year], this: Year) -> list[dict]:
+    """The findings for `this` report against the same agency's reports of the year before.
+
+    A collection may hold one year's report more than once (a PDF and its web page, a
+    corrected version): the chain holds if it holds with any of them, and a break is
+    one finding naming them all, never one per pair.
+    """
     found = []
-    forward, over = prev.cells.get(("requests", "carried_forward", "total")), this.cells.get(("requests", "carried_over", "total"))
-    if forward is not None and over is not None and forward != over:
+    cell = ("requests", "carried_forward", "total")
+    over, forwards = this.cells.get(("requests", "carried_over", "total")), _values(before, cell)
+    if over is not None and forwards and over not in forwards:
         found.append(_finding(this, CARRIED, "requests", "carried_over", "total",
-                              f"上年结转 {this.year} is {_n(over)} but the {prev.year} report (id {prev.id}) "
-                              f"carried forward 结转下年度 {_n(forward)}"))
-    if prev.template == this.template == "2021":
-        for row, label in _ROW_LABELS.items():
-            before = prev.cells.get(("art20_1", row, "in_force"))
-            issued, repealed, now = (this.cells.get(("art20_1", row, c)) for c in ("issued", "repealed", "in_force"))
-            if None in (before, issued, repealed, now) or before + issued - repealed == now:
-                continue
-            found.append(_finding(this, IN_FORCE, "art20_1", row, "in_force",
-                                  f"{label} 现行有效 {this.year} is {_n(now)} but {prev.year}'s {_n(before)} "
-                                  f"(report id {prev.id}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = "
-                                  f"{_n(before + issued - repealed)}"))
+                              f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
+                              f"({_ids(before, cell)}) carried forward 结转下年度 {_list(forwards)}"))
+    earlier = [p for p in before if p.template == this.template == "2021"]
+    for row, label in _ROW_LABELS.items():
+        cell = ("art20_1", row, "in_force")
+        issued, repealed, now = (this.cells.get(("art20_1", row, c)) for c in ("issued", "repealed", "in_force"))
+        in_force = _values(earlier, cell)
+        if None in (issued, repealed, now) or not in_force or now - issued + repealed in in_force:
+            continue
+        found.append(_finding(this, IN_FORCE, "art20_1", row, "in_force",
+                              f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
+                              f"({_ids(earlier, cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = "
+                              f"{_list({v + issued - repealed: None for v in in_force})}"))
     return found
+
+
+def _values(reports: list[Year], cell) -> dict:
+    """The distinct values of `cell` among `reports`, in order (a dict as an ordered set)."""
+    return {r.cells[cell]: None for r in reports if r.cells.get(cell) is not None}
+
+
+def _ids(reports: list[Year], cell) -> str:
+    ids = [str(r.id) for r in reports if r.cells.get(cell) is not None]
+    return "report id " + ", ".join(ids[:3]) + (" …" if len(ids) > 3 else "")
+
+
+def _list(values) -> str:
+    shown = [_n(v) for v in list(values)[:3]]
+    return " or ".join(shown) + (" or …" if len(values) > 3 else "")
 
 
 def _finding(report: Year, rule, section, row, col, message) -> dict:
@@ -106,7 +128,8 @@ def recompute(db) -> int:
         by_key = defaultdict(list)
         for y in years:
             by_key[y.agency, y.year].append(y)
-        found = [f for y in years for prev in by_key.get((y.agency, y.year - 1), []) for f in check_pair(prev, y)]
+        found = [f for y in years if (y.agency, y.year - 1) in by_key
+                 for f in check_year(by_key[y.agency, y.year - 1], y)]
         conn.execute(f"delete from findings where rule in ({','.join('?' * len(RULES))})", RULES)
         db["findings"].insert_all(found)
         conn.execute("commit")

@@ -45,11 +45,12 @@ def test_hongze_years_chain(tmp_path):
     assert _chain_findings(db) == []
 
 
-def test_a_broken_chain_is_found_when_the_other_year_arrives(tmp_path):
-    broken = tmp_path / "in" / HONGZE_2024.name
-    broken.parent.mkdir()
+def _broken_2024(folder: Path) -> Path:
+    """Hongze 2024 with 9 in force instead of 5 + 3 − 0, and 2 carried over (still balanced within 2024)."""
+    broken = folder / HONGZE_2024.name
+    folder.mkdir(exist_ok=True)
     text = HONGZE_2024.read_text("utf-8")
-    for old, new in [  # in force 9 instead of 5 + 3 − 0; 2 carried over, still balanced within 2024
+    for old, new in [
         ("行政规范性文件          3          0       8", "行政规范性文件          3          0       9"),
         ("数量                             95    0         0     0   0   0     95",
          "数量                             93    0         0     0   0   0     93"),
@@ -59,6 +60,11 @@ def test_a_broken_chain_is_found_when_the_other_year_arrives(tmp_path):
         assert old in text
         text = text.replace(old, new, 1)
     broken.write_text(text, "utf-8")
+    return broken
+
+
+def test_a_broken_chain_is_found_when_the_other_year_arrives(tmp_path):
+    broken = _broken_2024(tmp_path / "in")
     db = tmp_path / "gidr.db"
     run_cli("ingest", broken, "--db", db, check=0)
     assert _chain_findings(db) == []  # no 2023 yet
@@ -74,3 +80,19 @@ def test_a_broken_chain_is_found_when_the_other_year_arrives(tmp_path):
 
     run_cli("ingest", HONGZE_2023, broken, "--db", db, "--force", check=0)
     assert len(_chain_findings(db)) == 2  # recomputed, not piled up
+
+
+def test_a_year_held_twice_is_one_finding_not_one_per_pair(tmp_path):
+    # The 2023 report twice (a second copy, as collections hold PDF and web page alike):
+    # the break of 2024 is said once, naming both; a chain that holds with either holds.
+    copy = tmp_path / "copy" / "hongze_2023_second_copy.txt"
+    copy.parent.mkdir()
+    copy.write_text(HONGZE_2023.read_text("utf-8") + "\n（网页版）\n", "utf-8")
+    db = tmp_path / "gidr.db"
+    run_cli("ingest", HONGZE_2023, copy, HONGZE_2024, "--db", db, check=0)
+    assert _chain_findings(db) == []
+    run_cli("ingest", _broken_2024(tmp_path / "in"), "--db", db, check=0)
+    found = _chain_findings(db)
+    assert [f["rule"] for f in found] == ["chain_carried_over", "chain_in_force"]
+    ids = [r["id"] for r in _query(db, "select id from reports where year = 2023 order by id")]
+    assert len(ids) == 2 and f"report id {ids[0]}, {ids[1]}" in found[0]["message"]
