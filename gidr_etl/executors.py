@@ -64,11 +64,11 @@ def all_cores() -> int:
 
 def executors() -> dict[str, Executor]:
     """Every registered executor by name; a plugin's wins over a built-in of the same name."""
-    from .plugins import load_plugins
+    from .plugins import call_hook
 
     found: dict[str, Executor] = {}
-    # pluggy calls the latest registered plugin first, so the first name seen stays.
-    load_plugins().hook.register_executors(register=lambda e: found.setdefault(e.name, e))
+    # pluggy's order calls the latest registered plugin first, so the first name seen stays.
+    call_hook("register_executors", register=lambda e: found.setdefault(e.name, e))
     return found
 
 
@@ -94,6 +94,17 @@ def in_order(submit: Callable[[Any], Any], todo: deque, window: int, pending: de
         yield pending.popleft()
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: on Linux, the kernel kills the worker when the main process dies,
+    so a `kill -9` of `gidr-etl ingest` leaves no orphaned workers behind."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class LocalPool(Executor):
     name = "local"
     description = "worker processes on this machine"
@@ -102,7 +113,7 @@ class LocalPool(Executor):
         chunks, window = deque(_chunks(items, CHUNK)), workers * IN_FLIGHT_PER_WORKER
         while chunks:
             pending: deque = deque()
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_START) as pool:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_START, initializer=_die_with_parent) as pool:
                 try:
                     for chunk, future in in_order(partial(pool.submit, _each, fn), chunks, window, pending):
                         try:
@@ -125,7 +136,7 @@ class LocalPool(Executor):
 
     @staticmethod
     def _alone(fn, item):
-        with ProcessPoolExecutor(max_workers=1, mp_context=_START) as pool:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_START, initializer=_die_with_parent) as pool:
             try:
                 return pool.submit(fn, item).result()
             except Exception as exc:

@@ -112,3 +112,22 @@ def test_two_ingests_on_one_database_both_finish(tmp_path):
     assert count(db, "select count(*) from report_summary") == total
     assert count(db, "select count(*) from sections_fts") == count(db, "select count(*) from sections")
     assert count(db, "select count(*) from reports_fts") == total
+
+
+def test_killing_only_the_main_process_leaves_no_workers(tmp_path):
+    # `kill -9 PID` of the command alone (not its process group): its workers must not
+    # live on, orphaned, reading files for nobody.
+    import psutil
+
+    varied_copies(tmp_path / "batch", 50)
+    proc = start_ingest(tmp_path / "batch", "--db", tmp_path / "g.db", "--workers", "2", "-q")
+    main = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    while len(main.children()) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    workers = main.children(recursive=True)
+    assert len(workers) >= 2, "no worker processes started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []
