@@ -81,7 +81,9 @@ def layout_cells(line: str) -> list[str]:
     if not line or (len(line) <= _MAX_FURNITURE and FURNITURE.match(normalize_text(line).strip())):
         return []
     if not _GAP.search(line):
-        return [line]  # no column gap: not laid out (see below)
+        # No column gap: prose ("申请 21" wrapped), or digits a crawler ran together,
+        # which the digit-run solver splits.
+        return [line]
     pieces = line.split()
     n = len(pieces)
     while n and _value_like(normalize_text(pieces[n - 1]).strip()):
@@ -94,10 +96,8 @@ def layout_cells(line: str) -> list[str]:
     for v in reversed(values):
         rest = rest.rstrip()[: -len(v)]
     if not rest.strip():
-        # Only values: split them where the layout shows column gaps; a run with
-        # no gap is left whole, for the digit-run solver.
-        return values if len(values) > 1 and _GAP.search(line) else [line]
-    # A label must end in a column gap: "申请 21" in wrapped prose is not a row.
+        return values if len(values) > 1 else [line]  # a row of values only
+    # The label must end in a column gap, not a single space.
     if not _GAP.fullmatch(rest[len(rest.rstrip()) :]):
         return [line]
     return [rest.strip(), *values]
