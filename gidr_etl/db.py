@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+import time
 from contextlib import contextmanager
 
 import sqlite_utils
@@ -48,7 +49,7 @@ create index if not exists findings_rule on findings(rule);
 def open_db(path) -> sqlite_utils.Database:
     """The database at `path`, created with the public schema if new, safe for two writers."""
     conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
-    conn.execute("pragma journal_mode=wal")
+    _set_wal(conn)
     # WAL with synchronous=normal: a crash never corrupts the database or splits a
     # file's transaction; a power cut may lose the last commits, which a re-run reloads.
     # Syncing every commit (full) made the single writer the bottleneck of a batch.
@@ -60,6 +61,20 @@ def open_db(path) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     _add_new_columns(db)
     return db
+
+
+def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
+    # Switching a new database to WAL needs it to itself for a moment, and SQLite may
+    # answer "locked" at once rather than wait when a second ingest opens it too.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            conn.execute("pragma journal_mode=wal")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 # Columns added since a database may have been created: table → column → type.
