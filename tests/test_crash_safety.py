@@ -131,3 +131,24 @@ def test_killing_only_the_main_process_leaves_no_workers(tmp_path):
     proc.wait()
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []
+
+
+def _open(path: str) -> str:
+    from gidr_etl.db import open_db
+
+    try:
+        open_db(Path(path)).conn.close()
+        return "ok"
+    except Exception as exc:
+        return repr(exc)
+
+
+def test_processes_opening_a_new_database_together_all_get_it(tmp_path):
+    # Switching a fresh database to WAL from several processes at once used to fail
+    # ("database is locked", at once) in about one trial in four.
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        for trial in range(30):
+            outcomes = pool.map(_open, [str(tmp_path / f"new{trial}.db")] * 4)
+            assert outcomes == ["ok"] * 4, outcomes
