@@ -86,15 +86,31 @@ def _wrapped_match(toks: list[Token], i: int, end: int, term: Term) -> bool:
     return False
 
 
-def value_run(toks: list[Token], start: int, end: int, row_id) -> list[Token]:
-    """The value tokens from `start` on: stops at a label, or at the end of a known row."""
-    run = []
-    for i in range(start, end):
+def value_run(toks: list[Token], start: int, end: int, row_id, header=None) -> tuple[list[Token], int]:
+    """The value tokens from `start` on, and the index after them: the run stops at a
+    label, or at the end of a known row. In a stream, a line of column headers inside
+    the run (`header(tok)`) is passed over: a page break printed the header again."""
+    run: list[Token] = []
+    i = start
+    while i < end:
         tok = toks[i]
+        if run and row_id is None and header is not None and header(tok):
+            i += 1
+            continue
         if not tok.is_value() or (row_id is not None and tok.row_id != row_id):
             break
         run.append(tok)
-    return run
+        i += 1
+    return run, i
+
+
+def column_header(cols: list[Term], rows: list[Term]):
+    """A test for a printed line of this section's column headers (two or more of them, no row)."""
+    def test(tok: Token) -> bool:
+        key = tok.key
+        return (not tok.is_value() and sum(c.matches(key) for c in cols) >= 2
+                and not any(r.matches(key) for r in rows))
+    return test
 
 
 def fit(run: list[Token], n: int, stream: bool) -> Read:
@@ -118,7 +134,7 @@ def fit(run: list[Token], n: int, stream: bool) -> Read:
     return Read(list(tokens), ambiguous, None)
 
 
-def read_rows(toks, start, end, rows: list[Term], n_cols: int) -> dict[str, Read]:
+def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str, Read]:
     """Each row's label and values within [start, end), rows found in template order.
 
     Labels are matched exactly first; a row not found that way may then be matched
@@ -126,11 +142,12 @@ def read_rows(toks, start, end, rows: list[Term], n_cols: int) -> dict[str, Read
     """
     out: dict[str, Read] = {}
     cursor = start
+    header = column_header(cols, rows)
     for term in rows:
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
-        out[term.code] = read_row(toks, i, end, term, n_cols)
+        out[term.code] = read_row(toks, i, end, term, len(cols), header)
         cursor = out[term.code].next
     for n, term in enumerate(rows):
         if term.code in out:
@@ -141,12 +158,12 @@ def read_rows(toks, start, end, rows: list[Term], n_cols: int) -> dict[str, Read
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
             i, score = found
-            out[term.code] = read_row(toks, i, gap[1], term, n_cols)
+            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header)
             out[term.code].fuzzy = score
     return out
 
 
-def read_row(toks, i: int, end: int, term: Term, n_cols: int) -> Read:
+def read_row(toks, i: int, end: int, term: Term, n_cols: int, header=None) -> Read:
     """The row whose label is toks[i]: its values, after any wrapped rest of the label."""
     label = toks[i]
     first = i + 1
@@ -154,9 +171,9 @@ def read_row(toks, i: int, end: int, term: Term, n_cols: int) -> Read:
     # "计其他情形）") continues with pieces of its own or its group's text before the values.
     while first < end and label.row_id is None and _continues(toks[first], term):
         first += 1
-    run = value_run(toks, first, end, label.row_id)
+    run, after = value_run(toks, first, end, label.row_id, header)
     read = fit(run, n_cols, label.row_id is None)
-    read.label, read.index, read.next = label, i, first + len(run)
+    read.label, read.index, read.next = label, i, after
     return read
 
 
@@ -239,7 +256,7 @@ def _read_active(report, toks, region, sections, vocab) -> None:
         later = [i for i in captions.values() if i > sub_start]
         sub_end = min(later, default=end)
         cols = section.columns_for(report.template)
-        store_rows(report, section, report.template, read_rows(toks, sub_start, sub_end, section.rows_for(report.template), len(cols)))
+        store_rows(report, section, report.template, read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols))
 
 
 def _read_requests(report, toks, region, sections, vocab) -> None:
@@ -247,7 +264,7 @@ def _read_requests(report, toks, region, sections, vocab) -> None:
     start, end = region
     template = report.template
     cols = section.columns_for(template)
-    reads = read_rows(toks, start, end, section.rows_for(template), len(cols))
+    reads = read_rows(toks, start, end, section.rows_for(template), cols)
     store_rows(report, section, template, reads)
     sub_rows = [r.code for r in section.rows_for(template) if r.code.startswith("other_")]
     if template == "2021" and not any(code in reads for code in sub_rows):
@@ -261,7 +278,7 @@ def _read_unitemized_other(report, toks, start, end, section, cols, sub_rows) ->
     # were not printed; the printed row is kept as row 'other'. Counts are never
     # negative, so where that row is 0 each sub-row is 0 too; elsewhere they stay NULL.
     other = next(r for r in section.rows if r.code == "other")
-    reads = read_rows(toks, start + 1, end, [other], len(cols))
+    reads = read_rows(toks, start + 1, end, [other], cols)
     if "other" not in reads:
         return
     store_row(report, section, "other", cols, reads["other"], note="（六）其他处理 printed as one row in a 2021 table")
@@ -289,10 +306,10 @@ def _read_appeals(report, toks, region, sections, vocab) -> None:
     rank = lambda run: (len(run) >= n, sum(not t.is_blank() for t in run), -abs(len(run) - n))
     i = start
     while i < end:
-        run = value_run(toks, i, end, toks[i].row_id)
+        run, after = value_run(toks, i, end, toks[i].row_id)
         if run and (not best or rank(run) > rank(best)):
             best = run
-        i += max(len(run), 1)
+        i = max(after, i + 1)
     read = fit(best, n, toks[start].row_id is None) if best else Read([None] * n, set(), None)
     read = defer_digit_run(report, read, [(section.code, r.code, c.code) for r in rows for c in cols])
     w = len(cols)

@@ -56,12 +56,18 @@ def test_layout_line_cells(line, cells):
     assert layout_cells(line) == cells
 
 
-def test_row_broken_across_a_page_break(tmp_path):
-    # The first request row split over a page: footer, page header line and a
-    # converter's generic header row between its values.
+# Where a page break may fall inside a row, and what a converter prints there.
+PAGE_BREAKS = {
+    "footer and generic header": "\n\n                                   — 3 —\n\n第 3 页 共 5 页\n数据1   数据2   数据3   数据4\n",
+    "the table's header again": "\n\n                  -3-\n\n          自然人    商业企业   科研机构   社会公益组织   法律服务机构   其他    总计\n",
+}
+
+
+@pytest.mark.parametrize("page_break", PAGE_BREAKS.values(), ids=PAGE_BREAKS.keys())
+def test_row_broken_across_a_page_break(tmp_path, page_break):
+    # The first request row split over a page, the page's furniture between its values.
     row = "一、本年新收政府信息公开申请数量                             21    0      0     0   0   0     21"
-    broken = ("一、本年新收政府信息公开申请数量                             21    0      0\n\n"
-              "                                   — 3 —\n\n第 3 页 共 5 页\n数据1   数据2   数据3   数据4\n"
+    broken = ("一、本年新收政府信息公开申请数量                             21    0      0" + page_break +
               "                                                                  0   0   0     21")
     report = _report(_variant(tmp_path, HONGZE, (row, broken)))
     gold = gold_cells("hongze_district_gov_2023")
