@@ -111,7 +111,7 @@ def bulk(db: sqlite_utils.Database, n_files: int):
         saved = db.execute(f"select name, sql from sqlite_master where type = 'index' and name in ({marks})",
                            DEFERRED_INDEXES).fetchall()
         for name, _ in saved:
-            db.execute(f"drop index [{name}]")
+            db.execute(f"drop index if exists [{name}]")  # another ingest may have dropped it
     try:
         yield
     finally:
