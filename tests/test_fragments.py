@@ -152,3 +152,14 @@ def test_a_scrambled_conversion_gives_no_wrong_number(tmp_path):
         assert got, path
         assert {k: v for k, v in got.items() if v is not None and gold.get(k, "?") not in ("?", v)} == {}
     assert_every_null_is_said(db)
+
+
+@pytest.mark.parametrize("seed, printed", [("000_2d55a32003931e6c.txt", "(六)其他處理"),  # 2021
+                                           ("002_3a38b772f27b9fba.txt", "(六)其他處理")])  # 2019
+def test_a_group_label_printed_short(tmp_path, seed, printed):
+    # "(六) 其他" for （六）其他处理, as a conversion that lost characters prints it.
+    report = _report(_variant(tmp_path, SAMPLES / seed, (printed, "(六) 其他")))
+    gold = gold_cells(seed)
+    other = {k: v for k, v in gold.items() if k[0] == "requests" and k[1].startswith("other")}
+    assert other and {k: report.value(*k) for k in other} == other
+    assert not _wrong(report, gold)
