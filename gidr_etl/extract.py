@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .fuzzy import best_match
 from .locate import Regions
-from .report import AMBIGUOUS, MISSING, READ, Cell, Finding, Report
+from .report import AMBIGUOUS, READ, Cell, Finding, Report
 from .stream import DIGIT_RUN, Token
 from .values import read_value
 from .vocabulary import Section, Term, Vocabulary

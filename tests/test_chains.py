@@ -1,9 +1,7 @@
 """Across reports: the same agency's consecutive years must chain (warnings, recomputed per ingest)."""
-import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
 
 from conftest import run_cli
 from gidr_etl.chains import agency_keys

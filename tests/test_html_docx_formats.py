@@ -1,7 +1,6 @@
 """The HTML and DOCX plugins on their own: what reaches the Document, merges as spans."""
 from __future__ import annotations
 
-import io
 import time
 import zipfile
 from pathlib import Path

@@ -1,5 +1,4 @@
 """The TXT plugin recognises the table layouts of the five real seeds."""
-from pathlib import Path
 
 import pytest
 

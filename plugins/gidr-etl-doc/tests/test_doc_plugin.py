@@ -1,7 +1,6 @@
 """The .doc/.wps plugin: seeds rendered as DOCX, saved as .doc by LibreOffice, read back."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
