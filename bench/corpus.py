@@ -2,7 +2,7 @@
 
 TXT copies are the five seed dumps themselves (their real layouts) with every table
 figure multiplied by k, the year moved and a serial line added. HTML, DOCX and PDF
-copies are the seeds' gold rendered by gidr_etl.seeds, figures times k, under another
+copies are the seeds' gold rendered by gidr_etl.testing.seeds, figures times k, under another
 agency, year and index number; PDFs are the DOCX converted by LibreOffice in batches.
 Multiplying keeps every sum of the template true, so the copies read as cleanly as the
 originals, and each format's folder has a FORMAT.json beside it saying what each file holds.
@@ -13,8 +13,8 @@ import json
 import re
 from pathlib import Path
 
-from gidr_etl import seeds
-from gidr_etl.soffice import convert_many, find_soffice
+from gidr_etl.testing import render, seeds
+from gidr_etl.formats.soffice import convert_many, find_soffice
 
 FORMATS = ("txt", "html", "docx", "pdf")
 PLACES = ["东城区", "西湖区", "鼓楼区", "天河区", "江北区", "武侯区", "雁塔区", "南明区", "五华区", "城关区",
@@ -99,11 +99,11 @@ def _make_txt(target: Path, n: int) -> dict:
 
 
 def _make_html(target: Path, n: int) -> dict:
-    return _make(target, n, "html", lambda v, path: seeds.write_html(v["seed"], path, g=varied_gold(v)))
+    return _make(target, n, "html", lambda v, path: render.write_html(v["seed"], path, g=varied_gold(v)))
 
 
 def _make_docx(target: Path, n: int) -> dict:
-    return _make(target, n, "docx", lambda v, path: seeds.render_docx(v["seed"], path, g=varied_gold(v)))
+    return _make(target, n, "docx", lambda v, path: render.render_docx(v["seed"], path, g=varied_gold(v)))
 
 
 def _make_pdf(target: Path, n: int) -> dict:

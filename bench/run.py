@@ -101,7 +101,7 @@ def _tree_rss(proc: psutil.Process) -> int:
 def _ingest_one(folder: Path, db: Path, workers: int, executor: str) -> None:
     import resource
 
-    from gidr_etl.pipeline import ingest
+    from gidr_etl.ingest.pipeline import ingest
 
     started, cpu = time.perf_counter(), _cpu_seconds(resource)
     summary = ingest([folder], db, workers=workers, executor=executor)

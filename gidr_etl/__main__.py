@@ -1,3 +1,3 @@
-from .cli import cli
+from gidr_etl.cli import cli
 
 cli()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .plugins import call_hook, describe, load_errors
+from gidr_etl import __version__
+from gidr_etl.plugins import add_commands, describe, load_errors
 
 
 @click.group()
@@ -18,7 +18,7 @@ def cli():
 
 
 def _check_executor(ctx, param, value: str) -> str:
-    from .executors import get_executor
+    from gidr_etl.ingest.executors import get_executor
 
     try:
         get_executor(value)
@@ -53,8 +53,8 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
     Exit status: 0 when every file was loaded, 1 when some failed (the rest are
     loaded and the failures recorded in the files table), 2 on bad usage.
     """
-    from .formats import formats
-    from .pipeline import FAILED, discover, ingest as run
+    from gidr_etl.plugins import formats
+    from gidr_etl.ingest.pipeline import FAILED, discover, ingest as run
 
     formats()  # registers every format now, so a broken plugin is reported before the batch
     for name, error in sorted(load_errors.items()):
@@ -75,7 +75,7 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
         for warning in outcome.warnings:
             click.echo(f"{outcome.path}: warning: {warning}; read as {outcome.plugin}", err=True)
 
-    from .executors import ExecutorError
+    from gidr_etl.ingest.executors import ExecutorError
 
     try:
         max_bytes = int(max_size * 2**20) if max_size else None
@@ -108,7 +108,7 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
 @click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), help="Datasette metadata (default: datasette.yml).")
 def serve(db_path, port, host, open_browser, metadata):
     """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
-    from .serve import serve as run
+    from gidr_etl.serve import serve as run
 
     sys.exit(run(db_path, port=port, host=host, open_browser=open_browser, metadata=metadata))
 
@@ -132,7 +132,7 @@ def plugins(as_json):
         click.echo(line)
 
 
-call_hook("register_commands", cli=cli)
+add_commands(cli)
 
 if __name__ == "__main__":
     cli()

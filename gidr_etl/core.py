@@ -1,17 +1,17 @@
 """The core: one Document in, one validated Report out. Knows nothing of file formats."""
 from __future__ import annotations
 
-from .extract import detect_template, extract_tables
-from .infer import resolve_runs
-from .runon import explode
-from .formats import ExtractionError
-from .locate import locate, prose_parts
-from .metadata import extract_metadata, names_report
-from .model import Document
-from .report import MISSING, Finding, Report
-from .rules import validate
-from .stream import lines, tokens
-from .vocabulary import vocabulary
+from gidr_etl.reading.template_cells import detect_template, extract_tables
+from gidr_etl.reading.digit_runs.resolve import resolve_runs
+from gidr_etl.reading.digit_runs.dumps import explode
+from gidr_etl.errors import ExtractionError
+from gidr_etl.reading.locate import locate, prose_parts
+from gidr_etl.reading.metadata import extract_metadata, names_report
+from gidr_etl.model import Document
+from gidr_etl.report import MISSING, Finding, Report
+from gidr_etl.validation.engine import validate
+from gidr_etl.reading.tokens import lines, tokens
+from gidr_etl.template.vocabulary import vocabulary
 
 DEFAULT_TEMPLATE = "2021"
 

@@ -32,4 +32,4 @@ def prepare_connection(conn):
 
 @hookspec
 def register_executors(register):
-    """Register where extraction can run: call register(Executor()) for each (gidr_etl.executors)."""
+    """Register where extraction can run: call register(Executor()) for each (gidr_etl.ingest.executors)."""

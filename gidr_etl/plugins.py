@@ -1,4 +1,9 @@
-"""The plugin manager: default plugins by module, third-party ones by entry point.
+"""The plugin manager and the registries read from it.
+
+Default plugins are listed by module, third-party ones found by entry point, both
+loaded once. Every hook is called from here: the registries (formats, rules,
+executors, label variants) are built once per process and rebuilt only when the set
+of plugins implementing their hook changes.
 
 A broken plugin never takes gidr-etl down with it: one that fails to import, names a
 hook that does not exist, or raises while registering is left out and its reason kept
@@ -9,20 +14,29 @@ from __future__ import annotations
 import difflib
 import importlib
 import os
+import sqlite3
 from importlib import metadata
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 import pluggy
 
-from . import __version__, hookspecs
-from .formats import one_line
+from gidr_etl import __version__, hookspecs
+from gidr_etl.errors import one_line
+
+if TYPE_CHECKING:  # types only: these modules are plugins themselves
+    import click
+
+    from gidr_etl.formats.base import InputFormat
+    from gidr_etl.ingest.executors import Executor
+    from gidr_etl.report import Report
 
 DEFAULT_PLUGINS = (
     "gidr_etl.formats.txt",
     "gidr_etl.formats.html",
     "gidr_etl.formats.docx",
     "gidr_etl.formats.pdf",
-    "gidr_etl.rules",
-    "gidr_etl.executors",
+    "gidr_etl.validation.rules",
+    "gidr_etl.ingest.executors",
 )
 
 pm = pluggy.PluginManager("gidr_etl")
@@ -62,7 +76,7 @@ def _load_entry_points() -> None:
             _register(ep.name, ep.load)
 
 
-def _register(name: str, load) -> None:
+def _register(name: str, load: Callable[[], Any]) -> None:
     """Import and register one plugin; a failure is recorded, not raised."""
     try:
         module = load()
@@ -83,7 +97,7 @@ def _did_you_mean(hook: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def call_hook(hook: str, plugin: object = None, **kwargs) -> None:
+def call_hook(hook: str, plugin: object = None, **kwargs: Any) -> None:
     """Call every plugin's implementation of `hook` (or only `plugin`'s), in pluggy's order.
 
     Unlike pm.hook.<name>(), an implementation that raises is recorded against its
@@ -106,7 +120,7 @@ def plugin_versions() -> dict[str, str | None]:
     return versions
 
 
-def describe() -> list[dict]:
+def describe() -> list[dict[str, Any]]:
     """Each plugin: name, version, hooks, the formats it registers, and any error."""
     load_plugins()
     versions = plugin_versions()
@@ -125,3 +139,73 @@ def describe() -> list[dict]:
         if name not in listed:
             rows.append({"name": name, "version": versions.get(name), "hooks": [], "formats": [], "error": error})
     return rows
+
+
+# ------------------------------------------------------------------ registries
+
+
+class Rule(NamedTuple):
+    """A validation rule as registered: `check(report)` yields (section, row, col, message)."""
+
+    name: str
+    severity: str  # "error" | "warning"
+    check: Callable[[Report], Iterable[tuple[str | None, str | None, str | None, str]]]
+
+
+_registries: dict[str, tuple[tuple[int, ...], Any]] = {}
+
+
+def _registry(hook: str, build: Callable[[], Any]) -> Any:
+    """`build()`, cached until the plugins implementing `hook` change."""
+    impls = tuple(id(impl.function) for impl in getattr(load_plugins().hook, hook).get_hookimpls())
+    cached = _registries.get(hook)
+    if cached is None or cached[0] != impls:
+        cached = _registries[hook] = (impls, build())
+    return cached[1]
+
+
+def formats() -> list[InputFormat]:
+    """Every registered input format, in registration order."""
+    def build() -> list[InputFormat]:
+        found: list[InputFormat] = []
+        call_hook("register_formats", register=found.append)
+        return found
+    return list(_registry("register_formats", build))
+
+
+def rules() -> list[Rule]:
+    """Every registered validation rule, built-in and from plugins."""
+    def build() -> list[Rule]:
+        found: list[Rule] = []
+        call_hook("register_rules", register=lambda name, severity, fn: found.append(Rule(name, severity, fn)))
+        return found
+    return list(_registry("register_rules", build))
+
+
+def executors() -> dict[str, Executor]:
+    """Every registered executor by name; a plugin's wins over a built-in of the same name."""
+    def build() -> dict[str, Executor]:
+        found: dict[str, Executor] = {}
+        # pluggy's order calls the latest registered plugin first, so the first name seen stays.
+        call_hook("register_executors", register=lambda e: found.setdefault(e.name, e))
+        return found
+    return dict(_registry("register_executors", build))
+
+
+def label_variants() -> list[tuple[str, str, str]]:
+    """Every (section, row or column code, printed variant) the plugins register."""
+    def build() -> list[tuple[str, str, str]]:
+        found: list[tuple[str, str, str]] = []
+        call_hook("register_label_variants", register=lambda *variant: found.append(variant))
+        return found
+    return list(_registry("register_label_variants", build))
+
+
+def add_commands(cli: click.Group) -> None:
+    """Let every plugin add its commands to the gidr-etl command group."""
+    call_hook("register_commands", cli=cli)
+
+
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    """Let every plugin adjust a new database connection."""
+    call_hook("prepare_connection", conn=conn)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from .model import Provenance
+from gidr_etl.model import Provenance
 
 # Status of a template cell, as stored in cells.status.
 READ = "read"  # a number was printed and read
@@ -30,6 +31,15 @@ class Cell:
 class Finding:
     rule: str
     severity: str  # "error" | "warning"
+    section: str | None
+    row: str | None
+    col: str | None
+    message: str
+
+
+class Issue(NamedTuple):
+    """What a rule found, before the engine names the rule and its severity."""
+
     section: str | None
     row: str | None
     col: str | None

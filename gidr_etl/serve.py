@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import research
+from gidr_etl.database import views as research
 
 # datasette.yml describes the database under this name, the stem of `gidr.db`, so that
 # `datasette -i gidr.db -m datasette.yml` works as is; other file names get a rewritten copy.

@@ -1,6 +1,6 @@
 """The seed reports rendered as HTML, DOCX and PDF in the official table layout.
 
-The layout and the HTML/DOCX writers ship with gidr-etl (gidr_etl/seeds.py) so that
+The layout and the HTML/DOCX writers ship with gidr-etl (gidr_etl/testing/) so that
 plugin packages can use them too; the PDF is the DOCX converted by LibreOffice.
 """
 from __future__ import annotations
@@ -9,11 +9,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from gidr_etl.soffice import DEBIAN_PACKAGE, convert, find_soffice
-from gidr_etl.seeds import (  # noqa: F401  (the tests use these through this module)
-    SEEDS, Cell, Rows, _fmt, build_docx, gold, grid_positions, metadata_lines, outline, prose, render_docx,
-    render_html, title, write_html,
+from gidr_etl.formats.soffice import DEBIAN_PACKAGE, convert, find_soffice
+from gidr_etl.testing.layout import (  # noqa: F401  (the tests use these through this module)
+    PrintedCell, Rows, grid_positions, metadata_lines, outline, printed, prose, title,
 )
+from gidr_etl.testing.render import build_docx, render_docx, render_html, write_html  # noqa: F401
+from gidr_etl.testing.seeds import SEEDS, gold  # noqa: F401
 
 
 def render_pdf(seed: str, path: Path) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from conftest import SEEDS, cells_of, gold_cells, run_cli
-from gidr_etl.db import _BULK_MIN_FILES, DEFERRED_INDEXES
+from gidr_etl.database.load import _BULK_MIN_FILES, DEFERRED_INDEXES
 
 
 def _indexes(db) -> set[str]:
@@ -38,7 +38,7 @@ def test_a_large_batch_ends_with_every_index_and_the_right_cells(tmp_path):
 def test_two_bulk_loads_on_one_database_overlap_safely(tmp_path):
     # Two ingests both loading a large batch into one database: each may find the index
     # already dropped, or already rebuilt, by the other (both raced in the two-writer test).
-    from gidr_etl.db import bulk, open_db
+    from gidr_etl.database.load import bulk, open_db
 
     path = tmp_path / "gidr.db"
     first, second = open_db(path), open_db(path)

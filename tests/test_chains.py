@@ -4,7 +4,7 @@ from pathlib import Path
 
 
 from conftest import run_cli
-from gidr_etl.chains import agency_keys
+from gidr_etl.validation.year_chains import agency_keys
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"
 HONGZE_2023 = CONVERTED / "hongze_district_gov_2023.pdftotext.txt"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GOLD, SAMPLES
-from gidr_etl import seeds
+from gidr_etl.testing import render, seeds
 from gidr_etl.formats.docx import DocxFormat
 from gidr_etl.formats.html import HtmlFormat
 from gidr_etl.model import Provenance, Table, TableCell
@@ -19,11 +19,11 @@ def test_the_shipped_seeds_are_the_projects_own():
     assert seeds.SEEDS == sorted(p.stem for p in (GOLD / "seeds").glob("*.json"))
     for seed in seeds.SEEDS:
         assert seeds.gold(seed) == json.loads((GOLD / "seeds" / f"{seed}.json").read_text("utf-8"))
-        shipped = Path(seeds.__file__).with_name("data") / "seeds" / f"{seed}.txt"
+        shipped = Path(seeds.__file__).parent.parent / "data" / "seeds" / f"{seed}.txt"
         assert shipped.read_bytes() == (SAMPLES / f"{seed}.txt").read_bytes()
 
 
-@pytest.mark.parametrize("fmt, render", [(DocxFormat(), seeds.render_docx), (HtmlFormat(), seeds.write_html)])
+@pytest.mark.parametrize("fmt, render", [(DocxFormat(), render.render_docx), (HtmlFormat(), render.write_html)])
 def test_the_builtin_formats_keep_the_contract(fmt, render, tmp_path):
     reports = check_format(fmt, render, tmp_path)
     assert [Path(r.source).stem for r in reports] == seeds.SEEDS
@@ -65,7 +65,7 @@ class _LosesACell(DocxFormat):
 ])
 def test_the_kit_catches_a_broken_format(fmt, says, tmp_path):
     with pytest.raises(AssertionError, match=says):
-        check_format(fmt, seeds.render_docx, tmp_path, seeds=seeds.SEEDS[:1])
+        check_format(fmt, render.render_docx, tmp_path, seeds=seeds.SEEDS[:1])
 
 
 def test_the_kit_catches_a_format_that_does_not_claim_its_files(tmp_path):
@@ -75,7 +75,7 @@ def test_the_kit_catches_a_format_that_does_not_claim_its_files(tmp_path):
         def sniff(self, path, head):
             return None
 
-    path = seeds.render_docx(seeds.SEEDS[0], tmp_path / "a.docx")
+    path = render.render_docx(seeds.SEEDS[0], tmp_path / "a.docx")
     with pytest.raises(AssertionError, match="sniff does not accept"):
         check_accepts(Shy(), path)
 
@@ -88,7 +88,7 @@ def test_the_kit_catches_a_format_that_does_not_claim_its_files(tmp_path):
 
 
 def test_a_table_anchored_outside_is_refused(tmp_path):
-    path = seeds.render_docx(seeds.SEEDS[0], tmp_path / "a.docx")
+    path = render.render_docx(seeds.SEEDS[0], tmp_path / "a.docx")
     doc = DocxFormat().extract(path)
     doc.blocks.append(Table([TableCell("1", -1, 0)], Provenance(str(path))))
     with pytest.raises(AssertionError, match="anchored outside"):

@@ -134,7 +134,7 @@ def test_killing_only_the_main_process_leaves_no_workers(tmp_path):
 
 
 def _open(path: str) -> str:
-    from gidr_etl.db import open_db
+    from gidr_etl.database.load import open_db
 
     try:
         open_db(Path(path)).conn.close()

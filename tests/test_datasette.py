@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import DB_NAME, SAMPLES, report_id
-from gidr_etl import research, serve
-from gidr_etl.normalize import to_simplified
+from gidr_etl import serve
+from gidr_etl.database import views as research
+from gidr_etl.text.normalize import to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold" / "seeds"

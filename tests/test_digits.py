@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.digits import Equation, Run, appeals_equations, requests_equations, solve
-from gidr_etl.vocabulary import vocabulary
+from gidr_etl.reading.digit_runs.solver import Equation, Run, appeals_equations, requests_equations, solve
+from gidr_etl.template.vocabulary import vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMP = (ROOT / "sample_inputs" / "pingtan_zonghe_shiyanqu_2021.txt").read_text("utf-8")

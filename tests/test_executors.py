@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
-from gidr_etl.executors import DaskExecutor, Executor, LocalPool
+from gidr_etl.ingest.executors import DaskExecutor, Executor, LocalPool
 from gidr_etl.hookspecs import hookimpl
-from gidr_etl.pipeline import ingest, process_file
+from gidr_etl.ingest.pipeline import ingest, process_file
 from gidr_etl.plugins import load_plugins
 
 
@@ -112,7 +112,7 @@ def test_a_worker_that_dies_fails_only_its_own_item():
 
 def test_a_worker_that_dies_under_a_file_is_that_files_error(seed_dir, tmp_path):
     """End to end: a format whose reader kills its process on one file."""
-    from gidr_etl.formats import InputFormat
+    from gidr_etl import InputFormat
 
     class Fatal(InputFormat):
         name = "fatal"

@@ -13,7 +13,7 @@ import render
 from conftest import SAMPLES, assert_every_null_is_said, cells_of, gold_cells, run_cli
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
-from gidr_etl.stream import layout_cells
+from gidr_etl.reading.tokens import layout_cells
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"
 HONGZE = CONVERTED / "hongze_district_gov_2023.pdftotext.txt"

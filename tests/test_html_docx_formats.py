@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 import render
-from gidr_etl.formats import HEAD_BYTES, ExtractionError, choose_format
+from gidr_etl import ExtractionError
+from gidr_etl.formats.base import HEAD_BYTES
+from gidr_etl.formats.choice import choose_format
 from gidr_etl.formats.docx import DocxFormat
 from gidr_etl.formats.html import HtmlFormat
 from gidr_etl.model import Table
@@ -43,7 +45,7 @@ def _value_cells(table: Table) -> list[str]:
 
 def _gold_request_values(seed: str) -> list[str]:
     g = render.gold(seed)
-    return [render._fmt(v, s, c) for s, r, c, v in g["cells"] if s == "requests"]
+    return [render.printed(v, s, c) for s, r, c, v in g["cells"] if s == "requests"]
 
 
 def _rendered(seed: str, kind: str, tmp_path: Path):

@@ -92,7 +92,7 @@ def test_reprocess_outdated(seed_dir, tmp_path):
     proc = run_cli("ingest", seed_dir, "--db", db, "--reprocess-outdated", check=0)
     assert "2 reports loaded, 3 unchanged" in proc.stdout
     assert "another gidr-etl version" not in proc.stdout
-    assert rows(db, "select distinct extractor_version from reports") == [(gidr_etl.__version__,)]
+    assert rows(db, "select distinct extractor_version from reports") == [(gidr_etl.EXTRACTOR_VERSION,)]
     assert rows(db, "select count(*) from reports where cells_read < 0") == [(0,)]
     assert rows(db, "select count(*) from reports") == [(5,)]
 

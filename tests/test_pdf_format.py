@@ -9,7 +9,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from gidr_etl.formats import ExtractionError, InputFormat
+from gidr_etl import ExtractionError, InputFormat
 from gidr_etl.formats.pdf import PdfFormat, _Cell, _Part, _table, register_formats
 from gidr_etl.model import Document, Table
 

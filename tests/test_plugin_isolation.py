@@ -16,7 +16,7 @@ import pytest
 from conftest import SEEDS, cells_of, gold_cells, run_cli
 
 RAISES = '''
-from gidr_etl.formats import InputFormat
+from gidr_etl import InputFormat
 from gidr_etl.hookspecs import hookimpl
 
 
@@ -41,6 +41,9 @@ class Sniffy(InputFormat):
 
     def sniff(self, path, head):
         raise KeyError("sniffy")
+
+    def extract(self, path):
+        raise AssertionError("never chosen: its sniff raises")
 
 
 @hookimpl

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli, score
-from gidr_etl import seeds
-from gidr_etl.soffice import convert, find_soffice
+from gidr_etl.testing import render, seeds
+from gidr_etl.formats.soffice import convert, find_soffice
 
 PLUGINS = ROOT / "plugins"
 TUTORIAL = ROOT / "docs" / "writing-plugins.md"
@@ -94,7 +94,7 @@ def _gold_for(folder: Path, names: list[str]) -> Path:
 def test_a_doc_and_a_markdown_file_made_from_a_seed_give_its_gold(site, tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    convert(seeds.render_docx(SEED, tmp_path / f"{SEED}.docx"), "doc", docs)
+    convert(render.render_docx(SEED, tmp_path / f"{SEED}.docx"), "doc", docs)
     _markdown_render()(SEED, docs / f"{SEED}.md")
     db = tmp_path / "g.db"
     run_cli("ingest", docs, "--db", db, "--workers", "2", env=env_for(site), check=0)

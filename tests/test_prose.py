@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.digits import Run, requests_equations, solve
-from gidr_etl.normalize import normalize_text
-from gidr_etl.prose import Figure, contradictions, equations, stated_figures
-from gidr_etl.vocabulary import vocabulary
+from gidr_etl.reading.digit_runs.solver import Run, requests_equations, solve
+from gidr_etl.text.normalize import normalize_text
+from gidr_etl.reading.prose_figures import Figure, contradictions, equations, stated_figures
+from gidr_etl.template.vocabulary import vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 PINGTAN = "本年度全区共收到70件申请，及时依法依规办结69件，1件结转下年度继续办理。"

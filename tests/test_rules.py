@@ -4,7 +4,7 @@ from pathlib import Path
 from conftest import SAMPLES
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
-from gidr_etl.rules import validate
+from gidr_etl.validation.engine import validate
 
 SEED_001 = SAMPLES / "001_f034b2af3da2120e.txt"
 

@@ -3,7 +3,9 @@
 import pytest
 
 from conftest import SAMPLES
-from gidr_etl.formats import ExtractionError, choose_format, formats
+from gidr_etl import ExtractionError
+from gidr_etl.formats.choice import choose_format
+from gidr_etl.plugins import formats
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.model import Table
 

@@ -2,7 +2,7 @@
 import pytest
 
 from gidr_etl.report import BLANK, READ, UNREADABLE
-from gidr_etl.values import read_value
+from gidr_etl.reading.values import read_value
 
 
 @pytest.mark.parametrize("raw,kind,value,status", [

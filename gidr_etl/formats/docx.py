@@ -10,11 +10,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ..hookspecs import hookimpl
-from ..metadata import metadata_hints
-from ..model import Block, Document, Provenance, Table, TableCell, TextBlock
-from ..normalize import join_lines
-from . import ExtractionError, InputFormat
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.reading.metadata import metadata_hints
+from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.text.normalize import join_lines
+from gidr_etl.errors import ExtractionError
+from gidr_etl.formats.base import InputFormat
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # a report is a few MB even with pictures

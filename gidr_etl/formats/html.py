@@ -11,12 +11,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..encoding import UndecodableError, decode
-from ..hookspecs import hookimpl
-from ..metadata import metadata_hints
-from ..model import Block, Document, Provenance, Table, TableCell, TextBlock
-from ..normalize import join_lines
-from . import TEXT_MAX_BYTES, ExtractionError, InputFormat
+from gidr_etl.text.encoding import UndecodableError, decode
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.reading.metadata import metadata_hints
+from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.text.normalize import join_lines
+from gidr_etl.errors import ExtractionError
+from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
 
 _HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|table|meta|div|p|title)[\s>/]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -65,7 +66,7 @@ def looks_like_html(head: bytes) -> bool:
 
 
 def decode_html(data: bytes) -> tuple[str, str]:
-    """BOM, then the declared <meta> charset, then detection (gidr_etl.encoding)."""
+    """BOM, then the declared <meta> charset, then detection (gidr_etl.text.encoding)."""
     declared = _META_CHARSET.search(data[:4096])
     try:
         return decode(data, declared.group(1).decode("ascii") if declared else None)

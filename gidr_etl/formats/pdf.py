@@ -15,9 +15,10 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
-from ..hookspecs import hookimpl
-from ..model import Document, Provenance, Table, TableCell, TextBlock
-from . import ExtractionError, InputFormat
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.errors import ExtractionError
+from gidr_etl.formats.base import InputFormat
 
 # Points within which two ruling positions are the same grid line (also across pages).
 _GRID_TOL = 4.0

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..encoding import UndecodableError, decode
-from ..hookspecs import hookimpl
-from ..model import Document, Provenance, Table, TableCell, TextBlock
-from . import TEXT_MAX_BYTES, ExtractionError, InputFormat
+from gidr_etl.text.encoding import UndecodableError, decode
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.errors import ExtractionError
+from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
 
 _NUMBERISH = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,.]*\s*\S{0,4}\s*$")
 # A paragraph-per-cell table: at least this many short paragraphs in a row …

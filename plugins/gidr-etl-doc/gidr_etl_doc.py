@@ -11,11 +11,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from gidr_etl.formats import ExtractionError, InputFormat
 from gidr_etl.formats.docx import DocxFormat
-from gidr_etl.hookspecs import hookimpl
-from gidr_etl.model import Document
-from gidr_etl.soffice import convert
+from gidr_etl import Document, ExtractionError, InputFormat, hookimpl
+from gidr_etl.formats.soffice import convert
 
 __version__ = "0.1.0"
 

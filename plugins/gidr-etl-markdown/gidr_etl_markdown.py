@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gidr_etl.formats import ExtractionError, InputFormat
-from gidr_etl.hookspecs import hookimpl
-from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl import Document, ExtractionError, InputFormat, Provenance, Table, TableCell, TextBlock, hookimpl
 
 __version__ = "0.1.0"
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl import seeds
-from gidr_etl.formats import ExtractionError, formats, ranked_formats
-from gidr_etl.soffice import convert, find_soffice
+from gidr_etl.testing import render, seeds
+from gidr_etl import ExtractionError
+from gidr_etl.formats.choice import ranked_formats
+from gidr_etl.plugins import formats
+from gidr_etl.formats.soffice import convert, find_soffice
 from gidr_etl.testing import check_format
 from gidr_etl_doc import DocFormat
 
@@ -23,7 +25,7 @@ SEEDS = [seeds.SEEDS[0], seeds.SEEDS[2]]
 def doc_files(tmp_path_factory) -> dict[str, Path]:
     """Each seed as a Word 97-2003 .doc, written by LibreOffice from the DOCX rendering."""
     folder = tmp_path_factory.mktemp("doc")
-    return {seed: convert(seeds.render_docx(seed, folder / f"{seed}.docx"), "doc", folder) for seed in SEEDS}
+    return {seed: convert(render.render_docx(seed, folder / f"{seed}.docx"), "doc", folder) for seed in SEEDS}
 
 
 def copy_from(files: dict[str, Path]):
@@ -49,7 +51,7 @@ def test_a_doc_under_a_wrong_name_is_recognised_by_content(doc_files, tmp_path):
 
 
 def test_a_docx_named_doc_is_left_to_the_docx_reader(tmp_path):
-    path = seeds.render_docx(SEEDS[0], tmp_path / "report.doc")
+    path = render.render_docx(SEEDS[0], tmp_path / "report.doc")
     ranked = ranked_formats(path, path.read_bytes()[:4096], [DocFormat(), *formats()])
     assert [f.name for f in ranked] == ["docx", "doc"]
 

@@ -3,15 +3,15 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl import seeds
-from gidr_etl.formats import ExtractionError
+from gidr_etl.testing import layout, seeds
+from gidr_etl import ExtractionError
 from gidr_etl.testing import check_format
 from gidr_etl_markdown import MarkdownFormat
 
 
 def pipe_table(rows) -> str:
     """A seed table as a pipe table; merged positions marked "" (from the left) or ^^ (from above)."""
-    placed, n_rows, n_cols = seeds.grid_positions(rows)
+    placed, n_rows, n_cols = layout.grid_positions(rows)
     owner = {}
     for r, c, cell in placed:
         for i in range(r, r + cell.rowspan):
@@ -38,7 +38,7 @@ WRITE = {
 
 
 def render(seed: str, path: Path) -> None:
-    blocks = [WRITE[kind](content) for kind, content in seeds.outline(seed)]
+    blocks = [WRITE[kind](content) for kind, content in layout.outline(seed)]
     path.write_text("\n\n".join(blocks) + "\n", "utf-8")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .digits import Equation, Key
+from gidr_etl.reading.digit_runs.solver import Equation, Key
 
 
 @dataclass

@@ -6,10 +6,10 @@ inferred. Any other cell of a run stays NULL with cell_ambiguous.
 """
 from __future__ import annotations
 
-from .digits import Run, appeals_equations, requests_equations, solve
-from .prose import equations as prose_equations
-from .prose import stated_figures
-from .report import AMBIGUOUS, BLANK, READ, Report
+from gidr_etl.reading.digit_runs.solver import Run, appeals_equations, requests_equations, solve
+from gidr_etl.reading.prose_figures import equations as prose_equations
+from gidr_etl.reading.prose_figures import stated_figures
+from gidr_etl.report import AMBIGUOUS, BLANK, READ, Report
 
 
 def resolve_runs(report: Report, prose_text: str) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .normalize import to_simplified
-from .vocabulary import TEMPLATES, vocabulary
+from gidr_etl.text.normalize import to_simplified
+from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
 # Trigram tokenizer (Chinese has no spaces to split words on) needs SQLite >= 3.34.
 MIN_SQLITE_FOR_TRIGRAM = (3, 34, 0)

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import chardet
 
-from .normalize import to_traditional
+from gidr_etl.text.normalize import to_traditional
 
 BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

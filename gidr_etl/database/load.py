@@ -9,9 +9,9 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from . import __version__
-from .plugins import call_hook
-from .report import Report
+from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.plugins import prepare_connection
+from gidr_etl.report import Report
 
 # The public schema (spec/TEMPLATE.md): reports, cells, findings are the stable
 # interface; files and sections are ours. NUMERIC keeps counts integers, amounts real.
@@ -56,7 +56,7 @@ def open_db(path) -> sqlite_utils.Database:
     conn.execute("pragma synchronous=normal")
     conn.execute("pragma busy_timeout=60000")
     conn.execute("pragma foreign_keys=on")
-    call_hook("prepare_connection", conn=conn)
+    prepare_connection(conn)
     conn.executescript(SCHEMA)
     db = sqlite_utils.Database(conn)
     _add_new_columns(db)
@@ -188,7 +188,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         "source_path": file_row["path"], "source_sha256": sha, "format": report.format,
         "agency": meta.get("agency"), "year": meta.get("year"), "template": report.template,
         "title": meta.get("title"), "publish_date": meta.get("publish_date"), "index_no": meta.get("index_no"),
-        "encoding": report.encoding, "pages": report.pages, "extractor_version": __version__,
+        "encoding": report.encoding, "pages": report.pages, "extractor_version": EXTRACTOR_VERSION,
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
         "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
     }

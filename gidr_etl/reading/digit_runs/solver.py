@@ -265,7 +265,7 @@ def _propagate(doms: dict[int, list[tuple[int, ...]]], forms: list[_Form]) -> bo
 
 def requests_equations(template: str) -> list[Equation]:
     """Row sums, column sums and the 勾稽 balance of the requests table in this template version."""
-    from .vocabulary import vocabulary
+    from gidr_etl.template.vocabulary import vocabulary
 
     sec = vocabulary().section("requests")
     rows = [r.code for r in sec.rows_for(template)]
@@ -285,7 +285,7 @@ def requests_equations(template: str) -> list[Equation]:
 
 def appeals_equations(template: str = "2021") -> list[Equation]:
     """Each appeals group's total = upheld + corrected + other + pending."""
-    from .vocabulary import vocabulary
+    from gidr_etl.template.vocabulary import vocabulary
 
     sec = vocabulary().section("appeals")
     cols = [c.code for c in sec.columns_for(template)]

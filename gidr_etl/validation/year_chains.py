@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .normalize import compact
+from gidr_etl.text.normalize import compact
 
 # The divisions a fuller name may add in front: 江苏省, 淮安市, 恩施土家族苗族自治州 …
 _DIVISION_END = re.compile(r"省|自治区|特别行政区|市|自治州|州|盟|地区")

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fuzzy import best_match
-from .locate import Regions
-from .report import AMBIGUOUS, READ, Cell, Finding, Report
-from .stream import DIGIT_RUN, Token
-from .values import read_value
-from .vocabulary import Section, Term, Vocabulary
+from gidr_etl.reading.fuzzy_labels import best_match
+from gidr_etl.reading.locate import Regions
+from gidr_etl.report import AMBIGUOUS, READ, Cell, Finding, Report
+from gidr_etl.reading.tokens import DIGIT_RUN, Token
+from gidr_etl.reading.values import read_value
+from gidr_etl.template.vocabulary import Section, Term, Vocabulary
 
 # Columns of art20_1 that tell the template versions apart.
 _VERSION_COLUMNS = ("art20_1",)

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .formats import ExtractionError
+from gidr_etl.errors import ExtractionError
 
 DEBIAN_PACKAGE = "libreoffice-writer"
 TIMEOUT = 120.0  # seconds; GIDR_ETL_SOFFICE_TIMEOUT overrides

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from .vocabulary import Term
+from gidr_etl.template.vocabulary import Term
 
 # Similarity (difflib ratio) a label needs to its term, and the lead it needs over the
 # runner-up: "属于国家秘蜜" → 0.83, "其他法律行政止公开" → 0.86, "规草" → 0.5.

@@ -1,50 +1,13 @@
-"""Validation: a registry of small rule functions, the spec's rules registered as a plugin.
+"""The spec's validation rules, registered as a plugin (see engine.py for how rules run).
 
-A rule is `fn(report) -> iterable of Finding`. A sum check is skipped when its stated
-total is blank or when a cell it needs is ambiguous, unreadable or missing; a blank
-cell counts as 0 inside a sum.
+A sum check is skipped when its stated total is blank or when a cell it needs is
+ambiguous, unreadable or missing; a blank cell counts as 0 inside a sum.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable
-
-from .formats import one_line
-from .hookspecs import hookimpl
-from .report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Finding, Report
-from .vocabulary import vocabulary
-
-
-@dataclass
-class Rule:
-    name: str
-    severity: str
-    check: Callable[[Report], Iterable[Finding]]
-
-
-def rules() -> list[Rule]:
-    """Every registered rule, built-in and from plugins."""
-    from .plugins import call_hook
-
-    found: list[Rule] = []
-    call_hook("register_rules", register=lambda name, severity, fn: found.append(Rule(name, severity, fn)))
-    return found
-
-
-def validate(report: Report) -> list[Finding]:
-    """The findings of every registered rule on `report`.
-
-    A rule that crashes is a bug in that rule (often a plugin's), not in the report:
-    the report keeps the other rules' findings and a rule_crashed warning says so.
-    """
-    findings = []
-    for rule in rules():
-        try:
-            found = [Finding(rule.name, rule.severity, f.section, f.row, f.col, f.message) for f in rule.check(report)]
-        except Exception as exc:
-            found = [Finding("rule_crashed", "warning", None, None, None, f"rule {rule.name!r} crashed: {one_line(exc)}")]
-        findings.extend(found)
-    return findings
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Issue, Report
+from gidr_etl.template.vocabulary import vocabulary
 
 
 class _Undecidable(Exception):
@@ -86,7 +49,7 @@ def _cell_rule(status: str, message: str):
             if status == MISSING and cell.note and cell.note.startswith("not itemized"):
                 continue  # already said by row_not_itemized
             raw = f" (printed {cell.raw!r})" if cell.raw else ""
-            yield Finding("", "", cell.section, cell.row, cell.col, message + raw)
+            yield Issue(cell.section, cell.row, cell.col, message + raw)
     return check
 
 
@@ -98,7 +61,7 @@ def table_missing(report: Report):
     for table in ("active", "requests", "appeals"):
         if table not in report.tables_found:
             label = vocabulary().tables[table]["label"]
-            yield Finding("", "", table, None, None, f"the {table} table ({label}) was not found")
+            yield Issue(table, None, None, f"the {table} table ({label}) was not found")
 
 
 # ------------------------------------------------------------------ requests
@@ -131,7 +94,7 @@ def requests_balance(report: Report):
         except _Undecidable:
             continue
         if abs(left - right) > 1e-6:
-            yield Finding("", "", "requests", None, c,
+            yield Issue("requests", None, c,
                           f"新收 + 上年结转 = {left:g} but 总计 + 结转下年度 = {right:g} in column {c}")
 
 
@@ -140,7 +103,7 @@ def requests_column_sum(report: Report):
     for col in _requests_terms(report)[1]:
         bad = _sum_check(report, ("requests", "total", col.code), [("requests", r, col.code) for r in rows])
         if bad:
-            yield Finding("", "", "requests", "total", col.code,
+            yield Issue("requests", "total", col.code,
                           f"总计 is {bad[0]:g} but the outcome rows add up to {bad[1]:g} in column {col.code}")
 
 
@@ -151,7 +114,7 @@ def requests_row_sum(report: Report):
     for row in [r.code for r in rows] + extra:
         bad = _sum_check(report, ("requests", row, "total"), [("requests", row, c) for c in parts])
         if bad:
-            yield Finding("", "", "requests", row, "total",
+            yield Issue("requests", row, "total",
                           f"总计 is {bad[0]:g} but the six applicant columns add up to {bad[1]:g}")
 
 
@@ -161,25 +124,25 @@ def appeals_row_sum(report: Report):
     for row in sec.rows_for(report.template):
         bad = _sum_check(report, ("appeals", row.code, "total"), [("appeals", row.code, c) for c in parts])
         if bad:
-            yield Finding("", "", "appeals", row.code, "total",
+            yield Issue("appeals", row.code, "total",
                           f"总计 is {bad[0]:g} but 维持 + 纠正 + 其他 + 尚未审结 = {bad[1]:g}")
 
 
 def prose_contradiction(report: Report):
-    from .prose import contradictions, stated_figures
+    from gidr_etl.reading.prose_figures import contradictions, stated_figures
 
     text = "\n".join(t for _, _, t in report.prose)
     values = {k: c.value for k, c in report.cells.items() if c.status in (READ, BLANK)}
     values = {k: v or 0 for k, v in values.items()}
     for fig, table in contradictions(stated_figures(text), values):
-        yield Finding("", "", "requests", None, "total",
+        yield Issue("requests", None, "total",
                       f"the prose says {fig.value} ({fig.quote}) but the table has {table:g} [{fig.key}]")
 
 
 def metadata_missing(report: Report):
     for key in ("agency", "year"):
         if report.metadata.get(key) is None:
-            yield Finding("", "", "metadata", None, key, f"the report's {key} could not be found")
+            yield Issue("metadata", None, key, f"the report's {key} could not be found")
 
 
 @hookimpl

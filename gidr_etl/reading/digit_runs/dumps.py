@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .stream import Token, _token
+from gidr_etl.reading.tokens import Token, _token
 
 # Only very long lines that hold the tables are cut.
 _MIN_LENGTH = 300

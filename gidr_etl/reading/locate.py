@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .stream import Token
-from .vocabulary import Vocabulary
+from gidr_etl.reading.tokens import Token
+from gidr_etl.template.vocabulary import Vocabulary
 
 _PART = re.compile(r"^[一二三四五六七八九十]{1,2}[、.．]")
 # Prose parts by what their headings say; the first that matches names the part.

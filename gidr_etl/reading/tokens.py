@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import Document, Provenance, Table
-from .normalize import compact, label_key, normalize_text
+from gidr_etl.model import Document, Provenance, Table
+from gidr_etl.text.normalize import compact, label_key, normalize_text
 
 # A printed value: a number (sign, full-width digits and separators already
 # normalised), an optional unit and an optional note in brackets; or a placeholder.

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from .normalize import compact, label_key
+from gidr_etl.errors import one_line
+from gidr_etl.plugins import label_variants, load_errors
+from gidr_etl.text.normalize import compact, label_key
 
 TEMPLATES = ("2019", "2021")
 
@@ -136,8 +138,10 @@ def _load() -> Vocabulary:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The template vocabulary with every plugin's label variants added."""
-    from .plugins import call_hook
-
     vocab = _load()
-    call_hook("register_label_variants", register=vocab.add_variant)
+    for section, code, text in label_variants():
+        try:
+            vocab.add_variant(section, code, text)
+        except KeyError as exc:  # a plugin's slip must not stop every report being read
+            load_errors[f"label variant {section}.{code}"] = one_line(exc)
     return vocab

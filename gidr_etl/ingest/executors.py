@@ -19,7 +19,9 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
-from .hookspecs import hookimpl
+from gidr_etl.errors import ExecutorError
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.plugins import executors
 
 # Tasks in flight per worker: enough that no worker waits, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
@@ -33,10 +35,6 @@ _START = multiprocessing.get_context("fork") if sys.platform == "linux" else Non
 CONNECT_TIMEOUT = 10
 
 Results = Iterator[tuple[Any, Any]]
-
-
-class ExecutorError(Exception):
-    """An executor that cannot start (a scheduler out of reach, say); the message says why."""
 
 
 class Executor:
@@ -60,16 +58,6 @@ class Executor:
 def all_cores() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def executors() -> dict[str, Executor]:
-    """Every registered executor by name; a plugin's wins over a built-in of the same name."""
-    from .plugins import call_hook
-
-    found: dict[str, Executor] = {}
-    # pluggy's order calls the latest registered plugin first, so the first name seen stays.
-    call_hook("register_executors", register=lambda e: found.setdefault(e.name, e))
-    return found
 
 
 def get_executor(spec: str) -> tuple[Executor, str | None]:

@@ -1,0 +1,1 @@
+"""The SQLite database: schema and one-transaction-per-file loading, and the research views and search."""

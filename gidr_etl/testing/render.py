@@ -1,0 +1,107 @@
+"""Two renderings of a seed's layout: an HTML page and a Word document (python-docx)."""
+from __future__ import annotations
+
+import datetime
+import html
+from pathlib import Path
+
+from gidr_etl.testing.layout import Rows, grid_positions, outline, title
+from gidr_etl.testing.seeds import gold
+
+# ------------------------------------------------------------------ HTML
+
+
+def _html_table(rows: Rows) -> str:
+    out = ['<table border="1" cellspacing="0" cellpadding="2" style="border-collapse:collapse">']
+    for row in rows:
+        out.append("<tr>")
+        for cell in row:
+            attrs = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
+            text = html.escape(cell.text) if cell.text else "&nbsp;"
+            out.append(f"<td{attrs}><p>{text}</p></td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+_HTML = {
+    "title": lambda text: f"<h1>{html.escape(text)}</h1>",
+    "meta": lambda pairs: '<table class="meta"><tr>' + "".join(f"<td>{k}：</td><td>{html.escape(v)}</td>" for k, v in pairs) + "</tr></table>",
+    "heading": lambda text: f"<h3>{html.escape(text)}</h3>",
+    "paragraph": lambda text: f"<p>{html.escape(text)}</p>",
+    "table": _html_table,
+}
+
+
+def render_html(seed: str, charset: str = "utf-8", g: dict | None = None) -> str:
+    t = html.escape(title(g or gold(seed)))
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="{charset}"><title>{t}</title>',
+        "<style>td{font-size:12px}</style><script>var _hmt = _hmt || [];</script></head><body>",
+    ]
+    parts.extend(_HTML[kind](content) for kind, content in outline(seed, g))
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def write_html(seed: str, path: Path, charset: str = "utf-8", g: dict | None = None) -> Path:
+    """The HTML rendering written in `charset` (GBK pages are written as GB18030, its superset)."""
+    codec = "gb18030" if charset.lower() in ("gbk", "gb2312", "gb18030") else charset
+    Path(path).write_bytes(render_html(seed, charset, g).encode(codec))
+    return Path(path)
+
+
+# ------------------------------------------------------------------ DOCX
+
+
+# Column widths (twips) of the official 2021 template's tables, by column count.
+TEMPLATE_WIDTHS = {4: [2435] * 4, 10: [754, 921, 3271] + [685] * 7, 15: [649] * 7 + [650] * 8}
+
+
+def _docx_table(doc, rows: Rows):
+    from docx.shared import Pt, Twips
+
+    placed, n_rows, n_cols = grid_positions(rows)
+    table = doc.add_table(rows=n_rows, cols=n_cols)
+    table.style = "Table Grid"
+    table.autofit = False
+    for i, width in enumerate(TEMPLATE_WIDTHS[n_cols]):
+        table.columns[i].width = Twips(width)
+        for cell in table.columns[i].cells:
+            cell.width = Twips(width)
+    for r, c, cell in placed:
+        target = table.cell(r, c)
+        if cell.rowspan > 1 or cell.colspan > 1:
+            # python-docx writes a real merge: gridSpan across, vMerge restart/continue down.
+            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+        target.text = cell.text
+        for run in (run for p in target.paragraphs for run in p.runs):
+            run.font.size = Pt(10)  # the template's table text size
+    return table
+
+
+def build_docx(seed: str, g: dict | None = None):
+    import docx
+
+    doc = docx.Document()
+    add = {
+        "title": lambda text: doc.add_heading(text, level=0),
+        "meta": lambda pairs: [doc.add_paragraph(f"{key}：{value}") for key, value in pairs],
+        "heading": lambda text: doc.add_heading(text, level=1),
+        "paragraph": doc.add_paragraph,
+        "table": lambda rows: _docx_table(doc, rows),
+    }
+    g = g or gold(seed)
+    for kind, content in outline(seed, g):
+        add[kind](content)
+    doc.core_properties.title = title(g)
+    # python-docx's default package is dated 2013: date it like a real report instead.
+    md = g["metadata"]
+    when = datetime.date.fromisoformat(md["publish_date"]) if md.get("publish_date") else datetime.date(md["year"] + 1, 1, 15)
+    doc.core_properties.created = doc.core_properties.modified = datetime.datetime.combine(when, datetime.time(9))
+    return doc
+
+
+def render_docx(seed: str, path: Path, g: dict | None = None) -> Path:
+    build_docx(seed, g).save(str(path))
+    return Path(path)

@@ -1,0 +1,1 @@
+"""Chinese text primitives: character classes and patterns, normalisation, decoding bytes."""
