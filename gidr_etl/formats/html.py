@@ -296,10 +296,22 @@ def _grid(t: _TableBuilder, source: str) -> Table:
 
 
 def _flatten(items: list) -> list[Block]:
+    """The blocks of nested lists in order, with a stack of our own: the nesting is the
+    input's (10,000 tables inside each other), so it must not be Python's recursion."""
     out: list[Block] = []
-    for item in items:
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    stack = [iter(items)]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        else:
+            out.append(item)
     return out
+
+
+_END = object()
 
 
 # ------------------------------------------------------------------ scripts

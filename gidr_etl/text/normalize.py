@@ -11,7 +11,7 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _PINYIN = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zü" + _TONED + r"]*[" + _TONED + r"][a-zü" + _TONED + r"]*[)）]")
 
 # Numbering in front of (or inside) a label: 一、 （一） 1. 1、 1．
-_NUMBERING = re.compile(r"[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d+\s*[.、．](?!\d)")
+_NUMBERING = re.compile(r"[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|(?<!\d)\d+\s*[.、．](?!\d)")
 # What a label key keeps: CJK ideographs, letters and digits.
 _NOT_KEY = re.compile(r"[^\w\u3400-\u9fff]|_")
 
