@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import corpus  # noqa: E402
 
 from gidr_etl.formats import pdf_pages  # noqa: E402
+from gidr_etl.formats.pdf import PdfFormat  # noqa: E402
+from gidr_etl.model import Table  # noqa: E402
 
 READERS = pdf_pages.READERS
 BENCH_PDFS = 3
@@ -85,6 +87,23 @@ def test_every_pdf_is_read_and_both_readers_read_the_same_cells(pdfs, dbs):
         assert by_reader["pdfium"][name] == reference[name], name
 
 
+def document(path: Path, reader: str) -> tuple:
+    """What a reader makes of a PDF: pages, hints, and every block with its provenance."""
+    fmt = PdfFormat()
+    fmt.reader = reader
+    doc = fmt.extract(path)
+    blocks = [[(c.text, c.row, c.col, c.row_span, c.col_span, c.prov.page) for c in b.cells] if isinstance(b, Table)
+              else (b.text, b.kind, b.prov.page, b.prov.line) for b in doc.blocks]
+    return doc.pages, doc.hints, blocks
+
+
+def test_both_readers_read_the_same_documents(pdfs):
+    """Stricter than the cells: every text line and table cell as printed, where it was printed."""
+    docs, _, _ = pdfs
+    for path in sorted(docs.glob("*.pdf")):
+        assert document(path, "pdfium") == document(path, "pdfplumber"), path.name
+
+
 @pytest.mark.parametrize("reader", READERS)
 def test_gold_stays_perfect(reader, pdfs, dbs):
     _, golds, bench = pdfs
@@ -117,7 +136,7 @@ def test_empty_pdf(reader, tmp_path, monkeypatch):
 def test_an_unknown_reader_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv(pdf_pages.READER_VARIABLE, "mupdf")
     with pytest.raises(ValueError, match="GIDR_ETL_PDF_READER='mupdf'"):
-        test_pdf_format.PdfFormat().extract(SAMPLES / "hongze_district_gov_2023.pdf")
+        PdfFormat().extract(SAMPLES / "hongze_district_gov_2023.pdf")
 
 
 def test_pdfminer_debug_logging_is_off():
