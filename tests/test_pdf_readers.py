@@ -13,17 +13,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import render
 import test_pdf_format
 from conftest import GOLD, SAMPLES, assert_every_null_is_said, run_cli, score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import corpus  # noqa: E402
+import corpus
 
-from gidr_etl.formats import pdf_pages  # noqa: E402
-from gidr_etl.formats.pdf import PdfFormat  # noqa: E402
-from gidr_etl.model import Table  # noqa: E402
+from gidr_etl.formats import pdf_pages
+from gidr_etl.formats.pdf import PdfFormat
+from gidr_etl.model import Table
 
 READERS = pdf_pages.READERS
 BENCH_PDFS = 3

@@ -18,9 +18,9 @@ import ctypes
 import logging
 import os
 import re
-from functools import lru_cache
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import pdfplumber
