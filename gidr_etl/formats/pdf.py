@@ -1,5 +1,7 @@
 """PDF input format: text lines and ruled tables read from the text layer with pdfplumber.
 
+The pages' characters and graphics come from pdfium or pdfminer (pdf_pages.py).
+
 Tables are found from ruling lines only (the reports' tables are always ruled). Each
 printed cell becomes one TableCell whose row/col spans come from its box against the
 table's grid lines. A table cut by a page break is joined back into one Table; the
@@ -11,13 +13,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.errors import ExtractionError
+from gidr_etl.formats import pdf_pages
 from gidr_etl.formats.base import InputFormat
 
 # Points within which two ruling positions are the same grid line (also across pages).
@@ -49,6 +51,8 @@ class PdfFormat(InputFormat):
     name = "pdf"
     extensions = (".pdf",)
     priority = 0
+    # The page reader, "pdfium" or "pdfplumber"; None: $GIDR_ETL_PDF_READER, else pdfium.
+    reader: str | None = None
 
     def sniff(self, path: Path, head: bytes) -> int | None:
         if head.lstrip()[:4] == b"%PDF":
@@ -57,7 +61,7 @@ class PdfFormat(InputFormat):
 
     def extract(self, path: Path) -> Document:
         try:
-            return _read(path)
+            return _read(path, self.reader)
         except ExtractionError:
             raise
         except PdfminerException as exc:
@@ -82,7 +86,7 @@ def _raised_here(exc: BaseException) -> bool:
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    return tb is not None and tb.tb_frame.f_code.co_filename == __file__
+    return tb is not None and tb.tb_frame.f_code.co_filename in (__file__, pdf_pages.__file__)
 
 
 def _reason(exc: BaseException) -> str:
@@ -115,16 +119,16 @@ class _Part:
     more: list["_Part"] = field(default_factory=list)
 
 
-def _read(path: Path) -> Document:
+def _read(path: Path, reader: str | None = None) -> Document:
     file = str(path)
     blocks: list = []
     hints: dict[str, str] = {}
     chars = cids = 0
-    with pdfplumber.open(path) as pdf:
-        n_pages = len(pdf.pages)
+    with pdf_pages.open_pages(path, reader) as pages:
+        n_pages = len(pages)
         if not n_pages:
             raise ExtractionError("not a readable PDF: no pages")
-        for page in pdf.pages:
+        for page in pages:
             glyphs = [c["text"] for c in page.chars if not c["text"].isspace()]
             chars += len(glyphs)
             page_cids = sum(g.startswith("(cid:") for g in glyphs)
