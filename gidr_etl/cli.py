@@ -45,8 +45,10 @@ def _check_executor(ctx, param, value: str) -> str:
               help="Stop reading a file after this long and record it as failed (0: no limit).")
 @click.option("--max-memory", "memory_mb", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MB",
               help="Stop reading a file that needs more memory than this (0: no limit).")
+@click.option("--prune", "prune_missing", is_flag=True,
+              help="Forget files under the given folders that no longer exist, and their reports.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (the files table keeps every error).")
-def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_size, seconds, memory_mb, quiet):
+def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_size, seconds, memory_mb, prune_missing, quiet):
     """Ingest report files and folders (recursively, mixed formats) into the database.
 
     A file whose content is already loaded is skipped without being read, whichever
@@ -90,7 +92,7 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
         max_bytes = int(max_size * 2**20) if max_size else None
         summary = run(list(paths), db_path, workers=workers, force=force, reprocess_outdated=reprocess_outdated,
                       max_bytes=max_bytes, progress=progress, executor=executor,
-                      seconds=seconds or None, memory_mb=memory_mb or None)
+                      seconds=seconds or None, memory_mb=memory_mb or None, prune_missing=prune_missing)
     except ExecutorError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
@@ -104,6 +106,8 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
         f"{len(summary.failed)} failed; {summary.cells} cells; findings: "
         f"{summary.findings.get('error', 0)} errors, {summary.findings.get('warning', 0)} warnings → {db_path}"
     )
+    if prune_missing:
+        click.echo(f"  pruned: {summary.pruned_files} files no longer there, {summary.pruned_reports} reports removed")
     if quiet:  # the summary line and the exit status say it all
         sys.exit(1 if summary.failed else 0)
     if summary.outdated:

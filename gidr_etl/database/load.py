@@ -199,6 +199,32 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
         raise
 
 
+def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
+    """Forget the files under `roots` that no longer exist, and the reports no other file
+    holds, in one transaction; returns (files, reports) removed."""
+    prefixes = [os.fsencode(os.path.abspath(r)).rstrip(b"/") + b"/" for r in roots]
+    conn = db.conn
+    conn.execute("begin immediate")
+    try:
+        gone = []
+        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files").fetchall():
+            exact = bytes(raw) if raw is not None else os.fsencode(path)
+            absolute = os.fsencode(os.path.abspath(os.fsdecode(exact)))
+            if any(absolute.startswith(p) for p in prefixes) and not os.path.lexists(absolute):
+                gone.append((path, report_id))
+        before = conn.execute("select count(*) from reports").fetchone()[0]
+        for path, report_id in gone:
+            conn.execute("delete from files where path = ?", [path])
+            if report_id is not None:
+                _release(db, report_id, path)
+        reports = before - conn.execute("select count(*) from reports").fetchone()[0]
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return len(gone), reports
+
+
 def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
     """`path` no longer holds this report's content: drop the report unless another file does."""
     holder = next(db.query("select path from files where report_id = ? and path != ? order by path",

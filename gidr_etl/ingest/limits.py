@@ -17,6 +17,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from gidr_etl.errors import ExtractionError
+
 # Real reports read in well under a second (a scanned one in seconds), in tens of MB.
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 2048
@@ -24,7 +26,7 @@ DEFAULT_MEMORY_MB = 2048
 WATCHDOG_GRACE = 15.0
 
 
-class FileTimeout(Exception):
+class FileTimeout(ExtractionError):
     """Reading one file took longer than its time limit."""
 
 
@@ -35,7 +37,10 @@ def bounded(seconds: float | None, memory_mb: int | None) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread() or sys.platform == "win32":
         yield
         return
-    with _time_limit(seconds), _memory_limit(memory_mb):
+    # The memory limit only in a worker process: a reader that aborts on a failed
+    # allocation must not take the process that writes the database with it.
+    in_worker = multiprocessing.parent_process() is not None
+    with _time_limit(seconds), _memory_limit(memory_mb if in_worker else None):
         yield
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from gidr_etl import EXTRACTOR_VERSION
-from gidr_etl.database.load import bulk, open_db, store
+from gidr_etl.database.load import bulk, open_db, prune, store
 from gidr_etl.database.views import prepare
 from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
@@ -57,6 +57,8 @@ class Summary:
     reports: int = 0
     skipped: int = 0
     copies: int = 0  # same content as another file of the batch: loaded once
+    pruned_files: int = 0
+    pruned_reports: int = 0
     outdated: int = 0  # skipped, though read by another extractor version
     cells: int = 0
     findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0})
@@ -114,16 +116,20 @@ def _needs_reading(loaded: dict | None, force: bool, reprocess_outdated: bool) -
 def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = False,
            reprocess_outdated: bool = False, max_bytes: int | None = None,
            progress: Callable[[Outcome], None] | None = None, executor: str = "local",
-           seconds: float | None = limits.DEFAULT_SECONDS, memory_mb: int | None = limits.DEFAULT_MEMORY_MB) -> Summary:
+           seconds: float | None = limits.DEFAULT_SECONDS, memory_mb: int | None = limits.DEFAULT_MEMORY_MB,
+           prune_missing: bool = False) -> Summary:
     """Ingest every file under `paths` into the database at `db_path`.
 
     `workers` 0 means every core; `executor` names where extraction runs (gidr_etl.ingest.executors);
-    `seconds` and `memory_mb` bound the reading of each file (None: no limit).
+    `seconds` and `memory_mb` bound the reading of each file (None: no limit);
+    `prune_missing` forgets the files under `paths` that are gone, and their reports.
     """
     engine, address = get_executor(executor)
     workers = workers or all_cores()
     db = open_db(db_path)
     summary = Summary()
+    if prune_missing:
+        summary.pruned_files, summary.pruned_reports = prune(db, [str(p) for p in paths if p.is_dir()])
     todo: dict[str, str] = {}  # path → sha256: each file is hashed once, here
     sizes: dict[str, int] = {}
     own = {os.path.realpath(db_path.with_name(db_path.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal")}
@@ -180,14 +186,13 @@ def _read(db, summary: Summary, todo: dict[str, str], work: Callable[[str], Outc
           progress) -> dict[str, str]:
     """Read (`work`) and load the files of `todo` (path → sha256); returns the failed ones' sha → error."""
     failed: dict[str, str] = {}
-    if len(todo) > 1 and (workers > 1 or engine.name != "local"):
-        results = engine.map(work, list(todo), workers, address)
-    else:
-        results = ((path, work(path)) for path in todo)
+    # Always in workers, even one: a reader in C that aborts when it hits the memory
+    # limit (pdfium does) takes its worker down, never the process writing the database.
+    results = engine.map(work, list(todo), max(1, min(workers, len(todo))), address) if todo else iter(())
     with bulk(db, len(todo)):
         for path, result in results:
             if not isinstance(result, Outcome):  # the worker died under this file
-                result = Outcome(path, error=f"worker died (a crash, or stuck past the time limit): {one_line(result)}")
+                result = Outcome(path, error=f"worker died (a crash, out of memory, or stuck past the time limit): {one_line(result)}")
             result.sha256 = todo[path]
             _record(db, summary, result, progress)
             if result.status != OK:
