@@ -21,6 +21,7 @@ from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats import pdf_pages
 from gidr_etl.formats.base import InputFormat
+from gidr_etl.text.cjk import CLOSE, LIST_MARK, NUMERALS, OPEN, despace, join_lines, page_footer
 
 # Points within which two ruling positions are the same grid line (also across pages).
 _GRID_TOL = 4.0
@@ -33,18 +34,15 @@ _MIN_CHARS_PER_PAGE = 10
 # More than this share of "(cid:N)" glyphs: the fonts carry no Unicode map.
 _MAX_CID_SHARE = 0.1
 
-_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’"
-_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-_FOOTER = re.compile(
-    r"[-—–－~─]+\s*\d+\s*[-—–－~─]+"  # — 5 —, - 5 -
-    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第 3 页, 第3页 共10页
-    r"|\d+\s*/\s*\d+"  # 3/10
-)
+# Outside the tables a line "3/10" can only be a page count; inside a table it could be a value.
+_FOOTER = re.compile(page_footer() + r"|\d+\s*/\s*\d+")
 # A bare page number counts as a footer only in the top or bottom margin.
 _BARE_NUMBER = re.compile(r"\d{1,4}")
 _MARGIN_SHARE = 0.1
 _NUMBER = re.compile(r"[-+]?[\d０-９][\d０-９,.]*")
-_ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]+[）)、.．]")
+# Looser than NUMBERING (any numeral, any closing mark): it only has to tell a label's start
+# from the tail of a label cut by a page break, which never starts with a numeral and a mark.
+_ENUMERATOR = re.compile(rf"{OPEN}?[{NUMERALS}\d]+(?:{CLOSE}|{LIST_MARK})")
 
 
 class PdfFormat(InputFormat):
@@ -260,24 +258,17 @@ def _index(grid: list[float], value: float) -> int:
 
 def _join(a: str, b: str) -> str:
     """Two wrapped pieces of one text: no space between CJK characters."""
-    if not a or not b:
-        return a or b
-    if re.match(rf"[{_CJK}]", a[-1]) and re.match(rf"[{_CJK}]", b[0]):
-        return a + b
-    return f"{a} {b}"
+    return join_lines([a, b])
 
 
 def _squeeze(text: str) -> str:
     """One line's text, without the spaces justified CJK printing puts between characters."""
-    return _CJK_SPACE.sub("", " ".join(text.split()))
+    return despace(" ".join(text.split()))
 
 
 def _cell_text(text: str) -> str:
     """A cell's lines as one string: 三/、/本/年… printed a character a line comes out whole."""
-    joined = ""
-    for line in text.splitlines():
-        joined = _join(joined, _squeeze(line))
-    return joined
+    return join_lines([_squeeze(line) for line in text.splitlines()])
 
 
 def _lines(page, bboxes: list[tuple]) -> list[dict]:

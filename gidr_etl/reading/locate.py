@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from gidr_etl.reading.tokens import Token
 from gidr_etl.template.vocabulary import Vocabulary
+from gidr_etl.text.cjk import CHINESE_NUMBER
 
-_PART = re.compile(r"^[一二三四五六七八九十]{1,2}[、.．]")
+_PART = re.compile("^" + CHINESE_NUMBER)
 # Prose parts by what their headings say; the first that matches names the part.
 PROSE_PARTS = (
     ("overall", ("总体情况", "基本情况", "概述")),
