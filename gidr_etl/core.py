@@ -8,6 +8,7 @@ from .formats import ExtractionError
 from .locate import locate, prose_parts
 from .metadata import extract_metadata, names_report
 from .model import Document
+from .printed import join_lines
 from .report import MISSING, Finding, Report
 from .rules import validate
 from .stream import lines, tokens
@@ -34,6 +35,7 @@ def build_report(doc: Document) -> Report:
     if not names_report(metadata["title"]) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
     report.prose = prose_parts(toks, regions)
+    report.prose_printed = prose_parts(toks, regions, join=join_lines)
     resolve_runs(report, "\n".join(text for _, _, text in report.prose))
     report.findings.extend(validate(report))
     return report

@@ -240,9 +240,17 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
     from .research import prepare
 
     recompute(db)  # cross-report checks see every report, old and new
+    after_load(db)
     prepare(db)
     db.conn.close()
     return summary
+
+
+def after_load(db) -> None:
+    """Mark copies of one report, so that each report counts once (copies.py)."""
+    from .copies import recompute
+
+    recompute(db)
 
 
 def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress) -> None:
@@ -259,6 +267,7 @@ def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress) -> Non
 
 def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
     summary.files += 1
+    _set_aside_template(outcome)
     try:
         store(db, outcome.file_row(), outcome.report)
     except Exception as exc:  # a report the database refuses is that file's error
@@ -269,7 +278,15 @@ def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
         summary.cells += sum(1 for c in outcome.report.cells.values() if c.value is not None)
         for f in outcome.report.findings:
             summary.findings[f.severity] = summary.findings.get(f.severity, 0) + 1
-    else:
+    elif outcome.status == FAILED:
         summary.failed.append((outcome.path, outcome.error or "failed"))
     if progress:
         progress(outcome)
+
+
+def _set_aside_template(outcome: Outcome) -> None:
+    """A blank template is a file, not a report: recorded in files only (copies.py)."""
+    from .copies import TEMPLATE, is_blank_template
+
+    if outcome.status == OK and outcome.report is not None and is_blank_template(outcome.report):
+        outcome.status, outcome.report = TEMPLATE, None
