@@ -132,6 +132,26 @@ def plugins(as_json):
         click.echo(line)
 
 
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "out", type=click.Path(path_type=Path), default=Path("export"), show_default=True,
+              help="Folder for the wide tables, or the .xlsx file with --report.")
+@click.option("--format", "fmts", type=click.Choice(["csv", "xlsx", "json"]), multiple=True,
+              help="Formats to write (default: all three).")
+@click.option("--report", "report_id", type=int, help="Write this one report's tables in the official layout (XLSX).")
+def export(db_path, out, fmts, report_id):
+    """Export a wide sheet per table (one row per counted report) as CSV, XLSX, JSON."""
+    from . import export as exporting
+
+    if report_id is not None:
+        target = out if out.suffix == ".xlsx" else out / f"report_{report_id}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(exporting.export_report(db_path, report_id, target))
+        return
+    for path in exporting.export(db_path, out, fmts or exporting.FORMATS):
+        click.echo(path)
+
+
 call_hook("register_commands", cli=cli)
 
 if __name__ == "__main__":

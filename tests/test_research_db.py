@@ -213,3 +213,42 @@ def test_pages_answer_while_an_ingest_writes(tmp_path, tmp_path_factory):
         after = _q(db, "select count(*) from reports where duplicate_of is null")[0][0]
         assert after > before
         assert len(srv.rows(f"/{DB_NAME}/report_summary.json", _size="max")) == after
+
+
+def test_export_wide_tables_count_each_report_once(copies_server, copies_db, tmp_path):
+    import csv
+    import json
+
+    from openpyxl import load_workbook
+
+    run_cli("export", copies_db, "--to", tmp_path, check=0)
+    raw = (tmp_path / "requests.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    served = {r["report_id"]: r for r in copies_server.rows(f"/{DB_NAME}/requests_wide.json", row="new", _size="max")}
+    assert {int(r["report_id"]) for r in rows} == set(served)  # one row per counted report
+    for r in rows:
+        want = served[int(r["report_id"])]
+        assert (float(r["new.total"]) if r["new.total"] else None) == want["total"]
+        assert r["agency"] == (want["agency"] or "")
+    wb = load_workbook(tmp_path / "gidr.xlsx", read_only=True)
+    assert wb.sheetnames == ["art20", "requests", "appeals"]
+    assert sum(1 for _ in wb["requests"].iter_rows()) == len(rows) + 1
+    data = json.loads((tmp_path / "gidr.json").read_text("utf-8"))
+    assert [d["report_id"] for d in data["appeals"]] == [int(r["report_id"]) for r in rows]
+
+
+def test_export_one_report_in_the_official_layout(copies_db, tmp_path):
+    from openpyxl import load_workbook
+
+    (rid,) = _q(copies_db, "select id from reports where source_path like '%hongze_district_gov_2023.pdf'")[0]
+    run_cli("export", copies_db, "--report", rid, "--to", tmp_path / "r.xlsx", check=0)
+    ws = load_workbook(tmp_path / "r.xlsx").active
+    merged = {str(m): ws.cell(m.min_row, m.min_col).value for m in ws.merged_cells.ranges}
+    assert "法人或其他组织" in merged.values() and "行政诉讼" in merged.values() and "不予公开" in merged.values()
+    # the 本年新收 row: its heading, then the seven values as read
+    (new_row,) = [r for r in ws.iter_rows(values_only=True) if r[0] == "本年新收政府信息公开申请数量"]
+    read = [v for (v,) in _q(copies_db, """select value from cells where report_id = ? and section = 'requests'
+                                      and row = 'new'""", rid)]
+    values = [v for v in new_row[2:9]]
+    assert sorted(values) == sorted(read) and values[-1] == max(read)
