@@ -127,7 +127,7 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
 def serve(db_path, port, host, open_browser, metadata):
     """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
     from gidr_etl.database.load import unusable_db
-    from gidr_etl.serve import serve as run
+    from gidr_etl.serving.server import serve as run
 
     _usage_error(unusable_db(db_path, existing=True))
     sys.exit(run(db_path, port=port, host=host, open_browser=open_browser, metadata=metadata))
@@ -157,6 +157,26 @@ def plugins(as_json):
         if row.get("error"):
             line += f"  FAILED: {row['error']}"
         click.echo(line)
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "out", type=click.Path(path_type=Path), default=Path("export"), show_default=True,
+              help="Folder for the wide tables, or the .xlsx file with --report.")
+@click.option("--format", "fmts", type=click.Choice(["csv", "xlsx", "json"]), multiple=True,
+              help="Formats to write (default: all three).")
+@click.option("--report", "report_id", type=int, help="Write this one report's tables in the official layout (XLSX).")
+def export(db_path, out, fmts, report_id):
+    """Export a wide sheet per table (one row per counted report) as CSV, XLSX, JSON."""
+    from gidr_etl.serving import export as exporting
+
+    if report_id is not None:
+        target = out if out.suffix == ".xlsx" else out / f"report_{report_id}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(exporting.export_report(db_path, report_id, target))
+        return
+    for path in exporting.export(db_path, out, fmts or exporting.FORMATS):
+        click.echo(path)
 
 
 add_commands(cli)

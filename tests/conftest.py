@@ -1,6 +1,7 @@
 """Shared fixtures: real sample files, the CLI as users run it, the gold scorer."""
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -102,13 +103,13 @@ class Server:
         return self.get(path, _shape="array", **params)
 
 
-@pytest.fixture(scope="session")
-def server(samples_db, tmp_path_factory):
-    """A real Datasette on the samples, started the way `gidr-etl serve` starts it, on a free port."""
-    from gidr_etl import serve
+@contextlib.contextmanager
+def running_server(db_path: Path, tmp_path_factory):
+    """A real Datasette on `db_path`, started the way `gidr-etl serve` starts it, on a free port."""
+    from gidr_etl.serving import server as serve
 
     port = free_port()
-    cmd = serve.command(samples_db, port=port, host="127.0.0.1", workdir=tmp_path_factory.mktemp("serve"))
+    cmd = serve.command(db_path, port=port, host="127.0.0.1", workdir=tmp_path_factory.mktemp("serve"))
     log = tmp_path_factory.mktemp("log") / "datasette.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -123,13 +124,20 @@ def server(samples_db, tmp_path_factory):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"datasette did not start:\n{log.read_text(errors='replace')}")
                 time.sleep(0.2)
-        yield Server(base, samples_db)
+        yield Server(base, db_path)
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(samples_db, tmp_path_factory):
+    """A real Datasette on the samples."""
+    with running_server(samples_db, tmp_path_factory) as srv:
+        yield srv
 
 
 def report_id(server: Server, stem: str) -> int:

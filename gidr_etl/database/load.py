@@ -120,7 +120,7 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 
 # Columns added since a database may have been created: table → column → type.
-NEW_COLUMNS = {"reports": {"agency_key": str}, "files": {"path_bytes": bytes}}
+NEW_COLUMNS = {"reports": {"agency_key": str, "duplicate_of": int}, "files": {"path_bytes": bytes}}
 
 
 def _add_new_columns(db: sqlite_utils.Database) -> None:
@@ -272,7 +272,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         (report_id, f.rule, f.severity, f.section, f.row, f.col, f.message) for f in report.findings
     ))
     _insert(db, "sections", ("report_id", "part", "heading", "text"), (
-        (report_id, part, heading, text) for part, heading, text in report.prose
+        (report_id, part, heading, text) for part, heading, text in (report.prose_printed or report.prose)
     ))
     return report_id
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Callable
 
 from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.database.copies import TEMPLATE, is_blank_template
+from gidr_etl.database.copies import recompute as mark_copies
 from gidr_etl.database.load import bulk, open_db, prune, store
 from gidr_etl.database.views import prepare
 from gidr_etl.errors import one_line
@@ -177,6 +179,7 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
     finally:
         release(db)
     recompute(db)  # cross-report checks see every report, old and new
+    mark_copies(db)  # each report counts once
     prepare(db)
     db.conn.close()
     return summary
@@ -225,6 +228,7 @@ def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress, count:
 
 def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
     summary.files += 1
+    _set_aside_template(outcome)
     try:
         store(db, outcome.file_row(), outcome.report)
     except Exception as exc:  # a report the database refuses is that file's error
@@ -235,7 +239,13 @@ def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
         summary.cells += sum(1 for c in outcome.report.cells.values() if c.value is not None)
         for f in outcome.report.findings:
             summary.findings[f.severity] = summary.findings.get(f.severity, 0) + 1
-    else:
+    elif outcome.status == FAILED:
         summary.failed.append((display_path(outcome.path), outcome.error or "failed"))
     if progress:
         progress(outcome)
+
+
+def _set_aside_template(outcome: Outcome) -> None:
+    """A blank template is a file, not a report: recorded in files only (database/copies.py)."""
+    if outcome.status == OK and outcome.report is not None and is_blank_template(outcome.report):
+        outcome.status, outcome.report = TEMPLATE, None
