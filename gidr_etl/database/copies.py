@@ -7,8 +7,9 @@ cells read and fewest error findings counts (`reports.duplicate_of` NULL), the o
 name it. Copies that disagree on some cells are still copies, and each disagreeing
 cell is a `copies_disagree` finding on both, so a reader sees which number to doubt.
 
-A blank template (no agency, no year, every cell blank) is not a report: it is kept
-in `files` with status `template` and never reaches `reports`.
+A blank template (no agency, no year, every cell blank) is not a report: its file has
+status `template`, and its row in `reports` (kept, so that what was read of it can still
+be checked) has is_template = 1, which every count, view and dashboard leaves out.
 """
 from __future__ import annotations
 

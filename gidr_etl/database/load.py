@@ -120,7 +120,12 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 
 # Columns added since a database may have been created: table → column → type.
-NEW_COLUMNS = {"reports": {"agency_key": str, "duplicate_of": int}, "files": {"path_bytes": bytes}}
+NEW_COLUMNS: dict[str, dict[str, type]] = {
+    "reports": {"agency_key": str, "duplicate_of": int, "is_template": int},
+    "files": {"path_bytes": bytes},
+}
+# A new column's value for the rows already there, where NULL would mean something else.
+NEW_COLUMN_DEFAULTS = {("reports", "is_template"): 0}
 
 
 def _add_new_columns(db: sqlite_utils.Database) -> None:
@@ -128,7 +133,7 @@ def _add_new_columns(db: sqlite_utils.Database) -> None:
         for column, type_ in columns.items():
             if column not in db[table].columns_dict:
                 try:
-                    db[table].add_column(column, type_)
+                    db[table].add_column(column, type_, not_null_default=NEW_COLUMN_DEFAULTS.get((table, column)))
                 except sqlite3.OperationalError as exc:  # another ingest added it first
                     if "duplicate column" not in str(exc):
                         raise
@@ -259,6 +264,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         "encoding": report.encoding, "pages": report.pages, "extractor_version": EXTRACTOR_VERSION,
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
         "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
+        "is_template": int(file_row.get("status") == "template"),
     }
     if report_id is not None:
         row["id"] = report_id

@@ -246,6 +246,6 @@ def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
 
 
 def _set_aside_template(outcome: Outcome) -> None:
-    """A blank template is a file, not a report: recorded in files only (database/copies.py)."""
+    """A blank template is a file, not a report: status template, never counted (database/copies.py)."""
     if outcome.status == OK and outcome.report is not None and is_blank_template(outcome.report):
-        outcome.status, outcome.report = TEMPLATE, None
+        outcome.status = TEMPLATE
