@@ -24,18 +24,19 @@ def build_report(doc: Document) -> Report:
     regions = locate(toks, vocab)
     text = lines(doc)
     metadata = extract_metadata(text, doc.hints)
-    report = Report(doc.source, doc.format, metadata=metadata, encoding=doc.encoding, pages=doc.pages)
-    report.template = detect_template(toks, regions, vocab)
-    if report.template is None:
-        report.template = DEFAULT_TEMPLATE
-        report.findings.append(Finding("template_unknown", "warning", None, None, None,
-                                       f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
+    template = detect_template(toks, regions, vocab)
+    findings: list[Finding] = []
+    if template is None:
+        template = DEFAULT_TEMPLATE
+        findings.append(Finding("template_unknown", "warning", None, None, None,
+                                f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
+    report = Report(doc.source, doc.format, template, metadata, findings=findings,
+                    prose=prose_parts(toks, regions), encoding=doc.encoding, pages=doc.pages)
     extract_tables(report, toks, regions, vocab)
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
-    if not names_report(metadata["title"]) and all(c.status == MISSING for c in report.cells.values()):
+    if not names_report(metadata.title) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
-    report.prose = prose_parts(toks, regions)
     report.prose_printed = prose_parts(toks, regions, join=printed_text)
-    resolve_runs(report, "\n".join(text for _, _, text in report.prose))
+    resolve_runs(report, "\n".join(p.text for p in report.prose))
     report.findings.extend(validate(report))
     return report

@@ -10,7 +10,7 @@ import pdfplumber
 import pytest
 
 from gidr_etl import ExtractionError, InputFormat
-from gidr_etl.formats.pdf import PdfFormat, _Cell, _Part, _table, register_formats
+from gidr_etl.formats.pdf import PdfFormat, _CellBox, _Part, _table, register_formats
 from gidr_etl.model import Document, Table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,7 +188,7 @@ def part(page: int, n_rows: int, n_cols: int, *cells) -> _Part:
     made = []
     for row, col, text, *spans in cells:
         row_span, col_span = (*spans, 1, 1)[:2]
-        made.append(_Cell(col * 100, (col + col_span) * 100, row, row_span, text, page))
+        made.append(_CellBox(col * 100, (col + col_span) * 100, row, row_span, text, page))
     return _Part(page, (0, 0, n_cols * 100, 50), [c * 100 for c in range(n_cols + 1)], made, n_rows)
 
 

@@ -28,7 +28,7 @@ MIN_AGREEMENT = 0.8
 def is_blank_template(report: Report) -> bool:
     """No agency, no year and not one cell read: the official template, not a report."""
     meta = report.metadata
-    return not meta.get("agency") and not meta.get("year") and all(c.value is None for c in report.cells.values())
+    return not meta.agency and not meta.year and all(c.value is None for c in report.cells.values())
 
 
 def _rank(r: dict) -> tuple:

@@ -259,8 +259,8 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     errors = sum(1 for f in report.findings if f.severity == "error")
     row = {
         "source_path": file_row["path"], "source_sha256": sha, "format": report.format,
-        "agency": meta.get("agency"), "year": meta.get("year"), "template": report.template,
-        "title": meta.get("title"), "publish_date": meta.get("publish_date"), "index_no": meta.get("index_no"),
+        "agency": meta.agency, "year": meta.year, "template": report.template,
+        "title": meta.title, "publish_date": meta.publish_date, "index_no": meta.index_no,
         "encoding": report.encoding, "pages": report.pages, "extractor_version": EXTRACTOR_VERSION,
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
         "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
@@ -278,7 +278,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         (report_id, f.rule, f.severity, f.section, f.row, f.col, f.message) for f in report.findings
     ))
     _insert(db, "sections", ("report_id", "part", "heading", "text"), (
-        (report_id, part, heading, text) for part, heading, text in (report.prose_printed or report.prose)
+        (report_id, p.part, p.heading, p.text) for p in (report.prose_printed or report.prose)
     ))
     return report_id
 

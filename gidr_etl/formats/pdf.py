@@ -93,8 +93,8 @@ def _reason(exc: BaseException) -> str:
 
 
 @dataclass
-class _Cell:
-    """A printed cell before the column grid is fixed: x extent, local rows, text."""
+class _CellBox:
+    """A printed cell's box before the column grid is fixed: x extent, local rows, text."""
 
     x0: float
     x1: float
@@ -111,7 +111,7 @@ class _Part:
     page: int
     bbox: tuple[float, float, float, float]
     xs: list[float]
-    cells: list[_Cell]
+    cells: list[_CellBox]
     n_rows: int
     # The pieces on later pages, once joined to this one.
     more: list["_Part"] = field(default_factory=list)
@@ -237,7 +237,7 @@ def _part(table, n: int) -> _Part | None:
     cells = []
     for (x0, top, x1, bottom), text in zip(boxes, texts):
         row = _index(ys, top)
-        cells.append(_Cell(x0, x1, row, max(_index(ys, bottom) - row, 1), text, n))
+        cells.append(_CellBox(x0, x1, row, max(_index(ys, bottom) - row, 1), text, n))
     return _Part(n, table.bbox, xs, cells, len(ys) - 1)
 
 
@@ -345,7 +345,7 @@ def _table(head: _Part, file: str) -> Table:
     return Table(anchored, Provenance(file, head.page))
 
 
-def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell], int]:
+def _append(cells: list[_CellBox], n_rows: int, piece: _Part) -> tuple[list[_CellBox], int]:
     """Rows of a continuation below the table so far, minus a repeated header."""
     skip = _repeated_header(cells, piece.cells, piece.n_rows)
     kept = [c for c in piece.cells if c.row >= skip]
@@ -372,7 +372,7 @@ def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell],
     return cells + kept, n_rows + piece.n_rows - skip
 
 
-def _repeated_header(first: list[_Cell], piece: list[_Cell], n_rows: int) -> int:
+def _repeated_header(first: list[_CellBox], piece: list[_CellBox], n_rows: int) -> int:
     """How many leading rows of a continuation repeat the table's first rows."""
     skip = 0
     for k in range(1, n_rows):
@@ -385,7 +385,7 @@ def _repeated_header(first: list[_Cell], piece: list[_Cell], n_rows: int) -> int
     return skip
 
 
-def _same_columns(a: _Cell, b: _Cell) -> bool:
+def _same_columns(a: _CellBox, b: _CellBox) -> bool:
     return abs(a.x0 - b.x0) <= _EDGE_TOL and abs(a.x1 - b.x1) <= _EDGE_TOL
 
 
@@ -394,7 +394,7 @@ def _fragment(text: str) -> bool:
     return not re.search(r"\d", text) and not _ENUMERATOR.match(text)
 
 
-def _cut_label(above: _Cell, below: _Cell, lenient: bool) -> bool:
+def _cut_label(above: _CellBox, below: _CellBox, lenient: bool) -> bool:
     """Whether two cells across a page break are one label cut in two.
 
     The piece below is a fragment, and one of the two spans several rows, as group

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from gidr_etl.reading.fuzzy_labels import best_match
 from gidr_etl.reading.locate import Regions
-from gidr_etl.report import AMBIGUOUS, READ, Cell, Finding, Report
+from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
@@ -216,7 +216,7 @@ def store_row(report: Report, section: Section, row: str, cols: list[Term], read
                                        f"(similarity {read.fuzzy:.2f})"))
     read = defer_digit_run(report, read, [(section.code, row, col.code) for col in cols])
     for c, col in enumerate(cols):
-        cell = Cell(section.code, row, col.code, note=note)
+        cell = TemplateCell(section.code, row, col.code, note=note)
         tok = read.tokens[c] if read else None
         if read and c in read.ambiguous:
             cell.status, cell.raw = AMBIGUOUS, " / ".join(t.text for t in read.tokens if t) or None

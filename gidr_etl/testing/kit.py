@@ -16,6 +16,7 @@ Each check raises AssertionError saying what is wrong; each can be used on its o
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Callable
 
@@ -113,7 +114,7 @@ def check_gold(report: Report, seed: str) -> Report:
     wrong = [f"{s}.{r}.{c}: got {report.value(s, r, c)!r}, want {v!r}"
              for s, r, c, v in g["cells"] if v != "?" and not _same(report.value(s, r, c), v)]
     assert not wrong, f"{seed}: {len(wrong)} cells differ from the gold:\n  " + "\n  ".join(wrong[:30])
-    got = {**report.metadata, "template": report.template}
+    got = {**dataclasses.asdict(report.metadata), "template": report.template}
     for key in META_KEYS:
         want = g["metadata"].get(key)
         if want is not None:

@@ -102,7 +102,7 @@ def requests_rows(g: dict) -> Rows:
     rows_ = sec.rows_for(template)
     orgs = [c for c in cols if c.group]
 
-    def values(row) -> list[Cell]:
+    def values(row) -> list[PrintedCell]:
         return [PrintedCell(printed(vals.get(("requests", row.code, c.code)), "requests", c.code)) for c in cols]
 
     out: Rows = [
@@ -119,7 +119,7 @@ def requests_rows(g: dict) -> Rows:
     first = True
     for label, members in entries:
         for k, (sub, row) in enumerate(members):
-            line: list[Cell] = []
+            line: list[PrintedCell] = []
             if first:
                 line.append(PrintedCell("三、本年度办理结果", rowspan=len(outcome), header=True))
                 first = False

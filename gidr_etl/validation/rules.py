@@ -131,7 +131,7 @@ def appeals_row_sum(report: Report):
 def prose_contradiction(report: Report):
     from gidr_etl.reading.prose_figures import contradictions, stated_figures
 
-    text = "\n".join(t for _, _, t in report.prose)
+    text = "\n".join(p.text for p in report.prose)
     values = {k: c.value for k, c in report.cells.items() if c.status in (READ, BLANK)}
     values = {k: v or 0 for k, v in values.items()}
     for fig, table in contradictions(stated_figures(text), values):
@@ -141,7 +141,7 @@ def prose_contradiction(report: Report):
 
 def metadata_missing(report: Report):
     for key in ("agency", "year"):
-        if report.metadata.get(key) is None:
+        if getattr(report.metadata, key) is None:
             yield Issue("metadata", None, key, f"the report's {key} could not be found")
 
 
