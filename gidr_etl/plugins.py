@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # types only: these modules are plugins themselves
 
     from gidr_etl.formats.base import InputFormat
     from gidr_etl.ingest.executors import Executor
-    from gidr_etl.report import Report
 
 DEFAULT_PLUGINS = (
     "gidr_etl.formats.txt",
@@ -145,11 +144,11 @@ def describe() -> list[dict[str, Any]]:
 
 
 class Rule(NamedTuple):
-    """A validation rule as registered: `check(report)` yields (section, row, col, message)."""
+    """A validation rule as registered: `check(report)` yields Issues (section, row, col, message)."""
 
     name: str
     severity: str  # "error" | "warning"
-    check: Callable[[Report], Iterable[tuple[str | None, str | None, str | None, str]]]
+    check: hookspecs.RuleCheck
 
 
 _registries: dict[str, tuple[tuple[int, ...], Any]] = {}

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import sys
+from abc import ABC, abstractmethod
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,7 +38,7 @@ CONNECT_TIMEOUT = 10
 Results = Iterator[tuple[Any, Any]]
 
 
-class Executor:
+class Executor(ABC):
     """One way to run extraction. Subclass it and register an instance in register_executors.
 
     `address` is what followed the name on the command line (`dask:tcp://host:8786`),
@@ -51,8 +52,16 @@ class Executor:
         """Why this executor cannot run here (a missing optional dependency), or None."""
         return None
 
-    def map(self, fn: Callable, items: Iterable, workers: int, address: str | None = None) -> Results:
-        raise NotImplementedError
+    @abstractmethod
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any], workers: int, address: str | None = None) -> Results:
+        """(item, fn(item)) for every item, in the items' order, as results arrive.
+
+        `fn` is picklable and runs wherever the executor runs work; `workers` is the
+        number of tasks that may run at once (--workers). Keep a bounded number of tasks
+        in flight so memory stays flat; when a task fails, or its worker dies, yield the
+        exception as that item's result and go on. Raise ExecutorError when the batch
+        cannot run at all (a scheduler out of reach).
+        """
 
 
 def all_cores() -> int:
