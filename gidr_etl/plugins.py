@@ -15,6 +15,7 @@ import difflib
 import importlib
 import os
 import sqlite3
+from functools import partial
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
@@ -56,7 +57,7 @@ def load_plugins() -> pluggy.PluginManager:
         return pm
     _loaded = True
     for name in DEFAULT_PLUGINS:
-        _register(name, lambda name=name: importlib.import_module(name))
+        _register(name, partial(importlib.import_module, name))
     _load_entry_points()
     pm.check_pending()  # every plugin left registered implements only known hooks
     return pm

@@ -131,9 +131,9 @@ NEW_COLUMN_DEFAULTS = {("reports", "is_template"): 0}
 def _add_new_columns(db: sqlite_utils.Database) -> None:
     for table, columns in NEW_COLUMNS.items():
         for column, type_ in columns.items():
-            if column not in db[table].columns_dict:
+            if column not in db.table(table).columns_dict:
                 try:
-                    db[table].add_column(column, type_, not_null_default=NEW_COLUMN_DEFAULTS.get((table, column)))
+                    db.table(table).add_column(column, type_, not_null_default=NEW_COLUMN_DEFAULTS.get((table, column)))
                 except sqlite3.OperationalError as exc:  # another ingest added it first
                     if "duplicate column" not in str(exc):
                         raise
@@ -298,4 +298,6 @@ def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], row
 
 def _insert_row(db: sqlite_utils.Database, table: str, row: dict, upsert_on: str | None = None) -> int:
     """One row; returns its rowid."""
-    return db.conn.execute(_insert_sql(table, row, upsert_on), tuple(row.values())).lastrowid
+    rowid = db.conn.execute(_insert_sql(table, row, upsert_on), tuple(row.values())).lastrowid
+    assert rowid is not None  # execute() sets it after every statement
+    return rowid

@@ -382,7 +382,7 @@ class HtmlFormat(InputFormat):
         if not any(isinstance(b, Table) for b in blocks) and parser.scripts:
             # The body may be built by JavaScript: read the text its string literals carry.
             script_blocks, _ = parse_html(_script_html(parser.scripts), source)
-            if _has_text(script_blocks) and not any(has_ideograph(b.text) for b in blocks):
+            if _has_text(script_blocks) and not any(isinstance(b, TextBlock) and has_ideograph(b.text) for b in blocks):
                 blocks = script_blocks
         if not _has_text(blocks):
             raise ExtractionError("HTML page has no visible text")

@@ -280,7 +280,7 @@ def _lines(page, bboxes: list[tuple]) -> list[dict]:
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in bboxes)
 
-    found = []
+    found: list[dict] = []
     for line in (page.filter(outside) if bboxes else page).extract_text_lines(return_chars=True):
         text = _squeeze(line["text"])
         if text and not _footer(text, line["top"], line["bottom"], page.height):
@@ -357,6 +357,7 @@ def _append(cells: list[_CellBox], n_rows: int, piece: _Part) -> tuple[list[_Cel
         # The row itself was cut by the page break (LibreOffice lets rows break):
         # its two pieces are one row.
         for a, c in zip(above, first):
+            assert a is not None  # all(above)
             a.text, a.row_span = _join(a.text, c.text), a.row_span + c.row_span - 1
         kept = [c for c in kept if c not in first]
         for c in kept:

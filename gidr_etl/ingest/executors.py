@@ -112,7 +112,7 @@ class LocalPool(Executor):
             pending: deque = deque()
             with ProcessPoolExecutor(max_workers=workers, mp_context=_START, initializer=_die_with_parent) as pool:
                 try:
-                    for chunk, future in in_order(partial(pool.submit, _each, fn), chunks, window, pending):
+                    for chunk, future in in_order(partial(pool.submit, partial(_each, fn)), chunks, window, pending):
                         try:
                             results = future.result()
                         except BrokenProcessPool:

@@ -148,7 +148,7 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
             _record(db, summary, Outcome(str(item), error=f"cannot read: {exc.strerror or exc}"), progress)
             continue
         loaded = _loaded(db, sha)
-        if _needs_reading(loaded, force, reprocess_outdated):
+        if loaded is None or _needs_reading(loaded, force, reprocess_outdated):
             todo[str(item)], sizes[str(item)] = sha, size
         else:
             _skip(db, summary, Outcome(str(item), sha, size, loaded["format"], SKIPPED), loaded, progress)

@@ -101,12 +101,13 @@ def _plausible(key: str, m: re.Match) -> bool:
     return True
 
 
-def contradictions(figures: list[Figure], table_values: dict[Key, int | None]) -> list[tuple[Figure, int]]:
+def contradictions(figures: list[Figure],
+                   table_values: dict[Key, float | int | None]) -> list[tuple[Figure, float | int]]:
     """Figures that disagree with the table, each with the table's number; undecidable ones skipped."""
     out = []
     for fig in figures:
-        cells = [table_values.get(c) for c in CELLS[fig.key]]
-        if any(v is None for v in cells):
+        cells = [v for c in CELLS[fig.key] if (v := table_values.get(c)) is not None]
+        if len(cells) < len(CELLS[fig.key]):
             continue
         table = sum(cells)
         accepted = {table}

@@ -36,14 +36,14 @@ class Read:
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
     """2019 or 2021, from art20_1's columns, else from （六）其他处理's sub-rows."""
-    votes = {}
+    votes: dict[str, int] = {}
     if "active" in regions.tables:
         start, end = regions.tables["active"]
         for version in ("2021", "2019"):
             cols = vocab.section("art20_1").columns_for(version)
             votes[version] = sum(any(c.matches(t.key) for c in cols) for t in toks[start:end] if not t.is_value())
     if votes and votes["2021"] != votes["2019"]:
-        return max(votes, key=votes.get)
+        return max(votes, key=lambda version: votes[version])
     if "requests" in regions.tables:
         start, end = regions.tables["requests"]
         sub_rows = [r for r in vocab.section("requests").rows_for("2021") if r.code.startswith("other_") and r.match]
@@ -128,7 +128,8 @@ def fit(run: list[Token], n: int, stream: bool) -> Read:
             options.append(run[lead : lead + n])
     if not options:
         # A stream has no row ends: what follows the row's n values belongs to the next row.
-        return Read(run[:n] if stream else [None] * n, set() if stream else set(range(n)), None)
+        kept: list[Token | None] = list(run[:n]) if stream else [None] * n
+        return Read(kept, set() if stream else set(range(n)), None)
     tokens = options[0]
     ambiguous = {c for c in range(n) if len({o[c].norm for o in options}) > 1}
     return Read(list(tokens), ambiguous, None)
@@ -147,13 +148,13 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
-        out[term.code] = read_row(toks, i, end, term, len(cols), header)
-        cursor = out[term.code].next
+        read = out[term.code] = read_row(toks, i, end, term, len(cols), header)
+        cursor = read.next if read.next is not None else cursor  # read_row sets it
     for n, term in enumerate(rows):
         if term.code in out:
             continue
-        before = [out[t.code].next for t in rows[:n] if t.code in out]
-        after = [out[t.code].index for t in rows[n + 1 :] if t.code in out]
+        before = [r.next for t in rows[:n] if (r := out.get(t.code)) and r.next is not None]
+        after = [r.index for t in rows[n + 1 :] if (r := out.get(t.code)) and r.index is not None]
         gap = (max(before, default=start), min(after, default=end))
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
@@ -208,7 +209,7 @@ def defer_digit_run(report: Report, read: Read | None, keys: list) -> Read | Non
 
 def store_row(report: Report, section: Section, row: str, cols: list[Term], read: Read | None, note=None) -> None:
     """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
-    if read and read.fuzzy is not None:
+    if read and read.fuzzy is not None and read.label is not None:
         official = next(t.label for t in section.rows if t.code == row)
         note = f"label matched fuzzily ({read.fuzzy:.2f}): printed 「{read.label.norm}」"
         report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None,
@@ -269,7 +270,7 @@ def _read_requests(report, toks, region, sections, vocab) -> None:
     sub_rows = [r.code for r in section.rows_for(template) if r.code.startswith("other_")]
     if template == "2021" and not any(code in reads for code in sub_rows):
         rows = [r.code for r in section.rows_for(template)]
-        found_before = [reads[c].index for c in rows[: rows.index(sub_rows[0])] if c in reads]
+        found_before = [i for c in rows[: rows.index(sub_rows[0])] if c in reads and (i := reads[c].index) is not None]
         _read_unitemized_other(report, toks, max(found_before, default=start), end, section, cols, sub_rows)
 
 
@@ -311,8 +312,9 @@ def _read_appeals(report, toks, region, sections, vocab) -> None:
             best = run
         i = max(after, i + 1)
     read = fit(best, n, toks[start].row_id is None) if best else Read([None] * n, set(), None)
-    read = defer_digit_run(report, read, [(section.code, r.code, c.code) for r in rows for c in cols])
-    w = len(cols)
+    deferred = defer_digit_run(report, read, [(section.code, r.code, c.code) for r in rows for c in cols])
+    assert deferred is not None  # a Read in, a Read out
+    read, w = deferred, len(cols)
     for r, term in enumerate(rows):
         part = Read(read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None)
         store_row(report, section, term.code, cols, part)

@@ -24,7 +24,7 @@ from gidr_etl.core import build_report
 from gidr_etl.formats.base import HEAD_BYTES, InputFormat
 from gidr_etl.formats.choice import ranked_formats
 from gidr_etl.plugins import formats
-from gidr_etl.model import Document, Provenance, Table, TextBlock
+from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.report import Report
 from gidr_etl.testing.seeds import SEEDS, gold
 
@@ -94,7 +94,7 @@ def _check_prov(prov, where: str, what: str) -> None:
 
 def _check_table(table: Table, where: str, what: str) -> None:
     assert table.cells, f"{what}: no cells"
-    taken: dict[tuple[int, int], object] = {}
+    taken: dict[tuple[int, int], TableCell] = {}
     for cell in table.cells:
         at = f"{what}, cell {cell.text!r} at ({cell.row}, {cell.col})"
         assert isinstance(cell.text, str), f"{at}: text is {type(cell.text).__name__}"

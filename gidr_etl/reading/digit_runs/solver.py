@@ -103,7 +103,7 @@ def solve(
 
 def _form(eq: Equation, owner: dict, known: dict[Key, int]) -> _Form | None:
     """The equation as const + sum(coef*x) == 0 over run cells; None if a cell is undecidable."""
-    coefs = Counter()
+    coefs: dict[Key, int] = Counter()
     for cell in eq.left:
         coefs[cell] += 1
     for cell in eq.right:
