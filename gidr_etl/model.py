@@ -8,7 +8,7 @@ Provenance (file, page, line). Format plugins know nothing of the report templat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from collections.abc import Iterator
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Table:
         return cls(cells, prov, **kw)
 
 
-Block = Union[TextBlock, Table]
+Block = TextBlock | Table
 
 
 @dataclass

@@ -128,7 +128,7 @@ def describe() -> list[dict[str, Any]]:
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
         hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or [])
         formats: list[str] = []
-        call_hook("register_formats", plugin=plugin, register=lambda f: formats.append(f.name))
+        call_hook("register_formats", plugin=plugin, register=lambda f: formats.append(f.name))  # noqa: B023 (called at once)
         version = __version__ if name in DEFAULT_PLUGINS else versions.get(name)
         rows.append({"name": name, "version": version, "hooks": hooks, "formats": formats})
     for row in rows:

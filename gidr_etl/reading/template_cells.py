@@ -304,7 +304,10 @@ def _read_appeals(report, toks, region, sections, vocab) -> None:
     # One printed row of 15 values: the run that can hold them all and has the
     # most numbers (a blank form's row is all blanks, its header rows are labels).
     best: list[Token] = []
-    rank = lambda run: (len(run) >= n, sum(not t.is_blank() for t in run), -abs(len(run) - n))
+
+    def rank(run: list[Token]) -> tuple[bool, int, int]:
+        return len(run) >= n, sum(not t.is_blank() for t in run), -abs(len(run) - n)
+
     i = start
     while i < end:
         run, after = value_run(toks, i, end, toks[i].row_id)

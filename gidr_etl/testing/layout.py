@@ -188,8 +188,8 @@ def outline(seed: str, g: dict | None = None) -> list[tuple[str, object]]:
     blocks += [("heading" if i == 0 else "paragraph", line) for i, line in enumerate(prose(seed))]
     for table, heading in PARTS.items():
         blocks += [("heading", heading), ("table", TABLES[table](g))]
-    for heading, text in CLOSING:
-        blocks += [("heading", heading), ("paragraph", text)]
+    for heading, paragraph in CLOSING:
+        blocks += [("heading", heading), ("paragraph", paragraph)]
     return blocks
 
 
