@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from .extract import detect_template, extract_tables
+from .digits import appeals_equations, requests_equations
 from .infer import resolve_runs
+from .ocrcheck import check_ocr_values
 from .runon import explode
 from .formats import ExtractionError
 from .locate import locate, prose_parts
@@ -30,6 +32,7 @@ def build_report(doc: Document) -> Report:
         report.findings.append(Finding("template_unknown", "warning", None, None, None,
                                        f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
     extract_tables(report, toks, regions, vocab)
+    check_ocr_values(report, requests_equations(report.template) + appeals_equations(report.template))
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
     if not names_report(metadata["title"]) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")

@@ -29,7 +29,7 @@ create table if not exists reports (
 create table if not exists cells (
     report_id integer not null references reports(id), section text not null,
     row text not null, col text not null, value numeric, raw text, status text,
-    inferred integer, note text, page integer, line integer,
+    inferred integer, note text, page integer, line integer, confidence real, bbox text,
     primary key (report_id, section, row, col)
 );
 create table if not exists findings (
@@ -78,7 +78,7 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 
 # Columns added since a database may have been created: table → column → type.
-NEW_COLUMNS = {"reports": {"agency_key": str}}
+NEW_COLUMNS = {"reports": {"agency_key": str}, "cells": {"confidence": float, "bbox": str}}
 
 
 def _add_new_columns(db: sqlite_utils.Database) -> None:
@@ -195,9 +195,12 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     if report_id is not None:
         row["id"] = report_id
     report_id = _insert_row(db, "reports", row)
-    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page", "line"), (
+    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page",
+                          "line", "confidence", "bbox"), (
         (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
-         c.prov.page if c.prov else None, c.prov.line if c.prov else None)
+         c.prov.page if c.prov else None, c.prov.line if c.prov else None, c.confidence,
+         # The cell's box on the page image (points), to check a value read by OCR against it.
+         ",".join(map(str, c.prov.bbox)) if c.prov and c.prov.bbox else None)
         for c in report.cells.values()
     ))
     _insert(db, "findings", ("report_id", "rule", "severity", "section", "row", "col", "message"), (

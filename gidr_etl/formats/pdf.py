@@ -132,7 +132,9 @@ def _read(path: Path) -> Document:
             _read_page(page.filter(_mapped) if page_cids else page, file, blocks, hints)
             page.close()  # drop the page's parsed objects: thousands of files go through
     if chars < _MIN_CHARS_PER_PAGE * n_pages:
-        raise ExtractionError("no text layer (scanned PDF?); OCR is not built in")
+        from .scan import read_pdf  # no text layer: a scan, read by OCR
+
+        return read_pdf(path)
     if cids > _MAX_CID_SHARE * chars:
         raise ExtractionError(f"fonts without a Unicode map (cid:…) in {cids} of {chars} characters")
     blocks = [_table(b, file) if isinstance(b, _Part) else b for b in blocks]
