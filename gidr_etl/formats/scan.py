@@ -52,7 +52,7 @@ def register_formats(register):
 def _require() -> None:
     reason = missing()
     if reason:
-        raise ExtractionError(f"scanned pages need OCR, but {reason[0].lower()}{reason[1:]}")
+        raise ExtractionError(f"scanned pages need OCR, but {reason}")
 
 
 def read_pdf(path: Path) -> Document:

@@ -16,5 +16,5 @@ def missing() -> str | None:
         import pypdfium2  # noqa: F401
         import rapidocr_onnxruntime  # noqa: F401
     except ImportError as exc:
-        return f"OCR is not installed ({exc.name} missing): {INSTALL_HINT}"
+        return f"{exc.name} is not installed: {INSTALL_HINT}"
     return None
