@@ -1,13 +1,14 @@
 """Scanned reports (image-only PDFs) read by OCR: made from the project's own PDFs by
 tests/scans.py (tilt, blur, grain, JPEG, a red seal), scored against the same gold.
 
-OCR is slow on 2 cores, so CI reads one real report and one seed; bench/ocr.py reads
+OCR is slow on 2 cores, so CI reads one real report; bench/ocr.py reads
 them all and scores them.
 """
 from __future__ import annotations
 
 import re
 import sqlite3
+
 import pytest
 
 from conftest import GOLD, SAMPLES, run_cli, score
