@@ -13,6 +13,8 @@ from gidr_etl.validation.engine import validate
 from gidr_etl.reading.tokens import lines, tokens
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.reading.printed_prose import printed_text
+from gidr_etl.reading.digit_runs.solver import appeals_equations, requests_equations
+from gidr_etl.reading.ocr_check import check_ocr_values
 
 DEFAULT_TEMPLATE = "2021"
 
@@ -33,6 +35,7 @@ def build_report(doc: Document) -> Report:
     report = Report(doc.source, doc.format, template, metadata, findings=findings,
                     prose=prose_parts(toks, regions), encoding=doc.encoding, pages=doc.pages)
     extract_tables(report, toks, regions, vocab)
+    check_ocr_values(report, requests_equations(report.template) + appeals_equations(report.template))
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
     if not names_report(metadata.title) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")

@@ -35,6 +35,7 @@ DEFAULT_PLUGINS = (
     "gidr_etl.formats.html",
     "gidr_etl.formats.docx",
     "gidr_etl.formats.pdf",
+    "gidr_etl.formats.scan",
     "gidr_etl.validation.rules",
     "gidr_etl.ingest.executors",
 )

@@ -27,6 +27,7 @@ class TemplateCell:
     prov: Provenance | None = None
     inferred: bool = False  # value fixed by the table's arithmetic, not by separators
     note: str | None = None
+    confidence: float | None = None  # OCR recognition confidence of the value; None for text
 
 
 @dataclass

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -158,11 +159,13 @@ def test_truncated(tmp_path):
     assert reason(tmp_path / "junk.pdf").startswith("not a readable PDF: ")
 
 
-def test_image_only(tmp_path):
+def test_image_only_without_the_ocr_extra(tmp_path, monkeypatch):
     with pdfplumber.open(SOURCE) as pdf:
         images = [page.to_image(resolution=40).original.convert("RGB") for page in pdf.pages[:2]]
     images[0].save(tmp_path / "scan.pdf", save_all=True, append_images=images[1:])
-    assert reason(tmp_path / "scan.pdf") == "no text layer (scanned PDF?); OCR is not built in"
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # imports as if not installed
+    assert reason(tmp_path / "scan.pdf") == ("scanned pages need OCR, but rapidocr_onnxruntime is not "
+                                             "installed: pip install gidr-etl[ocr]")
 
 
 def test_encrypted(tmp_path):

@@ -30,7 +30,7 @@ create table if not exists reports (
 create table if not exists cells (
     report_id integer not null references reports(id), section text not null,
     row text not null, col text not null, value numeric, raw text, status text,
-    inferred integer, note text, page integer, line integer,
+    inferred integer, note text, page integer, line integer, confidence real, bbox text,
     primary key (report_id, section, row, col)
 );
 create table if not exists findings (
@@ -123,6 +123,7 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 NEW_COLUMNS: dict[str, dict[str, type]] = {
     "reports": {"agency_key": str, "duplicate_of": int, "is_template": int},
     "files": {"path_bytes": bytes},
+    "cells": {"confidence": float, "bbox": str},
 }
 # A new column's value for the rows already there, where NULL would mean something else.
 NEW_COLUMN_DEFAULTS = {("reports", "is_template"): 0}
@@ -269,9 +270,12 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     if report_id is not None:
         row["id"] = report_id
     report_id = _insert_row(db, "reports", row)
-    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page", "line"), (
+    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page",
+                          "line", "confidence", "bbox"), (
         (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
-         c.prov.page if c.prov else None, c.prov.line if c.prov else None)
+         c.prov.page if c.prov else None, c.prov.line if c.prov else None, c.confidence,
+         # The cell's box on the page image (points), to check a value read by OCR against it.
+         ",".join(map(str, c.prov.bbox)) if c.prov and c.prov.bbox else None)
         for c in report.cells.values()
     ))
     _insert(db, "findings", ("report_id", "rule", "severity", "section", "row", "col", "message"), (

@@ -224,7 +224,7 @@ def store_row(report: Report, section: Section, row: str, cols: list[Term], read
             cell.prov = read.label.prov if read.label else None
         elif tok is not None:
             cell.value, cell.status = read_value(tok.text, col.kind)
-            cell.raw, cell.prov = tok.text, tok.prov
+            cell.raw, cell.prov, cell.confidence = tok.text, tok.prov, tok.confidence
         elif read and read.label:
             cell.prov, cell.note = read.label.prov, f"row printed with fewer than {len(cols)} values"
         report.cells[cell.section, cell.row, cell.col] = cell
