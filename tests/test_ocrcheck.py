@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from gidr_etl.reading.digit_runs.solver import Equation
 from gidr_etl.reading.ocr_check import BAR, BAR_NO_ARITHMETIC, check_ocr_values
-from gidr_etl.report import READ, UNREADABLE, Cell, Report
+from gidr_etl.report import READ, UNREADABLE, Report, TemplateCell
 
 
 def _report(values: dict[str, tuple[int, float | None]]) -> Report:
-    report = Report("scan.pdf", "scan")
+    report = Report("scan.pdf", "scan", "2021")
     for col, (value, confidence) in values.items():
-        report.cells["t", "r", col] = Cell("t", "r", col, value, str(value), READ, confidence=confidence)
+        report.cells["t", "r", col] = TemplateCell("t", "r", col, value, str(value), READ, confidence=confidence)
     return report
 
 
