@@ -30,12 +30,12 @@ def build_report(doc: Document) -> Report:
         report.template = DEFAULT_TEMPLATE
         report.findings.append(Finding("template_unknown", "warning", None, None, None,
                                        f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
-    extract_tables(report, toks, regions, vocab)
+    runs = extract_tables(report, toks, regions, vocab)
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
     if not names_report(metadata["title"]) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
     report.prose = prose_parts(toks, regions)
     report.prose_printed = prose_parts(toks, regions, join=printed_text)
-    resolve_runs(report, "\n".join(text for _, _, text in report.prose))
+    resolve_runs(report, runs, "\n".join(text for _, _, text in report.prose))
     report.findings.extend(validate(report))
     return report
