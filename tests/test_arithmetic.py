@@ -2,8 +2,8 @@
 from pathlib import Path
 
 from conftest import SAMPLES, gold_cells
-from gidr_etl.core import build_report
-from gidr_etl.formats.txt import TxtFormat
+from test_fragments import _report as fragments_report
+from test_fragments import _variant
 from gidr_etl.template import arithmetic
 from gidr_etl.template.arithmetic import COLUMN_SUM, RULES
 from gidr_etl.template.vocabulary import vocabulary
@@ -21,13 +21,7 @@ PINGTAN_ONE_ROW = "（六）其他处理1000001（七）总计"
 
 
 def _report(path: Path, tmp_path: Path, *replacements):
-    text = path.read_text("utf-8")
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    out = tmp_path / path.name
-    out.write_text(text, "utf-8")
-    return build_report(TxtFormat().extract(out))
+    return fragments_report(_variant(tmp_path, path, *replacements))
 
 
 def _sum_findings(report) -> set:
