@@ -52,10 +52,6 @@ class Equation:
         object.__setattr__(self, "left", tuple(self.left))
         object.__setattr__(self, "right", tuple(self.right))
 
-    @property
-    def cells(self) -> tuple[Key, ...]:
-        return self.left + self.right
-
 
 def unitemized_other(template: str, cells) -> bool:
     """Whether a report of `template` with these cell keys printed （六）其他处理 as one row

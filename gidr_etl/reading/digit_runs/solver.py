@@ -1,8 +1,8 @@
 """Split run-together digit strings ("640020470") into cells by the table's own arithmetic.
 
 A crawler dump prints a table row as one digit string. Each way of cutting it is an
-option; the table's equations (row sums, column sums, the 勾稽 balance, prose totals) rule
-options out. A cell gets a value only when every consistent assignment agrees on it: a
+option; the table's equations (row sums, column sums, the 勾稽 balance: template/arithmetic.py;
+prose totals) rule options out. A cell gets a value only when every consistent assignment agrees on it: a
 wrong number is worse than a NULL.
 """
 from __future__ import annotations
