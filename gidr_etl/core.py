@@ -13,7 +13,7 @@ from gidr_etl.validation.engine import validate
 from gidr_etl.reading.tokens import lines, tokens
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.reading.printed_prose import printed_text
-from gidr_etl.reading.digit_runs.solver import appeals_equations, requests_equations
+from gidr_etl.template.arithmetic import equations, unitemized_other
 from gidr_etl.reading.ocr_check import check_ocr_values
 
 DEFAULT_TEMPLATE = "2021"
@@ -34,12 +34,12 @@ def build_report(doc: Document) -> Report:
                                 f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
     report = Report(doc.source, doc.format, template, metadata, findings=findings,
                     prose=prose_parts(toks, regions), encoding=doc.encoding, pages=doc.pages)
-    extract_tables(report, toks, regions, vocab)
-    check_ocr_values(report, requests_equations(report.template) + appeals_equations(report.template))
+    runs = extract_tables(report, toks, regions, vocab)
+    check_ocr_values(report, equations(report.template, unitemized_other(report.template, report.cells)))
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
     if not names_report(metadata.title) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
     report.prose_printed = prose_parts(toks, regions, join=printed_text)
-    resolve_runs(report, "\n".join(p.text for p in report.prose))
+    resolve_runs(report, runs, "\n".join(p.text for p in report.prose))
     report.findings.extend(validate(report))
     return report

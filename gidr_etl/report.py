@@ -82,8 +82,6 @@ class Report:
     tables_found: set[str] = field(default_factory=set)
     encoding: str | None = None
     pages: int | None = None
-    # Digit runs that hold several cells ("640020470"), for the solver: (text, cell keys).
-    runs: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
 
     def value(self, section: str, row: str, col: str) -> float | int | None:
         cell = self.cells.get((section, row, col))

@@ -1,5 +1,5 @@
 """Values read by OCR are checked, not trusted: by their recognition confidence and by the
-table's equations (any list of digits.Equation: the template's stated sums).
+table's equations (template/arithmetic.py: the template's stated sums).
 
 - A value whose confidence reaches the bar stands, unless an equation it is in fails.
   Cells in no equation (the art20 tables) have nothing to catch a misread, so their bar
@@ -14,7 +14,9 @@ Cells with no confidence (read from a text layer) are never touched.
 """
 from __future__ import annotations
 
-from gidr_etl.reading.digit_runs.solver import Equation, Key
+from collections.abc import Sequence
+
+from gidr_etl.template.arithmetic import Equation, Key
 from gidr_etl.report import BLANK, READ, UNREADABLE, Finding, Report, TemplateCell
 
 # Confidence bars: tuned on the scans the tests make (tests/scans.py), where every
@@ -23,7 +25,7 @@ BAR = 0.9
 BAR_NO_ARITHMETIC = 0.97
 
 
-def check_ocr_values(report: Report, equations: list[Equation], bar: float = BAR,
+def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float = BAR,
                      bar_no_arithmetic: float = BAR_NO_ARITHMETIC) -> None:
     cells = report.cells
     ocr = {k for k, c in cells.items() if c.confidence is not None and c.status == READ}

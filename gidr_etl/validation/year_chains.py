@@ -18,6 +18,14 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from gidr_etl.report import Finding
+from gidr_etl.template.arithmetic import (
+    CARRIED_FORWARD,
+    CARRIED_OVER,
+    IN_FORCE_COLUMNS,
+    IN_FORCE_SECTION,
+    in_force_rows,
+    year_chain_cells,
+)
 from gidr_etl.text.cjk import IDEOGRAPHS
 from gidr_etl.text.normalize import compact
 
@@ -30,11 +38,6 @@ _PLACE = re.compile(rf"^[{IDEOGRAPHS}]{{1,8}}?(?:市|区|县|旗|镇|乡|街道)
 CARRIED = "chain_carried_over"
 IN_FORCE = "chain_in_force"
 RULES = (CARRIED, IN_FORCE)
-# The cells the checks read: (section, row, col).
-_CELLS = [("requests", "carried_forward", "total"), ("requests", "carried_over", "total")] + [
-    ("art20_1", row, col) for row in ("regulations", "normative_documents") for col in ("issued", "repealed", "in_force")
-]
-_ROW_LABELS = {"regulations": "规章", "normative_documents": "行政规范性文件"}
 
 
 @dataclass
@@ -73,20 +76,20 @@ def check_year(before: list[Year], this: Year) -> list[Finding]:
     one finding naming them all, never one per pair.
     """
     found: list[Finding] = []
-    cell = ("requests", "carried_forward", "total")
-    over, forwards = this.cells.get(("requests", "carried_over", "total")), _values(before, cell)
+    cell = CARRIED_FORWARD
+    over, forwards = this.cells.get(CARRIED_OVER), _values(before, cell)
     if over is not None and forwards and over not in forwards:
-        found.append(Finding(CARRIED, "warning", "requests", "carried_over", "total",
+        found.append(Finding(CARRIED, "warning", *CARRIED_OVER,
                              f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
                              f"({_ids(before, cell)}) carried forward 结转下年度 {_list(forwards)}"))
     earlier = [p for p in before if p.template == this.template == "2021"]
-    for row, label in _ROW_LABELS.items():
-        cell = ("art20_1", row, "in_force")
-        issued, repealed, now = (this.cells.get(("art20_1", row, c)) for c in ("issued", "repealed", "in_force"))
+    for row, label in in_force_rows().items():
+        issued, repealed, now = (this.cells.get((IN_FORCE_SECTION, row, c)) for c in IN_FORCE_COLUMNS)
+        cell = (IN_FORCE_SECTION, row, IN_FORCE_COLUMNS[-1])
         in_force = _values(earlier, cell)
         if issued is None or repealed is None or now is None or not in_force or now - issued + repealed in in_force:
             continue
-        found.append(Finding(IN_FORCE, "warning", "art20_1", row, "in_force",
+        found.append(Finding(IN_FORCE, "warning", *cell,
                              f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
                              f"({_ids(earlier, cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = "
                              f"{_list({v + issued - repealed: None for v in in_force})}"))
@@ -138,9 +141,10 @@ def recompute(db) -> int:
 
 def _years(db, reports: dict, keys: dict) -> list[Year]:
     cells: dict[int, dict[tuple[str, str, str], float | int]] = defaultdict(dict)
-    where = " or ".join("(section = ? and row = ? and col = ?)" for _ in _CELLS)
+    chained = year_chain_cells()
+    where = " or ".join("(section = ? and row = ? and col = ?)" for _ in chained)
     for c in db.query(f"select report_id, section, row, col, value from cells where value is not null and ({where})",
-                      [v for cell in _CELLS for v in cell]):
+                      [v for cell in chained for v in cell]):
         cells[c["report_id"]][c["section"], c["row"], c["col"]] = c["value"]
     return [Year(i, keys[compact(r["agency"])], r["year"], r["template"], cells[i])
             for i, r in reports.items() if r["agency"] and r["year"]]
