@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.places import COLUMNS as PLACE_COLUMNS
 from gidr_etl.plugins import prepare_connection
 from gidr_etl.report import Report
 
@@ -120,7 +121,8 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 
 # Columns added since a database may have been created: table → column → type.
-NEW_COLUMNS = {"reports": {"agency_key": str, "duplicate_of": int}, "files": {"path_bytes": bytes}}
+NEW_COLUMNS = {"reports": {"agency_key": str, "duplicate_of": int, **{column: str for column in PLACE_COLUMNS}},
+               "files": {"path_bytes": bytes}}
 
 
 def _add_new_columns(db: sqlite_utils.Database) -> None:
@@ -259,6 +261,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         "encoding": report.encoding, "pages": report.pages, "extractor_version": EXTRACTOR_VERSION,
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
         "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
+        "agency_key": meta.get("agency_key"), **{column: meta.get(column) for column in PLACE_COLUMNS},
     }
     if report_id is not None:
         row["id"] = report_id
