@@ -86,6 +86,18 @@ class Gazetteer:
     levels: dict[str, str]  # division type → 省 | 市 | 县
     vocab: dict
 
+    @property
+    def longest(self) -> int:
+        return self._longest
+
+    def __post_init__(self):
+        self._longest = max(map(len, self.by_name))
+        # names of three characters or more by (last character, length): where misprints are looked for
+        self.by_ending: dict[tuple[str, int], list[str]] = {}
+        for word in self.by_name:
+            if len(word) >= _MIN_MISPRINT:
+                self.by_ending.setdefault((word[-1], len(word)), []).append(word)
+
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
@@ -128,7 +140,7 @@ class _Name:
 
 def _read_name(name: str, gaz: Gazetteer) -> _Name:
     pos, current, alias, misprint, problem = 0, [], None, None, None
-    longest = max(map(len, gaz.by_name))
+    longest = gaz.longest
     while pos < len(name):
         step = None
         for end in range(min(len(name), pos + longest), pos + 1, -1):
@@ -167,15 +179,14 @@ def _near(name: str, pos: int, current: list[Division], gaz: Gazetteer) -> tuple
     A substituted character is preferred to a lost or added one: 沐阳县 is read as three
     characters, whatever else a character more or less would make of it."""
     near: dict[str, list[Division]] = {}
-    for word, divisions in gaz.by_name.items():
-        if len(word) < _MIN_MISPRINT:
-            continue
-        for length in (len(word), len(word) - 1, len(word) + 1):
-            printed = name[pos : pos + length]
-            # the division's ending (县, 区, 市 …) must be printed as it is
-            if len(printed) == length and printed[-1] == word[-1] and _one_edit(printed, word):
-                near.setdefault(printed, []).extend(
-                    d for d in divisions if not current or any(d.within(c) for c in current))
+    for length in range(_MIN_MISPRINT - 1, min(len(name) - pos, gaz.longest + 1) + 1):
+        printed = name[pos : pos + length]
+        # the division's ending (县, 区, 市 …) must be printed as it is
+        for size in (length, length + 1, length - 1):
+            for word in gaz.by_ending.get((printed[-1], size), ()):
+                if _one_edit(printed, word):
+                    near.setdefault(printed, []).extend(
+                        d for d in gaz.by_name[word] if not current or any(d.within(c) for c in current))
     near = {printed: divisions for printed, divisions in near.items() if divisions}
     if not near:
         return None
@@ -236,8 +247,10 @@ def _pinyin(name: str) -> tuple[str, str]:
 _HOST = re.compile(r"(?:[a-z0-9-]+\.)+gov\.cn", re.I)
 
 
-def _evidence(candidates: list[Division], text: str, vocab: dict) -> list[tuple[str, list[Division]]]:
-    """For each kind of evidence, strongest first, (what was seen, the candidates it points at)."""
+def _evidence(candidates: list[Division], text: str, vocab: dict, printed: str = "") -> list[tuple[str, list[Division]]]:
+    """For each kind of evidence, strongest first, (what was seen, the candidates it points at).
+
+    A division the agency's name prints itself (温州市 in 温州市鹿成区…) is no evidence."""
     ev = vocab["evidence"]
     spaced = r"\s*".join(ev["index_no"])
     found = []
@@ -245,8 +258,8 @@ def _evidence(candidates: list[Division], text: str, vocab: dict) -> list[tuple[
     for code in dict.fromkeys(codes):
         found.append((f"{ev['index_no']} {code}", [c for c in candidates if code in {d.code for d in c.chain()}]))
     # the divisions above a candidate that are above none of the others: what names it alone
-    distinct = {id(c): [d for d in c.chain()[:-1] if not any(d in o.chain() for o in candidates if o is not c)]
-                for c in candidates}
+    distinct = {id(c): [d for d in c.chain()[:-1] if d.name not in printed
+                        and not any(d in o.chain() for o in candidates if o is not c)] for c in candidates}
     address = "\n".join(line for line in text.splitlines() if any(w in line for w in ev["address_words"]))
     found += _mentions("地址", address, candidates, distinct)
     hosts = dict.fromkeys(h.lower() for h in _HOST.findall(text))
@@ -276,9 +289,10 @@ def _domain_names(candidate: Division, distinct: list[Division], labels: list[st
                for label in labels)
 
 
-def _decide(candidates: list[Division], text: str, vocab: dict) -> tuple[str, Division] | None:
+def _decide(candidates: list[Division], text: str, vocab: dict, printed: str) -> tuple[str, Division] | None:
     """The first evidence that points at exactly one of the candidates, and that one."""
-    return next(((seen, points[0]) for seen, points in _evidence(candidates, text, vocab) if len(points) == 1), None)
+    return next(((seen, points[0]) for seen, points in _evidence(candidates, text, vocab, printed)
+                 if len(points) == 1), None)
 
 
 # ------------------------------------------------------------------ placing
@@ -296,7 +310,7 @@ def place(agency: str | None, text: str) -> tuple[Placement, list[Finding]]:
         why = parsed.problem or "no division's name (GB/T 2260) begins it"
         return _nowhere(kind), [_finding(UNKNOWN, f"agency {agency} not placed: {why}")]
     candidates, evidence = parsed.divisions, "name"
-    decided = _decide(candidates, text, gaz.vocab) if len(candidates) > 1 or parsed.misprint else None
+    decided = _decide(candidates, text, gaz.vocab, parsed.printed) if len(candidates) > 1 or parsed.misprint else None
     if parsed.misprint:
         printed, near = parsed.misprint
         if decided is None:
@@ -340,7 +354,7 @@ def _from_text(text: str, gaz: Gazetteer) -> tuple[Placement, list[Finding]]:
 
 def _words(text: str, gaz: Gazetteer):
     """The divisions' names that occur in text (looked for where a name could end: 市, 区, 县 …)."""
-    longest, endings = max(map(len, gaz.by_name)), {word[-1] for word in gaz.by_name}
+    longest, endings = gaz.longest, {word[-1] for word in gaz.by_name}
     for end in (i + 1 for i, ch in enumerate(text) if ch in endings):
         for start in range(max(0, end - longest), end - _MIN_MISPRINT + 1):
             if text[start:end] in gaz.by_name:
