@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, run_cli
+from conftest import DB_NAME, SAMPLES, run_cli
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.places import AMBIGUOUS, CORRECTED, UNKNOWN, place
@@ -126,10 +126,8 @@ EXPECTED = {  # every real report in sample_inputs/: code, level, kind
 }
 
 
-def test_every_sample_is_placed_and_one_agency_is_one_line_over_the_years(tmp_path):
-    db = tmp_path / "gidr.db"
-    run_cli("ingest", SAMPLES, "--db", db, check=0)
-    con = sqlite3.connect(db)
+def test_every_sample_is_placed_and_one_agency_is_one_line_over_the_years(samples_db):
+    con = sqlite3.connect(samples_db)
     rows = con.execute("select source_path, adcode, level, kind, agency_key from reports").fetchall()
     assert {Path(p).name: (code, level, kind) for p, code, level, kind, _ in rows} == EXPECTED
     keys = {Path(p).name: key for p, *_, key in rows}
@@ -151,3 +149,13 @@ def test_a_misprinted_year_chains_with_the_agencys_other_years(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("select agency from reports where year = 2023").fetchone() == ("洪译区人民政府",)
     assert con.execute("select year, next_year from cross_year_chain").fetchall() == [(2023, 2024)]
+
+
+def test_datasette_facets_and_canned_query_by_province(server):
+    facets = server.get(f"/{DB_NAME}/reports.json?_facet=province&_facet=level&_facet=kind")["facet_results"]
+    provinces = {f["value"]: f["count"] for f in facets["province"]["results"]}
+    assert provinces == {"江苏省": 4, "浙江省": 2, "陕西省": 2, "福建省": 1}
+    assert {f["value"] for f in facets["level"]["results"]} == {"县", "市"}
+    rows = server.rows(f"/{DB_NAME}/province_agencies.json", province="江苏", year="2024")
+    assert sorted((r["agency"], r["adcode"], r["level"]) for r in rows) == [
+        ("淮安市人民政府", "320800", "市"), ("淮安市洪泽区人民政府", "320813", "县")]
