@@ -244,7 +244,7 @@ def _pinyin(name: str) -> tuple[str, str]:
     return "".join(lazy_pinyin(stem)), "".join(lazy_pinyin(stem, style=Style.FIRST_LETTER))
 
 
-_HOST = re.compile(r"(?:[a-z0-9-]+\.)+gov\.cn", re.I)
+_HOST = re.compile(r"(?:[a-z0-9-]+\.)+gov\.cn", re.IGNORECASE)
 
 
 def _evidence(candidates: list[Division], text: str, vocab: dict, printed: str = "") -> list[tuple[str, list[Division]]]:
@@ -344,12 +344,8 @@ def _from_text(text: str, gaz: Gazetteer) -> tuple[Placement, list[Finding]]:
     if len(deepest) != 1:
         why = "its text names no division" if not named else f"its text names {'、'.join(sorted(named))}"
         return _nowhere(None), [_finding(UNKNOWN, f"no agency name was read and {why}, so the report is not placed")]
-    division = deepest[0]
-    chain = division.chain()
-    by_level = {gaz.levels.get(d.type): d.name for d in chain}
     evidence = f"no agency name; 正文 names only {'、'.join(sorted(named))}"
-    return Placement(division.code, chain[0].name, by_level.get("市"), by_level.get("县"), None, None, None,
-                     evidence), []
+    return Placement(deepest[0].code, *_where(deepest[0], gaz), None, None, None, evidence), []
 
 
 def _words(text: str, gaz: Gazetteer):
@@ -362,11 +358,14 @@ def _words(text: str, gaz: Gazetteer):
 
 
 def _placement(parsed: _Name, division: Division, kind: str, evidence: str, gaz: Gazetteer) -> Placement:
-    chain = division.chain()
-    level = _level(parsed, division, gaz)
-    by_level = {gaz.levels.get(d.type): d.name for d in chain}
-    return Placement(division.code, chain[0].name, by_level.get("市"), by_level.get("县"), level, kind,
+    return Placement(division.code, *_where(division, gaz), _level(parsed, division, gaz), kind,
                      _canonical(parsed, division, kind, gaz.vocab), evidence)
+
+
+def _where(division: Division, gaz: Gazetteer) -> tuple[str, str | None, str | None]:
+    """Province, city and county of a division (a municipality's districts have no city)."""
+    by_level = {gaz.levels.get(d.type): d.name for d in division.chain()}
+    return division.chain()[0].name, by_level.get("市"), by_level.get("县")
 
 
 def _level(parsed: _Name, division: Division, gaz: Gazetteer) -> str | None:
@@ -394,10 +393,9 @@ def _canonical(parsed: _Name, division: Division, kind: str, vocab: dict) -> str
 
 def _shared(candidates: list[Division], gaz: Gazetteer) -> tuple[str | None, str | None, None]:
     """The province and city all the candidates share, if they do (the county is what is in doubt)."""
-    def common(level):
-        names = {next((d.name for d in c.chain()[:-1] if gaz.levels.get(d.type) == level), None) for c in candidates}
-        return names.pop() if len(names) == 1 else None
-    return common("省"), common("市"), None
+    places = [_where(c, gaz) for c in candidates]
+    common = [values.pop() if len(values := {p[i] for p in places}) == 1 else None for i in (0, 1)]
+    return common[0], common[1], None
 
 
 def _nowhere(kind: str | None) -> Placement:

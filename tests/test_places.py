@@ -6,8 +6,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from conftest import DB_NAME, SAMPLES, run_cli
+
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.places import AMBIGUOUS, CORRECTED, UNKNOWN, place
