@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -86,14 +86,13 @@ class Gazetteer:
     levels: dict[str, str]  # division type → 省 | 市 | 县
     vocab: dict
 
-    @property
-    def longest(self) -> int:
-        return self._longest
+    longest: int = field(init=False)  # characters in the longest name
+    # names of three characters or more by (last character, length): where misprints are looked for
+    by_ending: dict[tuple[str, int], list[str]] = field(init=False)
 
     def __post_init__(self):
-        self._longest = max(map(len, self.by_name))
-        # names of three characters or more by (last character, length): where misprints are looked for
-        self.by_ending: dict[tuple[str, int], list[str]] = {}
+        self.longest = max(map(len, self.by_name))
+        self.by_ending = {}
         for word in self.by_name:
             if len(word) >= _MIN_MISPRINT:
                 self.by_ending.setdefault((word[-1], len(word)), []).append(word)
