@@ -8,7 +8,7 @@ from gidr_etl.errors import ExtractionError
 from gidr_etl.reading.locate import locate, prose_parts
 from gidr_etl.reading.metadata import extract_metadata, names_report
 from gidr_etl.model import Document
-from gidr_etl.places import place
+from gidr_etl.reading.places import place
 from gidr_etl.report import MISSING, Finding, Report
 from gidr_etl.validation.engine import validate
 from gidr_etl.reading.tokens import lines, tokens

@@ -1,4 +1,4 @@
-"""Agencies placed in the administrative divisions (gidr_etl/places.py), on real sample texts.
+"""Agencies placed in the administrative divisions (gidr_etl/reading/places.py), on real sample texts.
 
 Each case is a real report with its agency's name (and where needed its text) changed, read
 by the real TXT reader and core, so the name reaches places.py as the metadata reads it."""
@@ -10,7 +10,7 @@ from conftest import DB_NAME, SAMPLES, run_cli
 
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
-from gidr_etl.places import AMBIGUOUS, CORRECTED, UNKNOWN, place
+from gidr_etl.reading.places import AMBIGUOUS, CORRECTED, UNKNOWN, place
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"
 HONGZE_2023 = CONVERTED / "hongze_district_gov_2023.pdftotext.txt"

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from gidr_etl import EXTRACTOR_VERSION
-from gidr_etl.places import COLUMNS as PLACE_COLUMNS
+from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
 from gidr_etl.plugins import prepare_connection
 from gidr_etl.report import Report
 
