@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
 from gidr_etl.plugins import prepare_connection
 from gidr_etl.report import Report
 
@@ -121,7 +122,7 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 # Columns added since a database may have been created: table → column → type.
 NEW_COLUMNS: dict[str, dict[str, type]] = {
-    "reports": {"agency_key": str, "duplicate_of": int, "is_template": int},
+    "reports": {"agency_key": str, "duplicate_of": int, "is_template": int, **{c: str for c in PLACE_COLUMNS}},
     "files": {"path_bytes": bytes},
     "cells": {"confidence": float, "bbox": str},
 }
@@ -266,6 +267,8 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
         "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
         "is_template": int(file_row.get("status") == "template"),
+        "agency_key": report.place.key if report.place else None,
+        **(report.place.columns() if report.place else dict.fromkeys(PLACE_COLUMNS)),
     }
     if report_id is not None:
         row["id"] = report_id

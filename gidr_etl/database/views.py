@@ -126,7 +126,8 @@ select r.id as report_id, r.agency, r.year, r.template, r.title,
        round(1.0 * v.appeals_corrected
              / nullif(coalesce(v.appeals_upheld, 0) + coalesce(v.appeals_corrected, 0)
                       + coalesce(v.appeals_other, 0), 0), 4) as correction_rate,
-       coalesce(f.errors, 0) as errors, coalesce(f.warnings, 0) as warnings
+       coalesce(f.errors, 0) as errors, coalesce(f.warnings, 0) as warnings,
+       r.adcode, r.province, r.city, r.county, r.level, r.kind
 from reports r
 left join v on v.report_id = r.id
 left join f on f.report_id = r.id

@@ -120,10 +120,9 @@ def recompute(db) -> int:
     conn = db.conn
     conn.execute("begin immediate")
     try:
-        reports = {r["id"]: r for r in db.query("select id, agency, year, template from reports")}
-        keys = agency_keys({compact(r["agency"]) for r in reports.values() if r["agency"]})
-        conn.executemany("update reports set agency_key = ? where id = ?",
-                         [(keys[compact(r["agency"])] if r["agency"] else None, i) for i, r in reports.items()])
+        reports = {r["id"]: r for r in db.query("select id, agency, year, template, adcode, agency_key from reports")}
+        keys = _report_keys(reports)
+        conn.executemany("update reports set agency_key = ? where id = ?", [(k, i) for i, k in keys.items()])
         years = _years(db, reports, keys)
         by_key: dict[tuple[str, int], list[Year]] = defaultdict(list)
         for y in years:
@@ -139,6 +138,14 @@ def recompute(db) -> int:
     return len(found)
 
 
+def _report_keys(reports: dict) -> dict:
+    """Each report's agency key: a placed agency's own (places.py: code, kind, canonical name),
+    else the key its printed name gets among the unplaced names."""
+    unplaced = agency_keys({compact(r["agency"]) for r in reports.values() if r["agency"] and not r["adcode"]})
+    return {i: r["agency_key"] if r["adcode"] else unplaced[compact(r["agency"])] if r["agency"] else None
+            for i, r in reports.items()}
+
+
 def _years(db, reports: dict, keys: dict) -> list[Year]:
     cells: dict[int, dict[tuple[str, str, str], float | int]] = defaultdict(dict)
     chained = year_chain_cells()
@@ -146,5 +153,4 @@ def _years(db, reports: dict, keys: dict) -> list[Year]:
     for c in db.query(f"select report_id, section, row, col, value from cells where value is not null and ({where})",
                       [v for cell in chained for v in cell]):
         cells[c["report_id"]][c["section"], c["row"], c["col"]] = c["value"]
-    return [Year(i, keys[compact(r["agency"])], r["year"], r["template"], cells[i])
-            for i, r in reports.items() if r["agency"] and r["year"]]
+    return [Year(i, keys[i], r["year"], r["template"], cells[i]) for i, r in reports.items() if keys[i] and r["year"]]
