@@ -35,11 +35,16 @@ def _place_findings(report):
     return [f for f in report.findings if f.rule in PLACE_RULES]
 
 
+def _meta(report) -> dict:
+    """What the reports row gets: the agency as printed, the place columns, the placed key."""
+    return {"agency": report.metadata.agency, **report.place.columns(), "agency_key": report.place.key}
+
+
 def test_a_short_name_several_divisions_share_is_placed_by_the_reports_address(tmp_path):
     # Hongze 2023 moved to Nanjing: "鼓楼区人民政府" is a district of 南京, 徐州, 福州 and 开封;
     # the report's address line (地址：南京市鼓楼区…) says which.
     report = _read(tmp_path, HONGZE_2023, ("洪泽区", "鼓楼区"), ("淮安市", "南京市"))
-    meta = report.metadata
+    meta = _meta(report)
     assert meta["agency"] == "鼓楼区人民政府"
     assert (meta["adcode"], meta["province"], meta["city"], meta["county"]) == ("320106", "江苏省", "南京市", "鼓楼区")
     assert (meta["level"], meta["kind"]) == ("县", "人民政府")
@@ -51,7 +56,7 @@ def test_a_short_name_several_divisions_share_is_placed_by_the_reports_address(t
 def test_a_short_name_the_text_does_not_decide_stays_unplaced(tmp_path):
     # The same report with no city named anywhere: which 鼓楼区 it is, nothing says.
     report = _read(tmp_path, HONGZE_2023, ("洪泽区", "鼓楼区"), ("淮安市", ""))
-    meta = report.metadata
+    meta = _meta(report)
     assert meta["adcode"] is None and meta["county"] is None and meta["agency_key"] is None
     assert (meta["level"], meta["kind"]) == ("县", "人民政府")  # what the name alone tells
     (finding,) = _place_findings(report)
@@ -65,7 +70,7 @@ def test_a_misprinted_county_is_corrected_when_the_text_names_the_real_one(tmp_p
     # counties are one character from 沐阳县 (泗阳县 in the same city); the prose names 沭阳县.
     report = _read(tmp_path, HONGZE_2023, ("                洪泽区人民政府\n", "                沐阳县人民政府\n"),
                    ("洪泽区", "沭阳县"), ("淮安市", "宿迁市"))
-    meta = report.metadata
+    meta = _meta(report)
     assert meta["agency"] == "沐阳县人民政府"  # as printed
     assert (meta["adcode"], meta["city"], meta["county"]) == ("321322", "宿迁市", "沭阳县")
     assert meta["agency_key"] == "321322 人民政府 宿迁市沭阳县人民政府"
@@ -77,12 +82,12 @@ def test_a_misprint_is_not_corrected_on_the_name_alone(tmp_path):
     # 鹿成区 for 鹿城区 in the title of the Lucheng report: corrected while its prose prints 鹿城区 …
     title = ("温州市鹿城区人民政府办公室2022年", "温州市鹿成区人民政府办公室2022年")
     report = _read(tmp_path, LUCHENG, title)
-    assert (report.metadata["agency"], report.metadata["adcode"]) == ("温州市鹿成区人民政府办公室", "330302")
-    assert report.metadata["kind"] == "办公厅/办公室"
+    assert (_meta(report)["agency"], _meta(report)["adcode"]) == ("温州市鹿成区人民政府办公室", "330302")
+    assert _meta(report)["kind"] == "办公厅/办公室"
     assert [f.rule for f in _place_findings(report)] == [CORRECTED]
     # … but not when the text prints the misprint throughout (温州市 is in the name: no evidence).
     report = _read(tmp_path, LUCHENG, title, ("鹿城区", "鹿成区"))
-    assert report.metadata["adcode"] is None
+    assert _meta(report)["adcode"] is None
     (finding,) = _place_findings(report)
     assert finding.rule == UNKNOWN and "鹿城区 (330302)" in finding.message
 
@@ -90,7 +95,7 @@ def test_a_misprint_is_not_corrected_on_the_name_alone(tmp_path):
 def test_an_agency_named_without_any_division_is_unknown(tmp_path):
     # The Xiaoshan report under the short name its own page uses (发布机构 区审管办).
     report = _read(tmp_path, XIAOSHAN, ("杭州市萧山区行政审批服务管理办公室2023年度", "区审管办2023年度"))
-    meta = report.metadata
+    meta = _meta(report)
     assert meta["agency"] == "区审管办"
     assert meta["adcode"] is None and meta["province"] is None and meta["agency_key"] is None
     assert meta["kind"] == "部门"
@@ -122,17 +127,18 @@ EXPECTED = {  # every real report in sample_inputs/: code, level, kind
     "hongze_district_gov_2024.pdf": ("320813", "县", "人民政府"),
     "huaian_municipal_gov_2024.pdf": ("320800", "市", "人民政府"),
     "pingtan_zonghe_shiyanqu_2021.txt": ("350128", "县", "人民政府"),
-}  # (the blank official form in sample_inputs/ is a file, not a report: set aside by ingest)
+}  # (the blank official form in sample_inputs/ is a template, not a report: is_template)
 
 
 def test_every_sample_is_placed_and_one_agency_is_one_line_over_the_years(samples_db):
     con = sqlite3.connect(samples_db)
-    rows = con.execute("select source_path, adcode, level, kind, agency_key from reports").fetchall()
+    rows = con.execute("select source_path, adcode, level, kind, agency_key from reports where not is_template").fetchall()
     assert {Path(p).name: (code, level, kind) for p, code, level, kind, _ in rows} == EXPECTED
     keys = {Path(p).name: key for p, *_, key in rows}
     # printed 洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024): one agency
     assert keys["hongze_district_gov_2023.pdf"] == keys["hongze_district_gov_2024.pdf"] == "320813 人民政府 淮安市洪泽区人民政府"
-    assert con.execute("select count(*) from findings where rule in (?, ?, ?)", sorted(PLACE_RULES)).fetchone() == (0,)
+    assert con.execute("select count(*) from findings f join reports r on r.id = f.report_id"
+                       " where not r.is_template and rule in (?, ?, ?)", sorted(PLACE_RULES)).fetchone() == (0,)
 
 
 def test_a_misprinted_year_chains_with_the_agencys_other_years(tmp_path):
