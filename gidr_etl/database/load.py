@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.database.derived import CHANGES_DDL, note_change
+from gidr_etl.database.views import forget_search_rows
 from gidr_etl.plugins import prepare_connection
 from gidr_etl.report import Report
 
@@ -100,6 +102,7 @@ def open_db(path) -> sqlite_utils.Database:
     conn.execute("pragma foreign_keys=on")
     prepare_connection(conn)
     conn.executescript(SCHEMA)
+    conn.execute(CHANGES_DDL)
     db = sqlite_utils.Database(conn)
     _add_new_columns(db)
     return db
@@ -237,6 +240,8 @@ def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
 
 
 def _delete_report(db: sqlite_utils.Database, report_id: int) -> None:
+    note_change(db.conn, report_id)
+    forget_search_rows(db.conn, "= ?", [report_id])
     for child in ("cells", "findings", "sections"):
         db.execute(f"delete from [{child}] where report_id = ?", [report_id])
     db.execute("delete from reports where id = ?", [report_id])
@@ -263,6 +268,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     if report_id is not None:
         row["id"] = report_id
     report_id = _insert_row(db, "reports", row)
+    note_change(db.conn, report_id)
     _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page", "line"), (
         (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
          c.prov.page if c.prov else None, c.prov.line if c.prov else None)

@@ -15,9 +15,8 @@ from typing import Callable
 
 from gidr_etl import EXTRACTOR_VERSION
 from gidr_etl.database.copies import TEMPLATE, is_blank_template
-from gidr_etl.database.copies import recompute as mark_copies
+from gidr_etl.database.derived import refresh
 from gidr_etl.database.load import bulk, open_db, prune, store
-from gidr_etl.database.views import prepare
 from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import read_document
@@ -28,7 +27,6 @@ from gidr_etl.ingest.executors import all_cores, get_executor
 from gidr_etl.plugins import formats
 from gidr_etl.core import build_report
 from gidr_etl.report import Finding, Report
-from gidr_etl.validation.year_chains import recompute
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -178,9 +176,7 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
                 _same_content(db, summary, Outcome(path, sha, sizes[path], status=SKIPPED), progress, skipped=False)
     finally:
         release(db)
-    recompute(db)  # cross-report checks see every report, old and new
-    mark_copies(db)  # each report counts once
-    prepare(db)
+    refresh(db)  # keys, chains, copies, pivots, search: for what this batch (or a killed one) changed
     db.conn.close()
     return summary
 
