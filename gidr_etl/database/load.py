@@ -210,7 +210,7 @@ def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
     conn.execute("begin immediate")
     try:
         gone = []
-        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files").fetchall():
+        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files"):  # streamed
             exact = bytes(raw) if raw is not None else os.fsencode(path)
             absolute = os.fsencode(os.path.abspath(os.fsdecode(exact)))
             if any(absolute.startswith(p) for p in prefixes) and not os.path.lexists(absolute):

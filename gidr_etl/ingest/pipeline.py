@@ -24,9 +24,11 @@ from gidr_etl.ingest import limits
 from gidr_etl.ingest.claims import claim, release, wait_for
 from gidr_etl.ingest.discover import discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
-from gidr_etl.plugins import formats
+from gidr_etl.plugins import formats, label_variants, rules
 from gidr_etl.core import build_report
 from gidr_etl.report import Finding, Report
+from gidr_etl.template.vocabulary import vocabulary
+from gidr_etl.text.normalize import to_simplified
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -84,6 +86,15 @@ def process_file(path: str, max_bytes: int | None = None, hashed: bool = False,
         out.error = one_line(exc)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def warm_up() -> None:
+    """Make what reading any file needs once per process (the registries, the template
+    vocabulary, the Traditional→Simplified converter): called before the workers fork,
+    they inherit it rather than each paying for it on its first file."""
+    for make in (formats, rules, label_variants, vocabulary):
+        make()
+    to_simplified("")
 
 
 def _read_file(p: Path, out: Outcome, max_bytes: int | None, hashed: bool) -> None:
@@ -156,6 +167,8 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
     copies = [(path, sha) for path, sha in todo.items() if first.setdefault(sha, path) != path]
     for path, _ in copies:
         del todo[path]
+    if todo:
+        warm_up()
     try:
         elsewhere = claim(db, todo.values())
         mine = {path: sha for path, sha in todo.items() if sha not in elsewhere}
