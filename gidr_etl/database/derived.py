@@ -70,6 +70,7 @@ def refresh(db) -> str:
     except BaseException:
         conn.execute("rollback")
         raise
+    conn.execute("pragma wal_checkpoint(truncate)")  # the file stays whole to copy or ship
     return "all"
 
 
