@@ -82,21 +82,40 @@ def _rows(db, sql):
         conn.close()
 
 
+PINGTAN = SAMPLES / "pingtan_zonghe_shiyanqu_2021.txt"
+FICTION = "select agency_key from reports where agency = '虚构区人民政府'"
+HONGZE_CHAINS = ("select f.* from findings f join reports r on r.id = f.report_id"
+                 " where f.rule like 'chain%' and r.agency like '%洪泽%'")
+
+
+def _fictional(path: Path, name: str, year: int) -> Path:
+    """Pingtan's report under an agency no gazetteer places, so its key follows the name rule."""
+    text = PINGTAN.read_text("utf-8").replace("平潭综合实验区", name).replace("2021", str(year))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    return path
+
+
 def test_incremental_upkeep_equals_deriving_everything(ingest, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     for seed in SEEDS:
         shutil.copy(seed, folder)
     shutil.copy(HONGZE_2023, folder)
-    shutil.copy(SAMPLES / "pingtan_zonghe_shiyanqu_2021.txt", folder)
+    shutil.copy(PINGTAN, folder)
+    _fictional(folder / "fiction_2021.txt", "虚构区人民政府", 2021)
     assert ingest(folder) == "all"  # a new database
-    short_key = _rows(ingest.db, "select agency_key from reports where year = 2023 and agency like '%洪泽%'")
+    short_key = _rows(ingest.db, FICTION)
+    placed = _rows(ingest.db, "select agency_key from reports where year = 2023 and agency like '%洪泽%'")
 
-    # The fuller name arrives: the 2023 report is re-keyed, and the broken chain found.
+    # Fuller names arrive: the unplaced short name is re-keyed; the placed Hongze keeps its key
+    # (its place decides it, whatever the spelling); the broken chain is found.
     _broken_2024(folder / "later")
+    _fictional(folder / "later" / "fiction_2022.txt", "某某市虚构区人民政府", 2022)
     assert ingest(folder) == "changed"
-    assert _rows(ingest.db, "select agency_key from reports where year = 2023 and agency like '%洪泽%'") != short_key
-    assert len(_rows(ingest.db, "select * from findings where rule like 'chain%'")) == 2
+    assert _rows(ingest.db, FICTION) == [("某某市虚构区人民政府",)] != short_key
+    assert _rows(ingest.db, "select agency_key from reports where year = 2024 and agency like '%洪泽%'") == placed
+    assert len(_rows(ingest.db, HONGZE_CHAINS)) == 2
 
     # A second printing of 2023 (other bytes, same cells) is a copy; a no-op touches nothing.
     copy = folder / "copy" / "hongze_2023_web.txt"
@@ -109,13 +128,13 @@ def test_incremental_upkeep_equals_deriving_everything(ingest, tmp_path):
     # The broken 2024 replaced by the real one: the chain findings go.
     shutil.copy(HONGZE_2024, folder / "later" / HONGZE_2024.name)
     assert ingest(folder) == "changed"
-    assert _rows(ingest.db, "select * from findings where rule like 'chain%'") == []
+    assert _rows(ingest.db, HONGZE_CHAINS) == []
 
-    # A seed changes, and 2024 and the copy are deleted: pruned, 2023 keyed by its own name again.
+    # A seed changes, and 2024 and the copy are deleted: pruned, the short name keyed by itself again.
     seed = folder / SEEDS[1].name
     seed.write_text(seed.read_text("utf-8") + "\n（更正）\n", "utf-8")
     shutil.rmtree(folder / "later")
     copy.unlink()
     assert ingest(folder, prune=True) == "changed"
-    assert _rows(ingest.db, "select agency_key from reports where year = 2023 and agency like '%洪泽%'") == short_key
+    assert _rows(ingest.db, FICTION) == short_key == [("虚构区人民政府",)]
     assert _rows(ingest.db, "select count(*) from changed_reports") == [(0,)]
