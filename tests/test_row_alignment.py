@@ -114,3 +114,37 @@ def test_no_wrong_number_on_any_row_variant():
     variants, wrong, _ = measure(limit=60)
     assert variants >= 60 * len(ROW_LINE_FILES) * 0.5
     assert wrong == 0
+
+
+# ------------------------------------------------------------------ point 5: labels block, values block
+
+def test_a_block_of_labels_then_a_block_of_values_is_not_paired_by_position(tmp_path):
+    # Huaian's art20_1 rows rewritten as a degraded conversion prints them: both labels, then
+    # both value rows. Nothing in the document says which row is whose, and art20_1 has no
+    # arithmetic: the cells that differ between the two value rows stay NULL.
+    old = "规章            1          0        11\n\n行政规范性文件       8          26       66"
+    text = HUAIAN.read_text("utf-8")
+    assert old.replace("\n\n", "\n") in text or old in text, "layout changed"
+    printed = old if old in text else old.replace("\n\n", "\n")
+    report = _read(tmp_path, HUAIAN, printed,
+                   "规章\n行政规范性文件\n             1          0        11\n             8          26       66")
+    for row in ("regulations", "normative_documents"):
+        cells = _row(report, "art20_1", row)
+        assert all(c.value is None and c.status == AMBIGUOUS for c in cells.values()), row
+        assert all(_said_ambiguous(report, "art20_1", row, col) for col in cells)
+    assert not wrong_numbers(report, gold_of(HUAIAN))
+
+
+def test_a_values_block_column_printed_alike_stands(tmp_path):
+    # Hongze's 新收 and 上年结转 rows as labels then values: the columns 0 in both rows are 0
+    # whichever row is whose; 21 (natural persons, total) could be either row's.
+    old = ("一、本年新收政府信息公开申请数量                             21    0      0     0   0   0     21\n"
+           "二、上年结转政府信息公开申请数量                              0    0      0     0   0   0     0")
+    new = ("一、本年新收政府信息公开申请数量\n二、上年结转政府信息公开申请数量\n"
+           "      21    0      0     0   0   0     21\n       0    0      0     0   0   0     0")
+    report = _read(tmp_path, HONGZE, old, new)
+    for row in ("new", "carried_over"):
+        cells = _row(report, "requests", row)
+        assert cells["commercial"].value == 0 and cells["other_org"].value == 0
+        assert cells["natural_person"].status == AMBIGUOUS and cells["total"].status == AMBIGUOUS
+    assert not wrong_numbers(report, gold_of(HONGZE))

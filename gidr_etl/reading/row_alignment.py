@@ -63,7 +63,7 @@ def align(run: list[Token], keys: list[Key], equations: list[Equation]) -> Align
     options = list(_alignments(run, n))
     if not options:
         return Aligned([None] * n, set(range(n)), 0)
-    values = [_value(t) for t in run]
+    values = [value_of(t) for t in run]
     index = {id(t): i for i, t in enumerate(run)}
     admissible = [(o, preferred) for o, preferred in options
                   if all(_can_hold(eq, {k: values[index[id(t)]] if t is not None else None
@@ -102,7 +102,7 @@ def _alignments(run: list[Token], n: int):
         yield tuple(run[i] for i in kept), set(range(m)) - set(kept) <= droppable
 
 
-def _value(tok: Token) -> int | None:
+def value_of(tok: Token) -> int | None:
     value, status = read_value(tok.text)
     if status == BLANK:
         return 0  # a blank counts as 0 inside a sum

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
+from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.row_alignment import align, row_equations
 from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell
@@ -183,8 +184,32 @@ def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tu
     return best
 def store_rows(report: Report, runs: list[Run], section: Section, template: str, reads: dict[str, Read]) -> None:
     cols = section.columns_for(template)
+    pair_blocks(reads, [r.code for r in section.rows_for(template)],
+                lambda row: [(section.code, row, col.code) for col in cols], template)
     for term in section.rows_for(template):
         store_row(report, runs, section, term.code, cols, reads.get(term.code))
+
+
+def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) -> None:
+    """Labels printed one after another with no values, then one run holding as many rows of
+    values: the run is not the last label's alone; label_pairing.py says which row is whose."""
+    found = sorted((r.index, code) for code, r in reads.items() if r.index is not None and r.label is not None)
+    n = len(keys(rows[0]))
+    block: list[str] = []
+    for _, code in found:
+        read = reads[code]
+        if block and reads[block[-1]].next != read.index:
+            block = []
+        block.append(code)
+        if read.misfit is None and all(t is None for t in read.tokens):
+            continue  # a label with no values: the block goes on
+        if len(block) > 1 and read.misfit and len(read.misfit) == n * len(block):
+            values = [read.misfit[i * n : (i + 1) * n] for i in range(len(block))]
+            own = list(equations(template, False)) + list(equations(template, True))
+            for code_, got in zip(block, pair([keys(c) for c in block], values, own)):
+                r = reads[code_]
+                reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
+        block = []
 
 
 def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) -> Read | None:
@@ -316,7 +341,8 @@ def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
             best = run
         i = max(after, i + 1)
     read = fit(best, n) if best else Read([None] * n, set(), None)
-    deferred = settle_row(runs, read, [(section.code, r.code, c.code) for r in rows for c in cols], report.template)
+    keys = [(section.code, r.code, c.code) for r in rows for c in cols]
+    deferred = settle_row(runs, read, keys, report.template)
     assert deferred is not None  # a Read in, a Read out
     read, w = deferred, len(cols)
     for r, term in enumerate(rows):
