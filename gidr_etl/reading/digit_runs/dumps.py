@@ -44,7 +44,7 @@ def explode(toks: list[Token]) -> list[Token]:
             for piece in _NUMBER.split(part):
                 for bit in piece.split("\x00"):
                     if bit.strip():
-                        out.append(_token(bit, tok.prov, None, True))
+                        out.append(_token(bit, tok.prov, None, True, glued=True))
         out += [_token(p, tok.prov, None, False) for p in _parts(text[end:])]
     return out
 
