@@ -8,7 +8,8 @@ wrong number is worse than a NULL.
 Where the printed digits contradict the equations (a damaged digit, a misprinted total), the
 contradiction discredits only what it touches (_salvage): runs whose digits allow one split
 alone stand as printed, the equations that cannot all hold are found, every run they touch
-stays undecided (even one its digits alone would split), and the rest is solved without any equation that touches a discredited cell.
+stays undecided (even one its digits alone would split), and the rest is solved without any
+equation that touches a discredited cell.
 """
 from __future__ import annotations
 
