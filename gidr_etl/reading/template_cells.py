@@ -278,8 +278,11 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
         i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
         if i is not None:
             captions[section.code] = i
-    for section in sections:
-        sub_start = captions.get(section.code, start)
+    for n, section in enumerate(sections):
+        # A section printed without its caption (行政处罚 straight after the （五） rows) is
+        # looked for between the captions of the sections before and after it.
+        earlier = [captions[s.code] for s in sections[:n] if s.code in captions]
+        sub_start = captions.get(section.code, max(earlier, default=start))
         later = [i for i in captions.values() if i > sub_start]
         sub_end = min(later, default=end)
         cols = section.columns_for(report.template)

@@ -21,8 +21,9 @@ VALUE = re.compile(
     r"(?:\((?P<unit2>万元|元)\))?\s*(?:[(\[【].*[)\]】])?$"
 )
 PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", "－"}
-# A run of digits too long to be one cell's number is (probably) several cells run together.
-DIGIT_RUN = re.compile(r"^\d[\d ]*\d$")
+# A run of digits too long to be one cell's number is (probably) several cells run together;
+# a sign before it belongs to its first cell (a dump's 本年增/减 glued to its neighbours: "-12391").
+DIGIT_RUN = re.compile(r"^[+-]?\d[\d ]*$")
 # Lines a converter leaves inside a table that belong to no cell: page footers
 # ("— 5 —", "第3页 共5页"; the page number short, as a longer number between dashes may
 # be a value) and generic column headers ("数据1", "Column2").
