@@ -219,14 +219,21 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
     columns is settled by the row's own arithmetic (row_alignment.py), else ambiguous."""
     if not (read and read.misfit):
         return read
-    if len(read.misfit) == 1 and read.misfit[0].glued and len(read.misfit) < len(keys) and (
-            DIGIT_RUN.match(read.misfit[0].norm) or read.misfit[0].norm.isdigit()):
-        runs.append(Run(read.misfit[0].norm, keys))
+    if len(read.misfit) < len(keys) and _one_glued_line(read.misfit):
+        # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
+        # the cuts are fixed boundaries (spaces in the run), the digits between them open.
+        runs.append(Run(" ".join(t.norm for t in read.misfit), keys))
         return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
     own = row_equations(equations(template, False) + equations(template, True), keys)
     aligned = align(read.misfit, keys, own)
     settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)
     return settled
+
+
+def _one_glued_line(toks: list[Token]) -> bool:
+    """Digits with no separator between cells: glued tokens, all from one printed line."""
+    return (all(t.glued and (DIGIT_RUN.match(t.norm) or t.norm.isdigit()) for t in toks)
+            and len({(t.prov.page, t.prov.line) if t.prov else None for t in toks}) == 1)
 
 
 def store_row(report: Report, runs: list[Run], section: Section, row: str, cols: list[Term], read: Read | None,
