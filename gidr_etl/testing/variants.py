@@ -253,9 +253,11 @@ class _Draft:
     """A structured variant in the making: grid, values, expectations."""
 
     def __init__(self, g: dict, values: dict[Key, object]):
-        self.g = g
+        # The blank template's gold names no agency or year: a variant of it is a filled-in report.
+        md = g["metadata"]
+        self.g = dict(g, metadata=dict(md, agency=md.get("agency") or "示例县人民政府", year=md.get("year") or 2021))
         self.values = values
-        self.tables = _grid(g)
+        self.tables = _grid(self.g)
         self.expected = {k: frozenset([v]) if v is not None else frozenset() for k, v in values.items()}
         self.definite = {k for k, v in values.items() if v is not None}
         self.spell = lambda text: text
@@ -300,6 +302,9 @@ def _write_text(d: _Draft, layout_name: str, rng: random.Random, ltv: tuple | No
             lines += content
         else:
             lines.append(content)
+    if layout_name == "run_on":  # a crawler's dump: the body on one line, as the page's text ran
+        head = 1 + len(metadata_lines(d.g))
+        lines = lines[:head] + [" ".join(lines[head:])]
     sep = "\n\n" if layout_name == "cell_paragraphs" else "\n"
     return sep.join(lines) + "\n"
 
@@ -542,10 +547,6 @@ CLASSES = _structured_classes() + [f"realtext:{e}" for e in REALTEXT_EDITS]
 
 def structured(gold: Gold, klass: str, rng: random.Random) -> Variant | None:
     g = gold.g
-    values = random_values(g, rng)
-    if rng.random() < 0.3:  # the gold's own figures, but for cells it leaves unscored ("?")
-        values = {k: values[k] if v == "?" else v for k, v in _gold_values(g).items()}
-    d = _Draft(g, values)
     kind, _, what = klass.partition(":")
     if kind == "layout":
         lay = what if what in LAYOUTS else "gaps"
@@ -554,9 +555,16 @@ def structured(gold: Gold, klass: str, rng: random.Random) -> Variant | None:
         lay = rng.choice([lay for lay in LAYOUTS if not (what in JUNK_MUTATIONS and lay in ("html", "docx"))])
     elif kind == "spelling":
         lay = rng.choice(sorted(CELL_LAYOUTS if what == "spaces_in_numbers" else set(LAYOUTS) - {"run_on"} if what == "thousands" else set(LAYOUTS)))
-        d.spell = SPELLINGS[what]
     else:
         lay = rng.choice([lay for lay in LAYOUTS if lay != "docx"])
+    values = random_values(g, rng)
+    # The gold's own figures (but for cells it leaves unscored, "?"); more often in dumps,
+    # whose run-together digits real tables' sparse small figures keep splittable.
+    if rng.random() < (0.6 if lay == "run_on" else 0.3):
+        values = {k: values[k] if v == "?" else v for k, v in _gold_values(g).items()}
+    d = _Draft(g, values)
+    if kind == "spelling":
+        d.spell = SPELLINGS[what]
     if kind == "mutation" and MUTATIONS[what](d, rng, lay) is False:
         return None
     ltv = None
@@ -665,9 +673,10 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
         # Rows on or beside the edited lines, and the nearest row either side, depend on it.
         lo_t, hi_t = min(touched), max(touched)
         hit = {r for r, (a, b) in spans.items() if a <= hi_t and b >= lo_t}
-        before = max(((b, r) for r, (a, b) in spans.items() if b < lo_t), default=None)
-        after = min(((a, r) for r, (a, b) in spans.items() if a > hi_t), default=None)
-        hit |= {x[1] for x in (before, after) if x}
+        # (rows read from one line, as the appeals row of a dump, are all nearest)
+        before = max((b for a, b in spans.values() if b < lo_t), default=None)
+        after = min((a for a, b in spans.values() if a > hi_t), default=None)
+        hit |= {r for r, (a, b) in spans.items() if b == before or a == after}
         definite -= {k for k in definite if k[:2] in hit}
         text = "\n".join(lines)
     elif edit == "fullwidth_digits":
