@@ -24,12 +24,15 @@ tests, bench/fuzz.py and a plugin's own tests draw the same variants.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import random
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.testing import layout
@@ -145,6 +148,10 @@ def random_values(g: dict, rng: random.Random) -> dict[Key, object]:
     return {k: (None if gold[k] is None else out.get(k, gold[k])) for k in gold}
 
 
+def _as_printed(text: str) -> str:
+    return text
+
+
 def fullwidth(text: str) -> str:
     return text.translate({ord(d): 0xFF10 + i for i, d in enumerate("0123456789")})
 
@@ -244,9 +251,14 @@ class Variant:
     data: bytes
     expected: dict[Key, frozenset]  # numbers the text allows in each cell (NULL always allowed)
     definite: set[Key]  # cells whose number the text fixes
-    text: str | None = None  # the decoded text, for shrinking (None for DOCX)
+    text: str | None = None  # the decoded text (None for DOCX)
     codec: str = "utf-8"
     notes: list[str] = field(default_factory=list)
+    # For shrinking: the parts the variant can lose, and the variant printing only some
+    # of them, its expectations recomputed.
+    units: list = field(default_factory=list)
+    rebuild: Callable[[set], "Variant"] | None = None
+    baseline: str | None = None  # a real text before its edit
 
 
 class _Draft:
@@ -260,8 +272,10 @@ class _Draft:
         self.tables = _grid(self.g)
         self.expected = {k: frozenset([v]) if v is not None else frozenset() for k, v in values.items()}
         self.definite = {k for k, v in values.items() if v is not None}
-        self.spell = lambda text: text
+        self.spell = _as_printed
         self.notes: list[str] = []
+        self.block: list[Row] = []  # rows printed as labels-then-values
+        self.block_order: list[Row] = []
 
     def loosen(self, keys) -> None:
         """The text no longer fixes these cells: NULL or the original."""
@@ -279,19 +293,20 @@ def _blocks(d: _Draft, table_lines) -> list[tuple[str, object]]:
     g = d.g
     blocks = [("title", title(g)), ("meta", metadata_lines(g)), ("heading", "一、总体情况"), ("paragraph", NEUTRAL_PROSE)]
     for table, heading in PARTS.items():
-        blocks += [("heading", heading), ("table", table_lines(table))]
+        lines = table_lines(table) if d.tables[table] else []  # a shrunk variant may print none
+        blocks += [("heading", heading)] + ([("table", lines)] if lines else [])
     for heading, text in CLOSING:
         blocks += [("heading", heading), ("paragraph", text)]
     return blocks
 
 
-def _write_text(d: _Draft, layout_name: str, rng: random.Random, ltv: tuple | None = None) -> str:
+def _write_text(d: _Draft, layout_name: str, rng: random.Random) -> str:
     fn = LINE_LAYOUTS[layout_name]
 
     def table_lines(table):
         rows = d.tables[table]
-        if ltv and ltv[0] == table:
-            return _labels_then_values(d, rows, ltv, rng)
+        if any(any(r is b for b in d.block) for r in rows):
+            return _labels_then_values(d, rows, rng)
         return fn(rows, d.value_text, rng) if layout_name == "gaps" else fn(rows, d.value_text)
 
     lines = []
@@ -309,17 +324,15 @@ def _write_text(d: _Draft, layout_name: str, rng: random.Random, ltv: tuple | No
     return sep.join(lines) + "\n"
 
 
-def _labels_then_values(d: _Draft, rows: list[Row], ltv: tuple, rng) -> list[str]:
-    """A block of labels, then a block of value rows (degraded conversions), in gap layout."""
-    _, start, end, shuffled = ltv
-    block = rows[start:end]
-    order = list(range(len(block)))
-    if shuffled:
-        rng.shuffle(order)
+def _labels_then_values(d: _Draft, rows: list[Row], rng) -> list[str]:
+    """A block of labels, then a block of value rows (degraded conversions), in gap layout;
+    the value rows in `d.block_order`, which need not be the labels' order."""
+    inside = [i for i, r in enumerate(rows) if any(r is b for b in d.block)]
+    start, end = inside[0], inside[-1] + 1
     before = _gaps(rows[:start], d.value_text, rng)
-    labels = ["  ".join(it.text for it in row if not it.key and it.text) for row in block]
-    values = ["   ".join(d.value_text(it) for it in block[i] if it.key) for i in order]
-    return before + labels + ["    " + v for v in values] + _gaps(rows[end:], d.value_text, rng)
+    labels = ["  ".join(it.text for it in row if not it.key and it.text) for row in rows[start:end]]
+    values = ["   ".join(d.value_text(it) for it in row if it.key) for row in d.block_order]
+    return before + labels + ["    " + v for v in values if v] + _gaps(rows[end:], d.value_text, rng)
 
 
 # ------------------------------------------------------------------ mutations of the grid
@@ -344,8 +357,16 @@ def _cut_tail(row: Row) -> Row:
 def m_delete_row(d, rng, lay):
     table, rows = _pick_table(d, rng)
     i = rng.choice(value_rows(rows))
+    drop_row(d, rows, i)
+    d.notes.append(f"deleted row {i} of {table}")
+
+
+def drop_row(d, rows: list[Row], i: int) -> None:
+    """Row i unprinted: its cells become NULL-or-original; group labels anchored on it stay."""
     row = rows[i]
     d.loosen(d.row_keys(row))
+    d.block = [b for b in d.block if b is not row]
+    d.block_order = [b for b in d.block_order if b is not row]
     own = _own_label(row)
     anchors = row[:own] if own else []
     for it in _covering(rows, i):
@@ -356,7 +377,6 @@ def m_delete_row(d, rng, lay):
             it.rowspan = max(1, it.rowspan - 1)
     else:
         del rows[i]
-    d.notes.append(f"deleted row {i} of {table}")
 
 
 def m_duplicate_row(d, rng, lay):
@@ -567,15 +587,16 @@ def structured(gold: Gold, klass: str, rng: random.Random) -> Variant | None:
         d.spell = SPELLINGS[what]
     if kind == "mutation" and MUTATIONS[what](d, rng, lay) is False:
         return None
-    ltv = None
     if what.startswith("labels_then_values"):
         rows = d.tables["requests"]
         vr = value_rows(rows)
         start = rng.randrange(0, len(vr) - 3)
-        end = min(len(vr), start + rng.randint(3, 8))
-        ltv = ("requests", vr[start], vr[end - 1] + 1, what.endswith("shuffled"))
-        d.loosen(k for row in rows[ltv[1]:ltv[2]] for k in d.row_keys(row))
-    if lay in ("gaps", "run_on") or ltv:
+        d.block = rows[vr[start]: vr[min(len(vr), start + rng.randint(3, 8)) - 1] + 1]
+        d.block_order = [r for r in d.block if d.row_keys(r)]
+        if what.endswith("shuffled"):
+            rng.shuffle(d.block_order)
+        d.loosen(k for row in d.block for k in d.row_keys(row))
+    if lay in ("gaps", "run_on") or d.block:
         # These layouts print a blank cell as nothing: a row with blanks among values
         # no longer says which cell is blank.
         for rows in d.tables.values():
@@ -586,22 +607,47 @@ def structured(gold: Gold, klass: str, rng: random.Random) -> Variant | None:
     codec, traditional = "utf-8", what == "traditional"
     if kind == "encoding":
         codec, traditional = ENCODINGS[what]
-    name = f"{klass.replace(':', '-')}_{gold.name.split('/')[-1][:12]}_{lay}_{rng.randrange(10**8):08d}"
+    # Crawler dumps are their own family (digit runs): a mutation of one is measured apart.
+    klass = klass + "@dump" if lay == "run_on" and kind != "layout" else klass
+    name = f"{klass.replace(':', '-').replace('@', '-')}_{gold.name.split('/')[-1][:12]}_{lay}_{rng.randrange(10**8):08d}"
+    return _render(d, lay, klass, gold, name, codec, traditional, rng.randrange(2**30))
+
+
+def _render(d: _Draft, lay, klass, gold, name, codec, traditional, seed, keep: set | None = None) -> Variant:
+    """The variant of draft `d`; with `keep`, only those rows ((table, index) pairs) are
+    printed and the rest are dropped as by drop_row, so what the text says stays known
+    (the shrinker's way of cutting a structured variant)."""
+    if keep is not None:
+        d = copy.deepcopy(d)
+        for table, rows in d.tables.items():
+            for i in range(len(rows) - 1, -1, -1):
+                if (table, i) not in keep:
+                    if d.row_keys(rows[i]):
+                        drop_row(d, rows, i)
+                    else:
+                        for it in _covering(rows, i):
+                            it.rowspan -= 1
+                        del rows[i]
+    rebuild = partial(_render, d, lay, klass, gold, name, codec, traditional, seed)
+    rows_of = [(t, i) for t, rows in d.tables.items() for i in range(len(rows))]
     if lay == "docx":
-        return _docx_variant(d, klass, gold, name, traditional)
-    if lay == "html":
+        v = _docx_variant(d, klass, gold, name, traditional)
+    elif lay == "html":
         charset = {"utf-8": "utf-8", "gbk": "gbk", "big5": "big5"}.get(codec, "utf-8")
         codec = charset if codec in ("gbk", "big5") else codec
         from gidr_etl.testing.render import render_html
 
-        text = render_html(None, charset, g, blocks=_blocks(d, lambda t: _printed_rows(d, t)))
+        text = render_html(None, charset, d.g, blocks=_blocks(d, lambda t: _printed_rows(d, t)))
         if traditional:
             text = to_traditional(text)
-        return Variant(name, klass, gold.name, ".html", _encode(text, codec), d.expected, d.definite, text, codec, d.notes)
-    text = _write_text(d, lay, rng, ltv)
-    if traditional:
-        text = to_traditional(text)
-    return Variant(name, klass, gold.name, ".txt", _encode(text, codec), d.expected, d.definite, text, codec, d.notes + [lay])
+        v = Variant(name, klass, gold.name, ".html", _encode(text, codec), d.expected, set(d.definite), text, codec, d.notes)
+    else:
+        text = _write_text(d, lay, random.Random(seed))
+        if traditional:
+            text = to_traditional(text)
+        v = Variant(name, klass, gold.name, ".txt", _encode(text, codec), d.expected, set(d.definite), text, codec, d.notes + [lay])
+    v.units, v.rebuild = rows_of, rebuild
+    return v
 
 
 def _printed_rows(d: _Draft, table: str) -> list[list[PrintedCell]]:
@@ -645,49 +691,60 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
     gvals = {k: v for k, v in _gold_values(gold.g).items() if v != "?"}
     expected = {k: frozenset([v]) if v is not None else frozenset() for k, v in gvals.items()}
     definite = {k for k, v in gvals.items() if v is not None}
-    lines = gold.text.split("\n")
+    original = gold.text.split("\n")
     table_lines = sorted({n for lo, hi in spans.values() for n in (lo, hi)})
     if not table_lines:
         return None
     lo, hi = table_lines[0], table_lines[-1]
-    touched: set[int] = set()  # 1-based lines the edit sits next to or on
-    codec, text = "utf-8", None
-    if edit in ("delete_line", "duplicate_line", "swap_lines", "page_number_line", "footer_line", "url_line"):
+    n, fixed, junk, codec, traditional = 0, set(), None, "utf-8", False
+    if edit in LINE_EDITS:
         if hi - lo < 2:
             return None
-        n = rng.randint(lo, hi)
-        if edit == "delete_line":
-            del lines[n - 1]
-            touched = {n - 1, n, n + 1}
-        elif edit == "duplicate_line":
-            lines.insert(n, lines[n - 1])
-            touched = {n - 1, n, n + 1}
-        elif edit == "swap_lines":
-            lines[n - 1], lines[n] = lines[n], lines[n - 1]
-            touched = {n - 1, n, n + 1, n + 2}
-        else:
-            junk = {"page_number_line": ["12", "0", "3"], "footer_line": ["— 3 —", "-7-", "第 2 页 共 9 页"],
-                    "url_line": ["http://www.gov.cn/zhengce/2022-01/05/content_5666.htm"]}[edit]
-            lines.insert(n - 1, rng.choice(junk))
-            touched = {n - 1, n}
-        # Rows on or beside the edited lines, and the nearest row either side, depend on it.
+        n = rng.randint(lo, hi)  # 1-based: the edit is on line n, or a line goes in before it
+        fixed = {"delete_line": {n - 1}, "duplicate_line": {n - 1}, "swap_lines": {n - 1, n}}.get(edit, set())
+        junk = rng.choice(JUNK_LINES.get(edit, [""]))
+        touched = {"swap_lines": {n - 1, n, n + 1, n + 2}}.get(edit, {n - 1, n, n + 1} if fixed else {n - 1, n})
+        # Rows on or beside the edited lines, and the nearest row either side, depend on it
+        # (rows read from one line, as the appeals row of a dump, are all nearest).
         lo_t, hi_t = min(touched), max(touched)
         hit = {r for r, (a, b) in spans.items() if a <= hi_t and b >= lo_t}
-        # (rows read from one line, as the appeals row of a dump, are all nearest)
         before = max((b for a, b in spans.values() if b < lo_t), default=None)
         after = min((a for a, b in spans.values() if a > hi_t), default=None)
         hit |= {r for r, (a, b) in spans.items() if b == before or a == after}
         definite -= {k for k in definite if k[:2] in hit}
-        text = "\n".join(lines)
-    elif edit == "fullwidth_digits":
-        text = fullwidth(gold.text)
-    elif edit == "traditional":
-        text = to_traditional(gold.text)
-    else:
-        codec, trad = ENCODINGS[edit]
-        text = to_traditional(gold.text) if trad else gold.text
+    elif edit in ENCODINGS:
+        codec, traditional = ENCODINGS[edit]
     name = f"realtext-{edit}_{gold.name.split('/')[-1][:12]}_{rng.randrange(10**8):08d}"
-    return Variant(name, f"realtext:{edit}", gold.name, ".txt", _encode(text, codec), expected, definite, text, codec)
+
+    def build(keep: set | None = None) -> Variant:
+        """The edit applied to the original's lines in `keep` (all: None); the lines the
+        edit works on are always kept. `baseline` is the unedited text, which a shrinker
+        reads to make sure the cut text still says the gold."""
+        idx = [i for i in range(len(original)) if keep is None or i in keep or i in fixed]
+        lines = [original[i] for i in idx]
+        pos = sum(i < n - 1 for i in idx)
+        if edit == "delete_line":
+            del lines[pos]
+        elif edit == "duplicate_line":
+            lines.insert(pos + 1, lines[pos])
+        elif edit == "swap_lines":
+            lines[pos], lines[pos + 1] = lines[pos + 1], lines[pos]
+        elif edit in LINE_EDITS:
+            lines.insert(pos, junk)
+        text = "\n".join(lines)
+        text = fullwidth(text) if edit == "fullwidth_digits" else to_traditional(text) if traditional or edit == "traditional" else text
+        v = Variant(name, f"realtext:{edit}", gold.name, ".txt", _encode(text, codec), expected, definite, text, codec)
+        v.units = [i for i in range(len(original)) if i not in fixed]
+        v.rebuild = build
+        v.baseline = "\n".join(original[i] for i in idx)
+        return v
+
+    return build()
+
+
+LINE_EDITS = {"delete_line", "duplicate_line", "swap_lines", "page_number_line", "footer_line", "url_line"}
+JUNK_LINES = {"page_number_line": ["12", "0", "3"], "footer_line": ["— 3 —", "-7-", "第 2 页 共 9 页"],
+              "url_line": ["http://www.gov.cn/zhengce/2022-01/05/content_5666.htm"]}
 
 
 def generate(root: Path, count: int, seed: int, read=None) -> list[Variant]:
