@@ -420,20 +420,22 @@ def m_move_row(d, rng, lay):
     d.notes.append(f"moved row {a} of {table} to {b}")
 
 
-def m_delete_value(d, rng, lay):
+def _misaligned_row(d, rng):
+    """A value row about to get one value more or less: every cell of it depends on the alignment."""
     table, rows = _pick_table(d, rng)
     row = rows[rng.choice(value_rows(rows))]
-    vals = [j for j, it in enumerate(row) if it.key]
     d.loosen(d.row_keys(row))
+    return table, row, [j for j, it in enumerate(row) if it.key]
+
+
+def m_delete_value(d, rng, lay):
+    table, row, vals = _misaligned_row(d, rng)
     del row[rng.choice(vals)]
     d.notes.append(f"deleted a value in {table}")
 
 
 def m_insert_value(d, rng, lay):
-    table, rows = _pick_table(d, rng)
-    row = rows[rng.choice(value_rows(rows))]
-    vals = [j for j, it in enumerate(row) if it.key]
-    d.loosen(d.row_keys(row))
+    table, row, vals = _misaligned_row(d, rng)
     extra = rng.choice([0, 1, 3, 12, 98, 250])
     row.insert(rng.choice(vals + [vals[-1] + 1]), Item(str(extra)))
     d.notes.append(f"inserted {extra} in a row of {table}")
