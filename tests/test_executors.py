@@ -134,7 +134,7 @@ def test_a_worker_that_dies_under_a_file_is_that_files_error(seed_dir, tmp_path)
     finally:
         pm.unregister(name="test-fatal-format")
     assert summary.reports == len(SEEDS)
-    assert [(Path(p).name, e.split(":")[0]) for p, e in summary.failed] == [("killer.fatal", "worker died")]
+    assert [(Path(p).name, e.split(" (")[0]) for p, e in summary.failed] == [("killer.fatal", "worker died")]
     con = sqlite3.connect(tmp_path / "gidr.db")
     assert con.execute("select status, error from files where path like '%killer.fatal'").fetchone()[0] == "failed"
     con.close()
