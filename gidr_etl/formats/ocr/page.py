@@ -22,6 +22,8 @@ _GAP_HEIGHTS = 1.5
 # A piece of a detected line narrower than this share of its height is a sliver cut off
 # at a cell border, not text.
 _MIN_PIECE = 0.4
+# A cell read less surely than this, or read as nothing, is read a second time.
+_SECOND_READ_BELOW = 0.95
 # Print is at least this high (points): a digit of 6-point type is 4 points high, paper grain is less.
 _MIN_INK = 3.0
 
@@ -104,8 +106,17 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
             pieces.extend((k, y0, x0, rgb[y0:y1, x0:x1]) for x0, y0, x1, y1 in _ink_lines(ink, cell.box, scale))
     read = engine().recognise([p[3] for p in pieces])
     texts: dict[int, list] = {}
-    for (k, y, x, _), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
+    for (k, _y, _x, _), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
         texts.setdefault(k, []).append(result)
+    # A second read of doubtful cells, cut tight around their ink: a detected box with much
+    # paper around a lone digit can read as nothing. The surer of the two reads is kept.
+    for k, found_k in texts.items():
+        if all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW:
+            continue
+        lines = _ink_lines(ink, table.cells[k].box, scale)
+        again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
+        if again and all(t.strip() for t, _, _ in again) and min(c for _, c, _ in again) > min(c for _, c, _ in found_k):
+            texts[k] = again
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
