@@ -81,7 +81,7 @@ def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float =
         return
     for eq in failing:
         for k in _terms(eq):
-            if k in ocr and cells[k].status == READ and cells[k].confidence < NEAR_CERTAIN:
+            if k in ocr and cells[k].status == READ and (cells[k].confidence or 0.0) < NEAR_CERTAIN:
                 _unreadable(cells[k], f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.3f},"
                                       " and the table's sums fail")
 

@@ -2,8 +2,9 @@
 
 Detection runs once a page, on the page with its rulings erased (so no line runs across
 a cell border); a line inside a ruled table is carried into the table warped upright and
-cut at any cell border it still crosses, so each recognised piece belongs to one cell. The red of a seal is dropped before anything is
-read: the page's darkest channel keeps black ink and leaves red nearly white.
+cut at any cell border it still crosses, so each recognised piece belongs to one cell.
+The red of a seal is dropped before anything is read: the page's darkest channel keeps
+black ink and leaves red nearly white.
 """
 from __future__ import annotations
 
@@ -99,10 +100,10 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
             pieces.append((k, iy0, ix0, _crop(rgb, box)))
     # Small print (a lone 7 in 8-point type) can escape detection at its resolution: a cell
     # with ink but no detected line has its ink read line by line.
-    found = {p[0] for p in pieces}
+    with_pieces = {p[0] for p in pieces}
     ink = binarise(image)
     for k, cell in enumerate(table.cells):
-        if k not in found:
+        if k not in with_pieces:
             pieces.extend((k, y0, x0, rgb[y0:y1, x0:x1]) for x0, y0, x1, y1 in _ink_lines(ink, cell.box, scale))
     read = engine().recognise([p[3] for p in pieces])
     texts: dict[int, list] = {}
@@ -115,7 +116,8 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
             continue
         lines = _ink_lines(ink, table.cells[k].box, scale)
         again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
-        if again and all(t.strip() for t, _, _ in again) and min(c for _, c, _ in again) > min(c for _, c, _ in found_k):
+        surer = again and min(c for _, c, _ in again) > min(c for _, c, _ in found_k)
+        if surer and all(t.strip() for t, _, _ in again):
             texts[k] = again
     cells = []
     for k, cell in enumerate(table.cells):
@@ -139,7 +141,8 @@ def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) ->
     if not keep:
         return []
     rows = np.isin(labels, keep).any(axis=1)
-    lines, start = [], None
+    lines: list[tuple[int, int, int, int]] = []
+    start = None
     for y, on in enumerate([*rows, False]):
         if on and start is None:
             start = y

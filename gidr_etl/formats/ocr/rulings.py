@@ -64,7 +64,8 @@ def ruling_mask(ink: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
-def find_tables(grey: np.ndarray, scale: float, rulings: tuple[np.ndarray, np.ndarray] | None = None) -> list[RuledTable]:
+def find_tables(grey: np.ndarray, scale: float,
+                rulings: tuple[np.ndarray, np.ndarray] | None = None) -> list[RuledTable]:
     """The ruled tables on a page image (grey, ink dark), top to bottom; `rulings`: the
     page's ruling_mask, when the caller has it already."""
     horizontal, vertical = rulings if rulings is not None else ruling_mask(binarise(grey), scale)
