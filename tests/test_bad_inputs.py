@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import render
-from conftest import SAMPLES, SEEDS, cells_of, gold_cells
+from helpers import SAMPLES, SEEDS, cells_of, gold_cells
 from test_html_docx_formats import BILLION_LAUGHS, _docx_with
 
 PDF = SAMPLES / "huaian_municipal_gov_2024.pdf"

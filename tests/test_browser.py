@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DB_NAME, report_id
+from helpers import DB_NAME, report_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+from helpers import SEEDS, cells_of, gold_cells, run_cli
 from gidr_etl.database.load import _BULK_MIN_FILES, DEFERRED_INDEXES
 
 

@@ -3,7 +3,7 @@ import sqlite3
 from pathlib import Path
 
 
-from conftest import run_cli
+from helpers import run_cli
 from gidr_etl.validation.year_chains import agency_keys
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"

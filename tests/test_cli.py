@@ -3,7 +3,7 @@ import json
 import shutil
 import sqlite3
 
-from conftest import SEEDS, cells_of, run_cli
+from helpers import SEEDS, cells_of, run_cli
 
 
 def _count(db, sql):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLD, SAMPLES
+from helpers import GOLD, SAMPLES
 from gidr_etl.testing import render, seeds
 from gidr_etl.formats.docx import DocxFormat
 from gidr_etl.formats.html import HtmlFormat

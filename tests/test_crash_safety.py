@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import SEEDS, run_cli
+from helpers import SEEDS, run_cli
 
 
 def varied_copies(folder: Path, copies: int, start: int = 0) -> list[Path]:

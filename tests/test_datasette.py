@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DB_NAME, SAMPLES, report_id
+from helpers import DB_NAME, SAMPLES, report_id
 from gidr_etl import serve
 from gidr_etl.database import views as research
 from gidr_etl.text.normalize import to_simplified

@@ -1,7 +1,7 @@
 """The seeds re-encoded as users receive them give the same cells."""
 import pytest
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+from helpers import SEEDS, cells_of, gold_cells, run_cli
 
 # GBK bytes of these texts equal their GB18030 bytes, so GB18030 stands for both.
 # Big5 holds Traditional text only: seed 000 (002 carries tone-marked pinyin and

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import render
-from conftest import SAMPLES, assert_every_null_is_said, cells_of, gold_cells, run_cli
+from helpers import SAMPLES, assert_every_null_is_said, cells_of, gold_cells, run_cli
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.reading.tokens import layout_cells

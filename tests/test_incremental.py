@@ -5,7 +5,7 @@ import hashlib
 import shutil
 import sqlite3
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+from helpers import SEEDS, cells_of, gold_cells, run_cli
 
 import gidr_etl
 

@@ -2,7 +2,7 @@
 import shutil
 
 import render
-from conftest import SAMPLES, cells_of, gold_cells, run_cli
+from helpers import SAMPLES, cells_of, gold_cells, run_cli
 
 
 def test_a_mixed_folder_ingests_in_one_run(tmp_path):

@@ -3,7 +3,7 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import ROOT
+from helpers import ROOT
 
 
 def test_wheel_ships_the_vocabulary_the_datasette_metadata_and_the_seeds(tmp_path):

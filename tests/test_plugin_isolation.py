@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+from helpers import SEEDS, cells_of, gold_cells, run_cli
 
 RAISES = '''
 from gidr_etl import InputFormat

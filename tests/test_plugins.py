@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, score
+from helpers import ROOT, run_cli, score
 from gidr_etl.testing import render, seeds
 from gidr_etl.formats.soffice import convert, find_soffice
 
