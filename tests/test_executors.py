@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
-from gidr_etl.ingest.executors import DaskExecutor, Executor, LocalPool
+from helpers import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
+from gidr_etl.ingest.executors import CONNECT_TIMEOUT_VARIABLE, DaskExecutor, Executor, LocalPool
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.ingest.pipeline import ingest, process_file
 from gidr_etl.plugins import load_plugins
@@ -152,7 +152,20 @@ def test_process_file_results_cross_process_boundaries(tmp_path):
 def test_a_scheduler_out_of_reach_is_one_line_not_a_traceback(seed_dir, tmp_path):
     if DaskExecutor().missing():
         pytest.skip(DaskExecutor().missing())
-    # Nothing listens on port 9 of the loopback address.
-    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9", check=1)
+    # Nothing listens on port 9 of the loopback address; wait 1 s for it, not the default 10.
+    env = {**os.environ, CONNECT_TIMEOUT_VARIABLE: "1"}
+    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9",
+                   check=1, env=env)
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("setting", ["soon", "0", "-5"])
+def test_a_connect_timeout_that_is_no_number_of_seconds_is_one_line(seed_dir, tmp_path, setting):
+    if DaskExecutor().missing():
+        pytest.skip(DaskExecutor().missing())
+    env = {**os.environ, CONNECT_TIMEOUT_VARIABLE: setting}
+    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9",
+                   check=1, env=env)
+    assert f"{CONNECT_TIMEOUT_VARIABLE}={setting!r}" in proc.stderr
     assert "Traceback" not in proc.stderr
