@@ -15,6 +15,8 @@ from gidr_etl import serve
 from gidr_etl.database import views as research
 from gidr_etl.text.normalize import to_simplified
 
+pytestmark = [pytest.mark.server]
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold" / "seeds"
 

@@ -15,6 +15,9 @@ import pytest
 
 from helpers import SEEDS, cells_of, gold_cells, run_cli
 
+# Each test runs the CLI in subprocesses that load the fake distributions.
+pytestmark = [pytest.mark.slow]
+
 RAISES = '''
 from gidr_etl import InputFormat
 from gidr_etl.hookspecs import hookimpl
