@@ -41,8 +41,14 @@ def _check_executor(ctx, param, value: str) -> str:
 @click.option("--max-size", type=click.FloatRange(min=0, min_open=True), metavar="MB",
               help="Fail files larger than this, whatever the format "
                    "(default: each format's limit, 8 MB for TXT and HTML, 128 MB otherwise).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file errors on stderr.")
-def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_size, quiet):
+@click.option("--timeout", "seconds", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+              help="Stop reading a file after this long and record it as failed (0: no limit).")
+@click.option("--max-memory", "memory_mb", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MB",
+              help="Stop reading a file that needs more memory than this (0: no limit).")
+@click.option("--prune", "prune_missing", is_flag=True,
+              help="Forget files under the given folders that no longer exist, and their reports.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (the files table keeps every error).")
+def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_size, seconds, memory_mb, prune_missing, quiet):
     """Ingest report files and folders (recursively, mixed formats) into the database.
 
     A file whose content is already loaded is skipped without being read, whichever
@@ -53,11 +59,16 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
     Exit status: 0 when every file was loaded, 1 when some failed (the rest are
     loaded and the failures recorded in the files table), 2 on bad usage.
     """
+    from gidr_etl.database.load import unusable_db
     from gidr_etl.plugins import formats
-    from gidr_etl.ingest.pipeline import FAILED, discover, ingest as run
+
+    _usage_error(unusable_db(db_path))
+    from gidr_etl.ingest.discover import discover, display_path
+    from gidr_etl.ingest.pipeline import FAILED
+    from gidr_etl.ingest.pipeline import ingest as run
 
     formats()  # registers every format now, so a broken plugin is reported before the batch
-    for name, error in sorted(load_errors.items()):
+    for name, error in sorted(load_errors.items()) if not quiet else ():
         click.echo(f"warning: plugin {name}: {error}", err=True)
 
     bar = None
@@ -71,16 +82,17 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
         if quiet:
             return
         if outcome.status == FAILED:
-            click.echo(f"{outcome.path}: {outcome.error}", err=True)
+            click.echo(f"{display_path(outcome.path)}: {outcome.error}", err=True)
         for warning in outcome.warnings:
-            click.echo(f"{outcome.path}: warning: {warning}; read as {outcome.plugin}", err=True)
+            click.echo(f"{display_path(outcome.path)}: warning: {warning}; read as {outcome.plugin}", err=True)
 
     from gidr_etl.ingest.executors import ExecutorError
 
     try:
         max_bytes = int(max_size * 2**20) if max_size else None
         summary = run(list(paths), db_path, workers=workers, force=force, reprocess_outdated=reprocess_outdated,
-                      max_bytes=max_bytes, progress=progress, executor=executor)
+                      max_bytes=max_bytes, progress=progress, executor=executor,
+                      seconds=seconds or None, memory_mb=memory_mb or None, prune_missing=prune_missing)
     except ExecutorError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
@@ -88,10 +100,16 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
         if bar:
             bar.__exit__(None, None, None)
     click.echo(
-        f"{summary.files} files: {summary.reports} reports loaded, {summary.skipped} unchanged, "
+        f"{summary.files} files: {summary.reports} reports loaded, "
+        + (f"{summary.copies} same content as another file, " if summary.copies else "")
+        + f"{summary.skipped} unchanged, "
         f"{len(summary.failed)} failed; {summary.cells} cells; findings: "
         f"{summary.findings.get('error', 0)} errors, {summary.findings.get('warning', 0)} warnings → {db_path}"
     )
+    if prune_missing:
+        click.echo(f"  pruned: {summary.pruned_files} files no longer there, {summary.pruned_reports} reports removed")
+    if quiet:  # the summary line and the exit status say it all
+        sys.exit(1 if summary.failed else 0)
     if summary.outdated:
         click.echo(f"  {summary.outdated} unchanged files were read by another gidr-etl version: "
                    "--reprocess-outdated re-reads them")
@@ -108,9 +126,18 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
 @click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), help="Datasette metadata (default: datasette.yml).")
 def serve(db_path, port, host, open_browser, metadata):
     """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
-    from gidr_etl.serve import serve as run
+    from gidr_etl.database.load import unusable_db
+    from gidr_etl.serving.server import serve as run
 
+    _usage_error(unusable_db(db_path, existing=True))
     sys.exit(run(db_path, port=port, host=host, open_browser=open_browser, metadata=metadata))
+
+
+def _usage_error(reason: str | None) -> None:
+    """Bad usage is one line and exit status 2, never a traceback."""
+    if reason:
+        click.echo(f"Error: {reason}", err=True)
+        sys.exit(2)
 
 
 @cli.command()
@@ -130,6 +157,26 @@ def plugins(as_json):
         if row.get("error"):
             line += f"  FAILED: {row['error']}"
         click.echo(line)
+
+
+@cli.command()
+@click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--to", "out", type=click.Path(path_type=Path), default=Path("export"), show_default=True,
+              help="Folder for the wide tables, or the .xlsx file with --report.")
+@click.option("--format", "fmts", type=click.Choice(["csv", "xlsx", "json"]), multiple=True,
+              help="Formats to write (default: all three).")
+@click.option("--report", "report_id", type=int, help="Write this one report's tables in the official layout (XLSX).")
+def export(db_path, out, fmts, report_id):
+    """Export a wide sheet per table (one row per counted report) as CSV, XLSX, JSON."""
+    from gidr_etl.serving import export as exporting
+
+    if report_id is not None:
+        target = out if out.suffix == ".xlsx" else out / f"report_{report_id}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        click.echo(exporting.export_report(db_path, report_id, target))
+        return
+    for path in exporting.export(db_path, out, fmts or exporting.FORMATS):
+        click.echo(path)
 
 
 add_commands(cli)

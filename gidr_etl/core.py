@@ -12,6 +12,7 @@ from gidr_etl.report import MISSING, Finding, Report
 from gidr_etl.validation.engine import validate
 from gidr_etl.reading.tokens import lines, tokens
 from gidr_etl.template.vocabulary import vocabulary
+from gidr_etl.reading.printed_prose import printed_text
 
 DEFAULT_TEMPLATE = "2021"
 
@@ -34,6 +35,7 @@ def build_report(doc: Document) -> Report:
     if not names_report(metadata["title"]) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
     report.prose = prose_parts(toks, regions)
+    report.prose_printed = prose_parts(toks, regions, join=printed_text)
     resolve_runs(report, "\n".join(text for _, _, text in report.prose))
     report.findings.extend(validate(report))
     return report

@@ -55,6 +55,7 @@ class Report:
     cells: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     prose: list[tuple[str, str, str]] = field(default_factory=list)  # (part, heading, text)
+    prose_printed: list[tuple[str, str, str]] = field(default_factory=list)  # the same, as printed
     tables_found: set[str] = field(default_factory=set)
     encoding: str | None = None
     pages: int | None = None

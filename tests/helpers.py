@@ -5,11 +5,14 @@ conftest.py holds the fixtures only; tests import these with `from helpers impor
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -114,6 +117,36 @@ class Server:
 
     def rows(self, path: str, **params) -> list[dict]:
         return self.get(path, _shape="array", **params)
+
+
+@contextlib.contextmanager
+def running_server(db_path: Path, tmp_path_factory):
+    """A real Datasette on `db_path`, started the way `gidr-etl serve` starts it, on a free port."""
+    from gidr_etl.serving import server as serve
+
+    port = free_port()
+    cmd = serve.command(db_path, port=port, host="127.0.0.1", workdir=tmp_path_factory.mktemp("serve"))
+    log = tmp_path_factory.mktemp("log") / "datasette.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2).read()
+                break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"datasette did not start:\n{log.read_text(errors='replace')}")
+                time.sleep(0.2)
+        yield Server(base, db_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def report_id(server: Server, stem: str) -> int:

@@ -76,8 +76,8 @@ def docx_variant(dest: Path, **kw) -> None:
 BAD = {
     "empty.txt": (lambda p: p.write_bytes(b""), "empty file"),
     "empty.html": (lambda p: p.write_bytes(b""), "empty file"),
-    "empty.pdf": (lambda p: p.write_bytes(b""), "not a readable PDF"),
-    "empty.docx": (lambda p: p.write_bytes(b""), "not a DOCX"),
+    "empty.pdf": (lambda p: p.write_bytes(b""), "empty file"),
+    "empty.docx": (lambda p: p.write_bytes(b""), "empty file"),
     "truncated.pdf": (lambda p: p.write_bytes(PDF.read_bytes()[: PDF.stat().st_size // 2]), "not a readable PDF"),
     "encrypted.pdf": (encrypted_pdf, "encrypted PDF"),
     "zipbomb.docx": (lambda p: docx_variant(p, huge=300), "zip bomb"),

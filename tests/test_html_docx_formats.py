@@ -1,7 +1,6 @@
 """The HTML and DOCX plugins on their own: what reaches the Document, merges as spans."""
 from __future__ import annotations
 
-import time
 import zipfile
 from pathlib import Path
 
@@ -159,10 +158,8 @@ def _docx_with(tmp_path: Path, document_xml: bytes | None = None, huge: int = 0)
 def test_docx_zip_bomb(tmp_path):
     bomb = _docx_with(tmp_path, huge=300)  # 300 MB of zeros, about 300 KB compressed
     assert bomb.stat().st_size < 2 * 2**20
-    start = time.monotonic()
-    with pytest.raises(ExtractionError, match="zip bomb"):
+    with pytest.raises(ExtractionError, match="zip bomb"):  # refused by the size guard, not inflated
         DOCX.extract(bomb)
-    assert time.monotonic() - start < 2
 
 
 @pytest.mark.slow
@@ -183,13 +180,12 @@ BILLION_LAUGHS = (
 
 @pytest.mark.slow
 def test_docx_entities_not_expanded(tmp_path):
-    start = time.monotonic()
+    # Expanded, &i; would be 10^8 characters: the text (or a refusal) shows it was not.
     try:
         doc = DOCX.extract(_docx_with(tmp_path, BILLION_LAUGHS))
-        assert sum(len(b.text) for b in doc.text_blocks()) < 1000
     except ExtractionError:
-        pass
-    assert time.monotonic() - start < 5
+        return
+    assert sum(len(b.text) for b in doc.text_blocks()) < 1000
 
 
 def test_not_a_zip(tmp_path):

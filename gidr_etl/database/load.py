@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sqlite3
 import time
@@ -17,7 +18,7 @@ from gidr_etl.report import Report
 # interface; files and sections are ours. NUMERIC keeps counts integers, amounts real.
 SCHEMA = """
 create table if not exists files (
-    path text primary key, sha256 text, size integer, plugin text, status text,
+    path text primary key, path_bytes blob, sha256 text, size integer, plugin text, status text,
     error text, seconds real, report_id integer, ingested_at text
 );
 create table if not exists reports (
@@ -44,6 +45,47 @@ create index if not exists cells_address on cells(section, row, col);
 create index if not exists findings_report on findings(report_id);
 create index if not exists findings_rule on findings(rule);
 """
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+# The tables that make a SQLite file a gidr database.
+GIDR_TABLES = ("reports", "cells", "findings", "files")
+
+
+def unusable_db(path, existing: bool = False) -> str | None:
+    """Why `path` cannot be a gidr database (None: it can), said before anything touches it.
+
+    `existing`: it must exist and already be one (to serve); otherwise a missing file in
+    an existing folder will be created, and an existing one must be SQLite holding either
+    nothing yet or gidr's tables, never another program's database.
+    """
+    if os.path.isdir(path):
+        return f"{path} is a folder, not a database file"
+    if not os.path.exists(path):
+        if existing:
+            return f"{path} does not exist"
+        folder = os.path.dirname(os.path.abspath(path))
+        return None if os.path.isdir(folder) else f"folder {folder} does not exist"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    if head != SQLITE_HEADER and (head or existing):
+        return f"{path} is not a SQLite database"
+    if not head:
+        return None  # an empty file: SQLite makes it a new database
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"{path} is not a readable SQLite database: {exc}"
+    if (tables or existing) and not set(GIDR_TABLES) <= tables:
+        return f"{path} is a SQLite database but not a gidr-etl one (no {', '.join(t for t in GIDR_TABLES if t not in tables)} table)"
+    return None
 
 
 def open_db(path) -> sqlite_utils.Database:
@@ -78,7 +120,7 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 
 # Columns added since a database may have been created: table → column → type.
-NEW_COLUMNS = {"reports": {"agency_key": str}}
+NEW_COLUMNS = {"reports": {"agency_key": str, "duplicate_of": int}, "files": {"path_bytes": bytes}}
 
 
 def _add_new_columns(db: sqlite_utils.Database) -> None:
@@ -157,6 +199,32 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
         raise
 
 
+def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
+    """Forget the files under `roots` that no longer exist, and the reports no other file
+    holds, in one transaction; returns (files, reports) removed."""
+    prefixes = [os.fsencode(os.path.abspath(r)).rstrip(b"/") + b"/" for r in roots]
+    conn = db.conn
+    conn.execute("begin immediate")
+    try:
+        gone = []
+        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files").fetchall():
+            exact = bytes(raw) if raw is not None else os.fsencode(path)
+            absolute = os.fsencode(os.path.abspath(os.fsdecode(exact)))
+            if any(absolute.startswith(p) for p in prefixes) and not os.path.lexists(absolute):
+                gone.append((path, report_id))
+        before = conn.execute("select count(*) from reports").fetchone()[0]
+        for path, report_id in gone:
+            conn.execute("delete from files where path = ?", [path])
+            if report_id is not None:
+                _release(db, report_id, path)
+        reports = before - conn.execute("select count(*) from reports").fetchone()[0]
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return len(gone), reports
+
+
 def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
     """`path` no longer holds this report's content: drop the report unless another file does."""
     holder = next(db.query("select path from files where report_id = ? and path != ? order by path",
@@ -204,7 +272,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         (report_id, f.rule, f.severity, f.section, f.row, f.col, f.message) for f in report.findings
     ))
     _insert(db, "sections", ("report_id", "part", "heading", "text"), (
-        (report_id, part, heading, text) for part, heading, text in report.prose
+        (report_id, part, heading, text) for part, heading, text in (report.prose_printed or report.prose)
     ))
     return report_id
 

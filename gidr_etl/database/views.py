@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gidr_etl.text.normalize import to_simplified
+from gidr_etl.database.search import search_text
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
 # Trigram tokenizer (Chinese has no spaces to split words on) needs SQLite >= 3.34.
@@ -30,6 +30,9 @@ create table labels (
     primary key (section, kind, code, template)
 )
 """
+
+# Each report counts once: copies of it (copies.py) stay in reports, out of the views.
+COUNTED = "r.duplicate_of is null"
 
 # Reports whose template is unknown are labelled with the current template's words.
 _TEMPLATE_OF = "coalesce(r.template, '2021')"
@@ -64,7 +67,7 @@ select c.report_id, r.agency, r.year, r.template,
 from cells c
 join reports r on r.id = c.report_id
 {_label_join('l', 'row', 'c.section', 'c.row')}
-where c.section = '{section}'
+where c.section = '{section}' and {COUNTED}
 group by c.report_id, c.row
 order by r.agency, r.year, c.report_id, l.ord"""
 
@@ -86,12 +89,13 @@ join reports r on r.id = c.report_id
 {_label_join('ls', 'section', 'c.section', 'c.section')}
 {_label_join('lr', 'row', 'c.section', 'c.row')}
 {_label_join('lc', 'col', 'c.section', 'c.col')}
+where {COUNTED}
 order by r.agency, r.year, c.report_id, ls.ord, lr.ord, lc.ord""",
         "requests_wide": _wide_view("requests", request_cols),
         "appeals_wide": _wide_view("appeals", appeal_cols),
         # Shares divide by the printed （七）总计; a blank cell counts as 0 inside a sum,
         # a blank or zero denominator gives NULL rather than a made-up ratio.
-        "report_summary": """
+        "report_summary": f"""
 with v as (
     select report_id,
         sum(case when section = 'requests' and col = 'total' and row = 'new' then value end) as applications_received,
@@ -126,6 +130,7 @@ select r.id as report_id, r.agency, r.year, r.template, r.title,
 from reports r
 left join v on v.report_id = r.id
 left join f on f.report_id = r.id
+where {COUNTED}
 order by r.agency, r.year, r.id""",
         # 勾稽关系: new + carried_over = total + carried_forward, per applicant column.
         "balance_failures": f"""
@@ -139,7 +144,7 @@ select f.report_id, r.agency, r.year, r.template,
 from findings f
 join reports r on r.id = f.report_id
 {_label_join('l', 'col', "'requests'", 'f.col')}
-where f.rule = 'requests_balance'
+where f.rule = 'requests_balance' and {COUNTED}
 order by r.agency, r.year, f.report_id""",
         # Same agency (by agency_key: see chains.py), consecutive years: what one year
         # carries forward the next year should carry over.
@@ -152,6 +157,7 @@ select a.agency, a.year, a.id as report_id,
          - {_cell('carried_forward', "'total'", 'a.id')} as difference
 from reports a
 join reports b on b.agency_key = a.agency_key and b.year = a.year + 1
+where a.duplicate_of is null and b.duplicate_of is null
 order by a.agency, a.year""",
     }
 
@@ -197,24 +203,47 @@ FTS_DDL = (
 
 
 def _build_fts(conn: sqlite3.Connection) -> int:
-    # Indexed text is Simplified (OpenCC t2s), so 审批 also finds a Traditional 審批 report.
+    # Indexed text is search.search_text (Simplified, half-width, no layout breaks), the
+    # folding the search query applies to its words through gidr_search_text(:q).
     # rowids equal sections.rowid / reports.id: Datasette's table search joins on them.
     for ddl in FTS_DDL:  # not executescript: it would commit the open transaction
         conn.execute(ddl)
     rows = conn.execute("select rowid, report_id, part, heading, text from sections").fetchall()
     conn.executemany(
         "insert into sections_fts (rowid, report_id, part, heading, text) values (?, ?, ?, ?, ?)",
-        [(rid, rep, part, to_simplified(h or ""), to_simplified(t or "")) for rid, rep, part, h, t in rows],
+        [(rid, rep, part, search_text(h), search_text(t)) for rid, rep, part, h, t in rows],
     )
     reports = conn.execute("select id, title, agency from reports").fetchall()
     conn.executemany(
         "insert into reports_fts (rowid, title, agency) values (?, ?, ?)",
-        [(i, to_simplified(t or ""), to_simplified(a or "")) for i, t, a in reports],
+        [(i, search_text(t), search_text(a)) for i, t, a in reports],
     )
     return len(rows)
 
 
 DERIVED_TABLES = ("labels", "sections_fts", "reports_fts")
+# Pivots kept as tables, not views: computed per request they took seconds at a few
+# hundred reports (requests_wide 5.6 s at 868), so they are built at ingest instead.
+# Their columns → index, for the facets and filters their pages offer.
+MATERIALISED = {"requests_wide": ("report_id", "year", "row", "agency"),
+                "appeals_wide": ("report_id", "year", "row"),
+                "report_summary": ("report_id", "year", "agency")}
+
+
+def _drop(conn: sqlite3.Connection, name: str) -> None:
+    """Drop what `name` is (an older database may hold a view where a table is now)."""
+    kind = conn.execute("select type from sqlite_master where name = ?", [name]).fetchone()
+    if kind and kind[0] in ("table", "view"):
+        conn.execute(f"drop {kind[0]} [{name}]")
+
+
+def _create(conn: sqlite3.Connection, name: str, select: str) -> None:
+    if name not in MATERIALISED:
+        conn.execute(f"create view [{name}] as {select}")
+        return
+    conn.execute(f"create table [{name}] as {select}")
+    for column in MATERIALISED[name]:
+        conn.execute(f"create index [{name}_{column}] on [{name}]([{column}])")
 
 
 def prepare(db) -> dict:
@@ -237,10 +266,8 @@ def _prepare(conn: sqlite3.Connection) -> dict:
         conn.commit()
     conn.execute("begin immediate")
     try:
-        for name in views:
-            conn.execute(f"drop view if exists [{name}]")
-        for name in DERIVED_TABLES:
-            conn.execute(f"drop table if exists [{name}]")
+        for name in [*views, *DERIVED_TABLES]:
+            _drop(conn, name)
         conn.execute(LABELS_DDL)
         rows = labels()
         conn.executemany(
@@ -249,12 +276,12 @@ def _prepare(conn: sqlite3.Connection) -> dict:
             rows,
         )
         for name, select in views.items():
-            conn.execute(f"create view [{name}] as {select}")
+            _create(conn, name, select)
         n_fts = _build_fts(conn)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
-    # Datasette serves the file immutable, which ignores the WAL: fold it into the file.
+    # The file stays whole to copy or ship: fold the WAL into it.
     conn.execute("pragma wal_checkpoint(truncate)")
     return {"labels": len(rows), "views": list(views), "sections_indexed": n_fts}

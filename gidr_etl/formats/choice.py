@@ -46,6 +46,8 @@ def read_document(path: Path, head: bytes, size: int, max_bytes: int | None = No
     its turn, and the crash is kept as a warning (or is the error if none is left).
     `max_bytes` overrides each format's own size limit; `trying` hears of each format tried.
     """
+    if size == 0:  # said once here, so no format's parser words it its own way
+        raise ExtractionError("empty file")
     crashes: list[str] = []
     for fmt in ranked_formats(path, head, None, crashes):
         if trying is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.reading.metadata import metadata_hints
 from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
-from gidr_etl.text.normalize import join_lines
+from gidr_etl.text.cjk import join_lines
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import InputFormat
 

@@ -15,7 +15,7 @@ from gidr_etl.text.encoding import UndecodableError, decode
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.reading.metadata import metadata_hints
 from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
-from gidr_etl.text.normalize import join_lines
+from gidr_etl.text.cjk import IDEOGRAPHS, has_ideograph, join_lines
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
 
@@ -35,14 +35,17 @@ _BLOCK = _HEADINGS | {
 _LAYOUT_TEXT = 300
 
 
-# A source line break between CJK characters is not a space; other white space collapses.
-_CJK_BREAK = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef])[ \t\r\f]*\n[ \t\r\n\f]*(?=[\u2e80-\u9fff\uff00-\uffef])")
+# A source line break between CJK characters is not a space (join_lines); other white
+# space collapses. HTML's white space only: an &nbsp; is text.
+_HTML_SPACE = " \t\r\f"
 _WHITE = re.compile(r"[ \t\r\n\f]+")
 
 
 def _collapse(text: str) -> str:
+    if "\n" in text:
+        text = join_lines([line.strip(_HTML_SPACE) for line in text.split("\n")])
     # strip() also removes &nbsp; and U+3000 at the edges, so a &nbsp;-only cell is "".
-    return _WHITE.sub(" ", _CJK_BREAK.sub("", text)).strip()
+    return _WHITE.sub(" ", text).strip()
 
 
 # ------------------------------------------------------------------ sniffing, decoding
@@ -296,14 +299,28 @@ def _grid(t: _TableBuilder, source: str) -> Table:
 
 
 def _flatten(items: list) -> list[Block]:
+    """The blocks of nested lists in order, with a stack of our own: the nesting is the
+    input's (10,000 tables inside each other), so it must not be Python's recursion."""
     out: list[Block] = []
-    for item in items:
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
+    stack = [iter(items)]
+    while stack:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        else:
+            out.append(item)
     return out
+
+
+_END = object()
 
 
 # ------------------------------------------------------------------ scripts
 
+# An ideograph as a JavaScript escape writes it ("\u4e2d"): U+3000–9FFF, roughly IDEOGRAPHS.
+_ESCAPED_IDEOGRAPH = re.compile(r"\\u[34-9][0-9a-fA-F]{3}")
 _JS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'|`((?:[^`\\]|\\.)*)`', re.S)
 
 
@@ -313,7 +330,7 @@ def _script_html(scripts: list[tuple[str, int]]) -> str:
     for code, _line in scripts:
         for m in _JS_STRING.finditer(code):
             lit = next(g for g in m.groups() if g is not None)
-            if re.search(r"[\u3400-\u9fff]|\\u[34-9][0-9a-fA-F]{3}", lit):
+            if has_ideograph(lit) or _ESCAPED_IDEOGRAPH.search(lit):
                 found.append(_js_unescape(lit))
     return "\n".join(found)
 
@@ -339,7 +356,7 @@ def parse_html(text: str, source: str) -> tuple[list[Block], _Parser]:
 
 
 def _has_text(blocks: list[Block]) -> bool:
-    return any(isinstance(b, Table) or re.search(r"[\u3400-\u9fff\w]", b.text) for b in blocks)
+    return any(isinstance(b, Table) or re.search(rf"[{IDEOGRAPHS}\w]", b.text) for b in blocks)
 
 
 class HtmlFormat(InputFormat):
@@ -363,7 +380,7 @@ class HtmlFormat(InputFormat):
         if not any(isinstance(b, Table) for b in blocks) and parser.scripts:
             # The body may be built by JavaScript: read the text its string literals carry.
             script_blocks, _ = parse_html(_script_html(parser.scripts), source)
-            if _has_text(script_blocks) and not any(re.search(r"[\u3400-\u9fff]", b.text) for b in blocks):
+            if _has_text(script_blocks) and not any(has_ideograph(b.text) for b in blocks):
                 blocks = script_blocks
         if not _has_text(blocks):
             raise ExtractionError("HTML page has no visible text")

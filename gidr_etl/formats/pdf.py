@@ -1,5 +1,7 @@
 """PDF input format: text lines and ruled tables read from the text layer with pdfplumber.
 
+The pages' characters and graphics come from pdfium or pdfminer (pdf_pages.py).
+
 Tables are found from ruling lines only (the reports' tables are always ruled). Each
 printed cell becomes one TableCell whose row/col spans come from its box against the
 table's grid lines. A table cut by a page break is joined back into one Table; the
@@ -11,14 +13,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.errors import ExtractionError
+from gidr_etl.formats import pdf_pages
 from gidr_etl.formats.base import InputFormat
+from gidr_etl.text.cjk import CLOSE, LIST_MARK, NUMERALS, OPEN, despace, join_lines, page_footer
 
 # Points within which two ruling positions are the same grid line (also across pages).
 _GRID_TOL = 4.0
@@ -31,24 +34,23 @@ _MIN_CHARS_PER_PAGE = 10
 # More than this share of "(cid:N)" glyphs: the fonts carry no Unicode map.
 _MAX_CID_SHARE = 0.1
 
-_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef“”‘’"
-_CJK_SPACE = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-_FOOTER = re.compile(
-    r"[-—–－~─]+\s*\d+\s*[-—–－~─]+"  # — 5 —, - 5 -
-    r"|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"  # 第 3 页, 第3页 共10页
-    r"|\d+\s*/\s*\d+"  # 3/10
-)
+# Outside the tables a line "3/10" can only be a page count; inside a table it could be a value.
+_FOOTER = re.compile(page_footer() + r"|\d+\s*/\s*\d+")
 # A bare page number counts as a footer only in the top or bottom margin.
 _BARE_NUMBER = re.compile(r"\d{1,4}")
 _MARGIN_SHARE = 0.1
 _NUMBER = re.compile(r"[-+]?[\d０-９][\d０-９,.]*")
-_ENUMERATOR = re.compile(r"[（(]?[一二三四五六七八九十\d]+[）)、.．]")
+# Looser than NUMBERING (any numeral, any closing mark): it only has to tell a label's start
+# from the tail of a label cut by a page break, which never starts with a numeral and a mark.
+_ENUMERATOR = re.compile(rf"{OPEN}?[{NUMERALS}\d]+(?:{CLOSE}|{LIST_MARK})")
 
 
 class PdfFormat(InputFormat):
     name = "pdf"
     extensions = (".pdf",)
     priority = 0
+    # The page reader, "pdfium" or "pdfplumber"; None: $GIDR_ETL_PDF_READER, else pdfium.
+    reader: str | None = None
 
     def sniff(self, path: Path, head: bytes) -> int | None:
         if head.lstrip()[:4] == b"%PDF":
@@ -57,7 +59,7 @@ class PdfFormat(InputFormat):
 
     def extract(self, path: Path) -> Document:
         try:
-            return _read(path)
+            return _read(path, self.reader)
         except ExtractionError:
             raise
         except PdfminerException as exc:
@@ -82,7 +84,7 @@ def _raised_here(exc: BaseException) -> bool:
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    return tb is not None and tb.tb_frame.f_code.co_filename == __file__
+    return tb is not None and tb.tb_frame.f_code.co_filename in (__file__, pdf_pages.__file__)
 
 
 def _reason(exc: BaseException) -> str:
@@ -115,16 +117,16 @@ class _Part:
     more: list["_Part"] = field(default_factory=list)
 
 
-def _read(path: Path) -> Document:
+def _read(path: Path, reader: str | None = None) -> Document:
     file = str(path)
     blocks: list = []
     hints: dict[str, str] = {}
     chars = cids = 0
-    with pdfplumber.open(path) as pdf:
-        n_pages = len(pdf.pages)
+    with pdf_pages.open_pages(path, reader) as pages:
+        n_pages = len(pages)
         if not n_pages:
             raise ExtractionError("not a readable PDF: no pages")
-        for page in pdf.pages:
+        for page in pages:
             glyphs = [c["text"] for c in page.chars if not c["text"].isspace()]
             chars += len(glyphs)
             page_cids = sum(g.startswith("(cid:") for g in glyphs)
@@ -256,24 +258,17 @@ def _index(grid: list[float], value: float) -> int:
 
 def _join(a: str, b: str) -> str:
     """Two wrapped pieces of one text: no space between CJK characters."""
-    if not a or not b:
-        return a or b
-    if re.match(rf"[{_CJK}]", a[-1]) and re.match(rf"[{_CJK}]", b[0]):
-        return a + b
-    return f"{a} {b}"
+    return join_lines([a, b])
 
 
 def _squeeze(text: str) -> str:
     """One line's text, without the spaces justified CJK printing puts between characters."""
-    return _CJK_SPACE.sub("", " ".join(text.split()))
+    return despace(" ".join(text.split()))
 
 
 def _cell_text(text: str) -> str:
     """A cell's lines as one string: 三/、/本/年… printed a character a line comes out whole."""
-    joined = ""
-    for line in text.splitlines():
-        joined = _join(joined, _squeeze(line))
-    return joined
+    return join_lines([_squeeze(line) for line in text.splitlines()])
 
 
 def _lines(page, bboxes: list[tuple]) -> list[dict]:

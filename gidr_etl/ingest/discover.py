@@ -76,3 +76,13 @@ def regular_file(path: Path) -> os.stat_result:
     if kind:
         raise OSError(f"not a regular file ({kind})")
     return st
+
+
+def display_path(path: str | Path) -> str:
+    """A path as text: its bytes read as UTF-8, any byte that is not shown as \\xNN.
+
+    A file name may be any bytes (a GBK name copied from Windows); stored and printed
+    as text it must not stop the batch. `os.fsencode` of the original string gives the
+    exact bytes back, which the files table keeps beside it (path_bytes).
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

@@ -14,13 +14,18 @@ from pathlib import Path
 from typing import Callable
 
 from gidr_etl import EXTRACTOR_VERSION
-from gidr_etl.database.load import bulk, open_db, store
+from gidr_etl.database.copies import TEMPLATE, is_blank_template
+from gidr_etl.database.copies import recompute as mark_copies
+from gidr_etl.database.load import bulk, open_db, prune, store
 from gidr_etl.database.views import prepare
 from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import read_document
-from gidr_etl.ingest.discover import discover, regular_file, sha256_of
+from gidr_etl.ingest import limits
+from gidr_etl.ingest.claims import claim, release, wait_for
+from gidr_etl.ingest.discover import discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
+from gidr_etl.plugins import formats
 from gidr_etl.core import build_report
 from gidr_etl.report import Finding, Report
 from gidr_etl.validation.year_chains import recompute
@@ -44,7 +49,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
     def file_row(self) -> dict:
-        return {"path": self.path, "sha256": self.sha256, "size": self.size, "plugin": self.plugin,
+        return {"path": display_path(self.path), "path_bytes": os.fsencode(self.path), "sha256": self.sha256, "size": self.size, "plugin": self.plugin,
                 "status": self.status, "error": self.error, "seconds": round(self.seconds, 4)}
 
 
@@ -53,35 +58,47 @@ class Summary:
     files: int = 0
     reports: int = 0
     skipped: int = 0
+    copies: int = 0  # same content as another file of the batch: loaded once
+    pruned_files: int = 0
+    pruned_reports: int = 0
     outdated: int = 0  # skipped, though read by another extractor version
     cells: int = 0
     findings: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0})
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def process_file(path: str, max_bytes: int | None = None, hashed: bool = False) -> Outcome:
-    """Extract and build one file's report; never raises.
+def process_file(path: str, max_bytes: int | None = None, hashed: bool = False,
+                 seconds: float | None = limits.DEFAULT_SECONDS, memory_mb: int | None = limits.DEFAULT_MEMORY_MB) -> Outcome:
+    """Extract and build one file's report, within the time and memory limits; never raises.
 
     `max_bytes` overrides each format's own limit on the size of file it reads;
     `hashed`: the caller hashed the file already and fills in `sha256` itself.
     """
     started = time.perf_counter()
     out = Outcome(path)
+    formats()  # plugins load (once) outside the limits: they are not this file's cost
     try:
-        p = Path(path)
-        out.size = p.stat().st_size
-        if not hashed:
-            out.sha256 = sha256_of(p)
-        with p.open("rb") as f:
-            head = f.read(HEAD_BYTES)
-        doc, out.warnings = read_document(p, head, out.size, max_bytes, trying=lambda fmt: setattr(out, "plugin", fmt.name))
-        out.report = build_report(doc)
-        out.report.findings.extend(Finding("plugin_crashed", "warning", None, None, None, w) for w in out.warnings)
-        out.status = OK
+        with limits.bounded(seconds, memory_mb):
+            _read_file(Path(path), out, max_bytes, hashed)
+    except MemoryError:
+        out.error = f"out of memory: reading needed over {memory_mb} MB (see --max-memory)"
     except Exception as exc:  # isolation: one bad file is one recorded error
         out.error = one_line(exc)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _read_file(p: Path, out: Outcome, max_bytes: int | None, hashed: bool) -> None:
+    """Read `p` into `out`: its size, hash (unless `hashed`), format, report."""
+    out.size = p.stat().st_size
+    if not hashed:
+        out.sha256 = sha256_of(p)
+    with p.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+    doc, out.warnings = read_document(p, head, out.size, max_bytes, trying=lambda fmt: setattr(out, "plugin", fmt.name))
+    out.report = build_report(doc)
+    out.report.findings.extend(Finding("plugin_crashed", "warning", None, None, None, w) for w in out.warnings)
+    out.status = OK
 
 
 def _loaded(db, sha: str) -> dict | None:
@@ -100,16 +117,23 @@ def _needs_reading(loaded: dict | None, force: bool, reprocess_outdated: bool) -
 
 def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = False,
            reprocess_outdated: bool = False, max_bytes: int | None = None,
-           progress: Callable[[Outcome], None] | None = None, executor: str = "local") -> Summary:
+           progress: Callable[[Outcome], None] | None = None, executor: str = "local",
+           seconds: float | None = limits.DEFAULT_SECONDS, memory_mb: int | None = limits.DEFAULT_MEMORY_MB,
+           prune_missing: bool = False) -> Summary:
     """Ingest every file under `paths` into the database at `db_path`.
 
-    `workers` 0 means every core; `executor` names where extraction runs (gidr_etl.ingest.executors).
+    `workers` 0 means every core; `executor` names where extraction runs (gidr_etl.ingest.executors);
+    `seconds` and `memory_mb` bound the reading of each file (None: no limit);
+    `prune_missing` forgets the files under `paths` that are gone, and their reports.
     """
     engine, address = get_executor(executor)
     workers = workers or all_cores()
     db = open_db(db_path)
     summary = Summary()
+    if prune_missing:
+        summary.pruned_files, summary.pruned_reports = prune(db, [str(p) for p in paths if p.is_dir()])
     todo: dict[str, str] = {}  # path → sha256: each file is hashed once, here
+    sizes: dict[str, int] = {}
     own = {os.path.realpath(db_path.with_name(db_path.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal")}
     for item in discover(paths):
         if isinstance(item, tuple):
@@ -125,34 +149,77 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
             continue
         loaded = _loaded(db, sha)
         if _needs_reading(loaded, force, reprocess_outdated):
-            todo[str(item)] = sha
+            todo[str(item)], sizes[str(item)] = sha, size
         else:
             _skip(db, summary, Outcome(str(item), sha, size, loaded["format"], SKIPPED), loaded, progress)
-    work = partial(process_file, max_bytes=max_bytes, hashed=True)
-    with bulk(db, len(todo)):
-        if len(todo) > 1 and (workers > 1 or engine.name != "local"):
-            for path, result in engine.map(work, list(todo), workers, address):
-                if not isinstance(result, Outcome):  # the worker died under this file
-                    result = Outcome(path, error=f"worker died: {one_line(result)}")
-                result.sha256 = todo[path]
-                _record(db, summary, result, progress)
-        else:
+    # One read per content: a file whose content an earlier file of this batch holds
+    # waits for that file's report; content another running ingest claimed waits for it.
+    first: dict[str, str] = {}
+    copies = [(path, sha) for path, sha in todo.items() if first.setdefault(sha, path) != path]
+    for path, _ in copies:
+        del todo[path]
+    try:
+        elsewhere = claim(db, todo.values())
+        mine = {path: sha for path, sha in todo.items() if sha not in elsewhere}
+        work = partial(process_file, max_bytes=max_bytes, hashed=True, seconds=seconds, memory_mb=memory_mb)
+        failed = _read(db, summary, mine, work, workers, engine, address, progress)
+        if elsewhere:
+            loaded = wait_for(db, elsewhere)
+            left = {path: sha for path, sha in todo.items() if sha in elsewhere and not loaded[sha]}
+            failed |= _read(db, summary, left, work, workers, engine, address, progress)
             for path, sha in todo.items():
-                result = work(path)
-                result.sha256 = sha
-                _record(db, summary, result, progress)
+                if loaded.get(sha):
+                    _same_content(db, summary, Outcome(path, sha, sizes[path], status=SKIPPED), progress, skipped=True)
+        for path, sha in copies:
+            if sha in failed:
+                error = f"same content as {display_path(first[sha])}, which failed: {failed[sha]}"
+                _record(db, summary, Outcome(path, sha, sizes[path], error=error), progress)
+            else:
+                _same_content(db, summary, Outcome(path, sha, sizes[path], status=SKIPPED), progress, skipped=False)
+    finally:
+        release(db)
     recompute(db)  # cross-report checks see every report, old and new
+    mark_copies(db)  # each report counts once
     prepare(db)
     db.conn.close()
     return summary
 
 
-def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress) -> None:
+def _read(db, summary: Summary, todo: dict[str, str], work: Callable[[str], Outcome], workers: int, engine, address,
+          progress) -> dict[str, str]:
+    """Read (`work`) and load the files of `todo` (path → sha256); returns the failed ones' sha → error."""
+    failed: dict[str, str] = {}
+    # Always in workers, even one: a reader in C that aborts when it hits the memory
+    # limit (pdfium does) takes its worker down, never the process writing the database.
+    results = engine.map(work, list(todo), max(1, min(workers, len(todo))), address) if todo else iter(())
+    with bulk(db, len(todo)):
+        for path, result in results:
+            if not isinstance(result, Outcome):  # the worker died under this file
+                result = Outcome(path, error=f"worker died (a crash, out of memory, or stuck past the time limit): {one_line(result)}")
+            result.sha256 = todo[path]
+            _record(db, summary, result, progress)
+            if result.status != OK:
+                failed[todo[path]] = result.error or "failed"
+    return failed
+
+
+def _same_content(db, summary: Summary, outcome: Outcome, progress, skipped: bool) -> None:
+    """A file whose content was loaded meanwhile, from another file of this batch (or, when
+    `skipped`, by another ingest): its files row points at that report."""
+    loaded = _loaded(db, outcome.sha256)
+    assert loaded is not None
+    outcome.plugin = loaded["format"]
+    summary.copies += not skipped
+    _skip(db, summary, outcome, loaded, progress, count=skipped)
+
+
+def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress, count: bool = True) -> None:
     """A file whose content is loaded: only its files row may need to say so."""
     summary.files += 1
-    summary.skipped += 1
-    summary.outdated += loaded["extractor_version"] != EXTRACTOR_VERSION
-    row = next(db.query("select sha256, status, report_id from files where path = ?", [outcome.path]), None)
+    if count:
+        summary.skipped += 1
+        summary.outdated += loaded["extractor_version"] != EXTRACTOR_VERSION
+    row = next(db.query("select sha256, status, report_id from files where path = ?", [display_path(outcome.path)]), None)
     if row != {"sha256": outcome.sha256, "status": OK, "report_id": loaded["id"]}:
         store(db, {**outcome.file_row(), "status": OK, "report_id": loaded["id"]}, None)
     if progress:
@@ -161,6 +228,7 @@ def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress) -> Non
 
 def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
     summary.files += 1
+    _set_aside_template(outcome)
     try:
         store(db, outcome.file_row(), outcome.report)
     except Exception as exc:  # a report the database refuses is that file's error
@@ -171,7 +239,13 @@ def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
         summary.cells += sum(1 for c in outcome.report.cells.values() if c.value is not None)
         for f in outcome.report.findings:
             summary.findings[f.severity] = summary.findings.get(f.severity, 0) + 1
-    else:
-        summary.failed.append((outcome.path, outcome.error or "failed"))
+    elif outcome.status == FAILED:
+        summary.failed.append((display_path(outcome.path), outcome.error or "failed"))
     if progress:
         progress(outcome)
+
+
+def _set_aside_template(outcome: Outcome) -> None:
+    """A blank template is a file, not a report: recorded in files only (database/copies.py)."""
+    if outcome.status == OK and outcome.report is not None and is_blank_template(outcome.report):
+        outcome.status, outcome.report = TEMPLATE, None

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from gidr_etl.reading.tokens import Token
 from gidr_etl.template.vocabulary import Vocabulary
+from gidr_etl.text.cjk import CHINESE_NUMBER
 
-_PART = re.compile(r"^[一二三四五六七八九十]{1,2}[、.．]")
+_PART = re.compile("^" + CHINESE_NUMBER)
 # Prose parts by what their headings say; the first that matches names the part.
 PROSE_PARTS = (
     ("overall", ("总体情况", "基本情况", "概述")),
@@ -78,18 +79,24 @@ def _prose_headings(toks: list[Token]) -> dict[str, int]:
     return found
 
 
-def prose_parts(toks: list[Token], regions: Regions) -> list[tuple[str, str, str]]:
-    """(part, heading, text) of each prose part, its text running to the next part or table."""
+def _normalised_lines(toks: list[Token]) -> str:
+    return "\n".join(t.norm for t in toks)
+
+
+def prose_parts(toks: list[Token], regions: Regions, join=_normalised_lines) -> list[tuple[str, str, str]]:
+    """(part, heading, text) of each prose part, its text running to the next part or table.
+
+    `join` makes one text of a run of tokens (printed_prose.printed_text keeps them as printed)."""
     bounds = set(regions.prose.values())
     for start, end in regions.tables.values():
         bounds |= {start, end}
     out = []
     for part, start in regions.prose.items():
         end = min((i for i in bounds if i > start), default=len(toks))
-        text = "\n".join(t.norm for t in toks[start + 1 : end] if not t.in_table)
-        out.append((part, toks[start].norm, text))
+        text = join([t for t in toks[start + 1 : end] if not t.in_table])
+        out.append((part, join([toks[start]]), text))
     preamble_end = min(bounds, default=len(toks))
-    preamble = "\n".join(t.norm for t in toks[:preamble_end] if not t.in_table)
+    preamble = join([t for t in toks[:preamble_end] if not t.in_table])
     if preamble:
         out.insert(0, ("preamble", "", preamble))
     return out

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) +(?=[\u3400-\u9fff])")
+from gidr_etl.text.cjk import despace
+from gidr_etl.text.normalize import to_simplified
+
 _FIELD_SEP = r"\s*[:|]?\s*"
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 _INDEX = re.compile(r"索引号" + _FIELD_SEP + r"([0-9A-Za-z][0-9A-Za-z/\-_.]*)")
@@ -31,7 +33,6 @@ FIELD_LABELS = {
 # Labels that end a value when several sit on one line ("索引号 X 成文日期 Y").
 _ANY_LABEL = [label for labels in FIELD_LABELS.values() for label in labels] + [
     "主题分类", "分类", "文号", "标题", "公开方式", "来源", "信息来源", "有效性", "时效", "访问次数", "主题词", "内容概述"]
-_TRAD = str.maketrans("號發構們標題時來關", "号发构们标题时来关")
 
 
 def _label_re(label: str) -> str:
@@ -48,7 +49,7 @@ def metadata_hints(fragments: list[str], limit: int = 60) -> dict[str, str]:
     is either after its label in the same fragment or the next fragment.
     """
     hints: dict[str, str] = {}
-    frags = [f.translate(_TRAD) for f in fragments[:limit]]
+    frags = [_printed_and_simplified(f) for f in fragments[:limit]]
     for key, labels in FIELD_LABELS.items():
         for label in labels:  # in order of preference
             value = _find_value(frags, label)
@@ -58,27 +59,34 @@ def metadata_hints(fragments: list[str], limit: int = 60) -> dict[str, str]:
     return hints
 
 
-def _find_value(frags: list[str], label: str) -> str | None:
+def _printed_and_simplified(fragment: str) -> tuple[str, str]:
+    """A fragment as printed, beside its Simplified form to match labels (發布機構) in.
+
+    A value is cut from the printed text at the same offsets: converting it would turn
+    place names wrong (乾县 → 干县). Where conversion changed the length, labels are
+    matched as printed.
+    """
+    simplified = to_simplified(fragment)
+    return fragment, (simplified if len(simplified) == len(fragment) else fragment)
+
+
+def _find_value(frags: list[tuple[str, str]], label: str) -> str | None:
     pat = re.compile(_label_re(label) + r"\s*[:：]?\s*")
-    for i, frag in enumerate(frags):
+    for i, (printed, frag) in enumerate(frags):
         m = pat.search(frag)
         if not m:
             continue
-        rest = frag[m.end():]
+        printed, rest = printed[m.end():], frag[m.end():]
         if not rest.strip() and i + 1 < len(frags):
-            rest = frags[i + 1]
+            printed, rest = frags[i + 1]
             if _NEXT_LABEL.match(rest.strip()):
                 continue
-        value = _NEXT_LABEL.split(rest, maxsplit=1)[0]
+        end = _NEXT_LABEL.search(rest)
+        value = printed[: end.start()] if end else printed
         value = re.split(r"\s{2,}|\t", value.strip())[0].strip()
         if value:
             return value
     return None
-
-
-def despace(line: str) -> str:
-    """Drop the spaces some pages put between characters ("索 引 号")."""
-    return _CJK_SPACE.sub("", line)
 
 
 def find_title(lines: list[str], hint: str | None) -> str | None:

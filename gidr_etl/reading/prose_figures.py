@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from gidr_etl.reading.digit_runs.solver import Equation, Key
+from gidr_etl.text.cjk import NUMBERING
 
 
 @dataclass
@@ -56,7 +57,7 @@ _PATTERNS: dict[str, list[re.Pattern]] = {
 }
 
 # Line breaks: a heading line starts a new sentence; a PDF wrap inside a sentence is closed up.
-_HEADING_BREAK = re.compile(r"\s*\n\s*(?=[一二三四五六七八九十]+、|[(（][一二三四五六七八九十]+[)）]|\d+[.、．](?!\d))")
+_HEADING_BREAK = re.compile(rf"\s*\n\s*(?={NUMBERING})")
 _DIGIT_BREAK = re.compile(r"(?<=\d)[ \t]*\n\s*(?=\d)")
 _SENTENCE = re.compile(r"[。；;！!？?]")
 # Not 、: it joins "行政复议、行政诉讼", which the patterns must see whole. NFKC made "，" a ",";
@@ -68,6 +69,8 @@ def stated_figures(text: str) -> list[Figure]:
     """Request, review and lawsuit counts the prose states, each once per (key, value)."""
     text = _HEADING_BREAK.sub("。", text)
     text = _DIGIT_BREAK.sub(" ", text)
+    # Closed up, not join_lines: a clause quoted in a finding reads as printed ("办结12件"),
+    # however the PDF wrapped it.
     text = re.sub(r"\s*\n\s*", "", text)
     figures: dict[tuple[str, int], Figure] = {}
     for sentence in _SENTENCE.split(text):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from gidr_etl.model import Document, Provenance, Table
+from gidr_etl.text.cjk import page_footer
 from gidr_etl.text.normalize import compact, label_key, normalize_text
 
 # A printed value: a number (sign, full-width digits and separators already
@@ -23,10 +24,10 @@ PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", 
 # A run of digits too long to be one cell's number is (probably) several cells run together.
 DIGIT_RUN = re.compile(r"^\d[\d ]*\d$")
 # Lines a converter leaves inside a table that belong to no cell: page footers
-# ("— 5 —", "-3-", "第 3 页", "第3页 共5页") and generic column headers ("数据1", "Column2").
+# ("— 5 —", "第3页 共5页"; the page number short, as a longer number between dashes may
+# be a value) and generic column headers ("数据1", "Column2").
 FURNITURE = re.compile(
-    r"^(?:[-—–－~]+\s*\d{1,3}\s*[-—–－~]+|第\s*\d{1,3}\s*页(?:\s*[,，/]?\s*共\s*\d{1,3}\s*页)?"
-    r"|(?:(?:数据|列|栏|column|col|unnamed:?)\s*\d{1,2}\s*)+)$",
+    "^(?:" + page_footer(r"\d{1,3}") + r"|(?:(?:数据|列|栏|column|col|unnamed:?)\s*\d{1,2}\s*)+)$",
     re.IGNORECASE,
 )
 _MAX_FURNITURE = 30  # characters: footers and generic headers are short

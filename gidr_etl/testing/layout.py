@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.testing.seeds import cell_values, first, gold, text
+from gidr_etl.text.cjk import NUMERALS
 
-CN = "一二三四五六七八九十"
 BALANCE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 PARTS = {
     "active": "二、主动公开政府信息情况",
@@ -87,7 +87,7 @@ def _outcome_entries(rows):
             entries.append((group or r.code, [r]))
     out = []
     for i, (key, members) in enumerate(entries):
-        n = f"（{CN[i]}）"
+        n = f"（{NUMERALS[i]}）"
         if len(members) == 1 and members[0].group in (None, "本年度办理结果"):
             out.append((n + members[0].label, [(None, members[0])]))
         else:

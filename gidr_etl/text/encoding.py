@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import chardet
 
+from gidr_etl.text.cjk import ideographs
 from gidr_etl.text.normalize import to_traditional
 
 BOMS = (
@@ -48,7 +49,7 @@ def _common() -> frozenset[str]:
 
 def plausibility(text: str) -> float:
     """Share of the CJK characters in `text` that are common ones (0 when there are none)."""
-    cjk = [ch for ch in text if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"]
+    cjk = ideographs(text)
     if not cjk:
         return 0.0
     common = _common()

@@ -5,15 +5,18 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from gidr_etl.text.cjk import CLOSE, IDEOGRAPHS, NUMBERING, OPEN
+
 # Some sites inject pinyin after characters: 網(wǎng)站. Only groups with a tone mark
 # are taken for pinyin, so an ordinary "(app)" survives.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-_PINYIN = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zü" + _TONED + r"]*[" + _TONED + r"][a-zü" + _TONED + r"]*[)）]")
+_SYLLABLE = f"[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*"
+_PINYIN = re.compile(f"(?<=[{IDEOGRAPHS}]){OPEN}{_SYLLABLE}{CLOSE}")
 
 # Numbering in front of (or inside) a label: 一、 （一） 1. 1、 1．
-_NUMBERING = re.compile(r"[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十]+[)）]|\d+\s*[.、．](?!\d)")
+_NUMBERING = re.compile(NUMBERING)
 # What a label key keeps: CJK ideographs, letters and digits.
-_NOT_KEY = re.compile(r"[^\w\u3400-\u9fff]|_")
+_NOT_KEY = re.compile(rf"[^\w{IDEOGRAPHS}]|_")
 
 
 @lru_cache(maxsize=2)
@@ -59,21 +62,3 @@ def label_key(text: str) -> str:
     """A printed label reduced to what identifies it: no numbering, spaces or punctuation."""
     text = _NUMBERING.sub("", compact(text))
     return _NOT_KEY.sub("", text)
-
-
-def is_cjk(ch: str) -> bool:
-    """CJK ideographs, CJK punctuation and full-width forms: no space is written between them."""
-    o = ord(ch)
-    return 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3400 <= o <= 0x4DBF
-
-
-def join_lines(lines: list[str]) -> str:
-    """Lines of one cell or paragraph as one string: "" between CJK characters, else a space."""
-    out = ""
-    for line in lines:
-        if not line:
-            continue
-        if out and not (is_cjk(out[-1]) and is_cjk(line[0])):
-            out += " "
-        out += line
-    return out

@@ -17,13 +17,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from gidr_etl.text.cjk import IDEOGRAPHS
 from gidr_etl.text.normalize import compact
 
 # The divisions a fuller name may add in front: 江苏省, 淮安市, 恩施土家族苗族自治州 …
 _DIVISION_END = re.compile(r"省|自治区|特别行政区|市|自治州|州|盟|地区")
-_DIVISIONS = re.compile(r"(?:[\u3400-\u9fff]{1,10}?(?:" + _DIVISION_END.pattern + "))+")
+_DIVISIONS = re.compile(rf"(?:[{IDEOGRAPHS}]{{1,10}}?(?:" + _DIVISION_END.pattern + "))+")
 # A short name must itself start with a place, or "人民政府" would join every city.
-_PLACE = re.compile(r"^[\u3400-\u9fff]{1,8}?(?:市|区|县|旗|镇|乡|街道)")
+_PLACE = re.compile(rf"^[{IDEOGRAPHS}]{{1,8}}?(?:市|区|县|旗|镇|乡|街道)")
 
 CARRIED = "chain_carried_over"
 IN_FORCE = "chain_in_force"

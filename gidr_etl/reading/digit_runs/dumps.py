@@ -9,16 +9,20 @@ from __future__ import annotations
 import re
 
 from gidr_etl.reading.tokens import Token, _token
+from gidr_etl.text.cjk import IDEOGRAPHS, LIST_MARK, NUMERALS
 
 # Only very long lines that hold the tables are cut.
 _MIN_LENGTH = 300
 _TABLE_START = "第二十条第"
-_PART = re.compile(r"(?=[一二三四五六七]、)")
+# A report's parts: 一、…七、 at most.
+_PART = re.compile(f"(?=[{NUMERALS[:7]}]、)")
+# After a digit, a mark and a character make it numbering ("2.其他"), not part of a number.
+_NUMBERING_TAIL = rf"{LIST_MARK}[{IDEOGRAPHS}]"
 # A numbering digit glued to the value before it: "00000002.其他…" → "0000000", "2.其他…".
-_GLUED_NUMBERING = re.compile(r"(?<=\d)(?=\d[.、．][\u3400-\u9fff])")
+_GLUED_NUMBERING = re.compile(rf"(?<=\d)(?=\d{_NUMBERING_TAIL})")
 # A printed number or run of digits (spaces inside a run are kept: they fix a boundary);
 # a digit followed by "." and a character is numbering, not a number.
-_NUMBER = re.compile(r"(\d+(?: +\d+)*(?:\.\d+)?)(?![.、．][\u3400-\u9fff])")
+_NUMBER = re.compile(r"(\d+(?: +\d+)*(?:\.\d+)?)" + f"(?!{_NUMBERING_TAIL})")
 _TABLE_END = re.compile(r"[五六]、")
 
 

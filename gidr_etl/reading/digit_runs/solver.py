@@ -15,6 +15,9 @@ Key = tuple[str, str, str]  # (section, row, col)
 
 # Beyond this many cuts of one run the run is left undecided rather than searched.
 MAX_OPTIONS = 200_000
+# No cell of the template counts past a billion: a cut never makes a longer number, so
+# the search over one run costs time linear in its length (a 30,000-digit run is junk).
+MAX_CELL_DIGITS = 10
 
 
 @dataclass
@@ -217,7 +220,7 @@ def _splits(text: str, n: int, fixed: dict[int, int], inner: list[_Form], deadli
                     raise _Stop(0)
             return
         piece = pieces[p]
-        for end in range(pos + 1, len(piece) + 1):
+        for end in range(pos + 1, min(len(piece), pos + MAX_CELL_DIGITS) + 1):
             if end - pos > 1 and piece[pos] == "0":
                 break  # "05" is not a printed number
             i = len(out)
@@ -236,6 +239,8 @@ def _splits(text: str, n: int, fixed: dict[int, int], inner: list[_Form], deadli
 
     if not n:
         return [] if pieces else [()]
+    if digits_after[0] > n * MAX_CELL_DIGITS or any(len(p) > (n - len(pieces) + 1) * MAX_CELL_DIGITS for p in pieces):
+        return []  # more digits than n cells can print
     cut(0, 0)
     return found
 

@@ -19,7 +19,10 @@ from gidr_etl.database import views as research
 DB_NAME = "gidr"
 METADATA_FILE = "datasette.yml"
 
-# Read-only research service: immutable file (-i), bounded queries.
+# Read-only research service with bounded queries. The file is served mutable, not
+# immutable (-i): an ingest may write to it while it is served (WAL keeps each page's
+# read consistent), and immutable mode would read half-written pages as "malformed".
+# Datasette 0.65 reads through read-only connections and has no write API.
 SETTINGS = {
     "sql_time_limit_ms": 3000,
     "max_returned_rows": 2000,
@@ -28,7 +31,9 @@ SETTINGS = {
 }
 
 # Plugins that may be installed next to Datasette: none of them writes to a database.
-ALLOWED_PLUGINS = {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown"}
+# gidr-etl's own (serving/plugin.py) adds SQL functions and pages, and writes nothing.
+ALLOWED_PLUGINS = {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown", "gidr-etl",
+                   "gidr_etl.serving.plugin"}
 
 
 def find_metadata(explicit: str | Path | None = None) -> Path:
@@ -72,13 +77,12 @@ def metadata_for(db_path: str | Path, metadata: str | Path | None = None, workdi
 
 
 def ready(db_path: str | Path) -> None:
-    """Make the file servable immutable: research objects present, WAL folded into the file."""
+    """Make the file servable: research objects present, WAL folded into the file."""
     conn = sqlite3.connect(str(db_path), timeout=60, isolation_level=None)
     try:
         has_labels = conn.execute("select 1 from sqlite_master where name = 'labels'").fetchone()
         if not has_labels:
             research.prepare(conn)
-        # Immutable mode reads the main file only: pending WAL pages would be invisible.
         conn.execute("pragma wal_checkpoint(truncate)")
     finally:
         conn.close()
@@ -87,7 +91,7 @@ def ready(db_path: str | Path) -> None:
 def command(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", open_browser: bool = False,
             metadata: str | Path | None = None, workdir: str | Path | None = None) -> list[str]:
     """The `python -m datasette` command line that serves `db_path`."""
-    cmd = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path),
+    cmd = [sys.executable, "-c", "from gidr_etl.serving.plugin import main; main()", "serve", str(db_path),
            "-m", str(metadata_for(db_path, metadata, workdir)), "--host", host, "--port", str(port)]
     for key, value in SETTINGS.items():
         cmd += ["--setting", key, str(value)]

@@ -1,0 +1,101 @@
+"""One report counts once: copies of a report, and files that are no report at all.
+
+The same report often reaches a collection more than once (a PDF and its web page, a
+PDF and a text conversion of it). Reports of one agency (by agency_key, see chains.py)
+and one year whose cells agree where both have them are copies: the one with most
+cells read and fewest error findings counts (`reports.duplicate_of` NULL), the others
+name it. Copies that disagree on some cells are still copies, and each disagreeing
+cell is a `copies_disagree` finding on both, so a reader sees which number to doubt.
+
+A blank template (no agency, no year, every cell blank) is not a report: it is kept
+in `files` with status `template` and never reaches `reports`.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from gidr_etl.report import Report
+
+TEMPLATE = "template"  # files.status of a blank template
+RULE = "copies_disagree"
+# Two reports of one agency and year are one report printed twice when at least this
+# share of the cells both read agree: a second, different report of the same agency
+# and year (a department's own, say) disagrees almost everywhere.
+MIN_AGREEMENT = 0.8
+
+
+def is_blank_template(report: Report) -> bool:
+    """No agency, no year and not one cell read: the official template, not a report."""
+    meta = report.metadata
+    return not meta.get("agency") and not meta.get("year") and all(c.value is None for c in report.cells.values())
+
+
+def _rank(r: dict) -> tuple:
+    return (-(r["cells_read"] or 0), r["errors"] or 0, r["id"])
+
+
+def _disagreements(a: dict, b: dict) -> tuple[int, list]:
+    """(cells both read, [(cell, value in a, value in b) where they differ])."""
+    shared = a.keys() & b.keys()
+    return len(shared), sorted((k, a[k], b[k]) for k in shared if a[k] != b[k])
+
+
+def _n(v) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def group_copies(reports: list[dict], cells: dict[int, dict]) -> dict[int, tuple[int, list]]:
+    """Within one agency and year: copy id → (counted id, its disagreements with the counted copy)."""
+    heads: list[dict] = []
+    out = {}
+    for r in sorted(reports, key=_rank):
+        for head in heads:
+            shared, differ = _disagreements(cells[head["id"]], cells[r["id"]])
+            if not shared or (shared - len(differ)) / shared >= MIN_AGREEMENT:
+                out[r["id"]] = (head["id"], differ)
+                break
+        else:
+            heads.append(r)
+    return out
+
+
+def recompute(db) -> int:
+    """Set every report's duplicate_of and replace the copies_disagree findings; returns copies."""
+    conn = db.conn
+    rows = list(db.query("select id, agency_key, year, cells_read, errors from reports"
+                         " where agency_key is not null and year is not null"))
+    groups = defaultdict(list)
+    for r in rows:
+        groups[r["agency_key"], r["year"]].append(r)
+    groups = [g for g in groups.values() if len(g) > 1]
+    ids = [r["id"] for g in groups for r in g]
+    cells: dict[int, dict] = defaultdict(dict)
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        for rid, s, row, col, v in conn.execute(
+                f"select report_id, section, row, col, value from cells where value is not null"
+                f" and report_id in ({','.join('?' * len(part))})", part):
+            cells[rid][s, row, col] = v
+    duplicate_of, found = {}, []
+    for g in groups:
+        for copy, (counted, differ) in group_copies(g, cells).items():
+            duplicate_of[copy] = counted
+            for (s, row, col), counted_value, copy_value in differ:
+                for on, other, mine, theirs in ((copy, counted, copy_value, counted_value),
+                                                (counted, copy, counted_value, copy_value)):
+                    found.append((on, RULE, "warning", s, row, col,
+                                  f"副本数值不一致 copies disagree: {s}.{row}.{col} is {_n(mine)} here"
+                                  f" but {_n(theirs)} in report {other}"))
+    conn.execute("begin immediate")
+    try:
+        conn.execute("update reports set duplicate_of = null where duplicate_of is not null")
+        conn.executemany("update reports set duplicate_of = ? where id = ?",
+                         [(counted, copy) for copy, counted in duplicate_of.items()])
+        conn.execute("delete from findings where rule = ?", [RULE])
+        conn.executemany("insert into findings (report_id, rule, severity, section, row, col, message)"
+                         " values (?, ?, ?, ?, ?, ?, ?)", found)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return len(duplicate_of)

@@ -1,0 +1,154 @@
+"""Exports in the shapes researchers load: a wide sheet per printed table, one row per counted report.
+
+CSV is UTF-8 with a BOM (Excel on Chinese Windows then reads it as UTF-8, not GBK), XLSX
+is written with openpyxl, JSON keeps numbers as numbers. One report's tables can also be
+written as an XLSX in the official layout (report_page.layout), merged headings included.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections import defaultdict
+from pathlib import Path
+
+from gidr_etl.serving import report_page
+from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
+
+FORMATS = ("csv", "xlsx", "json")
+# The report's metadata leading each row.
+META = ("report_id", "agency", "agency_key", "year", "template", "title", "publish_date", "index_no", "source_path")
+# The printed tables: 二 (the art20_* sections), 三 requests, 四 appeals.
+TABLES = {"art20": "二、主动公开", "requests": "三、依申请公开", "appeals": "四、复议诉讼"}
+
+
+def _table_of(section: str) -> str:
+    return "art20" if section.startswith("art20") else section
+
+
+def cell_columns() -> dict[str, list[tuple[str, str, str]]]:
+    """Each table's cell addresses in template order, every template version's rows included."""
+    out: dict[str, list] = defaultdict(list)
+    vocab = vocabulary()
+    for template in TEMPLATES:
+        for sec in vocab.sections_for(template):
+            for r in sec.rows_for(template):
+                for c in sec.columns_for(template):
+                    a = (sec.code, r.code, c.code)
+                    if a not in out[_table_of(sec.code)]:
+                        out[_table_of(sec.code)].append(a)
+    return out
+
+
+def column_name(address: tuple[str, str, str]) -> str:
+    section, row, col = address
+    return f"{row}.{col}" if section in ("requests", "appeals") else f"{section}.{row}.{col}"
+
+
+def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[list]]]:
+    """table → (header, rows): one row per counted report (copies and templates left out)."""
+    conn = sqlite3.connect(str(db_path))
+    try:
+        has_copies = any(r[1] == "duplicate_of" for r in conn.execute("pragma table_info(reports)"))
+        reports = conn.execute(
+            f"select id, agency, agency_key, year, template, title, publish_date, index_no, source_path from reports"
+            f"{' where duplicate_of is null' if has_copies else ''} order by agency_key, year, id").fetchall()
+        values: dict[int, dict] = defaultdict(dict)
+        for rid, s, r, c, v in conn.execute("select report_id, section, row, col, value from cells"):
+            values[rid][s, r, c] = v
+    finally:
+        conn.close()
+    out = {}
+    for table, addresses in cell_columns().items():
+        header = list(META) + [column_name(a) for a in addresses]
+        out[table] = (header, [list(rep) + [values[rep[0]].get(a) for a in addresses] for rep in reports])
+    return out
+
+
+def export(db_path: str | Path, out_dir: str | Path, formats=FORMATS) -> list[Path]:
+    """Write the wide tables in each format into out_dir; returns the files written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tables = wide_tables(db_path)
+    written = []
+    if "csv" in formats:
+        for table, (header, rows) in tables.items():
+            path = out_dir / f"{table}.csv"
+            with path.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                w.writerow(header)
+                w.writerows(rows)
+            written.append(path)
+    if "xlsx" in formats:
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        for table, (header, rows) in tables.items():
+            ws = wb.create_sheet(table)
+            ws.append(header)
+            for row in rows:
+                ws.append(row)
+        path = out_dir / "gidr.xlsx"
+        wb.save(path)
+        written.append(path)
+    if "json" in formats:
+        path = out_dir / "gidr.json"
+        path.write_text(json.dumps({t: [dict(zip(h, r)) for r in rows] for t, (h, rows) in tables.items()},
+                                   ensure_ascii=False, indent=1), "utf-8")
+        written.append(path)
+    return written
+
+
+def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path:
+    """One report's tables as an XLSX in the official layout, merged headings and all."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    conn = sqlite3.connect(str(db_path))
+    try:
+        rep = conn.execute("select agency, year, template, source_path from reports where id = ?", [report_id]).fetchone()
+        if rep is None:
+            raise KeyError(f"no report {report_id}")
+        cells = {(s, r, c): v for s, r, c, v in conn.execute(
+            "select section, row, col, value from cells where report_id = ?", [report_id])}
+    finally:
+        conn.close()
+    agency, year, template, source = rep
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"report {report_id}"
+    ws.append([f"{agency or ''} {year or ''} 年度报告 · report {report_id}"])
+    ws.append([f"源文件 source: {source}"])
+    row_no = 3
+    part = None
+    for code in report_page.sections_for(template or "2021"):
+        lay = report_page.layout(code, template or "2021")
+        row_no += 1
+        if report_page.part_of(code) != part:
+            part = report_page.part_of(code)
+            ws.cell(row_no, 1, part).font = Font(bold=True)
+            row_no += 1
+        ws.cell(row_no, 1, lay.caption).font = Font(italic=True)
+        row_no += 1
+        taken: set[tuple[int, int]] = set()  # cells a merged heading above already covers
+        grid = [[(h, None) for h in heads] for heads in lay.head] + [
+            [(h, None) for h in heads] + [(None, a) for a in addresses] for heads, addresses in lay.body]
+        for line in grid:
+            col = 1
+            for head, address in line:
+                while (row_no, col) in taken:
+                    col += 1
+                target = ws.cell(row_no, col, head.text if head else cells.get(address))
+                if head:
+                    target.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+                    if head.colspan > 1 or head.rowspan > 1:
+                        ws.merge_cells(start_row=row_no, start_column=col,
+                                       end_row=row_no + head.rowspan - 1, end_column=col + head.colspan - 1)
+                    taken |= {(row_no + i, col + j) for i in range(head.rowspan) for j in range(head.colspan)}
+                    col += head.colspan
+                else:
+                    col += 1
+            row_no += 1
+    path = Path(path)
+    wb.save(path)
+    return path
