@@ -2,9 +2,10 @@
 
 `reports.extractor_version` is how `gidr-etl ingest --reprocess-outdated` finds the reports an
 older extractor read, so it is only worth something if it changes whenever the cells do. This
-test holds the sha256 of every sample's rows in `cells` (sample_inputs/ and the pdftotext
-conversions in tests/fixtures/converted/, each ingested as a user would), keyed by
-gidr_etl.EXTRACTOR_VERSION, and fails when the cells change under the same version.
+test holds the sha256 of what became of every sample (sample_inputs/ and the pdftotext
+conversions in tests/fixtures/converted/, each ingested as a user would): its status in `files`
+and its report's rows in `cells`, keyed by gidr_etl.EXTRACTOR_VERSION; it fails when they
+change under the same version.
 
 When a change is meant to read other cells: bump EXTRACTOR_VERSION in gidr_etl/__init__.py, run
 
@@ -29,34 +30,38 @@ from gidr_etl.ingest.pipeline import ingest
 
 CONVERTED = ROOT / "tests" / "fixtures" / "converted"
 
-# EXTRACTOR_VERSION → sha256 of the canonical JSON of the samples' cells (see cells_digest).
+# EXTRACTOR_VERSION → sha256 of the canonical JSON of what became of the samples (see sample_cells).
 DIGESTS = {
-    "2": "5db731324e7d9cc5cf0d595e4ba5b61253f92eae1281861987c9b5ca6e722a32",
+    # 0.1.0 and the restructure: the blank template DOCX read as a report of 200 empty cells.
+    "2": "24ac113557ad4459749f614edfe725fb7c306285bb5ae02dd74c70296900a5d5",
+    # The blank template set aside (files.status 'template', no report); every report's cells as in "2".
+    "3": "a2bd4e55aace933025a710a548e4c1cc6a35a153ef168473e61c9edc0310a645",
 }
 
 # A cell's row in `cells`, as stored, less the report_id that only says in what order files were loaded.
 CELL_COLUMNS = ("section", "row", "col", "value", "raw", "status", "inferred", "note", "page", "line")
 
 
-def sample_cells(db: Path) -> dict[str, list[list]]:
-    """Every report's cell rows in `db`, keyed by its file's path under the repository."""
+def sample_cells(db: Path) -> dict[str, dict]:
+    """Each file ingested into `db`, keyed by its path under the repository: what became of it
+    (`files.status`: a report, a template set aside, …) and its report's cell rows."""
     con = sqlite3.connect(db)
-    rows = con.execute(f"select r.source_path, {', '.join('c.' + c for c in CELL_COLUMNS)}"
-                       " from cells c join reports r on r.id = c.report_id")
-    cells: dict[str, list[list]] = {}
-    for source_path, *cell in rows:
-        cells.setdefault(Path(source_path).resolve().relative_to(ROOT).as_posix(), []).append(cell)
+    out = {}
+    for path, status, report_id in con.execute("select path, status, report_id from files").fetchall():
+        cells = con.execute(f"select {', '.join(CELL_COLUMNS)} from cells where report_id = ?"
+                            " order by section, row, col", [report_id]).fetchall()
+        out[(ROOT / path).resolve().relative_to(ROOT).as_posix()] = {"status": status, "cells": [list(c) for c in cells]}
     con.close()
-    return {path: sorted(rows, key=lambda cell: cell[:3]) for path, rows in cells.items()}
+    return out
 
 
-def cells_digest(cells: dict[str, list[list]]) -> str:
+def cells_digest(cells: dict[str, dict]) -> str:
     """sha256 of the cells as canonical JSON: sorted keys, no spaces, Chinese as UTF-8."""
     canonical = json.dumps(cells, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def ingested_samples(workdir: Path) -> dict[str, list[list]]:
+def ingested_samples(workdir: Path) -> dict[str, dict]:
     """sample_inputs/ and tests/fixtures/converted/ ingested (in this process) into a database in `workdir`."""
     db = workdir / "samples.db"
     summary = ingest([SAMPLES, CONVERTED], db)
@@ -65,12 +70,13 @@ def ingested_samples(workdir: Path) -> dict[str, list[list]]:
 
 
 @pytest.fixture(scope="module")
-def cells(tmp_path_factory) -> dict[str, list[list]]:
+def cells(tmp_path_factory) -> dict[str, dict]:
     return ingested_samples(tmp_path_factory.mktemp("extractor_version"))
 
 
 def test_the_cells_change_only_with_the_extractor_version(cells):
     assert len(cells) == len(list(SAMPLES.iterdir())) + len(list(CONVERTED.iterdir()))
+    assert sum(len(file["cells"]) for file in cells.values()) > 2000
     digest = cells_digest(cells)
     expected = DIGESTS.get(EXTRACTOR_VERSION)
     assert expected == digest, (
@@ -83,15 +89,18 @@ def test_the_cells_change_only_with_the_extractor_version(cells):
 
 
 def test_the_digest_sees_one_changed_cell(cells):
-    """The digest covers each cell's value and raw text: changing one of either changes it."""
+    """The digest covers each cell's value and raw text and each file's status: changing one changes it."""
     digest = cells_digest(cells)
     path = sorted(cells)[0]
     value_at, raw_at = CELL_COLUMNS.index("value"), CELL_COLUMNS.index("raw")
     for at in (value_at, raw_at):
-        changed = {p: [list(cell) for cell in rows] for p, rows in cells.items()}
-        cell = next(cell for cell in changed[path] if cell[value_at] is not None)
+        changed = json.loads(json.dumps(cells))
+        cell = next(cell for cell in changed[path]["cells"] if cell[value_at] is not None)
         cell[at] = cell[at] + 1 if at == value_at else f"{cell[at]} "
         assert cells_digest(changed) != digest
+    changed = json.loads(json.dumps(cells))
+    changed[path]["status"] = "template"
+    assert cells_digest(changed) != digest
 
 
 if __name__ == "__main__":
