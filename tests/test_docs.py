@@ -1,9 +1,9 @@
 """Every hook and every rule is documented where a plugin author or a user looks for it.
 
 Hooks: docs/writing-plugins.md's table. Rules: the README's list of the findings' rules, which
-must name every rule a finding can carry: the registered ones, the year-chain checks, and the
-ones the reading stages and the engine raise themselves (found in the source, so a new one
-cannot be missed).
+must name every rule a finding can carry: the registered ones, the checks across reports (year
+chains, copies that disagree), and the ones the reading stages and the engine raise themselves
+(found in the source, so a new one cannot be missed).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import re
 from helpers import ROOT
 
 from gidr_etl import hookspecs
+from gidr_etl.database import copies
 from gidr_etl.plugins import rules
 from gidr_etl.validation import year_chains
 
@@ -28,9 +29,9 @@ def hooks() -> set[str]:
 
 def rules_raised() -> set[str]:
     registered = {rule.name for rule in rules()}
-    chains = {year_chains.CARRIED, year_chains.IN_FORCE}
+    across_reports = {year_chains.CARRIED, year_chains.IN_FORCE, copies.RULE}
     in_place = {name for path in PACKAGE.rglob("*.py") for name in RAISED_IN_PLACE.findall(path.read_text("utf-8"))}
-    return registered | chains | in_place
+    return registered | across_reports | in_place
 
 
 def test_the_hooks_are_found():
@@ -45,7 +46,7 @@ def test_every_hook_is_in_the_plugin_authors_table():
 
 def test_the_rules_are_found():
     assert {"cell_blank", "requests_balance", "chain_in_force", "label_fuzzy", "rule_crashed",
-            "plugin_crashed", "template_unknown"} <= rules_raised()
+            "plugin_crashed", "template_unknown", "copies_disagree"} <= rules_raised()
 
 
 def test_every_rule_is_in_the_readme():
