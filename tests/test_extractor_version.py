@@ -91,7 +91,7 @@ def test_the_cells_change_only_with_the_extractor_version(cells):
 def test_the_digest_sees_one_changed_cell(cells):
     """The digest covers each cell's value and raw text and each file's status: changing one changes it."""
     digest = cells_digest(cells)
-    path = sorted(cells)[0]
+    path = min(cells)
     value_at, raw_at = CELL_COLUMNS.index("value"), CELL_COLUMNS.index("raw")
     for at in (value_at, raw_at):
         changed = json.loads(json.dumps(cells))
