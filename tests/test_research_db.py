@@ -18,6 +18,8 @@ import pytest
 
 from helpers import DB_NAME, ROOT, SAMPLES, SEEDS, running_server, run_cli
 
+pytestmark = [pytest.mark.server]
+
 CONVERTED = ROOT / "tests" / "fixtures" / "converted"
 PDFS = sorted(SAMPLES.glob("*.pdf"))
 TEMPLATE = SAMPLES / "template_2021_blank_govnianbao.docx"
@@ -181,6 +183,7 @@ def test_datasette_alone_gets_the_plugin(copies_db):
     assert out.stdout.strip() == "复议(国令第", out.stderr
 
 
+@pytest.mark.slow
 def test_pages_answer_while_an_ingest_writes(tmp_path, tmp_path_factory):
     db = tmp_path / f"{DB_NAME}.db"
     seeds = tmp_path / "seeds"
