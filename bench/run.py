@@ -15,6 +15,7 @@ load than the rates do.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
@@ -91,10 +92,8 @@ def _measure(folder: Path, workers: int, executor: str) -> dict:
 def _tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):  # a worker that just ended
             total += p.memory_info().rss
-        except psutil.Error:  # a worker that just ended
-            pass
     return total
 
 

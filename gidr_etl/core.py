@@ -13,6 +13,8 @@ from gidr_etl.validation.engine import validate
 from gidr_etl.reading.tokens import lines, tokens
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.reading.printed_prose import printed_text
+from gidr_etl.template.arithmetic import equations, unitemized_other
+from gidr_etl.reading.ocr_check import check_ocr_values
 
 DEFAULT_TEMPLATE = "2021"
 
@@ -24,18 +26,20 @@ def build_report(doc: Document) -> Report:
     regions = locate(toks, vocab)
     text = lines(doc)
     metadata = extract_metadata(text, doc.hints)
-    report = Report(doc.source, doc.format, metadata=metadata, encoding=doc.encoding, pages=doc.pages)
-    report.template = detect_template(toks, regions, vocab)
-    if report.template is None:
-        report.template = DEFAULT_TEMPLATE
-        report.findings.append(Finding("template_unknown", "warning", None, None, None,
-                                       f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
-    extract_tables(report, toks, regions, vocab)
+    template = detect_template(toks, regions, vocab)
+    findings: list[Finding] = []
+    if template is None:
+        template = DEFAULT_TEMPLATE
+        findings.append(Finding("template_unknown", "warning", None, None, None,
+                                f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
+    report = Report(doc.source, doc.format, template, metadata, findings=findings,
+                    prose=prose_parts(toks, regions), encoding=doc.encoding, pages=doc.pages)
+    runs = extract_tables(report, toks, regions, vocab)
+    check_ocr_values(report, equations(report.template, unitemized_other(report.template, report.cells)))
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
-    if not names_report(metadata["title"]) and all(c.status == MISSING for c in report.cells.values()):
+    if not names_report(metadata.title) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
-    report.prose = prose_parts(toks, regions)
     report.prose_printed = prose_parts(toks, regions, join=printed_text)
-    resolve_runs(report, "\n".join(text for _, _, text in report.prose))
+    resolve_runs(report, runs, "\n".join(p.text for p in report.prose))
     report.findings.extend(validate(report))
     return report

@@ -8,16 +8,18 @@ Provenance (file, page, line). Format plugins know nothing of the report templat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Union
+from collections.abc import Iterator
 
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a piece of text was read: file, 1-based page and line when known."""
+    """Where a piece of text was read: file, 1-based page and line when known, and for
+    text read from an image its box on the page (x0, top, x1, bottom in points)."""
 
     file: str
     page: int | None = None
     line: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
 
     def __str__(self) -> str:
         where = [self.file]
@@ -47,6 +49,8 @@ class TableCell:
     row_span: int = 1
     col_span: int = 1
     prov: Provenance | None = None
+    # Recognition confidence (0–1) of text read from an image; None for a text layer.
+    confidence: float | None = None
 
 
 @dataclass
@@ -92,7 +96,7 @@ class Table:
         return cls(cells, prov, **kw)
 
 
-Block = Union[TextBlock, Table]
+Block = TextBlock | Table
 
 
 @dataclass

@@ -15,6 +15,7 @@ import difflib
 import importlib
 import os
 import sqlite3
+from functools import partial
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
@@ -28,13 +29,13 @@ if TYPE_CHECKING:  # types only: these modules are plugins themselves
 
     from gidr_etl.formats.base import InputFormat
     from gidr_etl.ingest.executors import Executor
-    from gidr_etl.report import Report
 
 DEFAULT_PLUGINS = (
     "gidr_etl.formats.txt",
     "gidr_etl.formats.html",
     "gidr_etl.formats.docx",
     "gidr_etl.formats.pdf",
+    "gidr_etl.formats.scan",
     "gidr_etl.validation.rules",
     "gidr_etl.ingest.executors",
 )
@@ -57,7 +58,7 @@ def load_plugins() -> pluggy.PluginManager:
         return pm
     _loaded = True
     for name in DEFAULT_PLUGINS:
-        _register(name, lambda name=name: importlib.import_module(name))
+        _register(name, partial(importlib.import_module, name))
     _load_entry_points()
     pm.check_pending()  # every plugin left registered implements only known hooks
     return pm
@@ -128,7 +129,7 @@ def describe() -> list[dict[str, Any]]:
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda np: np[0]):
         hooks = sorted(c.name for c in pm.get_hookcallers(plugin) or [])
         formats: list[str] = []
-        call_hook("register_formats", plugin=plugin, register=lambda f: formats.append(f.name))
+        call_hook("register_formats", plugin=plugin, register=lambda f: formats.append(f.name))  # noqa: B023 (called at once)
         version = __version__ if name in DEFAULT_PLUGINS else versions.get(name)
         rows.append({"name": name, "version": version, "hooks": hooks, "formats": formats})
     for row in rows:
@@ -145,11 +146,11 @@ def describe() -> list[dict[str, Any]]:
 
 
 class Rule(NamedTuple):
-    """A validation rule as registered: `check(report)` yields (section, row, col, message)."""
+    """A validation rule as registered: `check(report)` yields Issues (section, row, col, message)."""
 
     name: str
     severity: str  # "error" | "warning"
-    check: Callable[[Report], Iterable[tuple[str | None, str | None, str | None, str]]]
+    check: hookspecs.RuleCheck
 
 
 _registries: dict[str, tuple[tuple[int, ...], Any]] = {}

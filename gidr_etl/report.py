@@ -15,7 +15,9 @@ MISSING = "missing"  # not located in the document: NULL + cell_missing
 
 
 @dataclass
-class Cell:
+class TemplateCell:
+    """One cell of the national template, (section, row, col), as read from a document."""
+
     section: str
     row: str
     col: str
@@ -25,6 +27,7 @@ class Cell:
     prov: Provenance | None = None
     inferred: bool = False  # value fixed by the table's arithmetic, not by separators
     note: str | None = None
+    confidence: float | None = None  # OCR recognition confidence of the value; None for text
 
 
 @dataclass
@@ -35,6 +38,26 @@ class Finding:
     row: str | None
     col: str | None
     message: str
+
+
+@dataclass
+class Metadata:
+    """What a report says of itself; a field that cannot be found is None."""
+
+    title: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    publish_date: str | None = None  # ISO date
+    index_no: str | None = None  # 索引号
+
+
+@dataclass(frozen=True)
+class ProsePart:
+    """A part of the report's prose (一、总体情况 …, or the preamble before the first part)."""
+
+    part: str  # "preamble", "overall", "problems", "other" (reading.locate.PROSE_PARTS)
+    heading: str  # as printed; "" for the preamble
+    text: str
 
 
 class Issue(NamedTuple):
@@ -50,19 +73,17 @@ class Issue(NamedTuple):
 class Report:
     source: str
     format: str
-    template: str | None = None
-    metadata: dict[str, object] = field(default_factory=dict)  # agency, year, title, publish_date, index_no
-    cells: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
+    template: str  # the template version ("2019", "2021") the tables follow
+    metadata: Metadata = field(default_factory=Metadata)
+    cells: dict[tuple[str, str, str], TemplateCell] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    prose: list[tuple[str, str, str]] = field(default_factory=list)  # (part, heading, text)
-    prose_printed: list[tuple[str, str, str]] = field(default_factory=list)  # the same, as printed
+    prose: list[ProsePart] = field(default_factory=list)
+    prose_printed: list[ProsePart] = field(default_factory=list)  # the same, as printed
     tables_found: set[str] = field(default_factory=set)
     encoding: str | None = None
     pages: int | None = None
-    # Digit runs that hold several cells ("640020470"), for the solver: (text, cell keys).
-    runs: list[tuple[str, list[tuple[str, str, str]]]] = field(default_factory=list)
 
-    def value(self, section: str, row: str, col: str):
+    def value(self, section: str, row: str, col: str) -> float | int | None:
         cell = self.cells.get((section, row, col))
         return None if cell is None else cell.value
 

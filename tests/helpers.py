@@ -138,7 +138,7 @@ def running_server(db_path: Path, tmp_path_factory):
                 break
             except (urllib.error.URLError, ConnectionError, OSError):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"datasette did not start:\n{log.read_text(errors='replace')}")
+                    raise RuntimeError(f"datasette did not start:\n{log.read_text(errors='replace')}") from None
                 time.sleep(0.2)
         yield Server(base, db_path)
     finally:

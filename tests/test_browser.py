@@ -80,6 +80,9 @@ def test_search_query_page(server, page):
     assert "【审批】" in page.inner_text("body")
 
 
-def copy_dashboard_screenshot(docs: Path = Path(__file__).resolve().parents[1] / "docs") -> None:
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def copy_dashboard_screenshot(docs: Path = DOCS) -> None:
     """Refresh docs/dashboard.png from the last browser run (run by hand, not by pytest)."""
     shutil.copy(ARTIFACTS / "dashboard.png", docs / "dashboard.png")

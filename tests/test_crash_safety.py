@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL mid-batch leaves a consistent database; two writers at once both finish."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -75,10 +76,8 @@ def test_sigkill_mid_batch_then_rerun_finishes(tmp_path):
     while proc.poll() is None and loaded < 40:
         time.sleep(0.05)
         if db.exists():
-            try:
+            with contextlib.suppress(sqlite3.OperationalError):  # the schema is still being made
                 loaded = count(db, "select count(*) from reports")
-            except sqlite3.OperationalError:  # the schema is still being made
-                pass
     assert proc.poll() is None, "the batch finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

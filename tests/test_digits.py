@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.reading.digit_runs.solver import Equation, Run, appeals_equations, requests_equations, solve
+from gidr_etl.reading.digit_runs.solver import Run, solve
+from gidr_etl.template.arithmetic import ROW_SUM, Equation, equations
 from gidr_etl.template.vocabulary import vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,14 @@ PINGTAN_REQUESTS = [
     ("继续办理", "1000001"),  # carried_forward
 ]
 PINGTAN_APPEALS = "10203120001200000"
+
+
+def requests_equations(template: str) -> list[Equation]:
+    return [e for e in equations(template) if e.claim[0] == "requests"]
+
+
+def appeals_equations(template: str = "2021") -> list[Equation]:
+    return [e for e in equations(template) if e.claim[0] == "appeals"]
 
 
 def requests_cells(row: str, template: str = "2021") -> list[tuple[str, str, str]]:
@@ -81,7 +90,7 @@ def test_pingtan_requests_solve_uniquely_to_gold():
 
 def test_granted_row_alone_is_ambiguous():
     cells = requests_cells("granted")
-    row_sum = [e for e in requests_equations("2021") if e.left == [("requests", "granted", "total")]]
+    row_sum = [e for e in requests_equations("2021") if e.left == (("requests", "granted", "total"),)]
     sol = solve([Run("270020130", cells)], {}, row_sum)
     assert sol.count > 1 and sol.complete
     # 27/0/0/2/0/1/30 and 2/7/0/0/20/1/30 both fit: the columns that differ stay unknown.
@@ -141,7 +150,7 @@ def test_solver_agrees_with_brute_force(rows):
     gold = gold_cells(ROOT / "tests/gold/realdocs/pingtan_zonghe_shiyanqu_2021.json")
     runs = [r for r in pingtan_runs() if r.cells[0][1] in rows]
     known = {k: v for k, v in gold.items() if k[0] == "requests" and k[1] not in rows}
-    for eqs in (requests_equations("2021"), [e for e in requests_equations("2021") if len(e.right) == 6]):
+    for eqs in (requests_equations("2021"), [e for e in requests_equations("2021") if e.rule == ROW_SUM]):
         sol = solve(runs, known, eqs)
         assert (sol.count, sol.values) == brute_force(runs, known, eqs)
         assert sol.count in (1, 4)
@@ -273,10 +282,10 @@ def test_equations_follow_the_template():
     eqs21, eqs19 = requests_equations("2021"), requests_equations("2019")
     # 25 row sums + 7 column sums + 7 balances; 2019 has 23 rows.
     assert (len(eqs21), len(eqs19)) == (39, 37)
-    col_sum = next(e for e in eqs21 if e.left == [("requests", "total", "natural_person")] and len(e.right) > 2)
+    col_sum = next(e for e in eqs21 if e.left == (("requests", "total", "natural_person"),) and len(e.right) > 2)
     assert [k[1] for k in col_sum.right][-3:] == ["other_no_correction", "other_no_fee", "other_misc"]
     assert col_sum.right[0][1] == "granted" and len(col_sum.right) == 21
-    col_sum19 = next(e for e in eqs19 if e.left == [("requests", "total", "natural_person")] and len(e.right) > 2)
+    col_sum19 = next(e for e in eqs19 if e.left == (("requests", "total", "natural_person"),) and len(e.right) > 2)
     assert col_sum19.right[-1][1] == "other" and len(col_sum19.right) == 19
     groups = ("review", "suit_direct", "suit_after_review")
-    assert [e.left for e in appeals_equations()] == [[("appeals", r, "total")] for r in groups]
+    assert [e.left for e in appeals_equations()] == [(("appeals", r, "total"),) for r in groups]

@@ -137,8 +137,8 @@ def test_seed_printed_to_pdf_and_converted_back_to_text(seed, tmp_path):
     said = {(f.section, f.row, f.col) for f in report.findings if f.rule.startswith("cell_")}
     assert all(k in said for k in scored if report.value(*k) is None)
     meta = render.gold(seed)["metadata"]
-    assert report.metadata["agency"] in (meta["agency"] if isinstance(meta["agency"], list) else [meta["agency"]])
-    assert report.metadata["year"] == meta["year"]
+    assert report.metadata.agency in (meta["agency"] if isinstance(meta["agency"], list) else [meta["agency"]])
+    assert report.metadata.year == meta["year"]
 
 
 @pytest.mark.slow

@@ -16,6 +16,8 @@ def test_wheel_ships_the_vocabulary_the_datasette_metadata_and_the_seeds(tmp_pat
     (wheel,) = tmp_path.glob("gidr_etl-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"gidr_etl/data/template.toml", "gidr_etl/data/datasette.yml"} <= names
+    # PEP 561: plugin authors' type checkers read the package's annotations
+    assert "gidr_etl/py.typed" in names
     # the contract kit (gidr_etl.testing) renders the seeds and checks their gold
     assert len([n for n in names if n.startswith("gidr_etl/data/seeds/") and n.endswith(".json")]) == 5
     # the repository's datasette.yml (for `datasette gidr.db -m datasette.yml`) is that same file

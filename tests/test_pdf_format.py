@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pdfplumber
 import pytest
 
 from gidr_etl import ExtractionError, InputFormat
-from gidr_etl.formats.pdf import PdfFormat, _Cell, _Part, _table, register_formats
+from gidr_etl.formats.pdf import PdfFormat, _CellBox, _Part, _table, register_formats
 from gidr_etl.model import Document, Table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,11 +159,13 @@ def test_truncated(tmp_path):
     assert reason(tmp_path / "junk.pdf").startswith("not a readable PDF: ")
 
 
-def test_image_only(tmp_path):
+def test_image_only_without_the_ocr_extra(tmp_path, monkeypatch):
     with pdfplumber.open(SOURCE) as pdf:
         images = [page.to_image(resolution=40).original.convert("RGB") for page in pdf.pages[:2]]
     images[0].save(tmp_path / "scan.pdf", save_all=True, append_images=images[1:])
-    assert reason(tmp_path / "scan.pdf") == "no text layer (scanned PDF?); OCR is not built in"
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # imports as if not installed
+    assert reason(tmp_path / "scan.pdf") == ("scanned pages need OCR, but rapidocr_onnxruntime is not "
+                                             "installed: pip install gidr-etl[ocr]")
 
 
 def test_encrypted(tmp_path):
@@ -188,7 +191,7 @@ def part(page: int, n_rows: int, n_cols: int, *cells) -> _Part:
     made = []
     for row, col, text, *spans in cells:
         row_span, col_span = (*spans, 1, 1)[:2]
-        made.append(_Cell(col * 100, (col + col_span) * 100, row, row_span, text, page))
+        made.append(_CellBox(col * 100, (col + col_span) * 100, row, row_span, text, page))
     return _Part(page, (0, 0, n_cols * 100, 50), [c * 100 for c in range(n_cols + 1)], made, n_rows)
 
 

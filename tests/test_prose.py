@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.reading.digit_runs.solver import Run, requests_equations, solve
+from gidr_etl.reading.digit_runs.solver import Run, solve
+from gidr_etl.template.arithmetic import equations as table_equations
 from gidr_etl.text.normalize import normalize_text
 from gidr_etl.reading.prose_figures import Figure, contradictions, equations, stated_figures
 from gidr_etl.template.vocabulary import vocabulary
@@ -146,11 +147,11 @@ def test_prose_totals_constrain_the_split():
     cells = [("requests", "total", c) for c in cols]
     eqs = equations(stated_figures(PINGTAN))
     assert [(e.left, e.constant) for e in eqs] == [
-        ([("requests", "total", "total")], 69),
-        ([("requests", "carried_forward", "total")], 1),
+        ((("requests", "total", "total"),), 69),
+        ((("requests", "carried_forward", "total"),), 1),
     ]
-    sol = solve([Run("630020469", cells)], {}, requests_equations("2021") + eqs)
+    sol = solve([Run("630020469", cells)], {}, list(table_equations("2021")) + eqs)
     assert [sol.values[c] for c in cells] == [63, 0, 0, 2, 0, 4, 69]
     # A figure the table cannot meet leaves the cells unknown rather than forcing a split.
     wrong = equations([Figure("requests_completed", 70, "")])
-    assert solve([Run("630020469", cells)], {}, requests_equations("2021") + wrong).count == 0
+    assert solve([Run("630020469", cells)], {}, list(table_equations("2021")) + wrong).count == 0

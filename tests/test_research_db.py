@@ -79,8 +79,9 @@ def test_conversions_are_copies_of_their_pdfs(copies_db):
 
 def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
     srv = copies_server
-    distinct = _q(samples_only_db, "select count(*) from reports")[0][0]
-    assert _q(copies_db, "select count(*) from reports")[0][0] == distinct + len(PDFS) + 1  # copies stay queryable
+    distinct = _q(samples_only_db, "select count(*) from reports where not is_template")[0][0]
+    # copies (and the blank template) stay queryable
+    assert _q(copies_db, "select count(*) from reports where not is_template")[0][0] == distinct + len(PDFS) + 1
     assert len(srv.rows(f"/{DB_NAME}/report_summary.json", _size="max")) == distinct
     # every total equals the total of the distinct reports alone
     expected = {r[0]: r[1] for r in _q(samples_only_db, """
@@ -114,8 +115,12 @@ def test_copies_that_disagree_name_the_cell(copies_server, copies_db):
 
 def test_blank_template_is_a_file_not_a_report(copies_server, copies_db):
     files = copies_server.rows(f"/{DB_NAME}/files.json", path__endswith=TEMPLATE.name)
-    assert [(f["status"], f["report_id"]) for f in files] == [("template", None)]
-    assert _q(copies_db, "select count(*) from reports where agency is null and year is null")[0][0] == 0
+    assert [f["status"] for f in files] == ["template"]
+    # Kept in reports (what was read of it can be checked) but never counted.
+    assert _q(copies_db, "select is_template from reports where id = ?", files[0]["report_id"]) == [(1,)]
+    assert _q(copies_db, "select count(*) from reports where agency is null and year is null and not is_template")[0][0] == 0
+    summary = {r["report_id"] for r in copies_server.rows(f"/{DB_NAME}/report_summary.json")}
+    assert files[0]["report_id"] not in summary
     # the contract kit still reads it
     from gidr_etl.ingest.pipeline import process_file
 
@@ -213,7 +218,7 @@ def test_pages_answer_while_an_ingest_writes(tmp_path, tmp_path_factory):
         assert result["proc"].returncode == 0, result["proc"].stderr
         assert failures == []
         # the new reports show without a restart
-        after = _q(db, "select count(*) from reports where duplicate_of is null")[0][0]
+        after = _q(db, "select count(*) from reports where duplicate_of is null and not is_template")[0][0]
         assert after > before
         assert len(srv.rows(f"/{DB_NAME}/report_summary.json", _size="max")) == after
 

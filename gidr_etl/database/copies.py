@@ -7,8 +7,9 @@ cells read and fewest error findings counts (`reports.duplicate_of` NULL), the o
 name it. Copies that disagree on some cells are still copies, and each disagreeing
 cell is a `copies_disagree` finding on both, so a reader sees which number to doubt.
 
-A blank template (no agency, no year, every cell blank) is not a report: it is kept
-in `files` with status `template` and never reaches `reports`.
+A blank template (no agency, no year, every cell blank) is not a report: its file has
+status `template`, and its row in `reports` (kept, so that what was read of it can still
+be checked) has is_template = 1, which every count, view and dashboard leaves out.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ MIN_AGREEMENT = 0.8
 def is_blank_template(report: Report) -> bool:
     """No agency, no year and not one cell read: the official template, not a report."""
     meta = report.metadata
-    return not meta.get("agency") and not meta.get("year") and all(c.value is None for c in report.cells.values())
+    return not meta.agency and not meta.year and all(c.value is None for c in report.cells.values())
 
 
 def _rank(r: dict) -> tuple:

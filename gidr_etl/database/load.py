@@ -30,7 +30,7 @@ create table if not exists reports (
 create table if not exists cells (
     report_id integer not null references reports(id), section text not null,
     row text not null, col text not null, value numeric, raw text, status text,
-    inferred integer, note text, page integer, line integer,
+    inferred integer, note text, page integer, line integer, confidence real, bbox text,
     primary key (report_id, section, row, col)
 );
 create table if not exists findings (
@@ -120,15 +120,21 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 
 # Columns added since a database may have been created: table → column → type.
-NEW_COLUMNS = {"reports": {"agency_key": str, "duplicate_of": int}, "files": {"path_bytes": bytes}}
+NEW_COLUMNS: dict[str, dict[str, type]] = {
+    "reports": {"agency_key": str, "duplicate_of": int, "is_template": int},
+    "files": {"path_bytes": bytes},
+    "cells": {"confidence": float, "bbox": str},
+}
+# A new column's value for the rows already there, where NULL would mean something else.
+NEW_COLUMN_DEFAULTS = {("reports", "is_template"): 0}
 
 
 def _add_new_columns(db: sqlite_utils.Database) -> None:
     for table, columns in NEW_COLUMNS.items():
         for column, type_ in columns.items():
-            if column not in db[table].columns_dict:
+            if column not in db.table(table).columns_dict:
                 try:
-                    db[table].add_column(column, type_)
+                    db.table(table).add_column(column, type_, not_null_default=NEW_COLUMN_DEFAULTS.get((table, column)))
                 except sqlite3.OperationalError as exc:  # another ingest added it first
                     if "duplicate column" not in str(exc):
                         raise
@@ -254,25 +260,29 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     errors = sum(1 for f in report.findings if f.severity == "error")
     row = {
         "source_path": file_row["path"], "source_sha256": sha, "format": report.format,
-        "agency": meta.get("agency"), "year": meta.get("year"), "template": report.template,
-        "title": meta.get("title"), "publish_date": meta.get("publish_date"), "index_no": meta.get("index_no"),
+        "agency": meta.agency, "year": meta.year, "template": report.template,
+        "title": meta.title, "publish_date": meta.publish_date, "index_no": meta.index_no,
         "encoding": report.encoding, "pages": report.pages, "extractor_version": EXTRACTOR_VERSION,
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
         "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
+        "is_template": int(file_row.get("status") == "template"),
     }
     if report_id is not None:
         row["id"] = report_id
     report_id = _insert_row(db, "reports", row)
-    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page", "line"), (
+    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page",
+                          "line", "confidence", "bbox"), (
         (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
-         c.prov.page if c.prov else None, c.prov.line if c.prov else None)
+         c.prov.page if c.prov else None, c.prov.line if c.prov else None, c.confidence,
+         # The cell's box on the page image (points), to check a value read by OCR against it.
+         ",".join(map(str, c.prov.bbox)) if c.prov and c.prov.bbox else None)
         for c in report.cells.values()
     ))
     _insert(db, "findings", ("report_id", "rule", "severity", "section", "row", "col", "message"), (
         (report_id, f.rule, f.severity, f.section, f.row, f.col, f.message) for f in report.findings
     ))
     _insert(db, "sections", ("report_id", "part", "heading", "text"), (
-        (report_id, part, heading, text) for part, heading, text in (report.prose_printed or report.prose)
+        (report_id, p.part, p.heading, p.text) for p in (report.prose_printed or report.prose)
     ))
     return report_id
 
@@ -292,4 +302,6 @@ def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], row
 
 def _insert_row(db: sqlite_utils.Database, table: str, row: dict, upsert_on: str | None = None) -> int:
     """One row; returns its rowid."""
-    return db.conn.execute(_insert_sql(table, row, upsert_on), tuple(row.values())).lastrowid
+    rowid = db.conn.execute(_insert_sql(table, row, upsert_on), tuple(row.values())).lastrowid
+    assert rowid is not None  # execute() sets it after every statement
+    return rowid

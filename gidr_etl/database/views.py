@@ -32,7 +32,7 @@ create table labels (
 """
 
 # Each report counts once: copies of it (copies.py) stay in reports, out of the views.
-COUNTED = "r.duplicate_of is null"
+COUNTED = "r.duplicate_of is null and not r.is_template"
 
 # Reports whose template is unknown are labelled with the current template's words.
 _TEMPLATE_OF = "coalesce(r.template, '2021')"
@@ -157,7 +157,7 @@ select a.agency, a.year, a.id as report_id,
          - {_cell('carried_forward', "'total'", 'a.id')} as difference
 from reports a
 join reports b on b.agency_key = a.agency_key and b.year = a.year + 1
-where a.duplicate_of is null and b.duplicate_of is null
+where a.duplicate_of is null and not a.is_template and b.duplicate_of is null and not b.is_template
 order by a.agency, a.year""",
     }
 

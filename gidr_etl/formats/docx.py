@@ -144,7 +144,7 @@ class _Walker:
             self.table(inner)
 
     def _cell_text(self, tc, nested: list) -> str:
-        lines = []
+        lines: list[str] = []
         for child in _children(tc):
             if child.tag == W + "p":
                 lines.extend(line.strip() for line in paragraph_text(child).split("\n"))

@@ -80,7 +80,9 @@ def decode_html(data: bytes) -> tuple[str, str]:
 # ------------------------------------------------------------------ parsing
 
 
-class _Cell:
+class _CellContent:
+    """A <td>/<th> being read: its first line, its spans, and what it holds so far."""
+
     def __init__(self, line: int, rowspan: int, colspan: int):
         self.line, self.rowspan, self.colspan = line, rowspan, colspan
         # ("t", text, line) | ("b", kind) a break that ends a line of `kind` | ("sub", blocks)
@@ -90,8 +92,8 @@ class _Cell:
 class _TableBuilder:
     def __init__(self, out: list, line: int):
         self.out, self.line = out, line  # out: where this table's blocks go, in order
-        self.rows: list[list[_Cell]] = []
-        self.cell: _Cell | None = None
+        self.rows: list[list[_CellContent]] = []
+        self.cell: _CellContent | None = None
 
 
 def _span(value: str | None, default: int, limit: int) -> int:
@@ -142,7 +144,7 @@ class _Parser(HTMLParser):
             if not t.rows:
                 t.rows.append([])
             a = dict(attrs)
-            t.cell = _Cell(self.getpos()[0], _span(a.get("rowspan"), 1, 65534), max(1, _span(a.get("colspan"), 1, 1000)))
+            t.cell = _CellContent(self.getpos()[0], _span(a.get("rowspan"), 1, 65534), max(1, _span(a.get("colspan"), 1, 1000)))
             t.rows[-1].append(t.cell)
         elif tag in _HEADINGS:
             self._break(self.kind)
@@ -188,7 +190,7 @@ class _Parser(HTMLParser):
 
     # -- where text goes
 
-    def _cell(self) -> _Cell | None:
+    def _cell(self) -> _CellContent | None:
         return self.tables[-1].cell if self.tables else None
 
     def _parts(self) -> list[tuple]:
@@ -237,7 +239,7 @@ class _Parser(HTMLParser):
         t.out.extend(p[1] for c in cells for p in c.parts if p[0] == "sub")
 
 
-def _segments(cell: _Cell):
+def _segments(cell: _CellContent):
     """A cell's own text line by line as (text, line, kind), and its nested tables, in order."""
     run = []
     for part in cell.parts + [("b", "paragraph")]:
@@ -252,12 +254,12 @@ def _segments(cell: _Cell):
             yield part[1]
 
 
-def _cell_lines(cell: _Cell) -> list[tuple[str, int, str]]:
+def _cell_lines(cell: _CellContent) -> list[tuple[str, int, str]]:
     """(text, line, kind) of each line of a cell's own text."""
     return [s for s in _segments(cell) if isinstance(s, tuple)]
 
 
-def _cell_text(cell: _Cell) -> str:
+def _cell_text(cell: _CellContent) -> str:
     return join_lines([text for text, _, _ in _cell_lines(cell)])
 
 
@@ -272,7 +274,7 @@ def _is_layout(t: _TableBuilder) -> bool:
     return any(any(p[0] == "sub" for p in c.parts) and len(_cell_text(c)) > _LAYOUT_TEXT for c in cells)
 
 
-def _cell_blocks(cell: _Cell, source: str) -> list:
+def _cell_blocks(cell: _CellContent, source: str) -> list:
     """A layout cell's content as TextBlocks, its nested tables in place."""
     return [
         TextBlock(s[0], Provenance(source, line=s[1]), s[2]) if isinstance(s, tuple) else s
@@ -380,7 +382,7 @@ class HtmlFormat(InputFormat):
         if not any(isinstance(b, Table) for b in blocks) and parser.scripts:
             # The body may be built by JavaScript: read the text its string literals carry.
             script_blocks, _ = parse_html(_script_html(parser.scripts), source)
-            if _has_text(script_blocks) and not any(has_ideograph(b.text) for b in blocks):
+            if _has_text(script_blocks) and not any(isinstance(b, TextBlock) and has_ideograph(b.text) for b in blocks):
                 blocks = script_blocks
         if not _has_text(blocks):
             raise ExtractionError("HTML page has no visible text")

@@ -19,12 +19,11 @@ from pdfplumber.utils.exceptions import PdfminerException
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.errors import ExtractionError
-from gidr_etl.formats import pdf_pages
+from gidr_etl.formats import pdf_pages, scan
+from gidr_etl.formats.page_layout import GRID_TOL, grid_index, grid_lines, is_footer, join_pieces, page_title, squeeze
 from gidr_etl.formats.base import InputFormat
-from gidr_etl.text.cjk import CLOSE, LIST_MARK, NUMERALS, OPEN, despace, join_lines, page_footer
+from gidr_etl.text.cjk import CLOSE, LIST_MARK, NUMERALS, OPEN, join_lines
 
-# Points within which two ruling positions are the same grid line (also across pages).
-_GRID_TOL = 4.0
 # Outer table edges on consecutive pages this close belong to one continued table.
 _EDGE_TOL = 8.0
 # A page needs this many ruling objects before table finding is worth running.
@@ -34,11 +33,6 @@ _MIN_CHARS_PER_PAGE = 10
 # More than this share of "(cid:N)" glyphs: the fonts carry no Unicode map.
 _MAX_CID_SHARE = 0.1
 
-# Outside the tables a line "3/10" can only be a page count; inside a table it could be a value.
-_FOOTER = re.compile(page_footer() + r"|\d+\s*/\s*\d+")
-# A bare page number counts as a footer only in the top or bottom margin.
-_BARE_NUMBER = re.compile(r"\d{1,4}")
-_MARGIN_SHARE = 0.1
 _NUMBER = re.compile(r"[-+]?[\d０-９][\d０-９,.]*")
 # Looser than NUMBERING (any numeral, any closing mark): it only has to tell a label's start
 # from the tail of a label cut by a page break, which never starts with a numeral and a mark.
@@ -93,8 +87,8 @@ def _reason(exc: BaseException) -> str:
 
 
 @dataclass
-class _Cell:
-    """A printed cell before the column grid is fixed: x extent, local rows, text."""
+class _CellBox:
+    """A printed cell's box before the column grid is fixed: x extent, local rows, text."""
 
     x0: float
     x1: float
@@ -111,7 +105,7 @@ class _Part:
     page: int
     bbox: tuple[float, float, float, float]
     xs: list[float]
-    cells: list[_Cell]
+    cells: list[_CellBox]
     n_rows: int
     # The pieces on later pages, once joined to this one.
     more: list["_Part"] = field(default_factory=list)
@@ -135,7 +129,8 @@ def _read(path: Path, reader: str | None = None) -> Document:
             _read_page(page.filter(_mapped) if page_cids else page, file, blocks, hints)
             page.close()  # drop the page's parsed objects: thousands of files go through
     if chars < _MIN_CHARS_PER_PAGE * n_pages:
-        raise ExtractionError("no text layer (scanned PDF?); OCR is not built in")
+
+        return scan.read_pdf(path)  # no text layer: a scan, read by OCR
     if cids > _MAX_CID_SHARE * chars:
         raise ExtractionError(f"fonts without a Unicode map (cid:…) in {cids} of {chars} characters")
     blocks = [_table(b, file) if isinstance(b, _Part) else b for b in blocks]
@@ -151,7 +146,7 @@ def _read_page(page, file: str, blocks: list, hints: dict[str, str]) -> None:
     n = page.page_number
     parts = _tables(page, n)
     lines = _lines(page, [p.bbox for p in parts])
-    if n == 1 and (title := _title(lines)):
+    if n == 1 and (title := page_title(lines)):
         hints["title"] = title
     items = sorted([(p.bbox[1], p) for p in parts] + [(line["top"], line) for line in lines], key=lambda i: i[0])
     for i, (_, item) in enumerate(items):
@@ -195,11 +190,11 @@ def _extent(bbox, verticals: list[dict]) -> tuple[float, float, float, float]:
     """The table's box stretched to the ends of the vertical rules crossing it."""
     x0, top, x1, bottom = bbox
     for e in verticals:
-        if x0 - _GRID_TOL <= e["x0"] <= x1 + _GRID_TOL and e["top"] < bottom and e["bottom"] > top:
+        if x0 - GRID_TOL <= e["x0"] <= x1 + GRID_TOL and e["top"] < bottom and e["bottom"] > top:
             top, bottom = min(top, e["top"]), max(bottom, e["bottom"])
     # A rule's own width pokes a fraction of a point past the box: that is no missing border,
     # and looking for the tables again would only double the page's table-finding time.
-    if top >= bbox[1] - _GRID_TOL and bottom <= bbox[3] + _GRID_TOL:
+    if top >= bbox[1] - GRID_TOL and bottom <= bbox[3] + GRID_TOL:
         return bbox
     return x0, top, x1, bottom
 
@@ -232,43 +227,18 @@ def _part(table, n: int) -> _Part | None:
                 texts.append(_cell_text(text or ""))
     if not boxes:
         return None
-    ys = _grid([b[1] for b in boxes] + [b[3] for b in boxes])
-    xs = _grid([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = grid_lines([b[1] for b in boxes] + [b[3] for b in boxes])
+    xs = grid_lines([b[0] for b in boxes] + [b[2] for b in boxes])
     cells = []
     for (x0, top, x1, bottom), text in zip(boxes, texts):
-        row = _index(ys, top)
-        cells.append(_Cell(x0, x1, row, max(_index(ys, bottom) - row, 1), text, n))
+        row = grid_index(ys, top)
+        cells.append(_CellBox(x0, x1, row, max(grid_index(ys, bottom) - row, 1), text, n))
     return _Part(n, table.bbox, xs, cells, len(ys) - 1)
-
-
-def _grid(values: list[float]) -> list[float]:
-    """Distinct grid lines: positions within _GRID_TOL of each other are one line."""
-    lines: list[list[float]] = []
-    for v in sorted(values):
-        if lines and v - lines[-1][-1] <= _GRID_TOL:
-            lines[-1].append(v)
-        else:
-            lines.append([v])
-    return [sum(group) / len(group) for group in lines]
-
-
-def _index(grid: list[float], value: float) -> int:
-    return min(range(len(grid)), key=lambda i: abs(grid[i] - value))
-
-
-def _join(a: str, b: str) -> str:
-    """Two wrapped pieces of one text: no space between CJK characters."""
-    return join_lines([a, b])
-
-
-def _squeeze(text: str) -> str:
-    """One line's text, without the spaces justified CJK printing puts between characters."""
-    return despace(" ".join(text.split()))
 
 
 def _cell_text(text: str) -> str:
     """A cell's lines as one string: 三/、/本/年… printed a character a line comes out whole."""
-    return join_lines([_squeeze(line) for line in text.splitlines()])
+    return join_lines([squeeze(line) for line in text.splitlines()])
 
 
 def _lines(page, bboxes: list[tuple]) -> list[dict]:
@@ -280,35 +250,13 @@ def _lines(page, bboxes: list[tuple]) -> list[dict]:
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in bboxes)
 
-    found = []
+    found: list[dict] = []
     for line in (page.filter(outside) if bboxes else page).extract_text_lines(return_chars=True):
-        text = _squeeze(line["text"])
-        if text and not _footer(text, line["top"], line["bottom"], page.height):
+        text = squeeze(line["text"])
+        if text and not is_footer(text, line["top"], line["bottom"], page.height):
             size = max(c["size"] for c in line["chars"])
             found.append({"text": text, "top": line["top"], "size": size, "line": len(found) + 1})
     return found
-
-
-def _footer(text: str, top: float, bottom: float, height: float) -> bool:
-    if _FOOTER.fullmatch(text):
-        return True
-    in_margin = bottom < height * _MARGIN_SHARE or top > height * (1 - _MARGIN_SHARE)
-    return in_margin and bool(_BARE_NUMBER.fullmatch(text))
-
-
-def _title(lines: list[dict]) -> str | None:
-    """The first run of largest-type lines on page 1, when it names the 年度报告."""
-    head = lines[:6]
-    if not head:
-        return None
-    size = max(line["size"] for line in head)
-    title = ""
-    for line in head:
-        if line["size"] >= size - 0.5:
-            title = _join(title, line["text"])
-        elif title:
-            break
-    return title if "年度报告" in title else None
 
 
 def _continues(blocks: list, part: _Part) -> bool:
@@ -336,16 +284,16 @@ def _table(head: _Part, file: str) -> Table:
     cells, n_rows = list(head.cells), head.n_rows
     for piece in head.more:
         cells, n_rows = _append(cells, n_rows, piece)
-    xs = _grid([x for part in (head, *head.more) for x in part.xs])
+    xs = grid_lines([x for part in (head, *head.more) for x in part.xs])
     anchored = []
     for c in sorted(cells, key=lambda c: (c.row, c.x0)):
-        col = _index(xs, c.x0)
-        span = max(_index(xs, c.x1) - col, 1)
+        col = grid_index(xs, c.x0)
+        span = max(grid_index(xs, c.x1) - col, 1)
         anchored.append(TableCell(c.text, c.row, col, c.row_span, span, Provenance(file, c.page)))
     return Table(anchored, Provenance(file, head.page))
 
 
-def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell], int]:
+def _append(cells: list[_CellBox], n_rows: int, piece: _Part) -> tuple[list[_CellBox], int]:
     """Rows of a continuation below the table so far, minus a repeated header."""
     skip = _repeated_header(cells, piece.cells, piece.n_rows)
     kept = [c for c in piece.cells if c.row >= skip]
@@ -357,7 +305,8 @@ def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell],
         # The row itself was cut by the page break (LibreOffice lets rows break):
         # its two pieces are one row.
         for a, c in zip(above, first):
-            a.text, a.row_span = _join(a.text, c.text), a.row_span + c.row_span - 1
+            assert a is not None  # all(above)
+            a.text, a.row_span = join_pieces(a.text, c.text), a.row_span + c.row_span - 1
         kept = [c for c in kept if c not in first]
         for c in kept:
             c.row -= 1
@@ -367,12 +316,12 @@ def _append(cells: list[_Cell], n_rows: int, piece: _Part) -> tuple[list[_Cell],
     lenient = not any(re.search(r"\d", c.text) for c in first + [a for a in cells if a.row + a.row_span == n_rows])
     for a, c in zip(above, first):
         if a is not None and _cut_label(a, c, lenient):
-            a.text, a.row_span = _join(a.text, c.text), a.row_span + c.row_span
+            a.text, a.row_span = join_pieces(a.text, c.text), a.row_span + c.row_span
             kept.remove(c)
     return cells + kept, n_rows + piece.n_rows - skip
 
 
-def _repeated_header(first: list[_Cell], piece: list[_Cell], n_rows: int) -> int:
+def _repeated_header(first: list[_CellBox], piece: list[_CellBox], n_rows: int) -> int:
     """How many leading rows of a continuation repeat the table's first rows."""
     skip = 0
     for k in range(1, n_rows):
@@ -385,7 +334,7 @@ def _repeated_header(first: list[_Cell], piece: list[_Cell], n_rows: int) -> int
     return skip
 
 
-def _same_columns(a: _Cell, b: _Cell) -> bool:
+def _same_columns(a: _CellBox, b: _CellBox) -> bool:
     return abs(a.x0 - b.x0) <= _EDGE_TOL and abs(a.x1 - b.x1) <= _EDGE_TOL
 
 
@@ -394,7 +343,7 @@ def _fragment(text: str) -> bool:
     return not re.search(r"\d", text) and not _ENUMERATOR.match(text)
 
 
-def _cut_label(above: _Cell, below: _Cell, lenient: bool) -> bool:
+def _cut_label(above: _CellBox, below: _CellBox, lenient: bool) -> bool:
     """Whether two cells across a page break are one label cut in two.
 
     The piece below is a fragment, and one of the two spans several rows, as group

@@ -31,7 +31,8 @@ def _walk(folder: Path, above: frozenset) -> Iterator[Path | tuple[Path, str]]:
     except OSError as exc:
         yield folder, f"cannot read folder: {exc.strerror or exc}"
         return
-    folders, files = [], []
+    folders: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
     for entry in entries:
         (folders if _is_dir(entry) else files).append(entry)
     yield from (Path(e.path) for e in files)

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import sys
+from abc import ABC, abstractmethod
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -39,7 +40,7 @@ CONNECT_TIMEOUT_VARIABLE = "GIDR_ETL_DASK_CONNECT_TIMEOUT"
 Results = Iterator[tuple[Any, Any]]
 
 
-class Executor:
+class Executor(ABC):
     """One way to run extraction. Subclass it and register an instance in register_executors.
 
     `address` is what followed the name on the command line (`dask:tcp://host:8786`),
@@ -53,8 +54,16 @@ class Executor:
         """Why this executor cannot run here (a missing optional dependency), or None."""
         return None
 
-    def map(self, fn: Callable, items: Iterable, workers: int, address: str | None = None) -> Results:
-        raise NotImplementedError
+    @abstractmethod
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any], workers: int, address: str | None = None) -> Results:
+        """(item, fn(item)) for every item, in the items' order, as results arrive.
+
+        `fn` is picklable and runs wherever the executor runs work; `workers` is the
+        number of tasks that may run at once (--workers). Keep a bounded number of tasks
+        in flight so memory stays flat; when a task fails, or its worker dies, yield the
+        exception as that item's result and go on. Raise ExecutorError when the batch
+        cannot run at all (a scheduler out of reach).
+        """
 
 
 def connect_timeout() -> float:
@@ -119,7 +128,7 @@ class LocalPool(Executor):
             pending: deque = deque()
             with ProcessPoolExecutor(max_workers=workers, mp_context=_START, initializer=_die_with_parent) as pool:
                 try:
-                    for chunk, future in in_order(partial(pool.submit, _each, fn), chunks, window, pending):
+                    for chunk, future in in_order(partial(pool.submit, partial(_each, fn)), chunks, window, pending):
                         try:
                             results = future.result()
                         except BrokenProcessPool:

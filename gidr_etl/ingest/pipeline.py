@@ -148,7 +148,7 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
             _record(db, summary, Outcome(str(item), error=f"cannot read: {exc.strerror or exc}"), progress)
             continue
         loaded = _loaded(db, sha)
-        if _needs_reading(loaded, force, reprocess_outdated):
+        if loaded is None or _needs_reading(loaded, force, reprocess_outdated):
             todo[str(item)], sizes[str(item)] = sha, size
         else:
             _skip(db, summary, Outcome(str(item), sha, size, loaded["format"], SKIPPED), loaded, progress)
@@ -246,6 +246,6 @@ def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
 
 
 def _set_aside_template(outcome: Outcome) -> None:
-    """A blank template is a file, not a report: recorded in files only (database/copies.py)."""
+    """A blank template is a file, not a report: status template, never counted (database/copies.py)."""
     if outcome.status == OK and outcome.report is not None and is_blank_template(outcome.report):
-        outcome.status, outcome.report = TEMPLATE, None
+        outcome.status = TEMPLATE

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from gidr_etl.reading.tokens import Token
+from gidr_etl.report import ProsePart
 from gidr_etl.template.vocabulary import Vocabulary
 from gidr_etl.text.cjk import CHINESE_NUMBER
 
@@ -83,8 +84,8 @@ def _normalised_lines(toks: list[Token]) -> str:
     return "\n".join(t.norm for t in toks)
 
 
-def prose_parts(toks: list[Token], regions: Regions, join=_normalised_lines) -> list[tuple[str, str, str]]:
-    """(part, heading, text) of each prose part, its text running to the next part or table.
+def prose_parts(toks: list[Token], regions: Regions, join=_normalised_lines) -> list[ProsePart]:
+    """Each prose part, its text running to the next part or table.
 
     `join` makes one text of a run of tokens (printed_prose.printed_text keeps them as printed)."""
     bounds = set(regions.prose.values())
@@ -94,9 +95,9 @@ def prose_parts(toks: list[Token], regions: Regions, join=_normalised_lines) -> 
     for part, start in regions.prose.items():
         end = min((i for i in bounds if i > start), default=len(toks))
         text = join([t for t in toks[start + 1 : end] if not t.in_table])
-        out.append((part, join([toks[start]]), text))
+        out.append(ProsePart(part, join([toks[start]]), text))
     preamble_end = min(bounds, default=len(toks))
     preamble = join([t for t in toks[:preamble_end] if not t.in_table])
     if preamble:
-        out.insert(0, ("preamble", "", preamble))
+        out.insert(0, ProsePart("preamble", "", preamble))
     return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from gidr_etl.report import Metadata
 from gidr_etl.text.cjk import despace
 from gidr_etl.text.normalize import to_simplified
 
@@ -164,14 +165,14 @@ def year_from_prose(lines: list[str]) -> int | None:
     return int(max(set(years), key=years.count)) if years else None
 
 
-def extract_metadata(lines: list[str], hints: dict[str, str]) -> dict[str, object]:
-    """The report's metadata; a key that cannot be found is None."""
+def extract_metadata(lines: list[str], hints: dict[str, str]) -> Metadata:
+    """The report's metadata; a field that cannot be found is None."""
     title = find_title(lines, hints.get("title"))
     agency, year = agency_and_year(title)
-    return {
-        "title": title,
-        "agency": agency or hints.get("agency") or metadata_hints(lines).get("agency"),
-        "year": year or year_from_prose(lines),
-        "publish_date": publish_date(lines, hints.get("publish_date")),
-        "index_no": index_no(lines, hints.get("index_no")),
-    }
+    return Metadata(
+        title=title,
+        agency=agency or hints.get("agency") or metadata_hints(lines).get("agency"),
+        year=year or year_from_prose(lines),
+        publish_date=publish_date(lines, hints.get("publish_date")),
+        index_no=index_no(lines, hints.get("index_no")),
+    )

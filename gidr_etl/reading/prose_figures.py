@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gidr_etl.reading.digit_runs.solver import Equation, Key
+from gidr_etl.template.arithmetic import CARRIED_OVER, PROSE_FIGURE_CELLS, Equation, Key, prose_equation
 from gidr_etl.text.cjk import NUMBERING
 
 
@@ -16,16 +16,6 @@ class Figure:
     value: int
     quote: str
 
-
-# The table cells each figure counts (summed).
-CELLS: dict[str, list[Key]] = {
-    "requests_received": [("requests", "new", "total")],
-    "requests_completed": [("requests", "total", "total")],
-    "requests_carried_forward": [("requests", "carried_forward", "total")],
-    "requests_carried_over": [("requests", "carried_over", "total")],
-    "reviews": [("appeals", "review", "total")],
-    "lawsuits": [("appeals", "suit_direct", "total"), ("appeals", "suit_after_review", "total")],
-}
 
 # A count: not part of a decimal ("22.08万件"), a percentage or a longer number.
 _N = r"(?<![\d.])(?P<n>\d+)(?![\d.%])\s*"
@@ -101,16 +91,17 @@ def _plausible(key: str, m: re.Match) -> bool:
     return True
 
 
-def contradictions(figures: list[Figure], table_values: dict[Key, int | None]) -> list[tuple[Figure, int]]:
+def contradictions(figures: list[Figure],
+                   table_values: dict[Key, float | int | None]) -> list[tuple[Figure, float | int]]:
     """Figures that disagree with the table, each with the table's number; undecidable ones skipped."""
     out = []
     for fig in figures:
-        cells = [table_values.get(c) for c in CELLS[fig.key]]
-        if any(v is None for v in cells):
+        cells = [v for c in PROSE_FIGURE_CELLS[fig.key] if (v := table_values.get(c)) is not None]
+        if len(cells) < len(PROSE_FIGURE_CELLS[fig.key]):
             continue
         table = sum(cells)
         accepted = {table}
-        carried_over = table_values.get(("requests", "carried_over", "total"))
+        carried_over = table_values.get(CARRIED_OVER)
         if fig.key == "requests_received" and carried_over is not None:
             # "受理N件" often counts the requests carried over from last year as well.
             accepted.add(table + carried_over)
@@ -120,5 +111,5 @@ def contradictions(figures: list[Figure], table_values: dict[Key, int | None]) -
 
 
 def equations(figures: list[Figure]) -> list[Equation]:
-    """Prose totals as equations for digits.solve (not 收到/受理: it may include carried-over requests)."""
-    return [Equation(CELLS[f.key], [], f.value) for f in figures if f.key != "requests_received"]
+    """Prose totals as equations for the digit-run solver (not 收到/受理: it may include carried-over requests)."""
+    return [prose_equation(f.key, f.value) for f in figures if f.key != "requests_received"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
 from gidr_etl.reading.locate import Regions
-from gidr_etl.report import AMBIGUOUS, READ, Cell, Finding, Report
+from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
@@ -36,14 +37,14 @@ class Read:
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
     """2019 or 2021, from art20_1's columns, else from （六）其他处理's sub-rows."""
-    votes = {}
+    votes: dict[str, int] = {}
     if "active" in regions.tables:
         start, end = regions.tables["active"]
         for version in ("2021", "2019"):
             cols = vocab.section("art20_1").columns_for(version)
             votes[version] = sum(any(c.matches(t.key) for c in cols) for t in toks[start:end] if not t.is_value())
     if votes and votes["2021"] != votes["2019"]:
-        return max(votes, key=votes.get)
+        return max(votes, key=lambda version: votes[version])
     if "requests" in regions.tables:
         start, end = regions.tables["requests"]
         sub_rows = [r for r in vocab.section("requests").rows_for("2021") if r.code.startswith("other_") and r.match]
@@ -128,7 +129,8 @@ def fit(run: list[Token], n: int, stream: bool) -> Read:
             options.append(run[lead : lead + n])
     if not options:
         # A stream has no row ends: what follows the row's n values belongs to the next row.
-        return Read(run[:n] if stream else [None] * n, set() if stream else set(range(n)), None)
+        kept: list[Token | None] = list(run[:n]) if stream else [None] * n
+        return Read(kept, set() if stream else set(range(n)), None)
     tokens = options[0]
     ambiguous = {c for c in range(n) if len({o[c].norm for o in options}) > 1}
     return Read(list(tokens), ambiguous, None)
@@ -147,13 +149,13 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
-        out[term.code] = read_row(toks, i, end, term, len(cols), header)
-        cursor = out[term.code].next
+        read = out[term.code] = read_row(toks, i, end, term, len(cols), header)
+        cursor = read.next if read.next is not None else cursor  # read_row sets it
     for n, term in enumerate(rows):
         if term.code in out:
             continue
-        before = [out[t.code].next for t in rows[:n] if t.code in out]
-        after = [out[t.code].index for t in rows[n + 1 :] if t.code in out]
+        before = [r.next for t in rows[:n] if (r := out.get(t.code)) and r.next is not None]
+        after = [r.index for t in rows[n + 1 :] if (r := out.get(t.code)) and r.index is not None]
         gap = (max(before, default=start), min(after, default=end))
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
@@ -192,59 +194,64 @@ def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tu
         if match and match[0] is term and (best is None or match[1] > best[1]):
             best = (i, match[1])
     return best
-def store_rows(report: Report, section: Section, template: str, reads: dict[str, Read]) -> None:
+def store_rows(report: Report, runs: list[Run], section: Section, template: str, reads: dict[str, Read]) -> None:
     cols = section.columns_for(template)
     for term in section.rows_for(template):
-        store_row(report, section, term.code, cols, reads.get(term.code))
+        store_row(report, runs, section, term.code, cols, reads.get(term.code))
 
 
-def defer_digit_run(report: Report, read: Read | None, keys: list) -> Read | None:
-    """A row printed as run-together digits: its cells wait, ambiguous, for the solver (infer.py)."""
+def defer_digit_run(runs: list[Run], read: Read | None, keys: list) -> Read | None:
+    """A row printed as run-together digits: added to `runs`, its cells wait, ambiguous, for the
+    solver (digit_runs/resolve.py)."""
     if not (read and read.short and all(DIGIT_RUN.match(t.norm) or t.norm.isdigit() for t in read.short)):
         return read
-    report.runs.append((" ".join(t.norm for t in read.short), keys))
+    runs.append(Run(" ".join(t.norm for t in read.short), keys))
     return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
 
 
-def store_row(report: Report, section: Section, row: str, cols: list[Term], read: Read | None, note=None) -> None:
+def store_row(report: Report, runs: list[Run], section: Section, row: str, cols: list[Term], read: Read | None,
+              note=None) -> None:
     """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
-    if read and read.fuzzy is not None:
+    if read and read.fuzzy is not None and read.label is not None:
         official = next(t.label for t in section.rows if t.code == row)
         note = f"label matched fuzzily ({read.fuzzy:.2f}): printed 「{read.label.norm}」"
         report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None,
                                        f"printed label 「{read.label.norm}」 read as 「{official}」 "
                                        f"(similarity {read.fuzzy:.2f})"))
-    read = defer_digit_run(report, read, [(section.code, row, col.code) for col in cols])
+    read = defer_digit_run(runs, read, [(section.code, row, col.code) for col in cols])
     for c, col in enumerate(cols):
-        cell = Cell(section.code, row, col.code, note=note)
+        cell = TemplateCell(section.code, row, col.code, note=note)
         tok = read.tokens[c] if read else None
         if read and c in read.ambiguous:
             cell.status, cell.raw = AMBIGUOUS, " / ".join(t.text for t in read.tokens if t) or None
             cell.prov = read.label.prov if read.label else None
         elif tok is not None:
             cell.value, cell.status = read_value(tok.text, col.kind)
-            cell.raw, cell.prov = tok.text, tok.prov
+            cell.raw, cell.prov, cell.confidence = tok.text, tok.prov, tok.confidence
         elif read and read.label:
             cell.prov, cell.note = read.label.prov, f"row printed with fewer than {len(cols)} values"
         report.cells[cell.section, cell.row, cell.col] = cell
 
 
-def extract_tables(report: Report, toks: list[Token], regions: Regions, vocab: Vocabulary) -> None:
-    """Fill report.cells with every template cell of report.template."""
+def extract_tables(report: Report, toks: list[Token], regions: Regions, vocab: Vocabulary) -> list[Run]:
+    """Fill report.cells with every template cell of report.template; the digit runs whose cells
+    wait for the solver (resolve_runs) are returned."""
     template = report.template
+    runs: list[Run] = []
     for table in ("active", "requests", "appeals"):
         region = regions.tables.get(table)
         sections = vocab.sections_for(template, table)
         if region is None:  # rule table_missing says so; its cells stay NULL
             for section in sections:
-                store_rows(report, section, template, {})
+                store_rows(report, runs, section, template, {})
             continue
         report.tables_found.add(table)
         reader = {"active": _read_active, "requests": _read_requests, "appeals": _read_appeals}[table]
-        reader(report, toks, region, sections, vocab)
+        reader(report, runs, toks, region, sections, vocab)
+    return runs
 
 
-def _read_active(report, toks, region, sections, vocab) -> None:
+def _read_active(report, runs, toks, region, sections, vocab) -> None:
     start, end = region
     captions = {}
     for section in sections:
@@ -256,24 +263,24 @@ def _read_active(report, toks, region, sections, vocab) -> None:
         later = [i for i in captions.values() if i > sub_start]
         sub_end = min(later, default=end)
         cols = section.columns_for(report.template)
-        store_rows(report, section, report.template, read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols))
+        store_rows(report, runs, section, report.template, read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols))
 
 
-def _read_requests(report, toks, region, sections, vocab) -> None:
+def _read_requests(report, runs, toks, region, sections, vocab) -> None:
     (section,) = sections
     start, end = region
     template = report.template
     cols = section.columns_for(template)
     reads = read_rows(toks, start, end, section.rows_for(template), cols)
-    store_rows(report, section, template, reads)
+    store_rows(report, runs, section, template, reads)
     sub_rows = [r.code for r in section.rows_for(template) if r.code.startswith("other_")]
     if template == "2021" and not any(code in reads for code in sub_rows):
         rows = [r.code for r in section.rows_for(template)]
-        found_before = [reads[c].index for c in rows[: rows.index(sub_rows[0])] if c in reads]
-        _read_unitemized_other(report, toks, max(found_before, default=start), end, section, cols, sub_rows)
+        found_before = [i for c in rows[: rows.index(sub_rows[0])] if c in reads and (i := reads[c].index) is not None]
+        _read_unitemized_other(report, runs, toks, max(found_before, default=start), end, section, cols, sub_rows)
 
 
-def _read_unitemized_other(report, toks, start, end, section, cols, sub_rows) -> None:
+def _read_unitemized_other(report, runs, toks, start, end, section, cols, sub_rows) -> None:
     # Some 2021 reports print （六）其他处理 as one row, the 2019 way. Its sub-rows
     # were not printed; the printed row is kept as row 'other'. Counts are never
     # negative, so where that row is 0 each sub-row is 0 too; elsewhere they stay NULL.
@@ -281,7 +288,7 @@ def _read_unitemized_other(report, toks, start, end, section, cols, sub_rows) ->
     reads = read_rows(toks, start + 1, end, [other], cols)
     if "other" not in reads:
         return
-    store_row(report, section, "other", cols, reads["other"], note="（六）其他处理 printed as one row in a 2021 table")
+    store_row(report, runs, section, "other", cols, reads["other"], note="（六）其他处理 printed as one row in a 2021 table")
     for code in sub_rows:
         for col in cols:
             cell = report.cells[section.code, code, col.code]
@@ -295,7 +302,7 @@ def _read_unitemized_other(report, toks, start, end, section, cols, sub_rows) ->
                                            "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document"))
 
 
-def _read_appeals(report, toks, region, sections, vocab) -> None:
+def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
     (section,) = sections
     start, end = region
     rows, cols = section.rows_for(report.template), section.columns_for(report.template)
@@ -303,7 +310,10 @@ def _read_appeals(report, toks, region, sections, vocab) -> None:
     # One printed row of 15 values: the run that can hold them all and has the
     # most numbers (a blank form's row is all blanks, its header rows are labels).
     best: list[Token] = []
-    rank = lambda run: (len(run) >= n, sum(not t.is_blank() for t in run), -abs(len(run) - n))
+
+    def rank(run: list[Token]) -> tuple[bool, int, int]:
+        return len(run) >= n, sum(not t.is_blank() for t in run), -abs(len(run) - n)
+
     i = start
     while i < end:
         run, after = value_run(toks, i, end, toks[i].row_id)
@@ -311,8 +321,9 @@ def _read_appeals(report, toks, region, sections, vocab) -> None:
             best = run
         i = max(after, i + 1)
     read = fit(best, n, toks[start].row_id is None) if best else Read([None] * n, set(), None)
-    read = defer_digit_run(report, read, [(section.code, r.code, c.code) for r in rows for c in cols])
-    w = len(cols)
+    deferred = defer_digit_run(runs, read, [(section.code, r.code, c.code) for r in rows for c in cols])
+    assert deferred is not None  # a Read in, a Read out
+    read, w = deferred, len(cols)
     for r, term in enumerate(rows):
         part = Read(read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None)
-        store_row(report, section, term.code, cols, part)
+        store_row(report, runs, section, term.code, cols, part)

@@ -45,6 +45,7 @@ class Token:
     row_id: tuple[int, int] | None  # (table index, row) when the table's rows are known
     in_table: bool
     value_like: bool = False  # see is_value: asked of every token many times, so set once
+    confidence: float | None = None  # OCR recognition confidence of a table cell's text
 
     @property
     def compact(self) -> str:
@@ -65,7 +66,7 @@ def tokens(doc: Document) -> list[Token]:
         if isinstance(block, Table):
             for cell in block.reading_order():
                 row_id = (t_index, cell.row) if block.rows_known else None
-                out.append(_token(cell.text, cell.prov or block.prov, row_id, True))
+                out.append(_token(cell.text, cell.prov or block.prov, row_id, True, cell.confidence))
         else:
             for n, line in enumerate(block.text.splitlines()):
                 prov = block.prov
@@ -104,10 +105,10 @@ def layout_cells(line: str) -> list[str]:
     return [rest.strip(), *values]
 
 
-def _token(text: str, prov: Provenance | None, row_id, in_table: bool) -> Token:
+def _token(text: str, prov: Provenance | None, row_id, in_table: bool, confidence: float | None = None) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
-    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm))
+    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence)
 
 
 def _value_like(norm: str) -> bool:

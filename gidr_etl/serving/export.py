@@ -52,7 +52,7 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[list]]]:
         has_copies = any(r[1] == "duplicate_of" for r in conn.execute("pragma table_info(reports)"))
         reports = conn.execute(
             f"select id, agency, agency_key, year, template, title, publish_date, index_no, source_path from reports"
-            f"{' where duplicate_of is null' if has_copies else ''} order by agency_key, year, id").fetchall()
+            f"{' where duplicate_of is null and not is_template' if has_copies else ''} order by agency_key, year, id").fetchall()
         values: dict[int, dict] = defaultdict(dict)
         for rid, s, r, c, v in conn.execute("select report_id, section, row, col, value from cells"):
             values[rid][s, r, c] = v

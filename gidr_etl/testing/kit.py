@@ -16,6 +16,7 @@ Each check raises AssertionError saying what is wrong; each can be used on its o
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +24,7 @@ from gidr_etl.core import build_report
 from gidr_etl.formats.base import HEAD_BYTES, InputFormat
 from gidr_etl.formats.choice import ranked_formats
 from gidr_etl.plugins import formats
-from gidr_etl.model import Document, Provenance, Table, TextBlock
+from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.report import Report
 from gidr_etl.testing.seeds import SEEDS, gold
 
@@ -93,7 +94,7 @@ def _check_prov(prov, where: str, what: str) -> None:
 
 def _check_table(table: Table, where: str, what: str) -> None:
     assert table.cells, f"{what}: no cells"
-    taken: dict[tuple[int, int], object] = {}
+    taken: dict[tuple[int, int], TableCell] = {}
     for cell in table.cells:
         at = f"{what}, cell {cell.text!r} at ({cell.row}, {cell.col})"
         assert isinstance(cell.text, str), f"{at}: text is {type(cell.text).__name__}"
@@ -113,7 +114,7 @@ def check_gold(report: Report, seed: str) -> Report:
     wrong = [f"{s}.{r}.{c}: got {report.value(s, r, c)!r}, want {v!r}"
              for s, r, c, v in g["cells"] if v != "?" and not _same(report.value(s, r, c), v)]
     assert not wrong, f"{seed}: {len(wrong)} cells differ from the gold:\n  " + "\n  ".join(wrong[:30])
-    got = {**report.metadata, "template": report.template}
+    got = {**dataclasses.asdict(report.metadata), "template": report.template}
     for key in META_KEYS:
         want = g["metadata"].get(key)
         if want is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gidr_etl.template.vocabulary import vocabulary
+from gidr_etl.template.vocabulary import Term, vocabulary
 from gidr_etl.testing.seeds import cell_values, first, gold, text
 from gidr_etl.text.cjk import NUMERALS
 
@@ -85,7 +85,7 @@ def _outcome_entries(rows):
             entries[-1][1].append(r)
         else:
             entries.append((group or r.code, [r]))
-    out = []
+    out: list[tuple[str, list[tuple[str | None, Term]]]] = []
     for i, (key, members) in enumerate(entries):
         n = f"（{NUMERALS[i]}）"
         if len(members) == 1 and members[0].group in (None, "本年度办理结果"):
@@ -101,13 +101,14 @@ def requests_rows(g: dict) -> Rows:
     cols = sec.columns_for(template)
     rows_ = sec.rows_for(template)
     orgs = [c for c in cols if c.group]
+    org_group = orgs[0].group or ""
 
-    def values(row) -> list[Cell]:
+    def values(row) -> list[PrintedCell]:
         return [PrintedCell(printed(vals.get(("requests", row.code, c.code)), "requests", c.code)) for c in cols]
 
     out: Rows = [
         [PrintedCell(BALANCE, rowspan=3, colspan=3, header=True), PrintedCell("申请人情况", colspan=len(cols), header=True)],
-        [PrintedCell(cols[0].label, rowspan=2, header=True), PrintedCell(orgs[0].group, colspan=len(orgs), header=True),
+        [PrintedCell(cols[0].label, rowspan=2, header=True), PrintedCell(org_group, colspan=len(orgs), header=True),
          PrintedCell(cols[-1].label, rowspan=2, header=True)],
         [PrintedCell(c.label, header=True) for c in orgs],
     ]
@@ -119,7 +120,7 @@ def requests_rows(g: dict) -> Rows:
     first = True
     for label, members in entries:
         for k, (sub, row) in enumerate(members):
-            line: list[Cell] = []
+            line: list[PrintedCell] = []
             if first:
                 line.append(PrintedCell("三、本年度办理结果", rowspan=len(outcome), header=True))
                 first = False
@@ -140,7 +141,7 @@ def appeals_rows(g: dict) -> Rows:
     cols, (review, *suits) = sec.columns_for(template), sec.rows_for(template)
     n = len(cols)
     return [
-        [PrintedCell(review.label, colspan=n, header=True), PrintedCell(suits[0].group, colspan=n * len(suits), header=True)],
+        [PrintedCell(review.label, colspan=n, header=True), PrintedCell(suits[0].group or "", colspan=n * len(suits), header=True)],
         [PrintedCell(c.label, rowspan=2, header=True) for c in cols] + [PrintedCell(s.label, colspan=n, header=True) for s in suits],
         [PrintedCell(c.label, header=True) for s in suits for c in cols],
         [PrintedCell(printed(vals.get(("appeals", r.code, c.code)), "appeals", c.code)) for r in [review, *suits] for c in cols],
@@ -187,14 +188,15 @@ def outline(seed: str, g: dict | None = None) -> list[tuple[str, object]]:
     blocks += [("heading" if i == 0 else "paragraph", line) for i, line in enumerate(prose(seed))]
     for table, heading in PARTS.items():
         blocks += [("heading", heading), ("table", TABLES[table](g))]
-    for heading, text in CLOSING:
-        blocks += [("heading", heading), ("paragraph", text)]
+    for heading, paragraph in CLOSING:
+        blocks += [("heading", heading), ("paragraph", paragraph)]
     return blocks
 
 
 def grid_positions(rows: Rows) -> tuple[list[tuple[int, int, PrintedCell]], int, int]:
     """Anchor each cell at the first free grid slot (the HTML table algorithm)."""
-    taken, placed = set(), []
+    taken: set[tuple[int, int]] = set()
+    placed: list[tuple[int, int, PrintedCell]] = []
     for r, row in enumerate(rows):
         c = 0
         for cell in row:

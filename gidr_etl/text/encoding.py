@@ -88,9 +88,9 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
     for bom, name in BOMS:
         if data.startswith(bom):
             return _strict(data, name), name
-    if declared:
+    if declared and (known := canonical(declared)):
         try:
-            return _strict(data, canonical(declared)), canonical(declared)
+            return _strict(data, known), known
         except (LookupError, UnicodeDecodeError):
             pass
     try:

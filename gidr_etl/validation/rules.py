@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Issue, Report
+from gidr_etl.template.arithmetic import RULES as SUM_RULES
+from gidr_etl.template.arithmetic import Equation, equations, unitemized_other
 from gidr_etl.template.vocabulary import vocabulary
 
 
@@ -24,21 +26,17 @@ def _addend(report: Report, key) -> int | float:
     return cell.value or 0
 
 
-def _stated(report: Report, key):
-    """A stated total: None (skip the check) unless a number was read."""
-    cell = report.cells.get(key)
-    return cell.value if cell is not None and cell.status == READ else None
-
-
-def _sum_check(report, stated_key, addend_keys) -> tuple | None:
-    stated = _stated(report, stated_key)
-    if stated is None:
+def _broken(report: Report, eq: Equation) -> tuple | None:
+    """(left, right) sums when the equation fails; None when it holds or cannot be decided."""
+    claim = report.cells.get(eq.claim)
+    if claim is None or claim.status != READ:  # a stated total not read: skip the check
         return None
     try:
-        total = sum(_addend(report, k) for k in addend_keys)
+        left = sum(_addend(report, k) for k in eq.left)
+        right = sum(_addend(report, k) for k in eq.right) + eq.constant
     except _Undecidable:
         return None
-    return None if abs(total - stated) < 1e-6 else (stated, total)
+    return None if abs(left - right) < 1e-6 else (left, right)
 
 
 # ------------------------------------------------------------------ cell rules
@@ -66,74 +64,25 @@ def table_missing(report: Report):
             yield Issue(table, None, None, f"the {table} table ({label}) was not found")
 
 
-# ------------------------------------------------------------------ requests
+# ------------------------------------------------------------------ the template's equations
 
-def _requests_terms(report: Report):
-    sec = vocabulary().section("requests")
-    return sec.rows_for(report.template), sec.columns_for(report.template)
-
-
-def outcome_rows(report: Report) -> list[str]:
-    """The rows that add up to （七）总计: 予以公开 … the last （六） row."""
-    rows = [r.code for r in _requests_terms(report)[0]]
-    outcomes = rows[rows.index("granted") : rows.index("total")]
-    sub_rows = [r for r in outcomes if r.startswith("other_")]
-    if sub_rows and all(report.status("requests", r, "total") == MISSING for r in sub_rows) \
-            and ("requests", "other", "total") in report.cells:
-        outcomes = [r for r in outcomes if r not in sub_rows] + ["other"]
-    return outcomes
-
-
-def requests_balance(report: Report):
-    for col in _requests_terms(report)[1]:
-        c = col.code
-        stated = _stated(report, ("requests", "total", c))
-        if stated is None:
-            continue
-        try:
-            left = _addend(report, ("requests", "new", c)) + _addend(report, ("requests", "carried_over", c))
-            right = stated + _addend(report, ("requests", "carried_forward", c))
-        except _Undecidable:
-            continue
-        if abs(left - right) > 1e-6:
-            yield Issue("requests", None, c,
-                          f"新收 + 上年结转 = {left:g} but 总计 + 结转下年度 = {right:g} in column {c}")
-
-
-def requests_column_sum(report: Report):
-    rows = outcome_rows(report)
-    for col in _requests_terms(report)[1]:
-        bad = _sum_check(report, ("requests", "total", col.code), [("requests", r, col.code) for r in rows])
-        if bad:
-            yield Issue("requests", "total", col.code,
-                          f"总计 is {bad[0]:g} but the outcome rows add up to {bad[1]:g} in column {col.code}")
-
-
-def requests_row_sum(report: Report):
-    rows, cols = _requests_terms(report)
-    parts = [c.code for c in cols if c.code != "total"]
-    extra = ["other"] if ("requests", "other", "total") in report.cells and report.template == "2021" else []
-    for row in [r.code for r in rows] + extra:
-        bad = _sum_check(report, ("requests", row, "total"), [("requests", row, c) for c in parts])
-        if bad:
-            yield Issue("requests", row, "total",
-                          f"总计 is {bad[0]:g} but the six applicant columns add up to {bad[1]:g}")
-
-
-def appeals_row_sum(report: Report):
-    sec = vocabulary().section("appeals")
-    parts = [c.code for c in sec.columns_for(report.template) if c.code != "total"]
-    for row in sec.rows_for(report.template):
-        bad = _sum_check(report, ("appeals", row.code, "total"), [("appeals", row.code, c) for c in parts])
-        if bad:
-            yield Issue("appeals", row.code, "total",
-                          f"总计 is {bad[0]:g} but 维持 + 纠正 + 其他 + 尚未审结 = {bad[1]:g}")
+def equation_rule(name: str):
+    """The check of every equation of template/arithmetic.py that rule `name` checks."""
+    def check(report: Report):
+        stated = equations(report.template, unitemized_other(report.template, report.cells))
+        for eq in stated:
+            if eq.rule != name:
+                continue
+            broken = _broken(report, eq)
+            if broken:
+                yield Issue(*eq.at, eq.message.format(left=broken[0], right=broken[1], col=eq.claim[2]))
+    return check
 
 
 def prose_contradiction(report: Report):
     from gidr_etl.reading.prose_figures import contradictions, stated_figures
 
-    text = "\n".join(t for _, _, t in report.prose)
+    text = "\n".join(p.text for p in report.prose)
     values = {k: c.value for k, c in report.cells.items() if c.status in (READ, BLANK)}
     values = {k: v or 0 for k, v in values.items()}
     for fig, table in contradictions(stated_figures(text), values):
@@ -143,7 +92,7 @@ def prose_contradiction(report: Report):
 
 def metadata_missing(report: Report):
     for key in ("agency", "year"):
-        if report.metadata.get(key) is None:
+        if getattr(report.metadata, key) is None:
             yield Issue("metadata", None, key, f"the report's {key} could not be found")
 
 
@@ -154,9 +103,7 @@ def register_rules(register):
     register("cell_unreadable", "error", _cell_rule(UNREADABLE, "not a number"))
     register("cell_missing", "error", _cell_rule(MISSING, "not located in the document"))
     register("table_missing", "error", table_missing)
-    register("requests_balance", "error", requests_balance)
-    register("requests_column_sum", "error", requests_column_sum)
-    register("requests_row_sum", "error", requests_row_sum)
-    register("appeals_row_sum", "error", appeals_row_sum)
+    for name in SUM_RULES:
+        register(name, "error", equation_rule(name))
     register("metadata_missing", "warning", metadata_missing)
     register("prose_contradiction", "warning", prose_contradiction)

@@ -15,8 +15,17 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from gidr_etl.report import Finding
+from gidr_etl.template.arithmetic import (
+    CARRIED_FORWARD,
+    CARRIED_OVER,
+    IN_FORCE_COLUMNS,
+    IN_FORCE_SECTION,
+    in_force_rows,
+    year_chain_cells,
+)
 from gidr_etl.text.cjk import IDEOGRAPHS
 from gidr_etl.text.normalize import compact
 
@@ -29,11 +38,6 @@ _PLACE = re.compile(rf"^[{IDEOGRAPHS}]{{1,8}}?(?:市|区|县|旗|镇|乡|街道)
 CARRIED = "chain_carried_over"
 IN_FORCE = "chain_in_force"
 RULES = (CARRIED, IN_FORCE)
-# The cells the checks read: (section, row, col).
-_CELLS = [("requests", "carried_forward", "total"), ("requests", "carried_over", "total")] + [
-    ("art20_1", row, col) for row in ("regulations", "normative_documents") for col in ("issued", "repealed", "in_force")
-]
-_ROW_LABELS = {"regulations": "规章", "normative_documents": "行政规范性文件"}
 
 
 @dataclass
@@ -44,7 +48,7 @@ class Year:
     agency: str
     year: int
     template: str | None
-    cells: dict
+    cells: dict[tuple[str, str, str], float | int]
 
 
 def agency_keys(names: set[str]) -> dict[str, str]:
@@ -64,31 +68,31 @@ def agency_keys(names: set[str]) -> dict[str, str]:
     return keys
 
 
-def check_year(before: list[Year], this: Year) -> list[dict]:
+def check_year(before: list[Year], this: Year) -> list[Finding]:
     """The findings for `this` report against the same agency's reports of the year before.
 
     A collection may hold one year's report more than once (a PDF and its web page, a
     corrected version): the chain holds if it holds with any of them, and a break is
     one finding naming them all, never one per pair.
     """
-    found = []
-    cell = ("requests", "carried_forward", "total")
-    over, forwards = this.cells.get(("requests", "carried_over", "total")), _values(before, cell)
+    found: list[Finding] = []
+    cell = CARRIED_FORWARD
+    over, forwards = this.cells.get(CARRIED_OVER), _values(before, cell)
     if over is not None and forwards and over not in forwards:
-        found.append(_finding(this, CARRIED, "requests", "carried_over", "total",
-                              f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
-                              f"({_ids(before, cell)}) carried forward 结转下年度 {_list(forwards)}"))
+        found.append(Finding(CARRIED, "warning", *CARRIED_OVER,
+                             f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
+                             f"({_ids(before, cell)}) carried forward 结转下年度 {_list(forwards)}"))
     earlier = [p for p in before if p.template == this.template == "2021"]
-    for row, label in _ROW_LABELS.items():
-        cell = ("art20_1", row, "in_force")
-        issued, repealed, now = (this.cells.get(("art20_1", row, c)) for c in ("issued", "repealed", "in_force"))
+    for row, label in in_force_rows().items():
+        issued, repealed, now = (this.cells.get((IN_FORCE_SECTION, row, c)) for c in IN_FORCE_COLUMNS)
+        cell = (IN_FORCE_SECTION, row, IN_FORCE_COLUMNS[-1])
         in_force = _values(earlier, cell)
-        if None in (issued, repealed, now) or not in_force or now - issued + repealed in in_force:
+        if issued is None or repealed is None or now is None or not in_force or now - issued + repealed in in_force:
             continue
-        found.append(_finding(this, IN_FORCE, "art20_1", row, "in_force",
-                              f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
-                              f"({_ids(earlier, cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = "
-                              f"{_list({v + issued - repealed: None for v in in_force})}"))
+        found.append(Finding(IN_FORCE, "warning", *cell,
+                             f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
+                             f"({_ids(earlier, cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = "
+                             f"{_list({v + issued - repealed: None for v in in_force})}"))
     return found
 
 
@@ -107,11 +111,6 @@ def _list(values) -> str:
     return " or ".join(shown) + (" or …" if len(values) > 3 else "")
 
 
-def _finding(report: Year, rule, section, row, col, message) -> dict:
-    return {"report_id": report.id, "rule": rule, "severity": "warning", "section": section,
-            "row": row, "col": col, "message": message}
-
-
 def _n(value) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
@@ -126,10 +125,10 @@ def recompute(db) -> int:
         conn.executemany("update reports set agency_key = ? where id = ?",
                          [(keys[compact(r["agency"])] if r["agency"] else None, i) for i, r in reports.items()])
         years = _years(db, reports, keys)
-        by_key = defaultdict(list)
+        by_key: dict[tuple[str, int], list[Year]] = defaultdict(list)
         for y in years:
             by_key[y.agency, y.year].append(y)
-        found = [f for y in years if (y.agency, y.year - 1) in by_key
+        found = [{"report_id": y.id, **asdict(f)} for y in years if (y.agency, y.year - 1) in by_key
                  for f in check_year(by_key[y.agency, y.year - 1], y)]
         conn.execute(f"delete from findings where rule in ({','.join('?' * len(RULES))})", RULES)
         db["findings"].insert_all(found)
@@ -141,10 +140,11 @@ def recompute(db) -> int:
 
 
 def _years(db, reports: dict, keys: dict) -> list[Year]:
-    cells = defaultdict(dict)
-    where = " or ".join("(section = ? and row = ? and col = ?)" for _ in _CELLS)
+    cells: dict[int, dict[tuple[str, str, str], float | int]] = defaultdict(dict)
+    chained = year_chain_cells()
+    where = " or ".join("(section = ? and row = ? and col = ?)" for _ in chained)
     for c in db.query(f"select report_id, section, row, col, value from cells where value is not null and ({where})",
-                      [v for cell in _CELLS for v in cell]):
+                      [v for cell in chained for v in cell]):
         cells[c["report_id"]][c["section"], c["row"], c["col"]] = c["value"]
     return [Year(i, keys[compact(r["agency"])], r["year"], r["template"], cells[i])
             for i, r in reports.items() if r["agency"] and r["year"]]

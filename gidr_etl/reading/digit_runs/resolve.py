@@ -6,23 +6,25 @@ inferred. Any other cell of a run stays NULL with cell_ambiguous.
 """
 from __future__ import annotations
 
-from gidr_etl.reading.digit_runs.solver import Run, appeals_equations, requests_equations, solve
+from gidr_etl.reading.digit_runs.solver import Run, solve
 from gidr_etl.reading.prose_figures import equations as prose_equations
 from gidr_etl.reading.prose_figures import stated_figures
 from gidr_etl.report import AMBIGUOUS, BLANK, READ, Report
+from gidr_etl.template.arithmetic import equations as table_equations
+from gidr_etl.template.arithmetic import unitemized_other
 
 
-def resolve_runs(report: Report, prose_text: str) -> None:
-    """Give the cells of report.runs the values the arithmetic forces; the rest stay ambiguous."""
-    if not report.runs:
+def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
+    """Give the cells of the runs the values the arithmetic forces; the rest stay ambiguous."""
+    if not runs:
         return
     known = {
         key: cell.value or 0  # a blank counts as 0 inside a sum
         for key, cell in report.cells.items()
         if cell.status in (READ, BLANK) and not isinstance(cell.value, float)
     }
-    runs = [Run(text, cells) for text, cells in report.runs]
-    equations = requests_equations(report.template) + appeals_equations(report.template)
+    # The equations the sum rules check (template/arithmetic.py), as this report prints its table.
+    equations = list(table_equations(report.template, unitemized_other(report.template, report.cells)))
     solution = solve(runs, known, equations)
     stated = prose_equations(stated_figures(prose_text))
     if stated and any(v is None for v in solution.values.values()):
@@ -31,14 +33,14 @@ def resolve_runs(report: Report, prose_text: str) -> None:
         with_prose = solve(runs, known, equations + stated)
         if with_prose.count:
             solution = with_prose
-    for text, cells in report.runs:
-        for key in cells:
+    for run in runs:
+        for key in run.cells:
             cell = report.cells[key]
-            cell.raw = text
+            cell.raw = run.text
             value = solution.values.get(key)
             if value is None:
                 cell.status, cell.value = AMBIGUOUS, None
-                cell.note = f"run-together digits {text!r}: {solution.count} splits fit the arithmetic"
+                cell.note = f"run-together digits {run.text!r}: {solution.count} splits fit the arithmetic"
             else:
                 cell.status, cell.value, cell.inferred = READ, value, True
-                cell.note = f"split from run-together digits {text!r}: the only split the arithmetic allows"
+                cell.note = f"split from run-together digits {run.text!r}: the only split the arithmetic allows"

@@ -1,8 +1,8 @@
 """Split run-together digit strings ("640020470") into cells by the table's own arithmetic.
 
 A crawler dump prints a table row as one digit string. Each way of cutting it is an
-option; the table's equations (row sums, column sums, the 勾稽 balance, prose totals) rule
-options out. A cell gets a value only when every consistent assignment agrees on it: a
+option; the table's equations (row sums, column sums, the 勾稽 balance: template/arithmetic.py;
+prose totals) rule options out. A cell gets a value only when every consistent assignment agrees on it: a
 wrong number is worse than a NULL.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-Key = tuple[str, str, str]  # (section, row, col)
+from gidr_etl.template.arithmetic import Equation, Key
 
 # Beyond this many cuts of one run the run is left undecided rather than searched.
 MAX_OPTIONS = 200_000
@@ -26,15 +26,6 @@ class Run:
 
     text: str
     cells: list[Key]
-
-
-@dataclass
-class Equation:
-    """sum(left) == sum(right) + constant."""
-
-    left: list[Key]
-    right: list[Key]
-    constant: int = 0
 
 
 @dataclass
@@ -103,7 +94,7 @@ def solve(
 
 def _form(eq: Equation, owner: dict, known: dict[Key, int]) -> _Form | None:
     """The equation as const + sum(coef*x) == 0 over run cells; None if a cell is undecidable."""
-    coefs = Counter()
+    coefs: dict[Key, int] = Counter()
     for cell in eq.left:
         coefs[cell] += 1
     for cell in eq.right:
@@ -266,35 +257,3 @@ def _propagate(doms: dict[int, list[tuple[int, ...]]], forms: list[_Form]) -> bo
                     doms[r] = keep
                     changed = True
     return True
-
-
-def requests_equations(template: str) -> list[Equation]:
-    """Row sums, column sums and the 勾稽 balance of the requests table in this template version."""
-    from gidr_etl.template.vocabulary import vocabulary
-
-    sec = vocabulary().section("requests")
-    rows = [r.code for r in sec.rows_for(template)]
-    cols = [c.code for c in sec.columns_for(template)]
-    applicants = [c for c in cols if c != "total"]
-    outcomes = rows[rows.index("granted") : rows.index("total")]
-
-    def k(row: str, col: str) -> Key:
-        return ("requests", row, col)
-
-    eqs = [Equation([k(r, "total")], [k(r, c) for c in applicants]) for r in rows]
-    for c in cols:
-        eqs.append(Equation([k("total", c)], [k(r, c) for r in outcomes]))
-        eqs.append(Equation([k("new", c), k("carried_over", c)], [k("total", c), k("carried_forward", c)]))
-    return eqs
-
-
-def appeals_equations(template: str = "2021") -> list[Equation]:
-    """Each appeals group's total = upheld + corrected + other + pending."""
-    from gidr_etl.template.vocabulary import vocabulary
-
-    sec = vocabulary().section("appeals")
-    cols = [c.code for c in sec.columns_for(template)]
-    return [
-        Equation([("appeals", r.code, "total")], [("appeals", r.code, c) for c in cols if c != "total"])
-        for r in sec.rows_for(template)
-    ]

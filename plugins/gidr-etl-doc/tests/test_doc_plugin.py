@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.testing import render, seeds
 from gidr_etl import ExtractionError
 from gidr_etl.formats.choice import ranked_formats
-from gidr_etl.plugins import formats
 from gidr_etl.formats.soffice import convert, find_soffice
-from gidr_etl.testing import check_format
+from gidr_etl.plugins import formats
+from gidr_etl.testing import check_format, render, seeds
 from gidr_etl_doc import DocFormat
 
 pytestmark = [pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed"),
@@ -59,7 +58,9 @@ def test_a_docx_named_doc_is_left_to_the_docx_reader(tmp_path):
 
 def test_other_compound_files_are_not_claimed(doc_files, tmp_path):
     # An .xls or Outlook .msg is OLE2 too, without a WordDocument stream.
-    data = doc_files[SEEDS[0]].read_bytes().replace("WordDocument".encode("utf-16-le"), "Workbook0000".encode("utf-16-le"))
+    data = (
+        doc_files[SEEDS[0]].read_bytes().replace("WordDocument".encode("utf-16-le"), "Workbook0000".encode("utf-16-le"))
+    )
     path = tmp_path / "sheet.xls"
     path.write_bytes(data)
     assert DocFormat().sniff(path, data[:4096]) is None

@@ -4,8 +4,7 @@ from pathlib import Path
 import pytest
 
 from gidr_etl import ExtractionError
-from gidr_etl.testing import layout, seeds
-from gidr_etl.testing import check_format
+from gidr_etl.testing import check_format, layout
 from gidr_etl_markdown import MarkdownFormat
 
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Scanned reports: pages per second and the gold score, on scans made from the project's PDFs.
+
+    .venv/bin/python bench/ocr.py [--seeds] [--workers N] [--keep DIR]
+
+Makes image-only scans (tests/scans.py: 180 dpi, tilt, blur, grain, JPEG, a red seal;
+one photographed variant) of the three real PDFs (and with --seeds the five seeds'
+PDF renderings, which needs LibreOffice), ingests them, prints wall and CPU seconds a
+page measured in this run, and scores the cells against tests/gold.
+"""
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from scans import make_scan  # noqa: E402
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", action="store_true")
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--keep", type=Path)
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="gidr-ocr-"))
+    sets = {"realdocs": [make_scan(p, work / "real" / p.name) for p in sorted((ROOT / "sample_inputs").glob("*.pdf"))]}
+    sets["photographed"] = [make_scan(ROOT / "sample_inputs/hongze_district_gov_2024.pdf",
+                                      work / "photo/hongze_district_gov_2024.pdf", photographed=True)]
+    if args.seeds:
+        from render import SEEDS, render_pdf
+
+        sets["seeds"] = []
+        for seed in SEEDS:
+            pdf = render_pdf(seed, work / "seed_pdf" / f"{seed}.pdf")
+            sets["seeds"].append(make_scan(pdf, work / "seeds" / pdf.name))
+    import pypdfium2 as pdfium
+
+    for name, files in sets.items():
+        pages = sum(len(pdfium.PdfDocument(str(f))) for f in files)
+        db = work / f"{name}.db"
+        db.unlink(missing_ok=True)
+        cpu, start = _cpu(), time.perf_counter()
+        subprocess.run([sys.executable, "-m", "gidr_etl.cli", "ingest", *map(str, files), "--db", str(db), "-q",
+                        "--workers", str(args.workers)], cwd=ROOT, check=False)
+        wall, cpu = time.perf_counter() - start, _cpu() - cpu
+        print(f"{name}: {len(files)} files, {pages} pages: {wall:.1f} s wall ({pages / wall:.2f} pages/s), "
+              f"{cpu / pages:.2f} CPU s a page")
+        gold = ROOT / "tests/gold" / ("seeds" if name == "seeds" else "realdocs")
+        score = subprocess.run([sys.executable, str(ROOT / "tests/gidr_score.py"), "--db", str(db), "--gold", str(gold),
+                                "-v"], capture_output=True, text=True)
+        stems = {f.stem for f in files}
+        print("\n".join(l for l in score.stdout.splitlines() if any(l.startswith(s) for s in stems) or "wrong" in l))
+
+
+if __name__ == "__main__":
+    main()

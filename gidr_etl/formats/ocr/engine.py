@@ -1,0 +1,113 @@
+"""Text detection and recognition with RapidOCR's PP-OCRv4 models, and honest confidences.
+
+RapidOCR's own pipeline returns one averaged score a line. For a number that hides the
+one doubtful digit, so recognition is decoded here from the model's per-frame
+probabilities: a text's confidence is that of its least certain character. Inside a
+numeric cell a character's probability counts its look-alikes (O/〇 for 0, l/丨 for 1):
+those are the same digit there, while 6 against 8 stays a doubt.
+"""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+# Characters that print the same digit in a numeric cell.
+_DIGIT_LOOKALIKES = {"0": "0Oo〇○Dо", "1": "1lI丨|", "2": "2", "3": "3", "4": "4", "5": "5",
+                     "6": "6", "7": "7", "8": "8", "9": "9"}
+# Recognition crops are this many pixels high (the model's input); batches of similar widths.
+_REC_HEIGHT = 48
+_REC_BATCH = 16
+# Detection runs on the page scaled so its longer side is at most this (speed; text is
+# still 20 px high at 180 dpi).
+_DET_SIDE = 1600
+
+_lock = threading.Lock()
+_engine = None
+
+
+def engine() -> "Engine":
+    """The process's engine, loaded once (the models take a few tenths of a second)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            _engine = Engine()
+        return _engine
+
+
+class Engine:
+    def __init__(self) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        # One thread per model run: pages run in parallel threads instead, which uses
+        # the cores better than splitting each small run.
+        ocr = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1,
+                       det_limit_type="max", det_limit_side_len=_DET_SIDE)
+        self._det = ocr.text_det
+        self._rec = ocr.text_rec.session
+        chars = ocr.text_rec.postprocess_op.character
+        self._chars = chars
+        self._groups = {d: [i for i, c in enumerate(chars) if c in like] for d, like in _DIGIT_LOOKALIKES.items()}
+        self._digit_of = {i: d for d, ids in self._groups.items() for i in ids}
+
+    def detect(self, image: np.ndarray) -> list[np.ndarray]:
+        """Text line quadrilaterals (4×2, clockwise from top-left) on an RGB page image."""
+        boxes, _ = self._det(image)
+        return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
+
+    def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float, str | None]]:
+        """Per crop (RGB, one text line): (text, confidence, digits) where `digits` is the
+        crop read as a number (look-alikes folded) when every character is a digit or
+        separator, with the confidence counting look-alikes as the same digit."""
+        out: list[tuple[str, float, str | None]] = [("", 0.0, None)] * len(crops)
+        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+        order = np.argsort(ratios)
+        for start in range(0, len(crops), _REC_BATCH):
+            idx = order[start : start + _REC_BATCH]
+            width = int(_REC_HEIGHT * max(max(ratios[i] for i in idx), 320 / _REC_HEIGHT))
+            batch = np.zeros((len(idx), 3, _REC_HEIGHT, width), dtype=np.float32)
+            for k, i in enumerate(idx):
+                batch[k] = _normalise(crops[i], width)
+            probs = self._rec(batch)[0]
+            for k, i in enumerate(idx):
+                out[i] = self._decode(probs[k])
+        return out
+
+    def _decode(self, probs: np.ndarray) -> tuple[str, float, str | None]:
+        best = probs.argmax(axis=1)
+        text, confs, digit_confs, digits = [], [], [], []
+        previous = 0
+        for t, cls in enumerate(best):
+            if cls != 0 and cls != previous:
+                ch = self._chars[cls]
+                text.append(ch)
+                confs.append(float(probs[t, cls]))
+                digit = self._digit_of.get(int(cls))
+                if digits is None:
+                    pass  # not a number: the text's own confidence is what counts
+                elif digit is not None:
+                    digits.append(digit)
+                    digit_confs.append(float(probs[t, self._groups[digit]].sum()))
+                elif ch in ",.，-":
+                    digits.append({"，": ","}.get(ch, ch))
+                    digit_confs.append(float(probs[t, cls]))
+                else:
+                    digits = None
+            previous = cls
+        read = "".join(text)
+        conf = min(confs, default=0.0)
+        if digits and any(d.isdigit() for d in digits):
+            return read, min(digit_confs), "".join(digits)
+        return read, conf, None
+
+
+def _normalise(crop: np.ndarray, width: int) -> np.ndarray:
+    import cv2
+
+    h, w = crop.shape[:2]
+    resized_w = min(width, int(np.ceil(_REC_HEIGHT * w / max(h, 1))))
+    resized = cv2.resize(crop, (max(resized_w, 1), _REC_HEIGHT)).astype(np.float32)
+    resized = resized.transpose((2, 0, 1)) / 127.5 - 1.0
+    padded = np.zeros((3, _REC_HEIGHT, width), dtype=np.float32)
+    padded[:, :, : resized.shape[2]] = resized
+    return padded

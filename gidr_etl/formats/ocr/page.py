@@ -1,0 +1,149 @@
+"""One page image read into the intermediate model: text lines in reading order and ruled tables.
+
+Detection runs on each ruled table warped upright and on the rest of the page (tables
+blanked out). A detected line that crosses a cell's border is cut at it, so each
+recognised piece belongs to one cell. The red of a seal is dropped before anything is
+read: the page's darkest channel keeps black ink and leaves red nearly white.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
+from gidr_etl.model import Provenance, Table, TableCell, TextBlock
+from gidr_etl.formats.ocr.engine import engine
+from gidr_etl.formats.ocr.rulings import RuledTable, find_tables
+
+# Two text boxes on one line farther apart than this many line heights are a column gap.
+_GAP_HEIGHTS = 1.5
+# A piece of a detected line narrower than this share of its height is a sliver cut off
+# at a cell border, not text.
+_MIN_PIECE = 0.4
+
+
+@dataclass
+class PageRead:
+    """What one page holds, top to bottom: TextBlocks and Tables; lines for the title."""
+
+    items: list[tuple[float, object]] = field(default_factory=list)  # (top in points, block)
+    lines: list[dict] = field(default_factory=list)  # text, top, size (points), line
+
+
+def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
+    """Read an RGB page image rendered at `scale` pixels a point."""
+    grey = rgb.max(axis=2)  # drops a red seal: red is bright in its red channel
+    tables = find_tables(grey, scale)
+    out = PageRead()
+    for table in tables:
+        top = float(table.outline[:, 1].min()) / scale
+        out.items.append((top, _read_table(table, scale, file, page)))
+    rest = grey.copy()
+    for table in tables:
+        cv2.fillConvexPoly(rest, table.outline.astype(np.int32), 255)
+    out.lines = _read_lines(rest, scale, page)
+    for line in out.lines:
+        out.items.append((line["top"], TextBlock(line["text"], Provenance(file, page, line["line"], line["bbox"]),
+                                                 kind="line")))
+    out.items.sort(key=lambda item: item[0])
+    return out
+
+
+def _rgb(grey: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2))
+
+
+def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """A detected line's quadrilateral cut out upright; a tall one (vertical text) turned to read left to right."""
+    w = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
+    h = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
+    w, h = max(w, 1), max(h, 1)
+    target = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    crop = cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad.astype(np.float32), target), (w, h),
+                               borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    return np.rot90(crop) if h >= 1.5 * w else crop
+
+
+def _read_table(table: RuledTable, scale: float, file: str, page: int) -> Table:
+    image = table.image.copy()
+    image[table.rules > 0] = 255  # the rulings out of the crops
+    rgb = _rgb(image)
+    pieces = []  # (cell index, y, x, crop)
+    for quad in engine().detect(rgb):
+        x0, y0 = quad.min(axis=0)
+        x1, y1 = quad.max(axis=0)
+        height = y1 - y0
+        for k, cell in enumerate(table.cells):
+            cx0, cy0, cx1, cy1 = cell.box
+            ix0, iy0, ix1, iy1 = max(x0, cx0), max(y0, cy0), min(x1, cx1), min(y1, cy1)
+            if ix1 - ix0 < _MIN_PIECE * min(height, cy1 - cy0) or iy1 - iy0 < 0.5 * min(height, cy1 - cy0):
+                continue
+            box = np.array([[ix0, iy0], [ix1, iy0], [ix1, iy1], [ix0, iy1]], dtype=np.float32)
+            pieces.append((k, iy0, ix0, _crop(rgb, box)))
+    read = engine().recognise([p[3] for p in pieces])
+    texts: dict[int, list] = {}
+    for (k, y, x, _), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
+        texts.setdefault(k, []).append(result)
+    cells = []
+    for k, cell in enumerate(table.cells):
+        found = texts.get(k, [])
+        text, confidence = _cell_text(found)
+        prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
+        cells.append(TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence))
+    return Table(cells, Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)))
+
+
+def _cell_text(found: list[tuple[str, float, str | None]]) -> tuple[str, float | None]:
+    """A cell's recognised pieces as one text and the confidence of its least certain one.
+
+    A cell read as one number keeps its digits with look-alikes folded (O → 0)."""
+    if not found:
+        return "", None
+    if len(found) == 1 and found[0][2] is not None:
+        return found[0][2], round(found[0][1], 4)
+    text = ""
+    for piece, _, _ in found:
+        text = join_pieces(text, squeeze(piece))
+    return text, round(min(conf for _, conf, _ in found), 4)
+
+
+def _read_lines(grey: np.ndarray, scale: float, page: int) -> list[dict]:
+    """The page's text outside the tables as lines, top to bottom; page footers dropped."""
+    rgb = _rgb(grey)
+    quads = engine().detect(rgb)
+    read = engine().recognise([_crop(rgb, q) for q in quads])
+    boxes = []
+    for quad, (text, conf, _) in zip(quads, read):
+        if text.strip():
+            x0, y0 = quad.min(axis=0)
+            x1, y1 = quad.max(axis=0)
+            boxes.append((float(x0), float(y0), float(x1), float(y1), text.strip(), conf))
+    rows: list[list[tuple]] = []
+    for box in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
+        mid = (box[1] + box[3]) / 2
+        row = rows[-1] if rows else None
+        if row and min(b[1] for b in row) <= mid <= max(b[3] for b in row):
+            row.append(box)
+        else:
+            rows.append([box])
+    height = grey.shape[0] / scale
+    lines = []
+    for row in rows:
+        row.sort(key=lambda b: b[0])
+        size = float(np.median([b[3] - b[1] for b in row])) / scale
+        text, right = "", None
+        for b in row:
+            piece = squeeze(b[4])
+            if right is not None and (b[0] - right) / scale > _GAP_HEIGHTS * size:
+                text = f"{text}   {piece}"  # a column gap, as pdftotext -layout prints it
+            else:
+                text = join_pieces(text, piece)
+            right = b[2]
+        top, bottom = min(b[1] for b in row) / scale, max(b[3] for b in row) / scale
+        if not text or is_footer(text, top, bottom, height):
+            continue
+        bbox = tuple(round(v, 1) for v in (min(b[0] for b in row) / scale, top, max(b[2] for b in row) / scale, bottom))
+        lines.append({"text": text, "top": top, "size": size, "line": len(lines) + 1, "bbox": bbox})
+    return lines

@@ -1,0 +1,132 @@
+"""Ruled tables in a page image: the ruling lines, the table's outline, its cells and spans.
+
+Lines are found by morphology (an opening with a long thin kernel keeps only strokes
+longer than any character's). Each table's outline is warped to an upright rectangle,
+which undoes a scanner's tilt and a camera's perspective at once; in that rectangle a
+cell is a region the rulings enclose, and its row/col spans come from its edges against
+the table's grid lines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from gidr_etl.formats.page_layout import grid_index, grid_lines
+
+# Strokes at least this long (points) are rulings: longer than any character's stroke,
+# shorter than the smallest cell.
+_MIN_RULE = 12.0
+# A table is at least this wide and high (points), with rulings both ways.
+_MIN_TABLE = (100.0, 24.0)
+# A region smaller than this (points) either way is a gap in a ruling, not a cell.
+_MIN_CELL = 6.0
+# Pixels of margin kept around a warped table, so its outer rules lie inside the image.
+_MARGIN = 8
+
+
+@dataclass
+class GridCell:
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in the warped table image
+
+
+@dataclass
+class RuledTable:
+    image: np.ndarray  # the table warped upright (grey)
+    to_page: np.ndarray  # 3×3 homography: warped table → page pixels
+    outline: np.ndarray  # 4×2 corners on the page (px)
+    cells: list[GridCell]
+    rules: np.ndarray  # the warped image's ruling mask, to keep lines out of the text crops
+
+    def page_box(self, box, scale: float) -> tuple[float, float, float, float]:
+        """A box of the warped table as (x0, top, x1, bottom) in points on the page."""
+        x0, y0, x1, y1 = box
+        pts = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float32)
+        page = cv2.perspectiveTransform(pts, self.to_page)[0] / scale
+        return tuple(round(float(v), 1) for v in (*page.min(axis=0), *page.max(axis=0)))
+
+
+def binarise(grey: np.ndarray) -> np.ndarray:
+    """Ink as 255 on 0, by a local threshold: uneven light and paper tint do not matter."""
+    return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
+
+
+def ruling_mask(ink: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(horizontal, vertical) rulings in a binary ink image."""
+    n = max(int(_MIN_RULE * scale), 10)
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
+    return horizontal, vertical
+
+
+def find_tables(grey: np.ndarray, scale: float) -> list[RuledTable]:
+    """The ruled tables on a page image (grey, ink dark), top to bottom."""
+    horizontal, vertical = ruling_mask(binarise(grey), scale)
+    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    tables = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if w < _MIN_TABLE[0] * scale or h < _MIN_TABLE[1] * scale:
+            continue
+        part = labels[y : y + h, x : x + w] == i
+        if not (vertical[y : y + h, x : x + w][part].any() and horizontal[y : y + h, x : x + w][part].any()):
+            continue
+        ys, xs = np.nonzero(part)
+        table = _warp(grey, np.stack([xs + x, ys + y], axis=1).astype(np.float32), scale)
+        if table is not None:
+            tables.append(table)
+    return sorted(tables, key=lambda t: t.outline[:, 1].min())
+
+
+def _warp(grey: np.ndarray, points: np.ndarray, scale: float) -> RuledTable | None:
+    s, d = points.sum(axis=1), points[:, 0] - points[:, 1]
+    corners = np.array([points[s.argmin()], points[d.argmax()], points[s.argmax()], points[d.argmin()]])
+    tl, tr, br, bl = corners
+    w = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    h = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    m = _MARGIN
+    target = np.array([[m, m], [m + w, m], [m + w, m + h], [m, m + h]], dtype=np.float32)
+    to_table = cv2.getPerspectiveTransform(corners, target)
+    image = cv2.warpPerspective(grey, to_table, (w + 2 * m, h + 2 * m), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    horizontal, vertical = ruling_mask(binarise(image), scale)
+    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    # The outline drawn in: a border faded by the scan must not open the table to the outside.
+    cv2.rectangle(rules, (m, m), (m + w, m + h), 255, 2)
+    cells = _cells(rules, scale)
+    if len(cells) < 2:
+        return None
+    return RuledTable(image, np.linalg.inv(to_table), corners, cells, rules)
+
+
+def _cells(rules: np.ndarray, scale: float) -> list[GridCell]:
+    n, _, stats, _ = cv2.connectedComponentsWithStats(255 - rules, connectivity=4)
+    H, W = rules.shape
+    boxes = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if x == 0 or y == 0 or x + w >= W or y + h >= H:
+            continue  # outside the outline
+        if w < _MIN_CELL * scale or h < _MIN_CELL * scale:
+            continue
+        boxes.append((int(x), int(y), int(x + w), int(y + h)))
+    if not boxes:
+        return []
+    # Grid lines in points, so the PDF reader's tolerance applies as printed.
+
+    # A cell's edges lie a ruling's width inside the line: pad them back out to it.
+    pad = 2
+    ys = grid_lines([(b[1] - pad) / scale for b in boxes] + [(b[3] + pad) / scale for b in boxes])
+    xs = grid_lines([(b[0] - pad) / scale for b in boxes] + [(b[2] + pad) / scale for b in boxes])
+    cells = []
+    for b in boxes:
+        row, col = grid_index(ys, (b[1] - pad) / scale), grid_index(xs, (b[0] - pad) / scale)
+        cells.append(GridCell(row, col, max(grid_index(ys, (b[3] + pad) / scale) - row, 1),
+                              max(grid_index(xs, (b[2] + pad) / scale) - col, 1), b))
+    return sorted(cells, key=lambda c: (c.row, c.col))
