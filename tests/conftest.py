@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers import DB_NAME, SAMPLES, SEEDS, run_cli, running_server
 
 

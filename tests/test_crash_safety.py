@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from helpers import SEEDS, run_cli
 
 pytestmark = [pytest.mark.slow]

@@ -14,7 +14,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from helpers import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
 
 PINGTAN = SAMPLES / "pingtan_zonghe_shiyanqu_2021.txt"

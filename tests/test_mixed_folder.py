@@ -2,7 +2,6 @@
 import shutil
 
 import pytest
-
 import render
 from helpers import SAMPLES, cells_of, gold_cells, run_cli
 

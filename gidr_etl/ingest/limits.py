@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 from gidr_etl.errors import ExtractionError
 
@@ -69,10 +70,12 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
             faulthandler.cancel_dump_traceback_later()
 
 
-def _stream_with_fd():
+def _stream_with_fd() -> TextIO | None:
     """Where the watchdog writes: faulthandler needs a file descriptor, and sys.stderr may be
     a stream without one (a notebook's, click's CliRunner's), then the process's own stderr."""
     for stream in (sys.stderr, sys.__stderr__):
+        if stream is None:
+            continue
         try:
             stream.fileno()
             return stream
