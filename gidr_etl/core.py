@@ -8,6 +8,7 @@ from gidr_etl.errors import ExtractionError
 from gidr_etl.reading.locate import locate, prose_parts
 from gidr_etl.reading.metadata import extract_metadata, names_report
 from gidr_etl.model import Document
+from gidr_etl.reading.places import place
 from gidr_etl.report import MISSING, Finding, Report
 from gidr_etl.validation.engine import validate
 from gidr_etl.reading.tokens import lines, tokens
@@ -39,6 +40,8 @@ def build_report(doc: Document) -> Report:
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
     if not names_report(metadata.title) and all(c.status == MISSING for c in report.cells.values()):
         raise ExtractionError("not a 政府信息公开工作年度报告: no report title and none of its tables")
+    report.place, found = place(metadata.agency, "\n".join(text))
+    report.findings.extend(found)
     report.prose_printed = prose_parts(toks, regions, join=printed_text)
     resolve_runs(report, runs, "\n".join(p.text for p in report.prose))
     report.findings.extend(validate(report))

@@ -52,6 +52,29 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where the agency sits in the administrative divisions (GB/T 2260), and what placed it."""
+
+    adcode: str | None
+    province: str | None
+    city: str | None
+    county: str | None
+    level: str | None
+    kind: str | None
+    name: str | None  # canonical: the divisions' full names and the office
+    evidence: str | None
+
+    @property
+    def key(self) -> str | None:
+        """The agency's identity across years and spellings: code, kind and canonical name."""
+        return f"{self.adcode} {self.kind} {self.name}" if self.adcode and self.name else None
+
+    def columns(self) -> dict[str, str | None]:
+        return {"adcode": self.adcode, "province": self.province, "city": self.city, "county": self.county,
+                "level": self.level, "kind": self.kind, "place_evidence": self.evidence}
+
+
+@dataclass(frozen=True)
 class ProsePart:
     """A part of the report's prose (一、总体情况 …, or the preamble before the first part)."""
 
@@ -77,6 +100,7 @@ class Report:
     metadata: Metadata = field(default_factory=Metadata)
     cells: dict[tuple[str, str, str], TemplateCell] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    place: Placement | None = None  # reading/places.py
     prose: list[ProsePart] = field(default_factory=list)
     prose_printed: list[ProsePart] = field(default_factory=list)  # the same, as printed
     tables_found: set[str] = field(default_factory=set)

@@ -11,6 +11,9 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
+from gidr_etl.database.derived import CHANGES_DDL, note_change
+from gidr_etl.database.views import forget_search_rows
 from gidr_etl.plugins import prepare_connection
 from gidr_etl.report import Report
 
@@ -100,6 +103,7 @@ def open_db(path) -> sqlite_utils.Database:
     conn.execute("pragma foreign_keys=on")
     prepare_connection(conn)
     conn.executescript(SCHEMA)
+    conn.execute(CHANGES_DDL)
     db = sqlite_utils.Database(conn)
     _add_new_columns(db)
     return db
@@ -121,7 +125,7 @@ def _set_wal(conn: sqlite3.Connection, seconds: float = 60) -> None:
 
 # Columns added since a database may have been created: table → column → type.
 NEW_COLUMNS: dict[str, dict[str, type]] = {
-    "reports": {"agency_key": str, "duplicate_of": int, "is_template": int},
+    "reports": {"agency_key": str, "duplicate_of": int, "is_template": int, **{c: str for c in PLACE_COLUMNS}},
     "files": {"path_bytes": bytes},
     "cells": {"confidence": float, "bbox": str},
 }
@@ -213,7 +217,7 @@ def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
     conn.execute("begin immediate")
     try:
         gone = []
-        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files").fetchall():
+        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files"):  # streamed
             exact = bytes(raw) if raw is not None else os.fsencode(path)
             absolute = os.fsencode(os.path.abspath(os.fsdecode(exact)))
             if any(absolute.startswith(p) for p in prefixes) and not os.path.lexists(absolute):
@@ -243,6 +247,8 @@ def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
 
 
 def _delete_report(db: sqlite_utils.Database, report_id: int) -> None:
+    note_change(db.conn, report_id)
+    forget_search_rows(db.conn, "= ?", [report_id])
     for child in ("cells", "findings", "sections"):
         db.execute(f"delete from [{child}] where report_id = ?", [report_id])
     db.execute("delete from reports where id = ?", [report_id])
@@ -266,10 +272,13 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
         "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
         "is_template": int(file_row.get("status") == "template"),
+        "agency_key": report.place.key if report.place else None,
+        **(report.place.columns() if report.place else dict.fromkeys(PLACE_COLUMNS)),
     }
     if report_id is not None:
         row["id"] = report_id
     report_id = _insert_row(db, "reports", row)
+    note_change(db.conn, report_id)
     _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page",
                           "line", "confidence", "bbox"), (
         (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
