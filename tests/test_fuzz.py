@@ -71,17 +71,20 @@ def _classes():
             for c in every]
 
 
+@pytest.mark.slow
 def test_the_sample_is_large_and_every_class_drawn(fuzz_run):
     assert sum(t.variants for t in fuzz_run.tallies.values()) >= SAMPLE
     assert set(CLASSES) <= set(fuzz_run.tallies)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("klass", _classes())
 def test_no_wrong_number(fuzz_run, klass):
     wrong = [(v.name, verdict.wrong[:3]) for v, verdict in fuzz_run.failures if v.klass == klass]
     assert wrong == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("klass", [c.values[0] if hasattr(c, "values") else c for c in _classes()])
 def test_recall_floor(fuzz_run, klass):
     tally = fuzz_run.tallies[klass]

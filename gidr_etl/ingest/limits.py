@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 from gidr_etl.errors import ExtractionError
 
@@ -58,15 +59,31 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     in_worker = multiprocessing.parent_process() is not None
-    if in_worker:  # never in the main process: it holds the database
-        faulthandler.dump_traceback_later(seconds + WATCHDOG_GRACE, exit=True)
+    # never in the main process: it holds the database
+    watchdog = _stream_with_fd() if in_worker else None
+    if watchdog is not None:
+        faulthandler.dump_traceback_later(seconds + WATCHDOG_GRACE, exit=True, file=watchdog)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if in_worker:
+        if watchdog is not None:
             faulthandler.cancel_dump_traceback_later()
+
+
+def _stream_with_fd() -> TextIO | None:
+    """Where the watchdog writes: faulthandler needs a file descriptor, and sys.stderr may be
+    a stream without one (a notebook's, click's CliRunner's), then the process's own stderr."""
+    for stream in (sys.stderr, sys.__stderr__):
+        if stream is None:
+            continue
+        try:
+            stream.fileno()
+            return stream
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last
+            continue
+    return None
 
 
 @contextmanager

@@ -1,5 +1,7 @@
 """The spec's validation rules, registered as a plugin (see engine.py for how rules run).
 
+The rules and their severities are those of spec/TEMPLATE.md, "Validation rules".
+
 A sum check is skipped when its stated total is blank or when a cell it needs is
 ambiguous, unreadable or missing; a blank cell counts as 0 inside a sum.
 """
