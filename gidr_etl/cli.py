@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gidr_etl import __version__
+from gidr_etl.version import __version__
 from gidr_etl.plugins import add_commands, describe, load_errors
 
 

@@ -7,7 +7,7 @@ conversions in tests/fixtures/converted/, each ingested as a user would): its st
 and its report's rows in `cells`, keyed by gidr_etl.EXTRACTOR_VERSION; it fails when they
 change under the same version.
 
-When a change is meant to read other cells: bump EXTRACTOR_VERSION in gidr_etl/__init__.py, run
+When a change is meant to read other cells: bump EXTRACTOR_VERSION in gidr_etl/version.py, run
 
     PYTHONPATH=. python tests/test_extractor_version.py
 
@@ -84,7 +84,7 @@ def test_the_cells_change_only_with_the_extractor_version(cells):
     assert expected == digest, (
         f"The samples' cells are not those extractor version {EXTRACTOR_VERSION!r} read "
         f"(digest {digest}, recorded {expected or 'none'}). If the change is meant: bump EXTRACTOR_VERSION "
-        "in gidr_etl/__init__.py, run `PYTHONPATH=. python tests/test_extractor_version.py` and add the "
+        "in gidr_etl/version.py, run `PYTHONPATH=. python tests/test_extractor_version.py` and add the "
         "line it prints to DIGESTS in tests/test_extractor_version.py. If it is not meant, a change "
         "altered what is read: compare the gold scores (tests/test_gold.py)."
     )
