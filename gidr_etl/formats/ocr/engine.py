@@ -53,6 +53,7 @@ class Engine:
         self._chars = chars
         self._groups = {d: [i for i, c in enumerate(chars) if c in like] for d, like in _DIGIT_LOOKALIKES.items()}
         self._digit_of = {i: d for d, ids in self._groups.items() for i in ids}
+        self._any_digit = sorted(self._digit_of)
 
     def detect(self, image: np.ndarray) -> list[np.ndarray]:
         """Text line quadrilaterals (4×2, clockwise from top-left) on an RGB page image."""
@@ -76,7 +77,7 @@ class Engine:
 
     def _decode(self, probs: np.ndarray) -> tuple[str, float, str | None]:
         best = probs.argmax(axis=1)
-        text, confs, digit_confs, digits = [], [], [], []
+        text, confs, number_confs, digits = [], [], [], []
         previous = 0
         for t, cls in enumerate(best):
             if cls != 0 and cls != previous:
@@ -84,22 +85,28 @@ class Engine:
                 text.append(ch)
                 confs.append(float(probs[t, cls]))
                 digit = self._digit_of.get(int(cls))
+                if digit is not None:
+                    number_confs.append(float(probs[t, self._groups[digit]].sum()))
+                elif ch in ",.，-":
+                    number_confs.append(float(probs[t, cls]))
+                else:
+                    # A unit or bracket beside a number ("0（元）"): what bears on the number is
+                    # only that it is no digit, not which of （ and ( it is.
+                    number_confs.append(1.0 - float(probs[t, self._any_digit].sum()))
                 if digits is None:
-                    pass  # not a number: the text's own confidence is what counts
+                    pass  # not a number
                 elif digit is not None:
                     digits.append(digit)
-                    digit_confs.append(float(probs[t, self._groups[digit]].sum()))
                 elif ch in ",.，-":
                     digits.append({"，": ","}.get(ch, ch))
-                    digit_confs.append(float(probs[t, cls]))
                 else:
                     digits = None
             previous = cls
         read = "".join(text)
-        conf = min(confs, default=0.0)
-        if digits and any(d.isdigit() for d in digits):
-            return read, min(digit_confs), "".join(digits)
-        return read, conf, None
+        if any(self._digit_of.get(int(c)) is not None for c in best):
+            # A text with a number in it is read for that number: its least certain character as part of it.
+            return read, min(number_confs), "".join(digits) if digits else None
+        return read, min(confs, default=0.0), None
 
 
 def _normalise(crop: np.ndarray, width: int) -> np.ndarray:
