@@ -77,7 +77,7 @@ def html_with_table_pictures(html_path: Path, pdf: Path, out: Path) -> Path:
     folder = out.parent / f"{out.stem}_files"
     folder.mkdir(parents=True, exist_ok=True)
     tables = re.findall(r"<table\b.*?</table>", text, flags=re.S | re.I)
-    outer = [t for t in tables if "metadata" not in t]  # the page's info block is a table of its own
+    outer = [t for t in tables if 'class="meta"' not in t]  # the page's info block stays a table
     assert len(pictures) == len(outer), (len(pictures), len(outer))
     for k, (table, parts) in enumerate(zip(outer, pictures)):
         imgs = []
