@@ -109,7 +109,7 @@ def _read(source: str, pictures: list[Picture]) -> dict[int, list[Block]]:
     out: dict[int, list[Block]] = {}
     for k, read in sorted(reads.items()):
         picture = pictures[k - 1]
-        out.setdefault(picture.at, []).extend(_cited(block, picture.line) for _, block in read.items)
+        out.setdefault(picture.at, []).extend(_cited(cast(Block, block), picture.line) for _, block in read.items)
     return out
 
 
