@@ -26,7 +26,7 @@ def build_report(doc: Document) -> Report:
     toks = explode(tokens(doc))
     regions = locate(toks, vocab)
     text = lines(doc)
-    metadata = extract_metadata(text, doc.hints)
+    metadata = extract_metadata(text, doc.hints, misread=doc.format == "scan")
     template = detect_template(toks, regions, vocab)
     findings: list[Finding] = []
     if template is None:

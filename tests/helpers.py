@@ -58,10 +58,10 @@ def invoke(*args, check=None) -> Invoked:
     return ran
 
 
-def score(db: Path, gold_dir: Path) -> subprocess.CompletedProcess:
-    """The project's gold scorer (tests/gidr_score.py) on `db`."""
+def score(db: Path, gold_dir: Path, *options: str) -> subprocess.CompletedProcess:
+    """The project's gold scorer (tests/gidr_score.py) on `db`; `options` such as --by-stem."""
     return subprocess.run([sys.executable, str(Path(__file__).parent / "gidr_score.py"), "--db", str(db),
-                           "--gold", str(gold_dir), "-v"], capture_output=True, text=True)
+                           "--gold", str(gold_dir), "-v", *options], capture_output=True, text=True)
 
 
 def cells_of(db: Path, source_name: str) -> dict:

@@ -16,8 +16,13 @@ from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBl
 from gidr_etl.text.cjk import join_lines
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import InputFormat
+from gidr_etl.formats.pictures import Picture, with_pictures
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_EMU_A_POINT = 12700
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # a report is a few MB even with pictures
 MAX_ENTRIES = 5000
 # Elements that only wrap body content (content controls, custom XML, tracked insertions).
@@ -90,6 +95,7 @@ class _Walker:
         self.heading_styles = heading_styles
         self.blocks: list[Block] = []
         self.index = 0  # body-order index of paragraphs and tables: the provenance line
+        self.pictures: list[tuple[int, int, str, int | None]] = []  # (block index, line, relationship id, width in EMU)
 
     def body(self, body) -> None:
         for child in _children(body):
@@ -101,6 +107,11 @@ class _Walker:
                 self.table(child)
 
     def paragraph(self, p) -> None:
+        for drawing in p.iter(W + "drawing"):
+            blip, extent = next(drawing.iter(_A + "blip"), None), next(drawing.iter(_WP + "extent"), None)
+            if blip is not None and blip.get(_R + "embed"):
+                width = int(extent.get("cx", 0)) if extent is not None else 0
+                self.pictures.append((len(self.blocks), self.index, blip.get(_R + "embed"), width or None))
         text = paragraph_text(p).strip()
         if not text:
             return
@@ -199,11 +210,16 @@ class DocxFormat(InputFormat):
             walker = _Walker(str(path), _heading_styles(doc))
             walker.body(doc.element.body)
             hints = _hints(doc)
+            # Tables pasted as pictures: read by OCR when the document has no tables of its own.
+            parts = doc.part.related_parts
+            pictures = [Picture(at, line, parts[rid].blob, emu / _EMU_A_POINT if emu else None)
+                        for at, line, rid, emu in walker.pictures if rid in parts]
         except ExtractionError:
             raise
         except Exception as exc:  # lxml syntax errors, missing parts, wrong content types
             reason = str(exc).splitlines()[0] if str(exc) else ""
             raise ExtractionError(f"malformed DOCX: {type(exc).__name__}: {reason}"[:300]) from exc
+        walker.blocks = with_pictures(str(path), walker.blocks, pictures)
         if not walker.blocks:
             raise ExtractionError("DOCX has no text")
         # A metadata block printed in the document beats the core properties' date.

@@ -8,6 +8,7 @@ a dependency.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBl
 from gidr_etl.text.cjk import IDEOGRAPHS, has_ideograph, join_lines
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
+from gidr_etl.formats.pictures import Picture, saved_page_image, with_pictures
 
 _HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|table|meta|div|p|title)[\s>/]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -115,6 +117,7 @@ class _Parser(HTMLParser):
         self.h1: str | None = None
         self.htag = ""
         self.scripts: list[tuple[str, int]] = []
+        self.images: list[tuple[int, _Img]] = []  # filled by parse_html
 
     # -- events
 
@@ -129,6 +132,12 @@ class _Parser(HTMLParser):
             return
         if tag in _SKIP:
             self.skip.append(tag)
+            return
+        if tag == "img":
+            # Where the picture stands among the blocks: a table pasted as a picture is read there.
+            self._break(self.kind)
+            a = dict(attrs)
+            self._target_list().append(_Img(a.get("src") or "", a.get("width"), self.getpos()[0]))
             return
         if tag == "table":
             self._break("paragraph")
@@ -350,11 +359,35 @@ def _js_unescape(lit: str) -> str:
 # ------------------------------------------------------------------ the format
 
 
+@dataclass
+class _Img:
+    src: str
+    width: str | None  # CSS pixels, as printed
+    line: int
+
+
 def parse_html(text: str, source: str) -> tuple[list[Block], _Parser]:
+    """The page's blocks; its <img>s on the parser (`images`: (block index, _Img))."""
     parser = _Parser(source)
     parser.feed(text)
     parser.close()
-    return _flatten(parser.blocks), parser
+    blocks: list[Block] = []
+    for item in _flatten(parser.blocks):
+        if isinstance(item, _Img):
+            parser.images.append((len(blocks), item))
+        else:
+            blocks.append(item)
+    return blocks, parser
+
+
+def _pictures(page: Path, images: list[tuple[int, _Img]]) -> list[Picture]:
+    pictures = []
+    for at, img in images:
+        data = saved_page_image(page, img.src)
+        width = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*", img.width or "")
+        if data:
+            pictures.append(Picture(at, img.line, data, float(width[1]) * 0.75 if width else None))
+    return pictures
 
 
 def _has_text(blocks: list[Block]) -> bool:
@@ -379,11 +412,15 @@ class HtmlFormat(InputFormat):
         text, encoding = decode_html(data)
         source = str(path)
         blocks, parser = parse_html(text, source)
+        script_blocks: list[Block] = []
         if not any(isinstance(b, Table) for b in blocks) and parser.scripts:
             # The body may be built by JavaScript: read the text its string literals carry.
             script_blocks, _ = parse_html(_script_html(parser.scripts), source)
             if _has_text(script_blocks) and not any(isinstance(b, TextBlock) and has_ideograph(b.text) for b in blocks):
                 blocks = script_blocks
+        if parser.images and blocks is not script_blocks:
+            # Tables saved as pictures: read by OCR when the page has no tables of its own.
+            blocks = with_pictures(source, blocks, _pictures(Path(path), parser.images))
         if not _has_text(blocks):
             raise ExtractionError("HTML page has no visible text")
         doc = Document(source=source, format=self.name, blocks=blocks, encoding=encoding)

@@ -171,10 +171,16 @@ def year_from_prose(lines: list[str]) -> int | None:
     return int(max(set(years), key=years.count)) if years else None
 
 
-def extract_metadata(lines: list[str], hints: dict[str, str]) -> Metadata:
-    """The report's metadata; a field that cannot be found is None."""
+def extract_metadata(lines: list[str], hints: dict[str, str], misread: bool = False) -> Metadata:
+    """The report's metadata; a field that cannot be found is None. `misread`: the text
+    was recognised from images (a seal over the title may have changed characters)."""
     title = find_title(lines, hints.get("title"))
     agency, year = agency_and_year(title)
+    if misread:
+        found = misread_title(lines) if title is None else None
+        if found:
+            title, agency, year = found
+        agency = as_printed_elsewhere(agency, lines, keep=found is None)
     return Metadata(
         title=title,
         agency=agency or hints.get("agency") or metadata_hints(lines).get("agency"),
@@ -182,3 +188,69 @@ def extract_metadata(lines: list[str], hints: dict[str, str]) -> Metadata:
         publish_date=publish_date(lines, hints.get("publish_date")),
         index_no=index_no(lines, hints.get("index_no")),
     )
+
+
+# ------------------------------------------------------------------ recognised text
+# A red seal stamped over a scan's title can make OCR misread or drop a character or two
+# of it (…公开作律度报告, 连云×行政审北局). These fallbacks accept only what the page's
+# other text supports.
+
+_REPORT_NAME_TEXT = "政府信息公开工作年度报告"
+# Characters a title may have misread, at most, and an agency one per this many characters.
+_MAX_MISREADS = 2
+_CHARS_A_MISREAD = 4
+_YEAR_THEN = re.compile(r"(20\d\d)年度?")
+
+
+def edits(a: str, b: str) -> int:
+    """Levenshtein distance: characters changed, dropped or added."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def misread_title(lines: list[str]) -> tuple[str, str | None, int] | None:
+    """(title, agency, year) from a title line whose report name is misread by at most
+    _MAX_MISREADS characters; the agency stands before the year or on the line above."""
+    head = [despace(_unmarked(line).strip()) for line in lines[:12]]
+    n_name = len(_REPORT_NAME_TEXT)
+    for n in range(len(head)):
+        for k in range(1, _MAX_TITLE_LINES + 1):
+            text = "".join(head[n : n + k])
+            m = _YEAR_THEN.search(text)
+            if not m or len(text) > 80 or _NOT_TITLE.search(text):
+                continue
+            tail = text[m.end():]
+            if min(edits(tail[:size], _REPORT_NAME_TEXT) for size in range(n_name - 2, n_name + 3)) > _MAX_MISREADS:
+                continue
+            pre = _LEADING_TAG.sub("", text[: m.start()]).strip()
+            if not pre and n and 0 < len(head[n - 1]) <= 30 and not _NOT_TITLE.search(head[n - 1]):
+                pre, text = head[n - 1], head[n - 1] + text
+            return text, pre or None, int(m.group(1))
+    return None
+
+
+def as_printed_elsewhere(agency: str | None, lines: list[str], keep: bool = True) -> str | None:
+    """The agency as the rest of the text prints it.
+
+    An agency read from the title that the text prints again is kept. One the text does
+    not print, but prints a single name alike to but for a misread character or two (the
+    发布机构 field, the body's first sentence), is that name. Otherwise it is kept as
+    read when `keep`, else None (a name under a misread title needs the text's support).
+    """
+    if not agency:
+        return agency
+    text = "\n".join(despace(line) for line in lines)
+    if text.count(agency) >= 2:
+        return agency
+    allowed = min(_MAX_MISREADS, len(agency) // _CHARS_A_MISREAD)
+    size = len(agency)
+    alike = {text[i : i + size] for i in range(len(text) - size + 1)
+             if "\n" not in text[i : i + size]
+             and 0 < sum(a != b for a, b in zip(agency, text[i : i + size])) <= allowed}
+    if len(alike) == 1:
+        return alike.pop()
+    return agency if keep else None
