@@ -14,7 +14,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from gidr_etl.database import search
-from gidr_etl.serving import report_page
+from gidr_etl.serving import chinese, report_page
 
 NAME = "gidr-etl"
 # Columns that hold a report id, wherever they appear.
@@ -53,6 +53,20 @@ def register_routes():
             (r"^/-/report/(?P<database>[^/]+)/(?P<id>\d+)$", report_view)]
 
 
+@hookimpl
+def prepare_jinja2_environment(env):
+    # Our _table.html and _facet_results.html (Chinese first) before Datasette's own.
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    env.loader = ChoiceLoader([FileSystemLoader(chinese.templates_dir()), env.loader])
+    env.globals.update(gidr_heading=chinese.heading, gidr_facet_label=chinese.facet_label)
+
+
+@hookimpl
+def extra_body_script():
+    return chinese.BODY_SCRIPT
+
+
 def report_url(datasette, database: str, report_id) -> str:
     return datasette.urls.path(f"/-/report/{database}/{report_id}")
 
@@ -62,7 +76,7 @@ def render_cell(row, value, column, table, database, datasette):
     linked = column in REPORT_ID_COLUMNS or (table == "reports" and column == "title")
     target = row["id"] if table == "reports" and column == "title" else value
     if not linked or not isinstance(target, int):
-        return None
+        return chinese.render(column, value, row, table)
     return Markup(f'<a href="{report_url(datasette, database, target)}" title="报告页 · report page">'
                   f"{html.escape(str(value))}</a>")
 
