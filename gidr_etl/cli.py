@@ -123,7 +123,8 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open a browser at the served page.")
-@click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), help="Datasette metadata (default: the datasette.yml packaged with gidr-etl).")
+@click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), 
+              help="Datasette metadata (default: the datasette.yml packaged with gidr-etl).")
 def serve(db_path, port, host, open_browser, metadata):
     """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
     from gidr_etl.database.load import unusable_db

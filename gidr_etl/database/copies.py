@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from gidr_etl.report import Report
+from gidr_etl.report import Report, bilingual
 
 TEMPLATE = "template"  # files.status of a blank template
 RULE = "copies_disagree"
@@ -85,8 +85,10 @@ def recompute(db) -> int:
                 for on, other, mine, theirs in ((copy, counted, copy_value, counted_value),
                                                 (counted, copy, counted_value, copy_value)):
                     found.append((on, RULE, "warning", s, row, col,
-                                  f"副本数值不一致 copies disagree: {s}.{row}.{col} is {_n(mine)} here"
-                                  f" but {_n(theirs)} in report {other}"))
+                                  bilingual(f"副本数值不一致：{s}.{row}.{col} 此处为 {_n(mine)}，"
+                                            f"报告 {other} 为 {_n(theirs)}",
+                                            f"copies disagree: {s}.{row}.{col} is {_n(mine)} here"
+                                            f" but {_n(theirs)} in report {other}")))
     conn.execute("begin immediate")
     try:
         conn.execute("update reports set duplicate_of = null where duplicate_of is not null")

@@ -121,11 +121,13 @@ BODY_SCRIPT = """
 
 def heading(column) -> Markup:
     """A table page's column heading: the Chinese short name over the column's code."""
-    name = short_name(getattr(column, "description", None) or (column.get("description") if isinstance(column, dict) else None))
+    described = column.get("description") if isinstance(column, dict) else getattr(column, "description", None)
+    name = short_name(described)
     code = column["name"] if isinstance(column, dict) else column.name
     if not name:
         return Markup.escape(code)
-    return Markup(f'<span class="gidr-zh">{html.escape(name)}</span><br><small class="gidr-code">{html.escape(code)}</small>')
+    return Markup(f'<span class="gidr-zh">{html.escape(name)}</span><br>'
+                  f'<small class="gidr-code">{html.escape(code)}</small>')
 
 
 def facet_label(column: str, facet_value, table: str | None) -> Markup:
