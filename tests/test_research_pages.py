@@ -158,8 +158,9 @@ def test_codes_shown_with_their_chinese_names(server):
     page = _html(server, f"/{DB_NAME}/findings")
     assert '单元格空白 <code class="gidr-code">cell_blank</code>' in page  # a cell and a facet value
     assert '警告 <code class="gidr-code">warning</code>' in page
-    page = _html(server, f"/{DB_NAME}/requests_wide", report_id=report_id(server, "001_f034b2af3da2120e"))
-    assert '属于国家秘密 <code class="gidr-code">denied_state_secret</code>' in page
+    page = _html(server, f"/{DB_NAME}/requests_wide", report_id=report_id(server, "001_f034b2af3da2120e"),
+                 _facet="row")
+    assert '属于国家秘密 <code class="gidr-code">denied_state_secret</code>' in page  # the row facet
     assert '<span class="gidr-zh">自然人</span>' in page  # the column heading
     page = _html(server, f"/{DB_NAME}/cells", _facet="col")
     assert '已读 <code class="gidr-code">read</code>' in page

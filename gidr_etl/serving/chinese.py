@@ -83,6 +83,8 @@ def render(column: str, value, row=None, table: str | None = None) -> Markup | N
     if column in SHARES:
         shown = percent(value)
         return Markup(f'<span title="{value}">{shown}</span>') if shown else None
+    if row is not None and f"{column}_zh" in row.keys():
+        return None  # the page shows the name in its own column (row_zh beside row)
     name = code_name(column, value, row, table)
     if not name:
         return None
