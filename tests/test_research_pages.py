@@ -166,6 +166,17 @@ def test_codes_shown_with_their_chinese_names(server):
     assert '已读 <code class="gidr-code">read</code>' in page
 
 
+def test_dashboard_names_the_rules_in_chinese(server):
+    rows = server.rows(f"/{DB_NAME}.json", sql=_panel_sql("findings-by-rule"))
+    assert "单元格空白 cell_blank" in {r["rule"] for r in rows}
+
+
+def test_province_panel_counts_each_report_once(server):
+    rows = server.rows(f"/{DB_NAME}.json", sql=_panel_sql("by-province"))
+    counted = server.rows(f"/{DB_NAME}.json", sql=_panel_sql("reports-count"))[0]["n"]
+    assert sum(r["reports"] for r in rows) == counted
+
+
 def test_shares_shown_as_percentages(server):
     rid = report_id(server, "huaian_municipal_gov_2024.pdf")
     (row,) = server.rows(f"/{DB_NAME}/report_summary.json", report_id=rid)

@@ -65,6 +65,19 @@ def code_name(column: str, value, row=None, table: str | None = None) -> str:
     return ""
 
 
+SQL_FUNCTION = "gidr_zh"
+
+
+def name_in_sql(kind: str | None, code: str | None) -> str | None:
+    """gidr_zh(kind, code): the Chinese name of a rule, severity or status code (or the code)."""
+    return zh(kind or "", code) or code
+
+
+def register(conn) -> None:
+    """Make gidr_zh(kind, code) callable from SQL on this connection (the dashboard's charts)."""
+    conn.create_function(SQL_FUNCTION, 2, name_in_sql, deterministic=True)
+
+
 def _get(row, key: str):
     try:
         return row[key] if row is not None else None

@@ -45,6 +45,7 @@ ul.findings li.error { color: #a40000; }
 @hookimpl
 def prepare_connection(conn):
     search.register(conn)
+    chinese.register(conn)
 
 
 @hookimpl
