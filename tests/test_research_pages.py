@@ -13,8 +13,8 @@ import urllib.request
 
 import pytest
 import yaml
-
 from conftest import DB_NAME, ROOT, SAMPLES, free_port, report_id, run_cli, running_server
+
 from gidr_etl.serving import server as serve
 
 SEED_001 = SAMPLES / "001_f034b2af3da2120e.txt"

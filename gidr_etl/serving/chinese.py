@@ -96,8 +96,10 @@ def render(column: str, value, row=None, table: str | None = None) -> Markup | N
     if column in SHARES:
         shown = percent(value)
         return Markup(f'<span title="{value}">{shown}</span>') if shown else None
-    if row is not None and f"{column}_zh" in row.keys():
-        return None  # the page shows the name in its own column (row_zh beside row)
+    # The page shows the name in a column of its own (row_zh beside row). keys(): `in` on
+    # a sqlite3.Row looks among the values.
+    if row is not None and f"{column}_zh" in row.keys():  # noqa: SIM118
+        return None
     name = code_name(column, value, row, table)
     if not name:
         return None
