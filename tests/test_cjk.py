@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.formats.pdf import _FOOTER
+from gidr_etl.formats.page_layout import FOOTER
 from gidr_etl.reading.metadata import metadata_hints
 from gidr_etl.reading.tokens import FURNITURE
 from gidr_etl.text.cjk import (
@@ -99,7 +99,7 @@ def test_page_footers_of_a_converted_pdf_are_its_page_numbers(path):
     footers = [line.strip() for line in _lines(path) if re.fullmatch(page_footer(), line.strip())]
     assert footers == [f"-{n}-" for n in range(1, len(footers) + 1)] and len(footers) >= 3
     # both uses, bounded (inside a table's stream) and PDF (outside the tables), agree on them
-    assert all(FURNITURE.match(f) and _FOOTER.fullmatch(f) for f in footers)
+    assert all(FURNITURE.match(f) and FOOTER.fullmatch(f) for f in footers)
 
 
 def test_no_line_of_a_crawled_report_is_a_page_footer():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from gidr_etl.database.chunks import chunks, marks, select_in
 from gidr_etl.report import Report, bilingual
 
 TEMPLATE = "template"  # files.status of a blank template
@@ -63,20 +64,50 @@ def group_copies(reports: list[dict], cells: dict[int, dict]) -> dict[int, tuple
 def recompute(db) -> int:
     """Set every report's duplicate_of and replace the copies_disagree findings; returns copies."""
     conn = db.conn
-    rows = list(db.query("select id, agency_key, year, cells_read, errors from reports"
-                         " where agency_key is not null and year is not null"))
+    rows = conn.execute("select id, agency_key, year, cells_read, errors from reports"
+                        " where agency_key is not null and year is not null")
+    duplicate_of, found = _compare(conn, rows)
+    conn.execute("begin immediate")
+    try:
+        conn.execute("update reports set duplicate_of = null where duplicate_of is not null")
+        conn.execute("delete from findings where rule = ?", [RULE])
+        _write(conn, duplicate_of, found)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return len(duplicate_of)
+
+
+def update(conn, groups: set[tuple[str, int]]) -> set[int]:
+    """Redo the copies among the reports of these agency-years (agency_key, year), within
+    the caller's transaction; returns the ids of their reports."""
+    rows = [r for r in select_in(conn, "select id, agency_key, year, cells_read, errors from reports"
+                                       " where agency_key in ({})", sorted({k for k, _ in groups}))
+            if (r[1], r[2]) in groups]
+    ids = sorted(r[0] for r in rows)
+    duplicate_of, found = _compare(conn, rows)
+    for chunk in chunks(ids):
+        conn.execute(f"update reports set duplicate_of = null where duplicate_of is not null and id in ({marks(chunk)})",
+                     chunk)
+        conn.execute(f"delete from findings where rule = ? and report_id in ({marks(chunk)})", [RULE, *chunk])
+    _write(conn, duplicate_of, found)
+    return set(ids)
+
+
+def _compare(conn, rows) -> tuple[dict[int, int], list[tuple]]:
+    """Over `rows` (id, agency_key, year, cells_read, errors): each copy's counted report,
+    and the copies_disagree findings (rows for the findings table)."""
     groups = defaultdict(list)
-    for r in rows:
-        groups[r["agency_key"], r["year"]].append(r)
+    for i, key, year, cells_read, errors in rows:
+        groups[key, year].append({"id": i, "cells_read": cells_read, "errors": errors})
     groups = [g for g in groups.values() if len(g) > 1]
     ids = [r["id"] for g in groups for r in g]
     cells: dict[int, dict] = defaultdict(dict)
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        for rid, s, row, col, v in conn.execute(
-                f"select report_id, section, row, col, value from cells where value is not null"
-                f" and report_id in ({','.join('?' * len(part))})", part):
-            cells[rid][s, row, col] = v
+    for rid, s, row, col, v in select_in(
+            conn, "select report_id, section, row, col, value from cells where value is not null"
+                  " and report_id in ({})", ids):
+        cells[rid][s, row, col] = v
     duplicate_of, found = {}, []
     for g in groups:
         for copy, (counted, differ) in group_copies(g, cells).items():
@@ -89,16 +120,11 @@ def recompute(db) -> int:
                                             f"报告 {other} 为 {_n(theirs)}",
                                             f"copies disagree: {s}.{row}.{col} is {_n(mine)} here"
                                             f" but {_n(theirs)} in report {other}")))
-    conn.execute("begin immediate")
-    try:
-        conn.execute("update reports set duplicate_of = null where duplicate_of is not null")
-        conn.executemany("update reports set duplicate_of = ? where id = ?",
-                         [(counted, copy) for copy, counted in duplicate_of.items()])
-        conn.execute("delete from findings where rule = ?", [RULE])
-        conn.executemany("insert into findings (report_id, rule, severity, section, row, col, message)"
-                         " values (?, ?, ?, ?, ?, ?, ?)", found)
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    return len(duplicate_of)
+    return duplicate_of, found
+
+
+def _write(conn, duplicate_of: dict[int, int], found: list[tuple]) -> None:
+    conn.executemany("update reports set duplicate_of = ? where id = ?",
+                     [(counted, copy) for copy, counted in duplicate_of.items()])
+    conn.executemany("insert into findings (report_id, rule, severity, section, row, col, message)"
+                     " values (?, ?, ?, ?, ?, ?, ?)", found)

@@ -12,6 +12,8 @@ import sqlite_utils
 
 from gidr_etl import EXTRACTOR_VERSION
 from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
+from gidr_etl.database.derived import CHANGES_DDL, note_change
+from gidr_etl.database.views import forget_search_rows
 from gidr_etl.plugins import prepare_connection
 from gidr_etl.report import Report
 
@@ -101,6 +103,7 @@ def open_db(path) -> sqlite_utils.Database:
     conn.execute("pragma foreign_keys=on")
     prepare_connection(conn)
     conn.executescript(SCHEMA)
+    conn.execute(CHANGES_DDL)
     db = sqlite_utils.Database(conn)
     _add_new_columns(db)
     return db
@@ -214,7 +217,7 @@ def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
     conn.execute("begin immediate")
     try:
         gone = []
-        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files").fetchall():
+        for path, raw, report_id in conn.execute("select path, path_bytes, report_id from files"):  # streamed
             exact = bytes(raw) if raw is not None else os.fsencode(path)
             absolute = os.fsencode(os.path.abspath(os.fsdecode(exact)))
             if any(absolute.startswith(p) for p in prefixes) and not os.path.lexists(absolute):
@@ -244,6 +247,8 @@ def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
 
 
 def _delete_report(db: sqlite_utils.Database, report_id: int) -> None:
+    note_change(db.conn, report_id)
+    forget_search_rows(db.conn, "= ?", [report_id])
     for child in ("cells", "findings", "sections"):
         db.execute(f"delete from [{child}] where report_id = ?", [report_id])
     db.execute("delete from reports where id = ?", [report_id])
@@ -273,6 +278,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     if report_id is not None:
         row["id"] = report_id
     report_id = _insert_row(db, "reports", row)
+    note_change(db.conn, report_id)
     _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page",
                           "line", "confidence", "bbox"), (
         (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,

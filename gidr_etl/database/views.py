@@ -11,8 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gidr_etl.database import page_indexes
-from gidr_etl.database.search import search_text
+from gidr_etl.database import page_indexes, search
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
 # Trigram tokenizer (Chinese has no spaces to split words on) needs SQLite >= 3.34.
@@ -81,7 +80,7 @@ def _correction_rate(prefix: str) -> str:
             f" + coalesce({prefix}_corrected, 0) + coalesce({prefix}_other, 0), 0), 4)")
 
 
-def _wide_view(section: str, cols: list[str]) -> str:
+def _wide_view(section: str, cols: list[str], only: str = "") -> str:
     """One row per report × printed row of `section`, its columns side by side, labelled."""
     return f"""
 select c.report_id, r.agency, r.year, r.template,
@@ -90,13 +89,15 @@ select c.report_id, r.agency, r.year, r.template,
 from cells c
 join reports r on r.id = c.report_id
 {_label_join('l', 'row', 'c.section', 'c.row')}
-where c.section = '{section}' and {COUNTED}
+where c.section = '{section}' and {COUNTED}{only and f" and c.report_id {only}"}
 group by c.report_id, c.row
 order by r.agency, r.year, c.report_id, l.ord"""
 
 
-def view_sql() -> dict[str, str]:
-    """The research views, by name, as SELECT statements (column lists follow the vocabulary)."""
+def view_sql(only: str = "") -> dict[str, str]:
+    """The research views, by name, as SELECT statements (column lists follow the vocabulary).
+
+    `only` ("in (select ...)") restricts the pivots to the reports whose ids it holds."""
     vocab = vocabulary()
     request_cols = [c.code for c in vocab.section("requests").columns_for("2021")]
     appeal_cols = [c.code for c in vocab.section("appeals").columns_for("2021")]
@@ -118,8 +119,8 @@ select c.report_id, r.agency, r.year, r.template,
 from reports r
 cross join cells c indexed by {page_indexes.CELLS_IN_LOAD_ORDER} on c.report_id = r.id
 where {COUNTED}""",
-        "requests_wide": _wide_view("requests", request_cols),
-        "appeals_wide": _wide_view("appeals", appeal_cols),
+        "requests_wide": _wide_view("requests", request_cols, only),
+        "appeals_wide": _wide_view("appeals", appeal_cols, only),
         # Shares divide by the printed （七）总计; a blank cell counts as 0 inside a sum,
         # a blank or zero denominator gives NULL rather than a made-up ratio.
         "report_summary": f"""
@@ -136,14 +137,14 @@ with v as (
         sum(case when section = 'appeals' and col = 'other' then value end) as appeals_other,
         sum(case when section = 'appeals' and col = 'total' then value end) as appeals_total,
         {_appeal_sums()}
-    from cells
+    from cells{only and f" where report_id {only}"}
     group by report_id
 ),
 f as (
     select report_id,
         sum(severity = 'error') as errors,
         sum(severity = 'warning') as warnings
-    from findings
+    from findings{only and f" where report_id {only}"}
     group by report_id
 )
 select r.id as report_id, r.agency, r.year, r.template, r.title,
@@ -159,7 +160,7 @@ select r.id as report_id, r.agency, r.year, r.template, r.title,
 from reports r
 left join v on v.report_id = r.id
 left join f on f.report_id = r.id
-where {COUNTED}
+where {COUNTED}{only and f" and r.id {only}"}
 order by r.agency, r.year, r.id""",
         # 勾稽关系: new + carried_over = total + carried_forward, per applicant column.
         # The difference counts a blank cell as 0, as the requests_balance rule does.
@@ -242,17 +243,37 @@ def _build_fts(conn: sqlite3.Connection) -> int:
     # rowids equal sections.rowid / reports.id: Datasette's table search joins on them.
     for ddl in FTS_DDL:  # not executescript: it would commit the open transaction
         conn.execute(ddl)
-    rows = conn.execute("select rowid, report_id, part, heading, text from sections").fetchall()
-    conn.executemany(
-        "insert into sections_fts (rowid, report_id, part, heading, text) values (?, ?, ?, ?, ?)",
-        [(rid, rep, part, search_text(h), search_text(t)) for rid, rep, part, h, t in rows],
-    )
-    reports = conn.execute("select id, title, agency from reports").fetchall()
-    conn.executemany(
-        "insert into reports_fts (rowid, title, agency) values (?, ?, ?)",
-        [(i, search_text(t), search_text(a)) for i, t, a in reports],
-    )
-    return len(rows)
+    index_search_rows(conn)
+    return conn.execute("select count(*) from sections_fts").fetchone()[0]
+
+
+def index_search_rows(conn: sqlite3.Connection, only: str = "") -> None:
+    """Index the prose and titles of the reports whose ids `only` ("in (select ...)") holds
+    (all when empty), in SQL: the prose streams through, never all in memory at once."""
+    search.register(conn)
+    conn.execute(f"""insert into sections_fts (rowid, report_id, part, heading, text)
+        select rowid, report_id, part, {search.SQL_FUNCTION}(heading), {search.SQL_FUNCTION}(text)
+        from sections{only and f" where report_id {only}"}""")
+    conn.execute(f"""insert into reports_fts (rowid, title, agency)
+        select id, {search.SQL_FUNCTION}(title), {search.SQL_FUNCTION}(agency)
+        from reports{only and f" where id {only}"}""")
+
+
+def forget_search_rows(conn: sqlite3.Connection, only: str, params=()) -> None:
+    """Take the reports whose ids `only` ("= ?", "in (select ...)") holds out of the search
+    index, before their sections go (their rowids are its rows)."""
+    if conn.execute("select 1 from sqlite_master where name = 'sections_fts'").fetchone():
+        conn.execute(f"delete from sections_fts where rowid in (select rowid from sections where report_id {only})",
+                     params)
+        conn.execute(f"delete from reports_fts where rowid {only}", params)
+
+
+def refresh_pivots(conn: sqlite3.Connection, only: str) -> None:
+    """Rebuild the materialised pivots' rows of the reports whose ids `only` ("in (select ...)") holds."""
+    views = view_sql(only)
+    for name in MATERIALISED:
+        conn.execute(f"delete from [{name}] where report_id {only}")
+        conn.execute(f"insert into [{name}] {views[name]}")
 
 
 DERIVED_TABLES = ("labels", "sections_fts", "reports_fts")

@@ -15,9 +15,8 @@ from typing import Callable
 
 from gidr_etl import EXTRACTOR_VERSION
 from gidr_etl.database.copies import TEMPLATE, is_blank_template
-from gidr_etl.database.copies import recompute as mark_copies
+from gidr_etl.database.derived import refresh
 from gidr_etl.database.load import bulk, open_db, prune, store
-from gidr_etl.database.views import prepare
 from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import read_document
@@ -25,10 +24,11 @@ from gidr_etl.ingest import limits
 from gidr_etl.ingest.claims import claim, release, wait_for
 from gidr_etl.ingest.discover import discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
-from gidr_etl.plugins import formats
+from gidr_etl.plugins import formats, label_variants, rules
 from gidr_etl.core import build_report
 from gidr_etl.report import Finding, Report
-from gidr_etl.validation.year_chains import recompute
+from gidr_etl.template.vocabulary import vocabulary
+from gidr_etl.text.normalize import to_simplified
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -86,6 +86,15 @@ def process_file(path: str, max_bytes: int | None = None, hashed: bool = False,
         out.error = one_line(exc)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def warm_up() -> None:
+    """Make what reading any file needs once per process (the registries, the template
+    vocabulary, the Traditional→Simplified converter): called before the workers fork,
+    they inherit it rather than each paying for it on its first file."""
+    for make in (formats, rules, label_variants, vocabulary):
+        make()
+    to_simplified("")
 
 
 def _read_file(p: Path, out: Outcome, max_bytes: int | None, hashed: bool) -> None:
@@ -158,6 +167,8 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
     copies = [(path, sha) for path, sha in todo.items() if first.setdefault(sha, path) != path]
     for path, _ in copies:
         del todo[path]
+    if todo:
+        warm_up()
     try:
         elsewhere = claim(db, todo.values())
         mine = {path: sha for path, sha in todo.items() if sha not in elsewhere}
@@ -178,9 +189,7 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
                 _same_content(db, summary, Outcome(path, sha, sizes[path], status=SKIPPED), progress, skipped=False)
     finally:
         release(db)
-    recompute(db)  # cross-report checks see every report, old and new
-    mark_copies(db)  # each report counts once
-    prepare(db)
+    refresh(db)  # keys, chains, copies, pivots, search: for what this batch (or a killed one) changed
     db.conn.close()
     return summary
 

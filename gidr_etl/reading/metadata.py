@@ -7,7 +7,7 @@ from gidr_etl.report import Metadata
 from gidr_etl.text.cjk import despace
 from gidr_etl.text.normalize import to_simplified
 
-_FIELD_SEP = r"\s*[:|]?\s*"
+_FIELD_SEP = r"\s*[:：|]?\s*"
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
 _INDEX = re.compile(r"索引号" + _FIELD_SEP + r"([0-9A-Za-z][0-9A-Za-z/\-_.]*)")
 _TITLE_FIELD = re.compile(r"^(?:标题|题名|文件标题)" + _FIELD_SEP + r"(.+?)(?:\s*\|.*)?$")
@@ -20,6 +20,13 @@ _NOT_TITLE = re.compile(r"关于|函$|[《》。，,；;|]")
 _LEADING_TAG = re.compile(r"^\s*[(\[【][^)\]】]{1,6}[)\]】]\s*")
 _PERIOD_YEAR = re.compile(r"(?:统计期限|统计时限|期限)[^。]{0,12}?(20\d\d)\s*年\s*1\s*月\s*1\s*日")
 _ANY_YEAR = re.compile(r"(20\d\d)\s*年度?")
+# Markup and converter words before a line's text are no part of a name: Markdown headings and
+# emphasis ("# 沭阳县人民政府"), a crawler's body marker run into the title ("正文2025 年…").
+_MARKUP = re.compile(r"^(?:\s*(?:#{1,6}|[*>]+|正文(?=$|[:：\s\d])[:：]?))+\s*")
+
+
+def _unmarked(line: str) -> str:
+    return _MARKUP.sub("", line)
 
 
 # ------------------------------------------------------------------ labelled fields
@@ -91,6 +98,7 @@ def _find_value(frags: list[tuple[str, str]], label: str) -> str | None:
 
 
 def find_title(lines: list[str], hint: str | None) -> str | None:
+    lines = [_unmarked(line) for line in lines[:120]]
     for line in lines[:80]:
         m = _TITLE_FIELD.match(despace(line))
         if m and _REPORT_NAME.search(despace(m.group(1))):
@@ -149,11 +157,9 @@ def publish_date(lines: list[str], hint: str | None) -> str | None:
 
 
 def index_no(lines: list[str], hint: str | None) -> str | None:
-    for line in lines[:60]:
-        m = _INDEX.search(despace(line))
-        if m:
-            return m.group(1)
-    return hint
+    # Over the lines joined: a page's info block kept by a PDF rendering prints 索引号 and its value apart.
+    m = _INDEX.search("\n".join(despace(line) for line in lines[:60]))
+    return m.group(1) if m else hint
 
 
 def year_from_prose(lines: list[str]) -> int | None:

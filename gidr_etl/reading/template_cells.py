@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
+from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
+from gidr_etl.reading.row_alignment import align, row_equations
 from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
+from gidr_etl.template.arithmetic import equations
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
 
 # Columns of art20_1 that tell the template versions apart.
@@ -30,7 +33,7 @@ class Read:
     ambiguous: set[int]
     label: Token | None
     index: int | None = None  # of the label in the stream
-    short: list[Token] | None = None  # fewer value tokens than columns: maybe run-together digits
+    misfit: list[Token] | None = None  # value tokens not as many as columns (blank padding aside)
     next: int | None = None  # stream index after the row's values
     fuzzy: float | None = None  # similarity when the label was matched fuzzily
 
@@ -114,26 +117,11 @@ def column_header(cols: list[Term], rows: list[Term]):
     return test
 
 
-def fit(run: list[Token], n: int, stream: bool) -> Read:
-    """Fit a run of value tokens to n columns, dropping only blank padding at either end."""
+def fit(run: list[Token], n: int) -> Read:
+    """A run of value tokens as n columns; a run of another length waits for settle_row."""
     if len(run) == n:
         return Read(list(run), set(), None)
-    if len(run) < n:
-        return Read([None] * n, set(), None, short=run or None)
-    extra = len(run) - n
-    options = []
-    for lead in range(extra + 1):
-        trail = extra - lead
-        dropped = run[:lead] + run[len(run) - trail :]
-        if all(t.is_blank() for t in dropped):
-            options.append(run[lead : lead + n])
-    if not options:
-        # A stream has no row ends: what follows the row's n values belongs to the next row.
-        kept: list[Token | None] = list(run[:n]) if stream else [None] * n
-        return Read(kept, set() if stream else set(range(n)), None)
-    tokens = options[0]
-    ambiguous = {c for c in range(n) if len({o[c].norm for o in options}) > 1}
-    return Read(list(tokens), ambiguous, None)
+    return Read([None] * n, set(), None, misfit=run or None)
 
 
 def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str, Read]:
@@ -174,7 +162,7 @@ def read_row(toks, i: int, end: int, term: Term, n_cols: int, header=None) -> Re
     while first < end and label.row_id is None and _continues(toks[first], term):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
-    read = fit(run, n_cols, label.row_id is None)
+    read = fit(run, n_cols)
     read.label, read.index, read.next = label, i, after
     return read
 
@@ -196,17 +184,56 @@ def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tu
     return best
 def store_rows(report: Report, runs: list[Run], section: Section, template: str, reads: dict[str, Read]) -> None:
     cols = section.columns_for(template)
+    pair_blocks(reads, [r.code for r in section.rows_for(template)],
+                lambda row: [(section.code, row, col.code) for col in cols], template)
     for term in section.rows_for(template):
         store_row(report, runs, section, term.code, cols, reads.get(term.code))
 
 
-def defer_digit_run(runs: list[Run], read: Read | None, keys: list) -> Read | None:
-    """A row printed as run-together digits: added to `runs`, its cells wait, ambiguous, for the
-    solver (digit_runs/resolve.py)."""
-    if not (read and read.short and all(DIGIT_RUN.match(t.norm) or t.norm.isdigit() for t in read.short)):
+def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) -> None:
+    """Labels printed one after another with no values, then one run holding as many rows of
+    values: the run is not the last label's alone; label_pairing.py says which row is whose."""
+    found = sorted((r.index, code) for code, r in reads.items() if r.index is not None and r.label is not None)
+    n = len(keys(rows[0]))
+    block: list[str] = []
+    for _, code in found:
+        read = reads[code]
+        if block and reads[block[-1]].next != read.index:
+            block = []
+        block.append(code)
+        if read.misfit is None and all(t is None for t in read.tokens):
+            continue  # a label with no values: the block goes on
+        if len(block) > 1 and read.misfit and len(read.misfit) == n * len(block):
+            values = [read.misfit[i * n : (i + 1) * n] for i in range(len(block))]
+            own = list(equations(template, False)) + list(equations(template, True))
+            for code_, got in zip(block, pair([keys(c) for c in block], values, own)):
+                r = reads[code_]
+                reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
+        block = []
+
+
+def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) -> Read | None:
+    """A row printed with more or fewer values than columns. One glued token of digits is
+    run-together digits: added to `runs`, its cells wait, ambiguous, for the solver
+    (digit_runs/resolve.py). Separated values are never re-split: their alignment with the
+    columns is settled by the row's own arithmetic (row_alignment.py), else ambiguous."""
+    if not (read and read.misfit):
         return read
-    runs.append(Run(" ".join(t.norm for t in read.short), keys))
-    return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
+    if len(read.misfit) < len(keys) and _one_glued_line(read.misfit):
+        # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
+        # the cuts are fixed boundaries (spaces in the run), the digits between them open.
+        runs.append(Run(" ".join(t.norm for t in read.misfit), keys))
+        return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
+    own = row_equations(equations(template, False) + equations(template, True), keys)
+    aligned = align(read.misfit, keys, own)
+    settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)
+    return settled
+
+
+def _one_glued_line(toks: list[Token]) -> bool:
+    """Digits with no separator between cells: glued tokens, all from one printed line."""
+    return (all(t.glued and (DIGIT_RUN.match(t.norm) or t.norm.isdigit()) for t in toks)
+            and len({(t.prov.page, t.prov.line) if t.prov else None for t in toks}) == 1)
 
 
 def store_row(report: Report, runs: list[Run], section: Section, row: str, cols: list[Term], read: Read | None,
@@ -218,12 +245,12 @@ def store_row(report: Report, runs: list[Run], section: Section, row: str, cols:
         message = bilingual(f"印刷的行标签「{read.label.norm}」按「{official}」读取（相似度 {read.fuzzy:.2f}）",
                             f"printed label 「{read.label.norm}」 read as 「{official}」 (similarity {read.fuzzy:.2f})")
         report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None, message))
-    read = defer_digit_run(runs, read, [(section.code, row, col.code) for col in cols])
+    read = settle_row(runs, read, [(section.code, row, col.code) for col in cols], report.template)
     for c, col in enumerate(cols):
         cell = TemplateCell(section.code, row, col.code, note=note)
         tok = read.tokens[c] if read else None
         if read and c in read.ambiguous:
-            cell.status, cell.raw = AMBIGUOUS, " / ".join(t.text for t in read.tokens if t) or None
+            cell.status, cell.raw = AMBIGUOUS, " / ".join(t.text for t in read.misfit or read.tokens if t) or None
             cell.prov = read.label.prov if read.label else None
         elif tok is not None:
             cell.value, cell.status = read_value(tok.text, col.kind)
@@ -258,8 +285,11 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
         i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
         if i is not None:
             captions[section.code] = i
-    for section in sections:
-        sub_start = captions.get(section.code, start)
+    for n, section in enumerate(sections):
+        # A section printed without its caption (行政处罚 straight after the （五） rows) is
+        # looked for between the captions of the sections before and after it.
+        earlier = [captions[s.code] for s in sections[:n] if s.code in captions]
+        sub_start = captions.get(section.code, max(earlier, default=start))
         later = [i for i in captions.values() if i > sub_start]
         sub_end = min(later, default=end)
         cols = section.columns_for(report.template)
@@ -321,8 +351,9 @@ def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
         if run and (not best or rank(run) > rank(best)):
             best = run
         i = max(after, i + 1)
-    read = fit(best, n, toks[start].row_id is None) if best else Read([None] * n, set(), None)
-    deferred = defer_digit_run(runs, read, [(section.code, r.code, c.code) for r in rows for c in cols])
+    read = fit(best, n) if best else Read([None] * n, set(), None)
+    keys = [(section.code, r.code, c.code) for r in rows for c in cols]
+    deferred = settle_row(runs, read, keys, report.template)
     assert deferred is not None  # a Read in, a Read out
     read, w = deferred, len(cols)
     for r, term in enumerate(rows):

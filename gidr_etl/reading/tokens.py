@@ -21,8 +21,9 @@ VALUE = re.compile(
     r"(?:\((?P<unit2>万元|元)\))?\s*(?:[(\[【].*[)\]】])?$"
 )
 PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", "－"}
-# A run of digits too long to be one cell's number is (probably) several cells run together.
-DIGIT_RUN = re.compile(r"^\d[\d ]*\d$")
+# A run of digits too long to be one cell's number is (probably) several cells run together;
+# a sign before it belongs to its first cell (a dump's 本年增/减 glued to its neighbours: "-12391").
+DIGIT_RUN = re.compile(r"^[+-]?\d[\d ]*$")
 # Lines a converter leaves inside a table that belong to no cell: page footers
 # ("— 5 —", "第3页 共5页"; the page number short, as a longer number between dashes may
 # be a value) and generic column headers ("数据1", "Column2").
@@ -46,6 +47,9 @@ class Token:
     in_table: bool
     value_like: bool = False  # see is_value: asked of every token many times, so set once
     confidence: float | None = None  # OCR recognition confidence of a table cell's text
+    # Printed with no separator inside or around it: a whole text line, or a piece a run-on
+    # dump was cut into. Only such a token may hold several cells' digits run together.
+    glued: bool = False
 
     @property
     def compact(self) -> str:
@@ -72,7 +76,9 @@ def tokens(doc: Document) -> list[Token]:
                 prov = block.prov
                 if prov.line is not None and n:
                     prov = Provenance(prov.file, prov.page, prov.line + n)
-                out.extend(_token(piece, prov, None, False) for piece in layout_cells(line))
+                pieces = layout_cells(line)
+                glued = len(pieces) == 1 and pieces[0] == line.strip()
+                out.extend(_token(piece, prov, None, False, glued=glued) for piece in pieces)
     return out
 
 
@@ -105,10 +111,11 @@ def layout_cells(line: str) -> list[str]:
     return [rest.strip(), *values]
 
 
-def _token(text: str, prov: Provenance | None, row_id, in_table: bool, confidence: float | None = None) -> Token:
+def _token(text: str, prov: Provenance | None, row_id, in_table: bool, confidence: float | None = None,
+           glued: bool = False) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
-    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence)
+    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued)
 
 
 def _value_like(norm: str) -> bool:

@@ -33,13 +33,14 @@ _HTML = {
 }
 
 
-def render_html(seed: str, charset: str = "utf-8", g: dict | None = None) -> str:
+def render_html(seed: str | None, charset: str = "utf-8", g: dict | None = None, blocks: list | None = None) -> str:
+    """The report as an HTML page; `blocks` replaces the seed's outline (the fuzzer's variants)."""
     t = html.escape(title(g or gold(seed)))
     parts = [
         f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="{charset}"><title>{t}</title>',
         "<style>td{font-size:12px}</style><script>var _hmt = _hmt || [];</script></head><body>",
     ]
-    parts.extend(_HTML[kind](content) for kind, content in outline(seed, g))
+    parts.extend(_HTML[kind](content) for kind, content in (blocks or outline(seed, g)))
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -65,22 +66,25 @@ def _docx_table(doc, rows: Rows):
     table = doc.add_table(rows=n_rows, cols=n_cols)
     table.style = "Table Grid"
     table.autofit = False
-    for i, width in enumerate(TEMPLATE_WIDTHS[n_cols]):
+    # The grid once: python-docx recomputes it on every table.cell(), seconds per table.
+    # Merges never overlap, so the cells of later merges stay in the tree.
+    grid = table._cells
+    for i, width in enumerate(TEMPLATE_WIDTHS.get(n_cols, [9750 // n_cols] * n_cols)):
         table.columns[i].width = Twips(width)
-        for cell in table.columns[i].cells:
-            cell.width = Twips(width)
+        for r in range(n_rows):
+            grid[r * n_cols + i].width = Twips(width)
     for r, c, cell in placed:
-        target = table.cell(r, c)
+        target = grid[r * n_cols + c]
         if cell.rowspan > 1 or cell.colspan > 1:
             # python-docx writes a real merge: gridSpan across, vMerge restart/continue down.
-            target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+            target = target.merge(grid[(r + cell.rowspan - 1) * n_cols + c + cell.colspan - 1])
         target.text = cell.text
         for run in (run for p in target.paragraphs for run in p.runs):
             run.font.size = Pt(10)  # the template's table text size
     return table
 
 
-def build_docx(seed: str, g: dict | None = None):
+def build_docx(seed: str | None, g: dict | None = None, blocks: list | None = None):
     import docx
 
     doc = docx.Document()
@@ -92,7 +96,7 @@ def build_docx(seed: str, g: dict | None = None):
         "table": lambda rows: _docx_table(doc, rows),
     }
     g = g or gold(seed)
-    for kind, content in outline(seed, g):
+    for kind, content in blocks or outline(seed, g):
         add[kind](content)
     doc.core_properties.title = title(g)
     # python-docx's default package is dated 2013: date it like a real report instead.

@@ -22,7 +22,9 @@ _NUMBERING_TAIL = rf"{LIST_MARK}[{IDEOGRAPHS}]"
 _GLUED_NUMBERING = re.compile(rf"(?<=\d)(?=\d{_NUMBERING_TAIL})")
 # A printed number or run of digits (spaces inside a run are kept: they fix a boundary);
 # a digit followed by "." and a character is numbering, not a number.
-_NUMBER = re.compile(r"(\d+(?: +\d+)*(?:\.\d+)?)" + f"(?!{_NUMBERING_TAIL})")
+# A sign right before digits starts a signed cell (本年增/减 "+15", "-1"), a unit right after
+# them ends one ("政府集中采购1个246900元": 1 project, 246,900 元): both are cell boundaries.
+_NUMBER = re.compile(r"([+-]?\d+(?: +\d+)*(?:\.\d+)?(?:万元|元|个|项|件)?)" + f"(?!{_NUMBERING_TAIL})")
 _TABLE_END = re.compile(r"[五六]、")
 
 
@@ -44,7 +46,7 @@ def explode(toks: list[Token]) -> list[Token]:
             for piece in _NUMBER.split(part):
                 for bit in piece.split("\x00"):
                     if bit.strip():
-                        out.append(_token(bit, tok.prov, None, True))
+                        out.append(_token(bit, tok.prov, None, True, glued=True))
         out += [_token(p, tok.prov, None, False) for p in _parts(text[end:])]
     return out
 

@@ -12,12 +12,18 @@ from gidr_etl.reading.prose_figures import stated_figures
 from gidr_etl.report import AMBIGUOUS, BLANK, READ, Report
 from gidr_etl.template.arithmetic import equations as table_equations
 from gidr_etl.template.arithmetic import unitemized_other
+from gidr_etl.template.vocabulary import vocabulary
 
 
 def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
     """Give the cells of the runs the values the arithmetic forces; the rest stay ambiguous."""
     if not runs:
         return
+    vocab = vocabulary()
+    for run in runs:  # the cells a printed sign may start: 本年增/减
+        run.signed = frozenset(i for i, (section, _, col) in enumerate(run.cells)
+                               if any(c.code == col and c.kind == "signed"
+                                      for c in vocab.section(section).columns_for(report.template)))
     known = {
         key: cell.value or 0  # a blank counts as 0 inside a sum
         for key, cell in report.cells.items()
@@ -40,7 +46,11 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
             value = solution.values.get(key)
             if value is None:
                 cell.status, cell.value = AMBIGUOUS, None
-                cell.note = f"run-together digits {run.text!r}: {solution.count} splits fit the arithmetic"
+                cell.note = (f"run-together digits {run.text!r}: an equation they enter fails"
+                             if key in solution.discredited else
+                             f"run-together digits {run.text!r}: more than one split fits the arithmetic"
+                             if not solution.count else
+                             f"run-together digits {run.text!r}: {solution.count} splits fit the arithmetic")
             else:
                 cell.status, cell.value, cell.inferred = READ, value, True
                 cell.note = f"split from run-together digits {run.text!r}: the only split the arithmetic allows"

@@ -4,6 +4,12 @@ A crawler dump prints a table row as one digit string. Each way of cutting it is
 option; the table's equations (row sums, column sums, the 勾稽 balance: template/arithmetic.py;
 prose totals) rule options out. A cell gets a value only when every consistent assignment agrees on it: a
 wrong number is worse than a NULL.
+
+Where the printed digits contradict the equations (a damaged digit, a misprinted total), the
+contradiction discredits only what it touches (_salvage): runs whose digits allow one split
+alone stand as printed, the equations that cannot all hold are found, every run they touch
+stays undecided (even one its digits alone would split), and the rest is solved without any
+equation that touches a discredited cell.
 """
 from __future__ import annotations
 
@@ -22,10 +28,15 @@ MAX_CELL_DIGITS = 10
 
 @dataclass
 class Run:
-    """A printed digit string covering these cells in order; a space fixes a cell boundary."""
+    """A printed digit string covering these cells in order; a space fixes a cell boundary.
+
+    A sign before a piece ("38 -12391") belongs to the first cell cut from it, which must be
+    one of the `signed` positions (a 本年增/减 column): counts are never negative.
+    """
 
     text: str
     cells: list[Key]
+    signed: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -34,11 +45,14 @@ class Solution:
 
     complete=False: a group of linked runs hit the limit or the time budget; its cells are None
     (groups no equation links to it are independent and keep their values).
+    count=0: the digits contradict the equations; `discredited` holds the cells of the runs a
+    failed equation touches (None unless their digits alone allow one split).
     """
 
     values: dict[Key, int | None]
     count: int
     complete: bool
+    discredited: frozenset[Key] = frozenset()
 
 
 class _Stop(Exception):
@@ -60,8 +74,6 @@ def solve(
             if cell in owner:
                 raise ValueError(f"{cell} is covered by two runs")
             owner[cell] = (r, i)
-    none = Solution({cell: None for cell in owner}, 0, True)
-
     forms: list[_Form] = []
     for eq in equations:
         form = _form(eq, owner, known)
@@ -69,7 +81,7 @@ def solve(
             continue
         if not form[1]:  # only known cells: the printed table contradicts itself
             if form[0] != 0:
-                return none
+                return _salvage(runs, owner, known, equations, limit, deadline)
             continue
         forms.append(form)
 
@@ -84,12 +96,127 @@ def solve(
             n, comp_values, complete = max(stop.args[0], 1), {}, False
         else:
             if n == 0:
-                return none  # a contradiction anywhere discredits the table's arithmetic
+                return _salvage(runs, owner, known, equations, limit, deadline)
         count *= n
         for r in comp:
             for cell in runs[r].cells:
                 values[cell] = comp_values.get(cell)
     return Solution(values, count, complete)
+
+
+def _salvage(runs: list[Run], owner: dict, known: dict[Key, int], equations: list[Equation],
+             limit: int, deadline: float) -> Solution:
+    """The digits contradict the equations somewhere: discredit only the runs a failed equation touches.
+
+    1. A run whose digits alone allow one split ("000" for three cells) stands as printed,
+       unless a failed equation touches it.
+    2. The failed equations: those among settled cells that do not hold, and in each group of
+       linked runs with no consistent split, cores of equations that cannot hold together
+       (a group stays failed whole if the budget runs out); a run with no split at all fails alone.
+    3. Every cell of a run or read cell a failed equation touches is discredited; the remaining
+       runs are solved with only the equations that touch no discredited cell, so no value rests
+       on a failed equation or on digits it put in doubt.
+    """
+    values: dict[Key, int | None] = {cell: None for cell in owner}
+    known = dict(known)
+    open_runs: list[int] = []
+    suspect: set[Key] = set()
+    for r, run in enumerate(runs):
+        only = _only_split(run, deadline)
+        if only is not None:
+            known.update(zip(run.cells, only))
+            values.update(zip(run.cells, only))
+        elif _has_split(run, deadline):
+            open_runs.append(r)
+        else:
+            suspect.update(run.cells)  # its digits cannot fill its cells: it fails alone
+    open_owner = {cell: owner[cell] for r in open_runs for cell in runs[r].cells}
+    linked = [(eq, f) for eq in equations if (f := _form(eq, open_owner, known)) is not None]
+    failed = [eq for eq, f in linked if not f[1] and f[0] != 0]
+    live = [(eq, f) for eq, f in linked if f[1]]
+    for comp in _components(len(runs), [f for _, f in live]):
+        if not comp & set(open_runs):
+            continue
+        group = [(eq, f) for eq, f in live if next(iter(f[1])) in comp]
+        try:
+            failed += _failed_equations(runs, comp, group, known, deadline)
+        except _Stop:
+            failed += [eq for eq, _ in group]
+            suspect.update(cell for r in comp for cell in runs[r].cells)
+    for eq in failed:
+        suspect.update(eq.left + eq.right)
+    # A run with one discredited cell is discredited whole: a damaged digit moves every cut after
+    # it, and a run that breaks an equation may not be the row its label says (a scrambled page).
+    for run in runs:
+        if suspect & set(run.cells):
+            suspect.update(run.cells)
+            values.update(dict.fromkeys(run.cells))
+    trusted = [eq for eq in equations if not suspect & set(eq.left + eq.right)]
+    standing = [r for r in open_runs if not suspect & set(runs[r].cells)]
+    stand_owner = {cell: owner[cell] for r in standing for cell in runs[r].cells}
+    forms = [f for eq in trusted if (f := _form(eq, stand_owner, known)) is not None and f[1]]
+    complete = True
+    for comp in _components(len(runs), forms):
+        if not comp & set(standing):
+            continue
+        try:
+            n, comp_values = _solve_component(runs, comp, [f for f in forms if next(iter(f[1])) in comp],
+                                              known, limit, deadline)
+        except _Stop:
+            n, comp_values, complete = 0, {}, False
+        if n:
+            values.update(comp_values)
+    discredited = frozenset(cell for cell in suspect if cell in owner and values[cell] is None)
+    return Solution(values, 0, complete, discredited)
+
+
+def _failed_equations(runs, comp, group, known, deadline) -> list[Equation]:
+    """Equations of one group of linked runs that cannot hold together: minimal cores, removed
+    one after another until the rest holds (deletion filter); [] when the group is consistent.
+
+    The widest equations are tried out of a core first, so a core is as narrow as the digits
+    allow: a row that cannot add up alone fails alone, not every column sum through it."""
+    failed: list[Equation] = []
+    rest = list(group)
+    while not _consistent(runs, comp, rest, known, deadline):
+        core = list(rest)
+        for pair in sorted(core, key=lambda p: -len(p[0].left + p[0].right)):
+            trial = [p for p in core if p is not pair]
+            if not _consistent(runs, comp, trial, known, deadline):
+                core = trial
+        failed += [eq for eq, _ in core]
+        # The core's runs and read cells are discredited: equations through them are dropped too.
+        touched = {cell for eq, form in core for cell in eq.left + eq.right} | {
+            cell for _, form in core for r in form[1] for cell in runs[r].cells}
+        rest = [p for p in rest if not touched & set(p[0].left + p[0].right)]
+    return failed
+
+
+def _consistent(runs, comp, group, known, deadline) -> bool:
+    """Whether some split of the group's runs satisfies these equations (stops at the first)."""
+    try:
+        n, _ = _solve_component(runs, comp, [f for _, f in group], known, 1, deadline)
+    except _Stop as stop:
+        if stop.args[0]:
+            return True
+        raise
+    return n > 0
+
+
+def _only_split(run: Run, deadline: float) -> tuple[int, ...] | None:
+    """The split of a run its digits alone allow, if there is exactly one."""
+    try:
+        found = _splits(run.text, len(run.cells), {}, [], deadline, cap=1, signed=run.signed)
+    except _Stop:
+        return None
+    return found[0] if len(found) == 1 else None
+
+
+def _has_split(run: Run, deadline: float) -> bool:
+    try:
+        return bool(_splits(run.text, len(run.cells), {}, [], deadline, cap=0, signed=run.signed))
+    except _Stop:
+        return True
 
 
 def _form(eq: Equation, owner: dict, known: dict[Key, int]) -> _Form | None:
@@ -140,7 +267,7 @@ def _solve_component(runs, comp, forms, known, limit, deadline) -> tuple[int, di
     for r in comp:
         run = runs[r]
         fixed = {i: known[c] for i, c in enumerate(run.cells) if c in known}
-        domains[r] = _splits(run.text, len(run.cells), fixed, inner[r], deadline)
+        domains[r] = _splits(run.text, len(run.cells), fixed, inner[r], deadline, signed=run.signed)
     cross = [f for f in forms if len(f[1]) > 1]
 
     seen: dict[int, list] = {}  # run -> per position: the one value seen, or None after a disagreement
@@ -179,10 +306,15 @@ def _solve_component(runs, comp, forms, known, limit, deadline) -> tuple[int, di
     return count, {cell: v for r in comp for cell, v in zip(runs[r].cells, seen[r])}
 
 
-def _splits(text: str, n: int, fixed: dict[int, int], inner: list[_Form], deadline: float) -> list[tuple[int, ...]]:
+def _splits(text: str, n: int, fixed: dict[int, int], inner: list[_Form], deadline: float,
+            cap: int = MAX_OPTIONS, signed: frozenset[int] = frozenset()) -> list[tuple[int, ...]]:
     """Every cut of text into n numbers (no leading zeros; spaces are fixed boundaries) that fits
-    the known cells and the equations lying wholly in this run."""
-    pieces = text.split()
+    the known cells and the equations lying wholly in this run; a piece's sign goes to its first
+    number, which must fall on a `signed` position."""
+    printed = text.split()
+    sign_led = [p[0] in "+-" for p in printed]
+    signs = [-1 if p[0] == "-" else 1 for p in printed]
+    pieces = [p[1:] if led else p for p, led in zip(printed, sign_led)]
     if not all(p.isascii() and p.isdigit() for p in pieces):
         raise ValueError(f"not a digit run: {text!r}")
     # An equation is checked as soon as its last cell in the run has a value.
@@ -207,7 +339,7 @@ def _splits(text: str, n: int, fixed: dict[int, int], inner: list[_Form], deadli
         if p == len(pieces):
             if len(out) == n:
                 found.append(tuple(out))
-                if len(found) > MAX_OPTIONS:
+                if len(found) > cap:
                     raise _Stop(0)
             return
         piece = pieces[p]
@@ -221,6 +353,10 @@ def _splits(text: str, n: int, fixed: dict[int, int], inner: list[_Form], deadli
             if left < min_parts or left > rest:
                 continue
             value = int(piece[pos:end])
+            if pos == 0 and sign_led[p]:
+                if i not in signed:
+                    break  # a signed number in a count column
+                value *= signs[p]
             if fixed.get(i, value) != value:
                 continue
             out.append(value)
