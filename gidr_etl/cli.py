@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gidr_etl import __version__
+from gidr_etl.version import __version__
 from gidr_etl.plugins import add_commands, describe, load_errors
 
 
@@ -41,7 +41,7 @@ def _check_executor(ctx, param, value: str) -> str:
 @click.option("--max-size", type=click.FloatRange(min=0, min_open=True), metavar="MB",
               help="Fail files larger than this, whatever the format "
                    "(default: each format's limit, 8 MB for TXT and HTML, 128 MB otherwise).")
-@click.option("--timeout", "seconds", type=click.FloatRange(min=0), default=60, show_default=True, metavar="SECONDS",
+@click.option("--timeout", "seconds", type=click.FloatRange(min=0), default=300, show_default=True, metavar="SECONDS",
               help="Stop reading a file after this long and record it as failed (0: no limit).")
 @click.option("--max-memory", "memory_mb", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MB",
               help="Stop reading a file that needs more memory than this (0: no limit).")

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 import pluggy
 
-from gidr_etl import __version__, hookspecs
+from gidr_etl import hookspecs
+from gidr_etl.version import __version__
 from gidr_etl.errors import one_line
 
 if TYPE_CHECKING:  # types only: these modules are plugins themselves

@@ -1,7 +1,7 @@
 """The template's equations are stated once: the digit-run solver and the sum rules read the same set."""
 from pathlib import Path
 
-from conftest import SAMPLES, gold_cells
+from helpers import SAMPLES, gold_cells
 from test_fragments import _report as fragments_report
 from test_fragments import _variant
 from gidr_etl.template import arithmetic

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import render
-from conftest import SAMPLES, SEEDS, cells_of, gold_cells
+from helpers import SAMPLES, SEEDS, cells_of, gold_cells
 from test_html_docx_formats import BILLION_LAUGHS, _docx_with
 
 PDF = SAMPLES / "huaian_municipal_gov_2024.pdf"
@@ -116,6 +116,7 @@ def build_corpus(tmp_path: Path, unreadable: bool) -> tuple[Path, dict[str, str]
     return folder, reasons
 
 
+@pytest.mark.slow
 def test_bad_inputs_fail_alone_and_every_seed_is_loaded(tmp_path):
     prefix = unreadable_prefix()
     folder, reasons = build_corpus(tmp_path, unreadable=prefix is not None)
@@ -143,6 +144,7 @@ def test_bad_inputs_fail_alone_and_every_seed_is_loaded(tmp_path):
     assert f"{len(SEEDS) + len(reasons)} files: {len(SEEDS)} reports loaded" in proc.stdout
 
 
+@pytest.mark.slow
 def test_unreadable_file_is_retried_once_readable(seed_dir, tmp_path):
     prefix = unreadable_prefix()
     if prefix is None:
@@ -161,6 +163,7 @@ def test_unreadable_file_is_retried_once_readable(seed_dir, tmp_path):
     assert cells_of(db, locked.name) == {k: v for k, v in gold_cells(locked.name).items()}
 
 
+@pytest.mark.slow
 def test_size_limit_is_configurable(tmp_path):
     folder = tmp_path / "f"
     folder.mkdir()

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DB_NAME, report_id
+from helpers import DB_NAME, report_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed")
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
+              pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 # Flags for a closed network: no background connections Chromium would retry forever.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+import pytest
+
+from helpers import SEEDS, cells_of, gold_cells, run_cli
 from gidr_etl.database.load import _BULK_MIN_FILES, DEFERRED_INDEXES
 
 
@@ -14,6 +16,7 @@ def _indexes(db) -> set[str]:
     return names
 
 
+@pytest.mark.slow
 def test_a_large_batch_ends_with_every_index_and_the_right_cells(tmp_path):
     batch = tmp_path / "batch"
     batch.mkdir()

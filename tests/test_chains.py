@@ -3,7 +3,7 @@ import sqlite3
 from pathlib import Path
 
 
-from conftest import run_cli
+from helpers import invoke
 from gidr_etl.validation.year_chains import agency_keys
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"
@@ -37,7 +37,7 @@ def test_agency_names_printed_more_or_less_fully_share_a_key():
 def test_hongze_years_chain(tmp_path):
     # The real pair: printed as 洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024); both chains hold.
     db = tmp_path / "gidr.db"
-    run_cli("ingest", HONGZE_2023, HONGZE_2024, "--db", db, check=0)
+    invoke("ingest", HONGZE_2023, HONGZE_2024, "--db", db, check=0)
     (pair,) = _query(db, "select * from cross_year_chain")
     assert (pair["year"], pair["next_year"], pair["difference"]) == (2023, 2024, 0)
     assert _chain_findings(db) == []
@@ -64,19 +64,19 @@ def _broken_2024(folder: Path) -> Path:
 def test_a_broken_chain_is_found_when_the_other_year_arrives(tmp_path):
     broken = _broken_2024(tmp_path / "in")
     db = tmp_path / "gidr.db"
-    run_cli("ingest", broken, "--db", db, check=0)
+    invoke("ingest", broken, "--db", db, check=0)
     assert _chain_findings(db) == []  # no 2023 yet
     report = _query(db, "select errors from reports")[0]
     assert report["errors"] == 0  # 2024 alone is consistent
 
-    run_cli("ingest", HONGZE_2023, "--db", db, check=0)  # the year before arrives later
+    invoke("ingest", HONGZE_2023, "--db", db, check=0)  # the year before arrives later
     found = _chain_findings(db)
     assert [(f["rule"], f["row"], f["year"]) for f in found] == [
         ("chain_carried_over", "carried_over", 2024), ("chain_in_force", "normative_documents", 2024)]
     assert "2024 is 2" in found[0]["message"] and "carried forward 结转下年度 0" in found[0]["message"]
     assert "现行有效 2024 is 9" in found[1]["message"] and "= 8" in found[1]["message"]
 
-    run_cli("ingest", HONGZE_2023, broken, "--db", db, "--force", check=0)
+    invoke("ingest", HONGZE_2023, broken, "--db", db, "--force", check=0)
     assert len(_chain_findings(db)) == 2  # recomputed, not piled up
 
 
@@ -87,9 +87,9 @@ def test_a_year_held_twice_is_one_finding_not_one_per_pair(tmp_path):
     copy.parent.mkdir()
     copy.write_text(HONGZE_2023.read_text("utf-8") + "\n（网页版）\n", "utf-8")
     db = tmp_path / "gidr.db"
-    run_cli("ingest", HONGZE_2023, copy, HONGZE_2024, "--db", db, check=0)
+    invoke("ingest", HONGZE_2023, copy, HONGZE_2024, "--db", db, check=0)
     assert _chain_findings(db) == []
-    run_cli("ingest", _broken_2024(tmp_path / "in"), "--db", db, check=0)
+    invoke("ingest", _broken_2024(tmp_path / "in"), "--db", db, check=0)
     found = _chain_findings(db)
     assert [f["rule"] for f in found] == ["chain_carried_over", "chain_in_force"]
     ids = [r["id"] for r in _query(db, "select id from reports where year = 2023 order by id")]

@@ -3,7 +3,7 @@ import json
 import shutil
 import sqlite3
 
-from conftest import SEEDS, cells_of, run_cli
+from helpers import SEEDS, cells_of, invoke, run_cli
 
 
 def _count(db, sql):
@@ -16,7 +16,7 @@ def _count(db, sql):
 
 def test_ingest_loads_every_seed_and_summarises(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    proc = run_cli("ingest", seed_dir, "--db", db, check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, check=0)
     assert "5 files: 5 reports loaded" in proc.stdout
     assert "0 failed" in proc.stdout
     assert _count(db, "select count(*) from reports") == 5
@@ -49,8 +49,8 @@ def test_bad_usage_exits_2(tmp_path):
 
 def test_reingest_replaces_instead_of_duplicating(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
-    proc = run_cli("ingest", seed_dir, "--db", db, "--force", check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, "--force", check=0)
     assert "5 reports loaded" in proc.stdout
     assert _count(db, "select count(*) from reports") == 5
     assert _count(db, "select count(*) from cells") == 998
@@ -58,23 +58,23 @@ def test_reingest_replaces_instead_of_duplicating(seed_dir, tmp_path):
     moved = tmp_path / "moved"
     moved.mkdir()
     shutil.move(str(seed_dir / SEEDS[1].name), moved / "renamed.txt")
-    run_cli("ingest", moved, "--db", db, "--force", check=0)
+    invoke("ingest", moved, "--db", db, "--force", check=0)
     assert _count(db, "select count(*) from reports") == 5
     assert _count(db, "select count(*) from reports where source_path like '%renamed.txt'") == 1
 
 
 def test_workers_give_the_same_cells(seed_dir, tmp_path):
     one, two = tmp_path / "one.db", tmp_path / "two.db"
-    run_cli("ingest", seed_dir, "--db", one, check=0)
-    run_cli("ingest", seed_dir, "--db", two, "--workers", "2", check=0)
+    invoke("ingest", seed_dir, "--db", one, check=0)
+    invoke("ingest", seed_dir, "--db", two, "--workers", "2", check=0)
     for seed in SEEDS:
         assert cells_of(one, seed.name) == cells_of(two, seed.name)
 
 
 def test_plugins_lists_the_builtin_formats():
-    rows = json.loads(run_cli("plugins", "--json", check=0).stdout)
+    rows = json.loads(invoke("plugins", "--json", check=0).stdout)
     formats = {f for row in rows for f in row["formats"]}
     assert {"txt", "html", "docx", "pdf"} <= formats
     assert all(not row.get("error") for row in rows)
-    text = run_cli("plugins", check=0).stdout
+    text = invoke("plugins", check=0).stdout
     assert "gidr_etl.formats.txt" in text and "register_formats" in text

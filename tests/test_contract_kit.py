@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOLD, SAMPLES
+from helpers import GOLD, SAMPLES
 from gidr_etl.testing import render, seeds
 from gidr_etl.formats.docx import DocxFormat
 from gidr_etl.formats.html import HtmlFormat
@@ -23,7 +23,8 @@ def test_the_shipped_seeds_are_the_projects_own():
         assert shipped.read_bytes() == (SAMPLES / f"{seed}.txt").read_bytes()
 
 
-@pytest.mark.parametrize("fmt, render", [(DocxFormat(), render.render_docx), (HtmlFormat(), render.write_html)])
+@pytest.mark.parametrize("fmt, render", [pytest.param(DocxFormat(), render.render_docx, marks=pytest.mark.slow),
+                                         (HtmlFormat(), render.write_html)])
 def test_the_builtin_formats_keep_the_contract(fmt, render, tmp_path):
     reports = check_format(fmt, render, tmp_path)
     assert [Path(r.source).stem for r in reports] == seeds.SEEDS
@@ -58,6 +59,7 @@ class _LosesACell(DocxFormat):
         return doc
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt, says", [
     (_Moved(), "provenance names"),
     (_Overlapping(), "overlaps cell"),
@@ -68,6 +70,7 @@ def test_the_kit_catches_a_broken_format(fmt, says, tmp_path):
         check_format(fmt, render.render_docx, tmp_path, seeds=seeds.SEEDS[:1])
 
 
+@pytest.mark.slow
 def test_the_kit_catches_a_format_that_does_not_claim_its_files(tmp_path):
     class Shy(DocxFormat):
         name = "shy"
@@ -87,6 +90,7 @@ def test_the_kit_catches_a_format_that_does_not_claim_its_files(tmp_path):
         check_accepts(Outranked(), path)
 
 
+@pytest.mark.slow
 def test_a_table_anchored_outside_is_refused(tmp_path):
     path = render.render_docx(seeds.SEEDS[0], tmp_path / "a.docx")
     doc = DocxFormat().extract(path)

@@ -10,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import SEEDS, run_cli
+import pytest
+from helpers import SEEDS, run_cli
+
+pytestmark = [pytest.mark.slow]
 
 
 def varied_copies(folder: Path, copies: int, start: int = 0) -> list[Path]:

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DB_NAME, SAMPLES, report_id
+from helpers import DB_NAME, SAMPLES, report_id
 from gidr_etl.serving import server as serve
 from gidr_etl.database import views as research
 from gidr_etl.text.normalize import to_simplified
+
+pytestmark = [pytest.mark.server]
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold" / "seeds"

@@ -1,7 +1,7 @@
 """The seeds re-encoded as users receive them give the same cells."""
 import pytest
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+from helpers import SEEDS, cells_of, gold_cells, invoke
 
 # GBK bytes of these texts equal their GB18030 bytes, so GB18030 stands for both.
 # Big5 holds Traditional text only: seed 000 (002 carries tone-marked pinyin and
@@ -24,7 +24,7 @@ def reencoded(tmp_path_factory):
             (folder / name).write_bytes(data)
             made.append((seed.name, enc, name))
     db = folder.parent / "reencoded.db"
-    run_cli("ingest", folder, "--db", db, check=0)
+    invoke("ingest", folder, "--db", db, check=0)
     return db, made
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
-from gidr_etl.ingest.executors import DaskExecutor, Executor, LocalPool
+from helpers import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
+from gidr_etl.ingest.executors import CONNECT_TIMEOUT_VARIABLE, DaskExecutor, Executor, LocalPool
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.ingest.pipeline import ingest, process_file
 from gidr_etl.plugins import load_plugins
@@ -29,6 +29,7 @@ def _all_rows(db: Path) -> dict[str, list]:
     return out
 
 
+@pytest.mark.slow
 def test_all_cores_load_the_samples_as_one_worker_does(samples_db, tmp_path):
     # samples_db is ingested with the default --workers 0: every core.
     one = tmp_path / "one.db"
@@ -71,6 +72,7 @@ def test_a_registered_executor_runs_the_extraction(seed_dir, tmp_path):
         assert cells_of(tmp_path / "gidr.db", seed.name) == gold_cells(seed.name)
 
 
+@pytest.mark.slow
 def test_dask_in_local_mode_reads_what_the_local_pool_reads(seed_dir, tmp_path):
     if DaskExecutor().missing():
         pytest.skip(DaskExecutor().missing())
@@ -134,7 +136,7 @@ def test_a_worker_that_dies_under_a_file_is_that_files_error(seed_dir, tmp_path)
     finally:
         pm.unregister(name="test-fatal-format")
     assert summary.reports == len(SEEDS)
-    assert [(Path(p).name, e.split(":")[0]) for p, e in summary.failed] == [("killer.fatal", "worker died")]
+    assert [(Path(p).name, e.split(" (")[0]) for p, e in summary.failed] == [("killer.fatal", "worker died")]
     con = sqlite3.connect(tmp_path / "gidr.db")
     assert con.execute("select status, error from files where path like '%killer.fatal'").fetchone()[0] == "failed"
     con.close()
@@ -149,10 +151,25 @@ def test_process_file_results_cross_process_boundaries(tmp_path):
     assert again.report.cells == outcome.report.cells and again.status == outcome.status == "ok"
 
 
+@pytest.mark.slow
 def test_a_scheduler_out_of_reach_is_one_line_not_a_traceback(seed_dir, tmp_path):
     if DaskExecutor().missing():
         pytest.skip(DaskExecutor().missing())
-    # Nothing listens on port 9 of the loopback address.
-    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9", check=1)
+    # Nothing listens on port 9 of the loopback address; wait 1 s for it, not the default 10.
+    env = {**os.environ, CONNECT_TIMEOUT_VARIABLE: "1"}
+    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9",
+                   check=1, env=env)
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("setting", ["soon", "0", "-5"])
+def test_a_connect_timeout_that_is_no_number_of_seconds_is_one_line(seed_dir, tmp_path, setting):
+    if DaskExecutor().missing():
+        pytest.skip(DaskExecutor().missing())
+    env = {**os.environ, CONNECT_TIMEOUT_VARIABLE: setting}
+    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9",
+                   check=1, env=env)
+    assert f"{CONNECT_TIMEOUT_VARIABLE}={setting!r}" in proc.stderr
     assert "Traceback" not in proc.stderr

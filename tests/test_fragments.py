@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import render
-from conftest import SAMPLES, assert_every_null_is_said, cells_of, gold_cells, run_cli
+from helpers import SAMPLES, assert_every_null_is_said, cells_of, gold_cells, run_cli
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.reading.tokens import layout_cells
@@ -118,6 +118,8 @@ needs_converters = pytest.mark.skipif(not (shutil.which("soffice") and shutil.wh
                                       reason="needs LibreOffice and poppler-utils (scripts/test installs both)")
 
 
+@pytest.mark.soffice
+@pytest.mark.slow
 @needs_converters
 @pytest.mark.parametrize("seed", render.SEEDS)
 def test_seed_printed_to_pdf_and_converted_back_to_text(seed, tmp_path):
@@ -139,6 +141,7 @@ def test_seed_printed_to_pdf_and_converted_back_to_text(seed, tmp_path):
     assert report.metadata.year == meta["year"]
 
 
+@pytest.mark.slow
 def test_a_scrambled_conversion_gives_no_wrong_number(tmp_path):
     # pdftotext without -layout reads these tables column by column: labels, then
     # values far from them. Little can be read, and nothing may be read wrong.

@@ -1,7 +1,7 @@
 """The real samples against their gold, through the CLI and the scorer, as the issue's done-when says."""
 from pathlib import Path
 
-from conftest import GOLD, assert_every_null_is_said, run_cli, score
+from helpers import GOLD, assert_every_null_is_said, run_cli, score
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"
 

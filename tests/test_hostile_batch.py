@@ -13,7 +13,8 @@ import sqlite3
 import zlib
 from pathlib import Path
 
-from conftest import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
+import pytest
+from helpers import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
 
 PINGTAN = SAMPLES / "pingtan_zonghe_shiyanqu_2021.txt"
 NON_UTF8 = b"\xb1\xa8\xb8\xe6.txt"  # 报告.txt in GBK
@@ -52,6 +53,7 @@ def nested_html(path: Path, depth: int = 10_000) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_hostile_batch_costs_each_file_one_line(tmp_path):
     batch = tmp_path / "batch"
     batch.mkdir()
@@ -82,6 +84,7 @@ def test_a_hostile_batch_costs_each_file_one_line(tmp_path):
     assert all(v is None or v == pingtan[k] for k, v in long_run.items())  # never a wrong number
 
 
+@pytest.mark.slow
 def test_a_file_past_its_limits_is_recorded_and_the_batch_goes_on(tmp_path):
     batch = tmp_path / "batch"
     batch.mkdir()
@@ -123,6 +126,7 @@ def test_quiet_prints_the_summary_line_only(tmp_path):
     assert proc.stderr == "" and len(proc.stdout.strip().splitlines()) == 1 and "1 failed" in proc.stdout
 
 
+@pytest.mark.slow
 def test_bad_usage_is_one_line_and_exit_2(tmp_path):
     other = tmp_path / "other.db"
     con = sqlite3.connect(other)
@@ -139,6 +143,7 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path):
     assert sqlite3.connect(other).execute("select name from sqlite_master").fetchall() == [("notes",)]
 
 
+@pytest.mark.slow
 def test_prune_forgets_the_reports_of_deleted_files(tmp_path):
     batch = tmp_path / "batch"
     batch.mkdir()

@@ -56,7 +56,7 @@ def _rendered(seed: str, kind: str, tmp_path: Path):
 # ------------------------------------------------------------------ (a) rendered seeds
 
 
-@pytest.mark.parametrize("kind", ["html", "docx"])
+@pytest.mark.parametrize("kind", ["html", pytest.param("docx", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("seed", render.SEEDS)
 def test_rendered_seed_tables(seed, kind, tmp_path):
     doc = _rendered(seed, kind, tmp_path)
@@ -85,6 +85,7 @@ def test_rendered_seed_tables(seed, kind, tmp_path):
     assert doc.hints["title"] == render.title(render.gold(seed))
 
 
+@pytest.mark.slow
 def test_rendered_2019_active_table(tmp_path):
     seed = next(s for s in render.SEEDS if render.gold(s)["metadata"]["template"] == "2019")
     for kind in ("html", "docx"):
@@ -153,6 +154,7 @@ def _docx_with(tmp_path: Path, document_xml: bytes | None = None, huge: int = 0)
     return out
 
 
+@pytest.mark.slow
 def test_docx_zip_bomb(tmp_path):
     bomb = _docx_with(tmp_path, huge=300)  # 300 MB of zeros, about 300 KB compressed
     assert bomb.stat().st_size < 2 * 2**20
@@ -160,6 +162,7 @@ def test_docx_zip_bomb(tmp_path):
         DOCX.extract(bomb)
 
 
+@pytest.mark.slow
 def test_docx_malformed_xml(tmp_path):
     bad = _docx_with(tmp_path, b'<?xml version="1.0"?><w:document xmlns:w="x"><w:body><w:p>')
     with pytest.raises(ExtractionError, match="malformed DOCX"):
@@ -175,6 +178,7 @@ BILLION_LAUGHS = (
 )
 
 
+@pytest.mark.slow
 def test_docx_entities_not_expanded(tmp_path):
     # Expanded, &i; would be 10^8 characters: the text (or a refusal) shows it was not.
     try:

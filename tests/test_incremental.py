@@ -5,7 +5,7 @@ import hashlib
 import shutil
 import sqlite3
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+from helpers import SEEDS, cells_of, gold_cells, invoke
 
 import gidr_etl
 
@@ -24,23 +24,23 @@ def sha(path) -> str:
 
 def test_unchanged_files_are_skipped_unread(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     before = rows(db, "select * from reports order by id")
-    proc = run_cli("ingest", seed_dir, "--db", db, check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, check=0)
     assert "5 files: 0 reports loaded, 5 unchanged, 0 failed" in proc.stdout
     assert rows(db, "select * from reports order by id") == before  # not even re-stored
-    proc = run_cli("ingest", seed_dir, "--db", db, "--force", check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, "--force", check=0)
     assert "5 reports loaded, 0 unchanged" in proc.stdout
     assert rows(db, "select count(*) from reports") == [(5,)]
 
 
 def test_a_changed_file_replaces_its_report(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     seed = seed_dir / SEEDS[2].name
     old_sha = sha(seed)
     seed.write_text(seed.read_text("utf-8") + "\n（本报告于次年更正。）\n", "utf-8")
-    proc = run_cli("ingest", seed_dir, "--db", db, check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, check=0)
     assert "1 reports loaded, 4 unchanged" in proc.stdout
     assert rows(db, "select count(*) from reports where source_sha256 = ?", [old_sha]) == [(0,)]
     assert rows(db, "select source_sha256 from reports where source_path = ?", [str(seed)]) == [(sha(seed),)]
@@ -55,10 +55,10 @@ def test_old_content_another_file_holds_stays(seed_dir, tmp_path):
     copy = seed_dir / "copy" / "same.txt"
     copy.parent.mkdir()
     shutil.copy(seed, copy)
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     old_sha = sha(seed)
     seed.write_text(seed.read_text("utf-8") + "\n（更正）\n", "utf-8")
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     assert rows(db, "select count(*) from reports") == [(6,)]
     # the old content's report now names the file that still holds it
     assert rows(db, "select source_path from reports where source_sha256 = ?", [old_sha]) == [(str(copy),)]
@@ -67,11 +67,11 @@ def test_old_content_another_file_holds_stays(seed_dir, tmp_path):
 
 def test_a_copy_of_loaded_content_is_recorded_without_reading(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     shutil.copy(SEEDS[1], elsewhere / "copy.txt")
-    proc = run_cli("ingest", elsewhere, "--db", db, check=0)
+    proc = invoke("ingest", elsewhere, "--db", db, check=0)
     assert "1 files: 0 reports loaded, 1 unchanged" in proc.stdout
     (report_id,) = rows(db, "select id from reports where source_sha256 = ?", [sha(SEEDS[1])])[0]
     assert rows(db, "select status, report_id from files where path = ?", [str(elsewhere / "copy.txt")]) == [
@@ -80,16 +80,16 @@ def test_a_copy_of_loaded_content_is_recorded_without_reading(seed_dir, tmp_path
 
 def test_reprocess_outdated(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     # as if two reports had been read by an earlier release
     con = sqlite3.connect(db)
     con.execute("update reports set extractor_version = '0.0.1', cells_read = -1 where id in (1, 2)")
     con.commit()
     con.close()
-    proc = run_cli("ingest", seed_dir, "--db", db, check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, check=0)
     assert "0 reports loaded, 5 unchanged" in proc.stdout
     assert "2 unchanged files were read by another gidr-etl version: --reprocess-outdated re-reads them" in proc.stdout
-    proc = run_cli("ingest", seed_dir, "--db", db, "--reprocess-outdated", check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, "--reprocess-outdated", check=0)
     assert "2 reports loaded, 3 unchanged" in proc.stdout
     assert "another gidr-etl version" not in proc.stdout
     assert rows(db, "select distinct extractor_version from reports") == [(gidr_etl.EXTRACTOR_VERSION,)]
@@ -99,32 +99,32 @@ def test_reprocess_outdated(seed_dir, tmp_path):
 
 def test_a_failure_loses_no_data(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     # the same content failing on a forced re-read keeps what was read before
-    proc = run_cli("ingest", seed_dir, "--db", db, "--force", "--max-size", "0.001", check=1)
+    proc = invoke("ingest", seed_dir, "--db", db, "--force", "--max-size", "0.001", check=1)
     assert "5 failed" in proc.stdout
     assert rows(db, "select count(*) from reports") == [(5,)]
     assert rows(db, "select count(*) from files where status = 'failed' and report_id is not null") == [(5,)]
     # and the next run finds it loaded
-    proc = run_cli("ingest", seed_dir, "--db", db, check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, check=0)
     assert "5 unchanged, 0 failed" in proc.stdout
     assert rows(db, "select count(*) from files where status = 'ok' and report_id is not null") == [(5,)]
 
 
 def test_a_failed_file_is_tried_again(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, "--max-size", "0.001", check=1)
+    invoke("ingest", seed_dir, "--db", db, "--max-size", "0.001", check=1)
     assert rows(db, "select count(*) from reports") == [(0,)]
-    proc = run_cli("ingest", seed_dir, "--db", db, check=0)
+    proc = invoke("ingest", seed_dir, "--db", db, check=0)
     assert "5 files: 5 reports loaded, 0 unchanged, 0 failed" in proc.stdout
 
 
 def test_a_file_that_turns_bad_takes_its_report_with_it(seed_dir, tmp_path):
     db = tmp_path / "g.db"
-    run_cli("ingest", seed_dir, "--db", db, check=0)
+    invoke("ingest", seed_dir, "--db", db, check=0)
     seed = seed_dir / SEEDS[3].name
     seed.write_bytes(b"")
-    proc = run_cli("ingest", seed_dir, "--db", db, check=1)
+    proc = invoke("ingest", seed_dir, "--db", db, check=1)
     assert f"{seed}: empty file" in proc.stderr
     # the database describes the files as they are: no report of content no file holds
     assert rows(db, "select count(*) from reports") == [(4,)]

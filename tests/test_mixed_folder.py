@@ -1,8 +1,11 @@
 """One `gidr-etl ingest` over a folder mixing all four formats, nested, with odd names."""
 import shutil
 
+import pytest
 import render
-from conftest import SAMPLES, cells_of, gold_cells, run_cli
+from helpers import SAMPLES, cells_of, gold_cells, run_cli
+
+pytestmark = [pytest.mark.slow]
 
 
 def test_a_mixed_folder_ingests_in_one_run(tmp_path):

@@ -3,7 +3,10 @@ import subprocess
 import sys
 import zipfile
 
-from conftest import ROOT
+import pytest
+from helpers import ROOT
+
+pytestmark = [pytest.mark.slow]
 
 
 def test_wheel_ships_the_vocabulary_the_datasette_metadata_and_the_seeds(tmp_path):

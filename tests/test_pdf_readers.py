@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import render
 import test_pdf_format
-from conftest import GOLD, SAMPLES, assert_every_null_is_said, run_cli, score
+from helpers import GOLD, SAMPLES, assert_every_null_is_said, run_cli, score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import corpus
@@ -73,6 +73,8 @@ def cells(db: Path) -> dict[str, dict]:
     return found
 
 
+@pytest.mark.slow
+@pytest.mark.soffice
 def test_every_pdf_is_read_and_both_readers_read_the_same_cells(pdfs, dbs):
     docs, _, _ = pdfs
     by_reader = {reader: cells(db) for reader, db in dbs.items()}
@@ -96,6 +98,8 @@ def document(path: Path, reader: str) -> tuple:
     return doc.pages, doc.hints, blocks
 
 
+@pytest.mark.slow
+@pytest.mark.soffice
 def test_both_readers_read_the_same_documents(pdfs):
     """Stricter than the cells: every text line and table cell as printed, where it was printed."""
     docs, _, _ = pdfs
@@ -103,6 +107,8 @@ def test_both_readers_read_the_same_documents(pdfs):
         assert document(path, "pdfium") == document(path, "pdfplumber"), path.name
 
 
+@pytest.mark.slow
+@pytest.mark.soffice
 @pytest.mark.parametrize("reader", READERS)
 def test_gold_stays_perfect(reader, pdfs, dbs):
     _, golds, bench = pdfs

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, cells_of, gold_cells, run_cli
+from helpers import SEEDS, cells_of, gold_cells, run_cli
+
+# Each test runs the CLI in subprocesses that load the fake distributions.
+pytestmark = [pytest.mark.slow]
 
 RAISES = '''
 from gidr_etl import InputFormat

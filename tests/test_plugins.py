@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, score
+from helpers import ROOT, run_cli, score
 from gidr_etl.testing import render, seeds
 from gidr_etl.formats.soffice import convert, find_soffice
 
@@ -59,6 +59,7 @@ def env_for(site: Path, **extra) -> dict:
     return {**env, "PYTHONPATH": str(site), **extra}
 
 
+@pytest.mark.slow
 def test_installed_plugins_are_listed(site):
     rows = {r["name"]: r for r in json.loads(run_cli("plugins", "--json", env=env_for(site), check=0).stdout)}
     for name in ("doc", "markdown"):
@@ -90,6 +91,8 @@ def _gold_for(folder: Path, names: list[str]) -> Path:
     return folder
 
 
+@pytest.mark.soffice
+@pytest.mark.slow
 @needs_soffice
 def test_a_doc_and_a_markdown_file_made_from_a_seed_give_its_gold(site, tmp_path):
     docs = tmp_path / "docs"
@@ -105,6 +108,7 @@ def test_a_doc_and_a_markdown_file_made_from_a_seed_give_its_gold(site, tmp_path
     assert sorted((Path(p).name, f) for p, f in formats.items()) == [(f"{SEED}.doc", "doc"), (f"{SEED}.md", "markdown")]
 
 
+@pytest.mark.slow
 def test_without_libreoffice_a_doc_fails_naming_the_package(site, tmp_path, seed_dir):
     (seed_dir / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024)
     empty = tmp_path / "bin"

@@ -37,7 +37,8 @@ RENDER = {
 }
 
 
-@pytest.mark.parametrize("kind", ["html", "docx", pytest.param("pdf", marks=needs_soffice)])
+@pytest.mark.parametrize("kind", ["html", pytest.param("docx", marks=pytest.mark.slow),
+                                  pytest.param("pdf", marks=[needs_soffice, pytest.mark.soffice, pytest.mark.slow])])
 @pytest.mark.parametrize("seed", render.SEEDS)
 def test_rendered_seed_scores_perfect(seed, kind, tmp_path):
     docs, golds = tmp_path / "docs", tmp_path / "gold"

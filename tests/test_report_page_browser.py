@@ -6,10 +6,11 @@ import sqlite3
 
 import pytest
 
-from conftest import DB_NAME, report_id
+from helpers import DB_NAME, report_id
 from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed")
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
+              pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DB_NAME, ROOT, SAMPLES, SEEDS, running_server, run_cli
+from helpers import DB_NAME, ROOT, SAMPLES, SEEDS, running_server, run_cli
+
+pytestmark = [pytest.mark.server]
 
 CONVERTED = ROOT / "tests" / "fixtures" / "converted"
 PDFS = sorted(SAMPLES.glob("*.pdf"))
@@ -186,6 +188,7 @@ def test_datasette_alone_gets_the_plugin(copies_db):
     assert out.stdout.strip() == "复议(国令第", out.stderr
 
 
+@pytest.mark.slow
 def test_pages_answer_while_an_ingest_writes(tmp_path, tmp_path_factory):
     db = tmp_path / f"{DB_NAME}.db"
     seeds = tmp_path / "seeds"

@@ -1,7 +1,7 @@
 """The validation rules on real reports, with real numbers changed where a rule must fire."""
 from pathlib import Path
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.validation.engine import validate

@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from conftest import GOLD, SAMPLES, run_cli, score
+from helpers import GOLD, SAMPLES, run_cli, score
 
 pytest.importorskip("rapidocr_onnxruntime", reason="OCR extra not installed: pip install gidr-etl[ocr]")
 
@@ -33,6 +33,7 @@ def _check(db, gold_dir, name, min_right) -> str:
     return line
 
 
+@pytest.mark.slow
 def test_a_scanned_real_report_reads_its_cells_and_metadata(tmp_path):
     scan = make_scan(SAMPLES / "hongze_district_gov_2024.pdf", tmp_path / "scans" / "hongze_district_gov_2024.pdf")
     db = tmp_path / "g.db"

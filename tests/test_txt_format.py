@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import SAMPLES
+from helpers import SAMPLES
 from gidr_etl import ExtractionError
 from gidr_etl.formats.choice import choose_format
 from gidr_etl.plugins import formats

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.version import EXTRACTOR_VERSION
 from gidr_etl.database import copies, page_indexes, views
 from gidr_etl.validation import year_chains
 

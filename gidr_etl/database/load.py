@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.version import EXTRACTOR_VERSION
 from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
 from gidr_etl.database.derived import CHANGES_DDL, note_change
 from gidr_etl.database.views import forget_search_rows

@@ -32,8 +32,10 @@ CHUNK = 4
 # Forked workers start at once with the plugins the main process loaded, including ones
 # registered in code; Python 3.14 makes forkserver the default on Linux, so ask for fork.
 _START = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-# Seconds to wait for a remote scheduler before giving up on the batch.
+# Seconds to wait for a remote scheduler before giving up on the batch; the environment
+# variable sets another (the tests wait less for a scheduler they know is not there).
 CONNECT_TIMEOUT = 10
+CONNECT_TIMEOUT_VARIABLE = "GIDR_ETL_DASK_CONNECT_TIMEOUT"
 
 Results = Iterator[tuple[Any, Any]]
 
@@ -62,6 +64,20 @@ class Executor(ABC):
         exception as that item's result and go on. Raise ExecutorError when the batch
         cannot run at all (a scheduler out of reach).
         """
+
+
+def connect_timeout() -> float:
+    """Seconds to wait for a remote scheduler: $GIDR_ETL_DASK_CONNECT_TIMEOUT, else CONNECT_TIMEOUT."""
+    setting = os.environ.get(CONNECT_TIMEOUT_VARIABLE, "").strip()
+    if not setting:
+        return CONNECT_TIMEOUT
+    try:
+        seconds = float(setting)
+    except ValueError:
+        raise ExecutorError(f"{CONNECT_TIMEOUT_VARIABLE}={setting!r} is not a number of seconds") from None
+    if seconds <= 0:
+        raise ExecutorError(f"{CONNECT_TIMEOUT_VARIABLE}={setting!r} must be more than 0 seconds")
+    return seconds
 
 
 def all_cores() -> int:
@@ -180,7 +196,7 @@ class DaskExecutor(Executor):
 
         if address:
             try:
-                client, cluster = Client(address, timeout=CONNECT_TIMEOUT), None
+                client, cluster = Client(address, timeout=connect_timeout()), None
             except (OSError, TimeoutError) as exc:
                 raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         else:

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import faulthandler
 import multiprocessing
+import os
 import resource
 import signal
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 from gidr_etl.errors import ExtractionError
 
-# Real reports read in well under a second (a scanned one in seconds), in tens of MB.
-DEFAULT_SECONDS = 60.0
+# Real reports read in well under a second, a scanned one in seconds to a minute (OCR on a
+# loaded machine), in tens to hundreds of MB.
+DEFAULT_SECONDS = 300.0
 DEFAULT_MEMORY_MB = 2048
 # How long the watchdog gives the time limit to work before it ends a stuck worker.
 WATCHDOG_GRACE = 15.0
@@ -56,32 +59,80 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     in_worker = multiprocessing.parent_process() is not None
-    if in_worker:  # never in the main process: it holds the database
-        faulthandler.dump_traceback_later(seconds + WATCHDOG_GRACE, exit=True)
+    # never in the main process: it holds the database
+    watchdog = _stream_with_fd() if in_worker else None
+    if watchdog is not None:
+        faulthandler.dump_traceback_later(seconds + WATCHDOG_GRACE, exit=True, file=watchdog)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if in_worker:
+        if watchdog is not None:
             faulthandler.cancel_dump_traceback_later()
+
+
+def _stream_with_fd() -> TextIO | None:
+    """Where the watchdog writes: faulthandler needs a file descriptor, and sys.stderr may be
+    a stream without one (a notebook's, click's CliRunner's), then the process's own stderr."""
+    for stream in (sys.stderr, sys.__stderr__):
+        if stream is None:
+            continue
+        try:
+            stream.fileno()
+            return stream
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last
+            continue
+    return None
 
 
 @contextmanager
 def _memory_limit(memory_mb: int | None) -> Iterator[None]:
-    """At most `memory_mb` more address space than the process holds now (soft limit only,
-    so it is lifted again afterwards)."""
+    """At most `memory_mb` more resident memory than the process holds now.
+
+    A watchdog thread reads the resident size; past the limit it interrupts the reading
+    (MemoryError, when it is next in Python), and past twice the limit (stuck in C code
+    that keeps allocating, as pdfium inflating a bomb does) it ends the worker process.
+    Not RLIMIT_AS: ONNX Runtime and glibc reserve address space they never touch, and a
+    C library that fails an allocation may abort the process instead of failing the file.
+    """
     if not memory_mb:
         yield
         return
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    with open("/proc/self/statm") as f:
-        held = int(f.read().split()[0]) * resource.getpagesize()
-    limit = held + memory_mb * 2**20
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    limit, start = memory_mb * 2**20, _resident()
+    done = threading.Event()
+    main = threading.main_thread().ident
+
+    def over(signum, frame):
+        raise MemoryError(f"reading needed over {memory_mb} MB")
+
+    def watch() -> None:
+        signalled = False
+        while not done.wait(_WATCH_SECONDS):
+            grown = _resident() - start
+            if grown > 2 * limit:
+                os._exit(_KILLED_FOR_MEMORY)
+            if grown > limit and not signalled and main is not None:
+                signalled = True
+                signal.pthread_kill(main, _MEMORY_SIGNAL)
+
+    previous = signal.signal(_MEMORY_SIGNAL, over)
+    watcher = threading.Thread(target=watch, name="gidr-etl memory limit", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        done.set()
+        watcher.join()
+        signal.signal(_MEMORY_SIGNAL, previous)
+
+
+_WATCH_SECONDS = 0.05
+_MEMORY_SIGNAL = signal.SIGUSR1
+_KILLED_FOR_MEMORY = 137
+_PAGE = resource.getpagesize()
+
+
+def _resident() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * _PAGE

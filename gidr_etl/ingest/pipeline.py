@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from gidr_etl import EXTRACTOR_VERSION
+from gidr_etl.version import EXTRACTOR_VERSION
 from gidr_etl.database.copies import TEMPLATE, is_blank_template
 from gidr_etl.database.derived import refresh
 from gidr_etl.database.load import bulk, open_db, prune, store

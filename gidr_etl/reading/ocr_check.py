@@ -8,8 +8,10 @@ table's equations (template/arithmetic.py: the template's stated sums).
   exactly that value (confirmed), else it is NULL + cell_unreadable.
 - An equation that fails among standing values: if one cell is in every failing equation
   and a single value for it makes them all hold, it takes that value, `inferred`, with a
-  `cell_corrected` finding; otherwise every OCR cell of the failing equations is NULL +
-  cell_unreadable.
+  `cell_corrected` finding; otherwise the OCR cells of the failing equations read below
+  NEAR_CERTAIN are NULL + cell_unreadable (any of them could be the misread). An equation
+  whose cells were all read near-certainly is the table as printed not adding up: its
+  values stand and the sum rules report it (nulling them would hide the printed error).
 Cells with no confidence (read from a text layer) are never touched.
 """
 from __future__ import annotations
@@ -23,6 +25,10 @@ from gidr_etl.report import BLANK, READ, UNREADABLE, Finding, Report, TemplateCe
 # misread digit seen scored below them.
 BAR = 0.9
 BAR_NO_ARITHMETIC = 0.97
+# A value read at least this surely is taken as printed even where a sum fails: on the
+# test scans every misread digit scored below it, while correctly read cells of tables
+# that do not add up as printed scored 0.992 and more.
+NEAR_CERTAIN = 0.99
 
 
 def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float = BAR,
@@ -76,8 +82,9 @@ def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float =
         return
     for eq in failing:
         for k in _terms(eq):
-            if k in ocr and cells[k].status == READ:
-                _unreadable(cells[k], f"read by OCR as 「{cells[k].raw}」, but the table's sums fail")
+            if k in ocr and cells[k].status == READ and (cells[k].confidence or 0.0) < NEAR_CERTAIN:
+                _unreadable(cells[k], f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.3f},"
+                                      " and the table's sums fail")
 
 
 def _terms(eq: Equation) -> list[Key]:

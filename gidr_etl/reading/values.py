@@ -1,4 +1,4 @@
-"""Reading one printed cell into a value, per the spec's rules for values."""
+"""Reading one printed cell into a value, per the spec's rules for values (spec/TEMPLATE.md, "Values")."""
 from __future__ import annotations
 
 from decimal import Decimal

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import random
 import re
@@ -37,6 +38,7 @@ from typing import Callable
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.testing import layout
 from gidr_etl.testing.layout import CLOSING, PARTS, PrintedCell, metadata_lines, title
+from gidr_etl.testing.render import build_docx, render_html
 from gidr_etl.text.normalize import to_traditional
 
 Key = tuple[str, str, str]
@@ -637,7 +639,6 @@ def _render(d: _Draft, lay, klass, gold, name, codec, traditional, seed, keep: s
     elif lay == "html":
         charset = {"utf-8": "utf-8", "gbk": "gbk", "big5": "big5"}.get(codec, "utf-8")
         codec = charset if codec in ("gbk", "big5") else codec
-        from gidr_etl.testing.render import render_html
 
         text = render_html(None, charset, d.g, blocks=_blocks(d, lambda t: _printed_rows(d, t)))
         if traditional:
@@ -658,10 +659,6 @@ def _printed_rows(d: _Draft, table: str) -> list[list[PrintedCell]]:
 
 
 def _docx_variant(d: _Draft, klass, gold, name, traditional) -> Variant:
-    import io
-
-    from gidr_etl.testing.render import build_docx
-
     blocks = _blocks(d, lambda t: _printed_rows(d, t))
     if traditional:
         blocks = [(k, to_traditional(c) if isinstance(c, str) else c) for k, c in blocks]

@@ -1,11 +1,14 @@
 """The spec's validation rules, registered as a plugin (see engine.py for how rules run).
 
+The rules and their severities are those of spec/TEMPLATE.md, "Validation rules".
+
 A sum check is skipped when its stated total is blank or when a cell it needs is
 ambiguous, unreadable or missing; a blank cell counts as 0 inside a sum.
 """
 from __future__ import annotations
 
 from gidr_etl.hookspecs import hookimpl
+from gidr_etl.reading.prose_figures import contradictions, stated_figures
 from gidr_etl.report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Issue, Report, bilingual
 from gidr_etl.template.arithmetic import RULES as SUM_RULES
 from gidr_etl.template.arithmetic import Equation, equations, unitemized_other
@@ -79,8 +82,6 @@ def equation_rule(name: str):
 
 
 def prose_contradiction(report: Report):
-    from gidr_etl.reading.prose_figures import contradictions, stated_figures
-
     text = "\n".join(p.text for p in report.prose)
     values = {k: c.value for k, c in report.cells.items() if c.status in (READ, BLANK)}
     values = {k: v or 0 for k, v in values.items()}

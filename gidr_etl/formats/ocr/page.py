@@ -1,9 +1,10 @@
 """One page image read into the intermediate model: text lines in reading order and ruled tables.
 
-Detection runs on each ruled table warped upright and on the rest of the page (tables
-blanked out). A detected line that crosses a cell's border is cut at it, so each
-recognised piece belongs to one cell. The red of a seal is dropped before anything is
-read: the page's darkest channel keeps black ink and leaves red nearly white.
+Detection runs once a page, on the page with its rulings erased (so no line runs across
+a cell border); a line inside a ruled table is carried into the table warped upright and
+cut at any cell border it still crosses, so each recognised piece belongs to one cell.
+The red of a seal is dropped before anything is read: the page's darkest channel keeps
+black ink and leaves red nearly white.
 """
 from __future__ import annotations
 
@@ -15,13 +16,17 @@ import numpy as np
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
 from gidr_etl.model import Provenance, Table, TableCell, TextBlock
 from gidr_etl.formats.ocr.engine import engine
-from gidr_etl.formats.ocr.rulings import RuledTable, find_tables
+from gidr_etl.formats.ocr.rulings import RuledTable, binarise, find_tables, ruling_mask
 
 # Two text boxes on one line farther apart than this many line heights are a column gap.
 _GAP_HEIGHTS = 1.5
 # A piece of a detected line narrower than this share of its height is a sliver cut off
 # at a cell border, not text.
 _MIN_PIECE = 0.4
+# A cell read less surely than this, or read as nothing, is read a second time.
+_SECOND_READ_BELOW = 0.95
+# Print is at least this high (points): a digit of 6-point type is 4 points high, paper grain is less.
+_MIN_INK = 3.0
 
 
 @dataclass
@@ -35,15 +40,25 @@ class PageRead:
 def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     """Read an RGB page image rendered at `scale` pixels a point."""
     grey = rgb.max(axis=2)  # drops a red seal: red is bright in its red channel
-    tables = find_tables(grey, scale)
+    horizontal, vertical = ruling_mask(binarise(grey), scale)
+    tables = find_tables(grey, scale, (horizontal, vertical))
+    clean = grey.copy()
+    clean[(horizontal | vertical) > 0] = 255
+    in_tables: list[list[np.ndarray]] = [[] for _ in tables]
+    rest = []
+    for quad in engine().detect(_rgb(clean)):
+        centre = tuple(float(v) for v in quad.mean(axis=0))
+        k = next((k for k, t in enumerate(tables)
+                  if cv2.pointPolygonTest(t.outline.reshape(-1, 1, 2).astype(np.float32), centre, False) >= 0), None)
+        if k is None:
+            rest.append(quad)
+        else:
+            in_tables[k].append(cv2.perspectiveTransform(quad[None], np.linalg.inv(tables[k].to_page))[0])
     out = PageRead()
-    for table in tables:
+    for table, quads in zip(tables, in_tables):
         top = float(table.outline[:, 1].min()) / scale
-        out.items.append((top, _read_table(table, scale, file, page)))
-    rest = grey.copy()
-    for table in tables:
-        cv2.fillConvexPoly(rest, table.outline.astype(np.int32), 255)
-    out.lines = _read_lines(rest, scale, page)
+        out.items.append((top, _read_table(table, quads, scale, file, page)))
+    out.lines = _read_lines(clean, rest, scale, page)
     for line in out.lines:
         out.items.append((line["top"], TextBlock(line["text"], Provenance(file, page, line["line"], line["bbox"]),
                                                  kind="line")))
@@ -66,12 +81,13 @@ def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return np.rot90(crop) if h >= 1.5 * w else crop
 
 
-def _read_table(table: RuledTable, scale: float, file: str, page: int) -> Table:
+def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: str, page: int) -> Table:
+    """The table's cells, from the text lines detected on it (in the warped table's pixels)."""
     image = table.image.copy()
     image[table.rules > 0] = 255  # the rulings out of the crops
     rgb = _rgb(image)
     pieces = []  # (cell index, y, x, crop)
-    for quad in engine().detect(rgb):
+    for quad in quads:
         x0, y0 = quad.min(axis=0)
         x1, y1 = quad.max(axis=0)
         height = y1 - y0
@@ -82,10 +98,27 @@ def _read_table(table: RuledTable, scale: float, file: str, page: int) -> Table:
                 continue
             box = np.array([[ix0, iy0], [ix1, iy0], [ix1, iy1], [ix0, iy1]], dtype=np.float32)
             pieces.append((k, iy0, ix0, _crop(rgb, box)))
+    # Small print (a lone 7 in 8-point type) can escape detection at its resolution: a cell
+    # with ink but no detected line has its ink read line by line.
+    with_pieces = {p[0] for p in pieces}
+    ink = binarise(image)
+    for k, cell in enumerate(table.cells):
+        if k not in with_pieces:
+            pieces.extend((k, y0, x0, rgb[y0:y1, x0:x1]) for x0, y0, x1, y1 in _ink_lines(ink, cell.box, scale))
     read = engine().recognise([p[3] for p in pieces])
     texts: dict[int, list] = {}
-    for (k, y, x, _), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
+    for (k, _y, _x, _), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
         texts.setdefault(k, []).append(result)
+    # A second read of doubtful cells, cut tight around their ink: a detected box with much
+    # paper around a lone digit can read as nothing. The surer of the two reads is kept.
+    for k, found_k in texts.items():
+        if all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW:
+            continue
+        lines = _ink_lines(ink, table.cells[k].box, scale)
+        again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
+        surer = again and min(c for _, c, _ in again) > min(c for _, c, _ in found_k)
+        if surer and all(t.strip() for t, _, _ in again):
+            texts[k] = again
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
@@ -95,12 +128,42 @@ def _read_table(table: RuledTable, scale: float, file: str, page: int) -> Table:
     return Table(cells, Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)))
 
 
+def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[tuple[int, int, int, int]]:
+    """The lines of print in a cell of a binary ink image, as boxes (x0, y0, x1, y1) with a
+    little margin; specks of paper grain (shorter than _MIN_INK points) are not print."""
+    x0, y0, x1, y1 = box
+    m = 3  # keep clear of the ruling's edge
+    part = ink[y0 + m : y1 - m, x0 + m : x1 - m]
+    if part.size == 0:
+        return []
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+    keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_HEIGHT] >= _MIN_INK * scale]
+    if not keep:
+        return []
+    rows = np.isin(labels, keep).any(axis=1)
+    lines: list[tuple[int, int, int, int]] = []
+    start = None
+    for y, on in enumerate([*rows, False]):
+        if on and start is None:
+            start = y
+        elif not on and start is not None:
+            band = np.isin(labels[start:y], keep)
+            cols = np.nonzero(band.any(axis=0))[0]
+            pad = max(2, (y - start) // 4)
+            lines.append((max(x0 + m + int(cols[0]) - pad, 0), max(y0 + m + start - pad, 0),
+                          x0 + m + int(cols[-1]) + 1 + pad, y0 + m + y + pad))
+            start = None
+    return lines
+
+
 def _cell_text(found: list[tuple[str, float, str | None]]) -> tuple[str, float | None]:
     """A cell's recognised pieces as one text and the confidence of its least certain one.
 
     A cell read as one number keeps its digits with look-alikes folded (O → 0)."""
     if not found:
         return "", None
+    if not any(text.strip() for text, _, _ in found):
+        return "?", 0.0  # ink the recogniser reads as nothing: unreadable, not blank
     if len(found) == 1 and found[0][2] is not None:
         return found[0][2], round(found[0][1], 4)
     text = ""
@@ -109,10 +172,9 @@ def _cell_text(found: list[tuple[str, float, str | None]]) -> tuple[str, float |
     return text, round(min(conf for _, conf, _ in found), 4)
 
 
-def _read_lines(grey: np.ndarray, scale: float, page: int) -> list[dict]:
-    """The page's text outside the tables as lines, top to bottom; page footers dropped."""
+def _read_lines(grey: np.ndarray, quads: list[np.ndarray], scale: float, page: int) -> list[dict]:
+    """The page's text outside the tables (the lines detected there) as lines, top to bottom; page footers dropped."""
     rgb = _rgb(grey)
-    quads = engine().detect(rgb)
     read = engine().recognise([_crop(rgb, q) for q in quads])
     boxes = []
     for quad, (text, conf, _) in zip(quads, read):

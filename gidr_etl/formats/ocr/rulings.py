@@ -64,9 +64,11 @@ def ruling_mask(ink: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
-def find_tables(grey: np.ndarray, scale: float) -> list[RuledTable]:
-    """The ruled tables on a page image (grey, ink dark), top to bottom."""
-    horizontal, vertical = ruling_mask(binarise(grey), scale)
+def find_tables(grey: np.ndarray, scale: float,
+                rulings: tuple[np.ndarray, np.ndarray] | None = None) -> list[RuledTable]:
+    """The ruled tables on a page image (grey, ink dark), top to bottom; `rulings`: the
+    page's ruling_mask, when the caller has it already."""
+    horizontal, vertical = rulings if rulings is not None else ruling_mask(binarise(grey), scale)
     rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
     tables = []

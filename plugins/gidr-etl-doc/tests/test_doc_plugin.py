@@ -13,7 +13,8 @@ from gidr_etl.plugins import formats
 from gidr_etl.testing import check_format, render, seeds
 from gidr_etl_doc import DocFormat
 
-pytestmark = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed")
+pytestmark = [pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed"),
+              pytest.mark.soffice, pytest.mark.slow]
 
 # One 2021 report in Simplified, one 2019 report in Traditional characters: each
 # conversion takes seconds, so two seeds, converted once per session.
