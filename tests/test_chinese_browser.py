@@ -4,7 +4,7 @@ first screen with its column notes folded away."""
 from __future__ import annotations
 
 import pytest
-from conftest import DB_NAME, report_id
+from helpers import DB_NAME, report_id
 from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed")

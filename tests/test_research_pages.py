@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 import yaml
-from conftest import DB_NAME, ROOT, SAMPLES, free_port, report_id, run_cli, running_server
+from helpers import DB_NAME, ROOT, SAMPLES, free_port, report_id, run_cli, running_server
 
 from gidr_etl.serving import server as serve
 
