@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import free_port  # noqa: E402
+from helpers import free_port  # noqa: E402
 from gidr_etl.database import copies  # noqa: E402
 from gidr_etl.database import views as research  # noqa: E402
 from gidr_etl.serving import server as serve  # noqa: E402

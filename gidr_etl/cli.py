@@ -123,7 +123,8 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open a browser at the served page.")
-@click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), help="Datasette metadata (default: datasette.yml).")
+@click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), 
+              help="Datasette metadata (default: the datasette.yml packaged with gidr-etl).")
 def serve(db_path, port, host, open_browser, metadata):
     """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
     from gidr_etl.database.load import unusable_db
@@ -177,6 +178,18 @@ def export(db_path, out, fmts, report_id):
         return
     for path in exporting.export(db_path, out, fmts or exporting.FORMATS):
         click.echo(path)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("packages", nargs=-1, required=True, type=click.UNPROCESSED)
+def install(packages):
+    """pip install PACKAGES (plugins) into the environment gidr-etl runs in.
+
+    Options after the names go to pip as they are: -U, -e PATH, --dry-run, ...
+    """
+    from gidr_etl.plugins_install import install as pip_install
+
+    sys.exit(pip_install(packages))
 
 
 add_commands(cli)

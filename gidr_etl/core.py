@@ -9,7 +9,7 @@ from gidr_etl.reading.locate import locate, prose_parts
 from gidr_etl.reading.metadata import extract_metadata, names_report
 from gidr_etl.model import Document
 from gidr_etl.reading.places import place
-from gidr_etl.report import MISSING, Finding, Report
+from gidr_etl.report import MISSING, Finding, Report, bilingual
 from gidr_etl.validation.engine import validate
 from gidr_etl.reading.tokens import lines, tokens
 from gidr_etl.template.vocabulary import vocabulary
@@ -31,8 +31,9 @@ def build_report(doc: Document) -> Report:
     findings: list[Finding] = []
     if template is None:
         template = DEFAULT_TEMPLATE
-        findings.append(Finding("template_unknown", "warning", None, None, None,
-                                f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}"))
+        message = bilingual(f"无法从统计表识别模板版本，按 {DEFAULT_TEMPLATE} 年模板读取",
+                            f"template version not recognisable from the tables; assumed {DEFAULT_TEMPLATE}")
+        findings.append(Finding("template_unknown", "warning", None, None, None, message))
     report = Report(doc.source, doc.format, template, metadata, findings=findings,
                     prose=prose_parts(toks, regions), encoding=doc.encoding, pages=doc.pages)
     runs = extract_tables(report, toks, regions, vocab)

@@ -37,7 +37,12 @@ class Finding:
     section: str | None
     row: str | None
     col: str | None
-    message: str
+    message: str  # Chinese first, the English beside it: bilingual(zh, en)
+
+
+def bilingual(zh: str, en: str) -> str:
+    """A finding's message: the Chinese for the reader, the English beside it."""
+    return f"{zh} · {en}"
 
 
 @dataclass

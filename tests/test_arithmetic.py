@@ -55,7 +55,8 @@ def test_the_rules_check_the_unitemized_other_row(tmp_path):
     assert _sum_findings(report) == {(COLUMN_SUM, "requests", "total", "natural_person"),
                                      (COLUMN_SUM, "requests", "total", "total")}
     messages = {f.message for f in report.findings if f.rule == COLUMN_SUM}
-    assert "总计 is 95 but the outcome rows add up to 96 in column natural_person" in messages
+    assert ("natural_person 列：总计为 95，各办理结果行合计 96 · "
+            "总计 is 95 but the outcome rows add up to 96 in column natural_person") in messages
 
 
 def test_an_equation_left_out_is_gone_from_both(tmp_path, monkeypatch):

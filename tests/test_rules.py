@@ -102,5 +102,6 @@ def test_a_crashing_rule_is_a_warning_and_the_others_still_run():
         pm.unregister(name="test-fragile")
     crashed = [f for f in report.findings if f.rule == "rule_crashed"]
     assert [(f.severity, f.message) for f in crashed] == [
-        ("warning", "rule 'fragile' crashed: ZeroDivisionError: division by zero")]
+        ("warning", "校验规则 'fragile' 出错：ZeroDivisionError: division by zero · "
+                    "rule 'fragile' crashed: ZeroDivisionError: division by zero")]
     assert expected and expected <= {f.rule for f in report.findings}

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from gidr_etl.database.chunks import chunks, marks, select_in
-from gidr_etl.report import Report
+from gidr_etl.report import Report, bilingual
 
 TEMPLATE = "template"  # files.status of a blank template
 RULE = "copies_disagree"
@@ -116,8 +116,10 @@ def _compare(conn, rows) -> tuple[dict[int, int], list[tuple]]:
                 for on, other, mine, theirs in ((copy, counted, copy_value, counted_value),
                                                 (counted, copy, counted_value, copy_value)):
                     found.append((on, RULE, "warning", s, row, col,
-                                  f"副本数值不一致 copies disagree: {s}.{row}.{col} is {_n(mine)} here"
-                                  f" but {_n(theirs)} in report {other}"))
+                                  bilingual(f"副本数值不一致：{s}.{row}.{col} 此处为 {_n(mine)}，"
+                                            f"报告 {other} 为 {_n(theirs)}",
+                                            f"copies disagree: {s}.{row}.{col} is {_n(mine)} here"
+                                            f" but {_n(theirs)} in report {other}")))
     return duplicate_of, found
 
 

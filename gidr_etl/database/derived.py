@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 
 from gidr_etl.version import EXTRACTOR_VERSION
-from gidr_etl.database import copies, views
+from gidr_etl.database import copies, page_indexes, views
 from gidr_etl.validation import year_chains
 
 # The reports a batch changed, as they were before it (dropped, replaced) or as loaded.
@@ -38,7 +38,8 @@ def note_change(conn, report_id: int) -> None:
 
 def digest() -> str:
     """What the derived tables' making depends on, besides the data: a new one derives all again."""
-    made_of = (views.view_sql(), views.FTS_DDL, views.labels(), views.MATERIALISED, EXTRACTOR_VERSION,
+    made_of = (views.view_sql(), views.FTS_DDL, views.labels(), views.MATERIALISED, page_indexes.INDEXES,
+               EXTRACTOR_VERSION,
                year_chains.DDL, year_chains.RULES, copies.RULE, copies.MIN_AGREEMENT)
     return hashlib.sha256(repr(made_of).encode()).hexdigest()
 

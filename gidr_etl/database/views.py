@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gidr_etl.database import search
+from gidr_etl.database import page_indexes, search
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
 # Trigram tokenizer (Chinese has no spaces to split words on) needs SQLite >= 3.34.
@@ -45,6 +45,12 @@ def _label_join(alias: str, kind: str, section: str, code: str) -> str:
     )
 
 
+def _label(column: str, kind: str, code: str) -> str:
+    """One label column of cell `c` of report `r`, as a scalar subquery."""
+    return (f"(select {column} from labels where kind = '{kind}' and section = c.section"
+            f" and code = {code} and template = {_TEMPLATE_OF})")
+
+
 def _pivot(columns: list[str]) -> str:
     # One output column per template column, in template order.
     return ",\n       ".join(f"max(case when c.col = '{col}' then c.value end) as [{col}]" for col in columns)
@@ -56,6 +62,22 @@ def _cell(row: str, col: str, rid: str) -> str:
         f"(select value from cells where report_id = {rid} and section = 'requests'"
         f" and row = '{row}' and col = {col})"
     )
+
+
+# 纠正率 apart for 行政复议 and for 行政诉讼 (both its rows): the appeals rows of each.
+APPEAL_GROUPS = {"review": "row = 'review'", "suit": "row like 'suit\\_%' escape '\\'"}
+
+
+def _appeal_sums() -> str:
+    return ",\n        ".join(
+        f"sum(case when section = 'appeals' and {rows} and col = '{col}' then value end) as {group}_{col}"
+        for group, rows in APPEAL_GROUPS.items() for col in ("upheld", "corrected", "other"))
+
+
+def _correction_rate(prefix: str) -> str:
+    """纠正率: corrected over the decided cases (upheld + corrected + other) of `prefix`."""
+    return (f"round(1.0 * {prefix}_corrected / nullif(coalesce({prefix}_upheld, 0)"
+            f" + coalesce({prefix}_corrected, 0) + coalesce({prefix}_other, 0), 0), 4)")
 
 
 def _wide_view(section: str, cols: list[str], only: str = "") -> str:
@@ -80,19 +102,23 @@ def view_sql(only: str = "") -> dict[str, str]:
     request_cols = [c.code for c in vocab.section("requests").columns_for("2021")]
     appeal_cols = [c.code for c in vocab.section("appeals").columns_for("2021")]
     return {
+        # Reports drive the join (CROSS JOIN fixes the order) and the labels are looked up
+        # per row shown: counting or filtering 2 million cells then touches no label. No
+        # ORDER BY: a sort over every cell takes seconds at 10,000 reports, and keeps
+        # Datasette's count(*) from being flattened (100 s). Instead the index on
+        # cells(report_id) (page_indexes.py), which lists a report's cells by rowid, gives
+        # each report's cells in the order they were loaded: the template's.
         "cells_labelled": f"""
 select c.report_id, r.agency, r.year, r.template,
-       c.section, ls.label_zh as section_zh,
-       c.row, lr.group_zh as row_group_zh, lr.label_zh as row_zh, lr.label_en as row_en,
-       c.col, lc.group_zh as col_group_zh, lc.label_zh as col_zh, lc.label_en as col_en,
+       c.section, {_label('label_zh', 'section', 'c.section')} as section_zh,
+       c.row, {_label('group_zh', 'row', 'c.row')} as row_group_zh,
+       {_label('label_zh', 'row', 'c.row')} as row_zh, {_label('label_en', 'row', 'c.row')} as row_en,
+       c.col, {_label('group_zh', 'col', 'c.col')} as col_group_zh,
+       {_label('label_zh', 'col', 'c.col')} as col_zh, {_label('label_en', 'col', 'c.col')} as col_en,
        c.value, c.raw, c.status
-from cells c
-join reports r on r.id = c.report_id
-{_label_join('ls', 'section', 'c.section', 'c.section')}
-{_label_join('lr', 'row', 'c.section', 'c.row')}
-{_label_join('lc', 'col', 'c.section', 'c.col')}
-where {COUNTED}
-order by r.agency, r.year, c.report_id, ls.ord, lr.ord, lc.ord""",
+from reports r
+cross join cells c indexed by {page_indexes.CELLS_IN_LOAD_ORDER} on c.report_id = r.id
+where {COUNTED}""",
         "requests_wide": _wide_view("requests", request_cols, only),
         "appeals_wide": _wide_view("appeals", appeal_cols, only),
         # Shares divide by the printed （七）总计; a blank cell counts as 0 inside a sum,
@@ -109,7 +135,8 @@ with v as (
         sum(case when section = 'appeals' and col = 'upheld' then value end) as appeals_upheld,
         sum(case when section = 'appeals' and col = 'corrected' then value end) as appeals_corrected,
         sum(case when section = 'appeals' and col = 'other' then value end) as appeals_other,
-        sum(case when section = 'appeals' and col = 'total' then value end) as appeals_total
+        sum(case when section = 'appeals' and col = 'total' then value end) as appeals_total,
+        {_appeal_sums()}
     from cells{only and f" where report_id {only}"}
     group by report_id
 ),
@@ -125,9 +152,9 @@ select r.id as report_id, r.agency, r.year, r.template, r.title,
        v.disclosed, round(1.0 * v.disclosed / nullif(v.total_handled, 0), 4) as disclosure_share,
        v.denied, round(1.0 * v.denied / nullif(v.total_handled, 0), 4) as refusal_share,
        v.appeals_upheld, v.appeals_corrected, v.appeals_other, v.appeals_total,
-       round(1.0 * v.appeals_corrected
-             / nullif(coalesce(v.appeals_upheld, 0) + coalesce(v.appeals_corrected, 0)
-                      + coalesce(v.appeals_other, 0), 0), 4) as correction_rate,
+       {_correction_rate('v.appeals')} as correction_rate,
+       {_correction_rate('v.review')} as review_correction_rate,
+       {_correction_rate('v.suit')} as suit_correction_rate,
        coalesce(f.errors, 0) as errors, coalesce(f.warnings, 0) as warnings,
        r.adcode, r.province, r.city, r.county, r.level, r.kind
 from reports r
@@ -136,7 +163,12 @@ left join f on f.report_id = r.id
 where {COUNTED}{only and f" and r.id {only}"}
 order by r.agency, r.year, r.id""",
         # 勾稽关系: new + carried_over = total + carried_forward, per applicant column.
+        # The difference counts a blank cell as 0, as the requests_balance rule does.
         "balance_failures": f"""
+select report_id, agency, year, template, col, col_zh, new, carried_over, total, carried_forward,
+       coalesce(new, 0) + coalesce(carried_over, 0) - coalesce(total, 0) - coalesce(carried_forward, 0)
+          as difference, message
+from (
 select f.report_id, r.agency, r.year, r.template,
        f.col, l.label_zh as col_zh,
        {_cell('new', 'f.col', 'f.report_id')} as new,
@@ -148,7 +180,7 @@ from findings f
 join reports r on r.id = f.report_id
 {_label_join('l', 'col', "'requests'", 'f.col')}
 where f.rule = 'requests_balance' and {COUNTED}
-order by r.agency, r.year, f.report_id""",
+order by r.agency, r.year, f.report_id)""",
         # Same agency (by agency_key: see chains.py), consecutive years: what one year
         # carries forward the next year should carry over.
         "cross_year_chain": f"""
@@ -301,6 +333,7 @@ def _prepare(conn: sqlite3.Connection) -> dict:
         for name, select in views.items():
             _create(conn, name, select)
         n_fts = _build_fts(conn)
+        page_indexes.create(conn)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

@@ -26,7 +26,7 @@ from gidr_etl.ingest.discover import discover, display_path, regular_file, sha25
 from gidr_etl.ingest.executors import all_cores, get_executor
 from gidr_etl.plugins import formats, label_variants, rules
 from gidr_etl.core import build_report
-from gidr_etl.report import Finding, Report
+from gidr_etl.report import Finding, Report, bilingual
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.text.normalize import to_simplified
 
@@ -106,7 +106,8 @@ def _read_file(p: Path, out: Outcome, max_bytes: int | None, hashed: bool) -> No
         head = f.read(HEAD_BYTES)
     doc, out.warnings = read_document(p, head, out.size, max_bytes, trying=lambda fmt: setattr(out, "plugin", fmt.name))
     out.report = build_report(doc)
-    out.report.findings.extend(Finding("plugin_crashed", "warning", None, None, None, w) for w in out.warnings)
+    out.report.findings.extend(Finding("plugin_crashed", "warning", None, None, None,
+                                       bilingual("读取插件出错，已改由下一个可读的格式读取", w)) for w in out.warnings)
     out.status = OK
 
 

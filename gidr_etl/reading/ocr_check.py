@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gidr_etl.template.arithmetic import Equation, Key
-from gidr_etl.report import BLANK, READ, UNREADABLE, Finding, Report, TemplateCell
+from gidr_etl.report import BLANK, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
 
 # Confidence bars: tuned on the scans the tests make (tests/scans.py), where every
 # misread digit seen scored below them.
@@ -76,8 +76,9 @@ def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float =
         cell = cells[k]
         cell.value, cell.inferred = value, True
         cell.note = f"read by OCR as 「{cell.raw}」; the table's sums give {value}"
-        report.findings.append(Finding("cell_corrected", "warning", *k,
-                                       f"OCR read 「{cell.raw}」 ({old}); {len(failing)} of the table's sums hold only with {value}"))
+        message = bilingual(f"OCR 识读为「{cell.raw}」（{old}）；表中 {len(failing)} 处合计只在取 {value} 时成立",
+                            f"OCR read 「{cell.raw}」 ({old}); {len(failing)} of the table's sums hold only with {value}")
+        report.findings.append(Finding("cell_corrected", "warning", *k, message))
         return
     for eq in failing:
         for k in _terms(eq):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from gidr_etl.report import Finding, Placement
+from gidr_etl.report import Finding, Placement, bilingual
 from gidr_etl.text.normalize import compact
 
 AMBIGUOUS = "place_ambiguous"
@@ -286,27 +286,34 @@ def place(agency: str | None, text: str) -> tuple[Placement, list[Finding]]:
     kind = _kind(parsed, gaz.vocab)
     if parsed.problem or not parsed.divisions:
         why = parsed.problem or "no division's name (GB/T 2260) begins it"
-        return _nowhere(kind), [_finding(UNKNOWN, f"agency {agency} not placed: {why}")]
+        return _nowhere(kind), [_finding(UNKNOWN, bilingual(f"机关 {agency} 未能定位到行政区划",
+                                                             f"agency {agency} not placed: {why}"))]
     candidates, evidence = parsed.divisions, "name"
     decided = _decide(candidates, text, gaz.vocab, parsed.printed) if len(candidates) > 1 or parsed.misprint else None
     if parsed.misprint:
         printed, near = parsed.misprint
         if decided is None:
-            return _nowhere(kind), [_finding(UNKNOWN, (
+            return _nowhere(kind), [_finding(UNKNOWN, bilingual(
+                f"机关 {agency} 未能定位：{printed} 不是行政区划名称，"
+                f"正文也未说明是与之相差一字的 {len(near)} 个中的哪一个",
                 f"agency {agency} not placed: {printed} is no division's name, and the report's text does not "
                 f"name the one it would be of the {len(near)} within one character of it: {_names(near[:5])}"
                 f"{' …' if len(near) > 5 else ''}"))]
         support, division = decided
         return _placement(parsed, division, kind, f"corrected {printed}→{division.name}; {support}", gaz), [
-            _finding(CORRECTED, (
+            _finding(CORRECTED, bilingual(
+                f"机关印为 {agency}：{printed} 不是行政区划名称，"
+                f"按 {division.name}（{division.code}）定位（{support}）",
                 f"agency printed as {agency}: {printed} is no division's name; placed as {division.name} "
                 f"({division.code}), of the {len(near)} within one character of it the only one the text "
                 f"supports ({support})"))]
     if len(candidates) > 1:
         if decided is None:
             return Placement(None, *_shared(candidates, gaz), _level(parsed, candidates[0], gaz), kind, None, None), [
-                _finding(AMBIGUOUS, f"agency {agency}: {parsed.printed} may be {_names(candidates)}; "
-                                    f"the report's text does not say which")]
+                _finding(AMBIGUOUS, bilingual(
+                    f"机关 {agency}：{parsed.printed} 可能是 {_names(candidates)}，正文未说明是哪一个",
+                    f"agency {agency}: {parsed.printed} may be {_names(candidates)}; "
+                    f"the report's text does not say which"))]
         evidence, candidates = decided[0], [decided[1]]
     return _placement(parsed, candidates[0], kind, evidence, gaz), []
 
@@ -321,7 +328,10 @@ def _from_text(text: str, gaz: Gazetteer) -> tuple[Placement, list[Finding]]:
                if all(any(a.name == other for a in d.chain()) for other in named)]
     if len(deepest) != 1:
         why = "its text names no division" if not named else f"its text names {'、'.join(sorted(named))}"
-        return _nowhere(None), [_finding(UNKNOWN, f"no agency name was read and {why}, so the report is not placed")]
+        why_zh = "正文未提及行政区划" if not named else f"正文提及 {'、'.join(sorted(named))}"
+        return _nowhere(None), [_finding(UNKNOWN, bilingual(
+            f"未读出机关名称，且{why_zh}，报告未定位",
+            f"no agency name was read and {why}, so the report is not placed"))]
     evidence = f"no agency name; 正文 names only {'、'.join(sorted(named))}"
     return Placement(deepest[0].code, *_where(deepest[0], gaz), None, None, None, evidence), []
 

@@ -15,7 +15,7 @@ from gidr_etl.reading.fuzzy_labels import best_match
 from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.row_alignment import align, row_equations
-from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell
+from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
 from gidr_etl.template.arithmetic import equations
@@ -242,9 +242,9 @@ def store_row(report: Report, runs: list[Run], section: Section, row: str, cols:
     if read and read.fuzzy is not None and read.label is not None:
         official = next(t.label for t in section.rows if t.code == row)
         note = f"label matched fuzzily ({read.fuzzy:.2f}): printed 「{read.label.norm}」"
-        report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None,
-                                       f"printed label 「{read.label.norm}」 read as 「{official}」 "
-                                       f"(similarity {read.fuzzy:.2f})"))
+        message = bilingual(f"印刷的行标签「{read.label.norm}」按「{official}」读取（相似度 {read.fuzzy:.2f}）",
+                            f"printed label 「{read.label.norm}」 read as 「{official}」 (similarity {read.fuzzy:.2f})")
+        report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None, message))
     read = settle_row(runs, read, [(section.code, row, col.code) for col in cols], report.template)
     for c, col in enumerate(cols):
         cell = TemplateCell(section.code, row, col.code, note=note)
@@ -328,8 +328,9 @@ def _read_unitemized_other(report, runs, toks, start, end, section, cols, sub_ro
             else:
                 cell.note = "not itemized: （六）其他处理 printed as one row"
         if any(report.value(section.code, code, col.code) is None for col in cols):
-            report.findings.append(Finding("row_not_itemized", "warning", section.code, code, None,
-                                           "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document"))
+            message = bilingual("（六）其他处理印为一行，文档中没有 2021 年模板的各分项行",
+                                "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document")
+            report.findings.append(Finding("row_not_itemized", "warning", section.code, code, None, message))
 
 
 def _read_appeals(report, runs, toks, region, sections, vocab) -> None:

@@ -14,7 +14,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from gidr_etl.database import search
-from gidr_etl.serving import report_page
+from gidr_etl.serving import chinese, report_page
 
 NAME = "gidr-etl"
 # Columns that hold a report id, wherever they appear.
@@ -45,12 +45,27 @@ ul.findings li.error { color: #a40000; }
 @hookimpl
 def prepare_connection(conn):
     search.register(conn)
+    chinese.register(conn)
 
 
 @hookimpl
 def register_routes():
     return [(r"^/-/report/(?P<id>\d+)$", report_view),
             (r"^/-/report/(?P<database>[^/]+)/(?P<id>\d+)$", report_view)]
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    # Our _table.html and _facet_results.html (Chinese first) before Datasette's own.
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    env.loader = ChoiceLoader([FileSystemLoader(chinese.templates_dir()), env.loader])
+    env.globals.update(gidr_heading=chinese.heading, gidr_facet_label=chinese.facet_label)
+
+
+@hookimpl
+def extra_body_script():
+    return chinese.BODY_SCRIPT
 
 
 def report_url(datasette, database: str, report_id) -> str:
@@ -62,7 +77,7 @@ def render_cell(row, value, column, table, database, datasette):
     linked = column in REPORT_ID_COLUMNS or (table == "reports" and column == "title")
     target = row["id"] if table == "reports" and column == "title" else value
     if not linked or not isinstance(target, int):
-        return None
+        return chinese.render(column, value, row, table)
     return Markup(f'<a href="{report_url(datasette, database, target)}" title="报告页 · report page">'
                   f"{html.escape(str(value))}</a>")
 

@@ -86,7 +86,8 @@ def _balances(template: str) -> tuple[Equation, ...]:
     return tuple(
         Equation((_req("new", c), _req("carried_over", c)), (_req("total", c), _req("carried_forward", c)),
                  rule=BALANCE, claim=_req("total", c), at=("requests", None, c),
-                 message="新收 + 上年结转 = {left:g} but 总计 + 结转下年度 = {right:g} in column {col}")
+                 message="{col} 列：新收 + 上年结转 = {left:g}，总计 + 结转下年度 = {right:g} · "
+                         "新收 + 上年结转 = {left:g} but 总计 + 结转下年度 = {right:g} in column {col}")
         for c in cols
     )
 
@@ -109,7 +110,8 @@ def _column_sums(template: str, unitemized: bool) -> tuple[Equation, ...]:
     return tuple(
         Equation((_req("total", c),), tuple(_req(r, c) for r in outcomes),
                  rule=COLUMN_SUM, claim=_req("total", c), at=_req("total", c),
-                 message="总计 is {left:g} but the outcome rows add up to {right:g} in column {col}")
+                 message="{col} 列：总计为 {left:g}，各办理结果行合计 {right:g} · "
+                         "总计 is {left:g} but the outcome rows add up to {right:g} in column {col}")
         for c in cols
     )
 
@@ -121,7 +123,8 @@ def _row_sums(template: str, unitemized: bool) -> tuple[Equation, ...]:
     return tuple(
         Equation((_req(r, "total"),), tuple(_req(r, c) for c in applicants),
                  rule=ROW_SUM, claim=_req(r, "total"), at=_req(r, "total"),
-                 message="总计 is {left:g} but the six applicant columns add up to {right:g}")
+                 message="总计为 {left:g}，六类申请人合计 {right:g} · "
+                         "总计 is {left:g} but the six applicant columns add up to {right:g}")
         for r in rows + ([OTHER] if unitemized else [])
     )
 
@@ -133,7 +136,8 @@ def _appeals(template: str) -> tuple[Equation, ...]:
     return tuple(
         Equation((("appeals", r.code, "total"),), tuple(("appeals", r.code, c) for c in parts),
                  rule=APPEALS_ROW_SUM, claim=("appeals", r.code, "total"), at=("appeals", r.code, "total"),
-                 message="总计 is {left:g} but 维持 + 纠正 + 其他 + 尚未审结 = {right:g}")
+                 message="总计为 {left:g}，维持 + 纠正 + 其他 + 尚未审结 = {right:g} · "
+                         "总计 is {left:g} but 维持 + 纠正 + 其他 + 尚未审结 = {right:g}")
         for r in sec.rows_for(template)
     )
 

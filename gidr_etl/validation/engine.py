@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from gidr_etl.errors import one_line
 from gidr_etl.plugins import rules
-from gidr_etl.report import Finding, Report
+from gidr_etl.report import Finding, Report, bilingual
 
 
 def validate(report: Report) -> list[Finding]:
@@ -22,6 +22,8 @@ def validate(report: Report) -> list[Finding]:
         try:
             found = [Finding(rule.name, rule.severity, i.section, i.row, i.col, i.message) for i in rule.check(report)]
         except Exception as exc:
-            found = [Finding("rule_crashed", "warning", None, None, None, f"rule {rule.name!r} crashed: {one_line(exc)}")]
+            message = bilingual(f"校验规则 {rule.name!r} 出错：{one_line(exc)}",
+                                f"rule {rule.name!r} crashed: {one_line(exc)}")
+            found = [Finding("rule_crashed", "warning", None, None, None, message)]
         findings.extend(found)
     return findings

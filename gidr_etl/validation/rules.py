@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.reading.prose_figures import contradictions, stated_figures
-from gidr_etl.report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Issue, Report
+from gidr_etl.report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Issue, Report, bilingual
 from gidr_etl.template.arithmetic import RULES as SUM_RULES
 from gidr_etl.template.arithmetic import Equation, equations, unitemized_other
 from gidr_etl.template.vocabulary import vocabulary
@@ -42,15 +42,15 @@ def _broken(report: Report, eq: Equation) -> tuple | None:
 
 # ------------------------------------------------------------------ cell rules
 
-def _cell_rule(status: str, message: str):
+def _cell_rule(status: str, zh: str, en: str):
     def check(report: Report):
         for cell in report.cells.values():
             if cell.status != status or _table_of(cell.section) not in report.tables_found:
                 continue
             if status == MISSING and cell.note and cell.note.startswith("not itemized"):
                 continue  # already said by row_not_itemized
-            raw = f" (printed {cell.raw!r})" if cell.raw else ""
-            yield Issue(cell.section, cell.row, cell.col, message + raw)
+            zh_raw, en_raw = (f"（原文 {cell.raw!r}）", f" (printed {cell.raw!r})") if cell.raw else ("", "")
+            yield Issue(cell.section, cell.row, cell.col, bilingual(zh + zh_raw, en + en_raw))
     return check
 
 
@@ -62,7 +62,8 @@ def table_missing(report: Report):
     for table in ("active", "requests", "appeals"):
         if table not in report.tables_found:
             label = vocabulary().tables[table]["label"]
-            yield Issue(table, None, None, f"the {table} table ({label}) was not found")
+            message = bilingual(f"未找到{label}表", f"the {table} table ({label}) was not found")
+            yield Issue(table, None, None, message)
 
 
 # ------------------------------------------------------------------ the template's equations
@@ -85,22 +86,29 @@ def prose_contradiction(report: Report):
     values = {k: c.value for k, c in report.cells.items() if c.status in (READ, BLANK)}
     values = {k: v or 0 for k, v in values.items()}
     for fig, table in contradictions(stated_figures(text), values):
-        yield Issue("requests", None, "total",
-                      f"the prose says {fig.value} ({fig.quote}) but the table has {table:g} [{fig.key}]")
+        yield Issue("requests", None, "total", bilingual(
+            f"正文称 {fig.value}（{fig.quote}），表中为 {table:g} [{fig.key}]",
+            f"the prose says {fig.value} ({fig.quote}) but the table has {table:g} [{fig.key}]"))
+
+
+METADATA_ZH = {"agency": "发布机关", "year": "年度"}
 
 
 def metadata_missing(report: Report):
     for key in ("agency", "year"):
         if getattr(report.metadata, key) is None:
-            yield Issue("metadata", None, key, f"the report's {key} could not be found")
+            yield Issue("metadata", None, key, bilingual(f"未找到报告的{METADATA_ZH[key]}",
+                                                         f"the report's {key} could not be found"))
 
 
 @hookimpl
 def register_rules(register):
-    register("cell_blank", "warning", _cell_rule(BLANK, "printed blank or as a placeholder"))
-    register("cell_ambiguous", "warning", _cell_rule(AMBIGUOUS, "digits could not be split uniquely"))
-    register("cell_unreadable", "error", _cell_rule(UNREADABLE, "not a number"))
-    register("cell_missing", "error", _cell_rule(MISSING, "not located in the document"))
+    register("cell_blank", "warning", _cell_rule(BLANK, "印为空白或占位符",
+                                                 "printed blank or as a placeholder"))
+    register("cell_ambiguous", "warning", _cell_rule(AMBIGUOUS, "数字串无法唯一拆分",
+                                                     "digits could not be split uniquely"))
+    register("cell_unreadable", "error", _cell_rule(UNREADABLE, "不是数字", "not a number"))
+    register("cell_missing", "error", _cell_rule(MISSING, "文档中未找到此格", "not located in the document"))
     register("table_missing", "error", table_missing)
     for name in SUM_RULES:
         register(name, "error", equation_rule(name))

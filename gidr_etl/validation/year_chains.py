@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from gidr_etl.database.chunks import CHUNK, chunks, marks, select_in
-from gidr_etl.report import Finding
+from gidr_etl.report import Finding, bilingual
 from gidr_etl.template.arithmetic import (
     CARRIED_FORWARD,
     CARRIED_OVER,
@@ -122,8 +122,10 @@ def check_year(before: Prior, this: Year) -> list[Finding]:
     over, forwards = this.cells.get(CARRIED_OVER), before.values(CARRIED_FORWARD)
     if over is not None and forwards and over not in forwards:
         found.append(Finding(CARRIED, "warning", *CARRIED_OVER,
-                             f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
-                             f"({before.ids(CARRIED_FORWARD)}) carried forward 结转下年度 {_list(forwards)}"))
+                             bilingual(f"{this.year} 年上年结转为 {_n(over)}，"
+                                       f"{this.year - 1} 年报告（{before.ids(CARRIED_FORWARD)}）结转下年度为 {_list(forwards)}",
+                                       f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
+                                       f"({before.ids(CARRIED_FORWARD)}) carried forward 结转下年度 {_list(forwards)}")))
     if this.template != "2021":
         return found
     earlier = before.of_2021()
@@ -133,10 +135,12 @@ def check_year(before: Prior, this: Year) -> list[Finding]:
         in_force = earlier.values(cell)
         if issued is None or repealed is None or now is None or not in_force or now - issued + repealed in in_force:
             continue
-        found.append(Finding(IN_FORCE, "warning", *cell,
-                             f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
-                             f"({earlier.ids(cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = "
-                             f"{_list({v + issued - repealed: None for v in in_force})}"))
+        expected = _list({v + issued - repealed: None for v in in_force})
+        message = bilingual(f"{label} {this.year} 年现行有效 {_n(now)} 件，而 {this.year - 1} 年 {_list(in_force)}"
+                            f"（{earlier.ids(cell)}）+ 制发 {_n(issued)} − 废止 {_n(repealed)} = {expected}",
+                            f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
+                            f"({earlier.ids(cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = {expected}")
+        found.append(Finding(IN_FORCE, "warning", *cell, message))
     return found
 
 

@@ -1,0 +1,156 @@
+"""Chinese first on the served pages: codes shown with their Chinese names, shares as percentages.
+
+The database keeps its codes (`requests_balance`, `denied_state_secret`, `read`) and its
+shares as fractions, which is what SQL and exports want; a person reading a page wants
+勾稽关系不平 and 12.5%. So the names are put beside the codes where a page draws a cell,
+a facet value or a column heading, and nowhere else. The names come from the template
+vocabulary (sections, rows, columns) and data/labels_zh.yml (rules, severities, statuses);
+a column's heading from its description in datasette.yml, up to its first bracket, colon
+or "=" (the short name every description starts with).
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from importlib import resources
+
+from markupsafe import Markup
+
+from gidr_etl.serving.report_page import zh
+from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
+
+# Columns that hold a code of labels_zh.yml, by the kind of code.
+NAMED_CODES = {"rule": "rule", "severity": "severity", "status": "status"}
+# Columns holding a fraction that a page shows as a percentage.
+SHARES = {"disclosure_share", "refusal_share", "correction_rate", "review_correction_rate",
+          "suit_correction_rate", "share"}
+# Pages whose row/col codes belong to one section without a `section` column saying so.
+SECTION_OF_TABLE = {"requests_wide": "requests", "appeals_wide": "appeals", "balance_failures": "requests"}
+DEFAULT_TEMPLATE = "2021"
+_SHORT_NAME_END = re.compile(r"（|\(|：|；| =|=| · ")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary_names() -> dict[tuple[str, str, str, str], str]:
+    """(template, section, kind, code) → official Chinese label, kind being section/row/col."""
+    out = {}
+    vocab = vocabulary()
+    for template in TEMPLATES:
+        for sec in vocab.sections_for(template):
+            out[(template, sec.code, "section", sec.code)] = sec.label
+            for kind, terms in (("row", sec.rows_for(template)), ("col", sec.columns_for(template))):
+                for t in terms:
+                    out[(template, sec.code, kind, t.code)] = t.label
+    return out
+
+
+def code_name(column: str, value, row=None, table: str | None = None) -> str:
+    """The Chinese name of the code `value` in `column` (of a row of `table`), or ""."""
+    if not isinstance(value, str) or not value:
+        return ""
+    if column in NAMED_CODES:
+        return zh(NAMED_CODES[column], value)
+    if column not in ("section", "row", "col"):
+        return ""
+    section = value if column == "section" else _get(row, "section") or SECTION_OF_TABLE.get(table or "")
+    if not section:
+        return ""
+    names = _vocabulary_names()
+    templates = [t for t in (_get(row, "template"), DEFAULT_TEMPLATE, *TEMPLATES) if t]
+    for template in templates:
+        name = names.get((str(template), section, column, value))
+        if name:
+            return name
+    return ""
+
+
+SQL_FUNCTION = "gidr_zh"
+
+
+def name_in_sql(kind: str | None, code: str | None) -> str | None:
+    """gidr_zh(kind, code): the Chinese name of a rule, severity or status code (or the code)."""
+    return zh(kind or "", code) or code
+
+
+def register(conn) -> None:
+    """Make gidr_zh(kind, code) callable from SQL on this connection (the dashboard's charts)."""
+    conn.create_function(SQL_FUNCTION, 2, name_in_sql, deterministic=True)
+
+
+def _get(row, key: str):
+    try:
+        return row[key] if row is not None else None
+    except (KeyError, IndexError):
+        return None
+
+
+def percent(value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return f"{value * 100:.1f}%".replace(".0%", "%")
+
+
+def render(column: str, value, row=None, table: str | None = None) -> Markup | None:
+    """A cell drawn Chinese first, or None to leave it to Datasette."""
+    if column in SHARES:
+        shown = percent(value)
+        return Markup(f'<span title="{value}">{shown}</span>') if shown else None
+    # The page shows the name in a column of its own (row_zh beside row). keys(): `in` on
+    # a sqlite3.Row looks among the values.
+    if row is not None and f"{column}_zh" in row.keys():  # noqa: SIM118
+        return None
+    name = code_name(column, value, row, table)
+    if not name:
+        return None
+    return Markup(f'{html.escape(name)} <code class="gidr-code">{html.escape(value)}</code>')
+
+
+def short_name(description: str | None) -> str:
+    """A column's Chinese heading: its description up to the first bracket, colon or '='."""
+    if not description or not re.match(r"[^\x00-\x7f]|\w+ 年", description):
+        return ""
+    return _SHORT_NAME_END.split(description, 1)[0].strip()
+
+
+@lru_cache(maxsize=1)
+def templates_dir() -> str:
+    """Datasette templates drawn Chinese first (facet values, column headings)."""
+    return str(resources.files("gidr_etl").joinpath("serving/templates"))
+
+
+# Column notes (dl.column-descriptions) go under a fold, so that a wide view's data is on
+# the first screen; each heading keeps its note in its title.
+BODY_SCRIPT = """
+(function () {
+  var notes = document.querySelector('dl.column-descriptions');
+  if (!notes) return;
+  var fold = document.createElement('details');
+  fold.className = 'gidr-column-notes';
+  var summary = document.createElement('summary');
+  summary.textContent = '列说明 Column notes (' + notes.querySelectorAll('dt').length + ')';
+  fold.appendChild(summary);
+  notes.parentNode.insertBefore(fold, notes);
+  fold.appendChild(notes);
+})();
+"""
+
+
+def heading(column) -> Markup:
+    """A table page's column heading: the Chinese short name over the column's code."""
+    described = column.get("description") if isinstance(column, dict) else getattr(column, "description", None)
+    name = short_name(described)
+    code = column["name"] if isinstance(column, dict) else column.name
+    if not name:
+        return Markup.escape(code)
+    return Markup(f'<span class="gidr-zh">{html.escape(name)}</span><br>'
+                  f'<small class="gidr-code">{html.escape(code)}</small>')
+
+
+def facet_label(column: str, facet_value, table: str | None) -> Markup:
+    """A facet value: its Chinese name beside the code, or what Datasette would show."""
+    value, label = facet_value.get("value"), facet_value.get("label")
+    name = code_name(column, value, None, table) if label == value or label is None else ""
+    if name:
+        return Markup(f'{html.escape(name)} <code class="gidr-code">{html.escape(value)}</code>')
+    return Markup.escape(str(label) if label not in (None, "") else "-")
