@@ -45,6 +45,20 @@ def row_equations(equations: list[Equation] | tuple[Equation, ...], keys: list[K
     return [eq for eq in equations if set(eq.left) <= inside and set(eq.right) <= inside]
 
 
+def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) -> list[Token] | None:
+    """A row printed with as many cells as columns whose last cells are blank: the blanks may be
+    cells left blank, or padding a table writer added to a row printed one value short (every
+    row as wide as the widest). Where the row's own arithmetic cannot hold with the blanks as
+    cells, they are padding: the printed values without them, to be aligned like any short row."""
+    trail = next((i for i, t in enumerate(reversed(tokens)) if not t.is_blank()), len(tokens))
+    if not trail or trail == len(tokens):
+        return None
+    values = {k: value_of(t) for k, t in zip(keys, tokens)}
+    if all(_can_hold(eq, values) for eq in equations):
+        return None
+    return tokens[: len(tokens) - trail]
+
+
 def lone_lines(run: list[Token]) -> set[int]:
     """Positions in `run` of numbers printed alone on a text line while the rest of the row
     is printed otherwise (several values a line, or table cells): page numbers, not values."""

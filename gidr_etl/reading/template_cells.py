@@ -14,7 +14,7 @@ from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
 from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
-from gidr_etl.reading.row_alignment import align, row_equations
+from gidr_etl.reading.row_alignment import align, row_equations, unpadded
 from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
@@ -217,6 +217,11 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
     run-together digits: added to `runs`, its cells wait, ambiguous, for the solver
     (digit_runs/resolve.py). Separated values are never re-split: their alignment with the
     columns is settled by the row's own arithmetic (row_alignment.py), else ambiguous."""
+    own = row_equations(equations(template, False) + equations(template, True), keys)
+    if read and read.misfit is None and len(read.tokens) == len(keys) and all(read.tokens):
+        short = unpadded(read.tokens, keys, own)  # type: ignore[arg-type]
+        if short is not None:
+            read = Read([None] * len(keys), set(), read.label, read.index, misfit=short, next=read.next)
     if not (read and read.misfit):
         return read
     if len(read.misfit) < len(keys) and _one_glued_line(read.misfit):
@@ -224,7 +229,6 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
         # the cuts are fixed boundaries (spaces in the run), the digits between them open.
         runs.append(Run(" ".join(t.norm for t in read.misfit), keys))
         return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
-    own = row_equations(equations(template, False) + equations(template, True), keys)
     aligned = align(read.misfit, keys, own)
     settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)
     return settled
