@@ -22,8 +22,6 @@ SAMPLE, SEED = 2000, 12
 # Wrong numbers at SAMPLE/SEED when measured (classes: variants.CLASSES, "@dump" = the
 # variant's base layout was a run-on crawler dump), and the issue point that covers them.
 KNOWN_WRONG: dict[str, str] = {
-    "mutation:insert_value@dump": "4 wrong numbers in 2 of 6 variants at seed 12 (points 1/4: a number inserted "
-                                  "into a dump's digits)",
 }
 
 # Recall floors per class: a little under what was measured, so caution cannot quietly
@@ -94,10 +92,7 @@ def _fixtures():
 
 
 # The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12).
-STILL_WRONG = {
-    "encoding-gbk-dump_6a885cd54a", "encoding-utf16le-dump_64f3be0b60", "mutation-insert_value-dump_3c821bb937",
-    "mutation-insert_value-dump_8a89549ebc", "script-traditional-dump_981b7ad549",
-}
+STILL_WRONG: set[str] = set()
 
 
 @pytest.mark.parametrize("fixture", [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(
