@@ -17,6 +17,7 @@ from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.row_alignment import align, row_equations, unpadded
 from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell
+from gidr_etl.reading.table_pieces import continued
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
 from gidr_etl.template.arithmetic import equations
@@ -191,6 +192,8 @@ def read_row(toks, i: int, end: int, term: Term, n_cols: int, header=None) -> Re
     while first < end and label.row_id is None and _continues(toks[first], term):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
+    if (joined := continued(toks, run, after, n_cols)) is not None:
+        run, after = joined
     read = fit(run, n_cols)
     read.label, read.index, read.next = label, i, after
     return read
@@ -391,6 +394,8 @@ def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
     i = start
     while i < end:
         run, after = value_run(toks, i, end, toks[i].row_id)
+        if (joined := continued(toks, run, after, n)) is not None:
+            run, after = joined
         if run and (not best or rank(run) > rank(best)):
             best = run
         i = max(after, i + 1)
