@@ -92,7 +92,17 @@ def _fixtures():
 
 
 # The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12).
-STILL_WRONG: set[str] = set()
+# Found at seed 1 (bench/fuzz.py -n 4000), not fixed yet: a number glued into a one-column dump
+# row ("行政许可982293") reads as one number; a lone number line ending a dump row's digits; a
+# blank-celled pipe row with a number inserted (leading blanks taken for span filler); two
+# real-text line swaps in a stream of one cell a line.
+STILL_WRONG = {
+    "mutation-insert_value-dump_403e17df60", "mutation-insert_value-dump_7077d8b3ff",
+    "mutation-insert_value-dump_73621f81e3", "mutation-insert_value-dump_a082013603",
+    "mutation-insert_value-dump_ef7e16ab0d", "mutation-insert_value_5a5cf1986d", "mutation-insert_value_b7738bb4ec",
+    "mutation-page_number_line-dump_ccc1eaee9a", "mutation-url_line-dump_087664f2ca",
+    "realtext-swap_lines_7883fa24b0", "realtext-swap_lines_e2b9af565d",
+}
 
 
 @pytest.mark.parametrize("fixture", [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(
