@@ -3,7 +3,7 @@ in-process; per class, no wrong number and recall above its floor. `pytest -s` p
 table; it is also written to .pytest_cache/d/fuzz/summary.txt.
 
 Classes that still hold wrong numbers are xfail (not strict) with their count at this seed;
-from 640 wrong numbers in 140 variants before the fixes of #12 to 18 in 9. bench/fuzz.py runs larger samples and shrinks failures
+from 640 wrong numbers in 140 variants before the fixes of #12 to 18 in 9, then to 0. bench/fuzz.py runs larger samples and shrinks failures
 into tests/fixtures/fuzz_regressions/, replayed below.
 """
 from __future__ import annotations
@@ -93,13 +93,12 @@ def _fixtures():
 
 # The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12).
 # Found at seed 1 (bench/fuzz.py -n 4000), not fixed yet: a number glued into a one-column dump
-# row ("行政许可982293") reads as one number; a lone number line ending a dump row's digits; a
-# blank-celled pipe row with a number inserted (leading blanks taken for span filler); two
-# real-text line swaps in a stream of one cell a line.
+# row ("行政许可982293") reads as one number; a lone number line ending a dump row's digits;
+# two real-text line swaps in a stream of one cell a line.
 STILL_WRONG = {
     "mutation-insert_value-dump_403e17df60", "mutation-insert_value-dump_7077d8b3ff",
     "mutation-insert_value-dump_73621f81e3", "mutation-insert_value-dump_a082013603",
-    "mutation-insert_value-dump_ef7e16ab0d", "mutation-insert_value_5a5cf1986d", "mutation-insert_value_b7738bb4ec",
+    "mutation-insert_value-dump_ef7e16ab0d",
     "mutation-page_number_line-dump_ccc1eaee9a", "mutation-url_line-dump_087664f2ca",
     "realtext-swap_lines_7883fa24b0", "realtext-swap_lines_e2b9af565d",
 }

@@ -56,7 +56,17 @@ def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) ->
     values = {k: value_of(t) for k, t in zip(keys, tokens)}
     if all(_can_hold(eq, values) for eq in equations):
         return None
-    return tokens[: len(tokens) - trail]
+    return trimmed(tokens, lead=True)
+
+
+def trimmed(run: list[Token], lead: bool) -> list[Token]:
+    """`run` without the blank cells at its end (padding), and at its start (span filler)."""
+    out = list(run)
+    while out and out[-1].is_blank():
+        out.pop()
+    while lead and out and out[0].is_blank():
+        out.pop(0)
+    return out
 
 
 def lone_lines(run: list[Token]) -> set[int]:
@@ -74,6 +84,10 @@ def lone_lines(run: list[Token]) -> set[int]:
 def align(run: list[Token], keys: list[Key], equations: list[Equation]) -> Aligned:
     """Settle a row of len(run) != len(keys) separated values by its own arithmetic."""
     n = len(keys)
+    # A row short of values once the blanks at its ends are set aside: they may be padding,
+    # span filler or blank cells, so every placement of its values is an alignment.
+    if 0 < len(bare := trimmed(run, lead=True)) < n:
+        run = bare
     options = list(_alignments(run, n))
     if not options:
         return Aligned([None] * n, set(range(n)), 0)

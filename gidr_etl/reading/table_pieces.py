@@ -9,6 +9,7 @@ values as the row has columns. Anything less tied stays a short row (row_alignme
 """
 from __future__ import annotations
 
+from gidr_etl.reading.row_alignment import trimmed
 from gidr_etl.reading.tokens import FURNITURE, Token
 
 
@@ -31,11 +32,11 @@ def continued(toks: list[Token], run: list[Token], after: int, n: int) -> tuple[
     end = i
     while end < len(toks) and toks[end].row_id == row_id:
         end += 1
-    rest = _trimmed(toks[i:end], lead=False)
+    rest = trimmed(toks[i:end], lead=False)
     if not rest or not all(t.is_value() for t in rest):
         return None
-    mine = _trimmed(run, lead=False)
-    for head in (mine, _trimmed(mine, lead=True)):
+    mine = trimmed(run, lead=False)
+    for head in (mine, trimmed(mine, lead=True)):
         if len(head) + len(rest) == n:
             return head + rest, end
     return None
@@ -48,13 +49,3 @@ def _past_generic_headers(toks: list[Token], i: int) -> int:
         end += 1
     cells = [t for t in toks[i:end] if not t.is_blank()]
     return end if cells and all(FURNITURE.match(t.norm) for t in cells) else i
-
-
-def _trimmed(run: list[Token], lead: bool) -> list[Token]:
-    """`run` without the blank cells at its end (padding), or at its start (span filler)."""
-    out = list(run)
-    while out and out[-1].is_blank():
-        out.pop()
-    while lead and out and out[0].is_blank():
-        out.pop(0)
-    return out

@@ -140,16 +140,21 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
     out: dict[str, Read] = {}
     cursor = start
     header = column_header(cols, rows)
+    stacked: set[int] = set()  # label pieces naming two rows
     for term in rows:
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
         if _names_a_later_row(toks[i], term, rows):
-            # A dump's label piece "…规章行政规范性文件" then digits: they are the last row's.
-            out[term.code] = Read([None] * len(cols), set(), toks[i], i, next=i)
+            # A dump's label piece "…规章行政规范性文件250": the digits are the last row's, or the
+            # first row's printed before a label with none. Neither is sure: both are ambiguous.
+            out[term.code] = Read([None] * len(cols), set(range(len(cols))), toks[i], i, next=i)
+            stacked.add(i)
             cursor = i
             continue
         read = out[term.code] = read_row(toks, i, end, term, len(cols), header)
+        if i in stacked:
+            read.tokens, read.ambiguous, read.misfit = [None] * len(cols), set(range(len(cols))), None
         cursor = read.next if read.next is not None else cursor  # read_row sets it
     for n, term in enumerate(rows):
         if term.code in out:
