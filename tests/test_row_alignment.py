@@ -95,6 +95,28 @@ def test_a_value_missing_where_the_row_sum_leaves_one_place(tmp_path):
     assert not wrong_numbers(report, gold_of(HONGZE))
 
 
+def test_a_trailing_blank_cell_that_pads_a_short_row_is_not_the_last_column(tmp_path):
+    # Hongze's first requests row as a pipe row without its 总计, padded back to seven cells
+    # with a blank one, as a table writer does (every row as wide as the widest). Read as
+    # cells, the blank would be 总计 although the row adds up to 21: it is padding, and the
+    # row sum leaves the missing value one place, 总计.
+    old = "一、本年新收政府信息公开申请数量                             21    0      0     0   0   0     21"
+    report = _read(tmp_path, HONGZE, old, "一、本年新收政府信息公开申请数量 | 21 | 0 | 0 | 0 | 0 | 0 |  |")
+    new = _row(report, "requests", "new")
+    assert new["natural_person"].value == 21 and new["other_org"].value == 0
+    assert new["total"].value is None
+    assert not [f for f in report.findings if f.rule == "cell_blank" and f.row == "new"]
+    assert not wrong_numbers(report, gold_of(HONGZE))
+
+
+def test_a_trailing_blank_cell_the_row_sum_allows_stays_a_blank_cell():
+    # Seed 002's （七）总计 prints six 0s and leaves 总计 blank: a blank cell, as its gold says.
+    report = build_report(TxtFormat().extract(SEED_PIPES))
+    assert report.cells["requests", "total", "total"].value is None
+    assert any(f.rule == "cell_blank" and (f.row, f.col) == ("total", "total") for f in report.findings)
+    assert not wrong_numbers(report, gold_of(SEED_PIPES))
+
+
 @pytest.mark.parametrize("source, after", [
     (HUAIAN, "规章            1          0        11\n"),  # a row a line, column gaps
     (SEED_CELL_LINES, "规范性文件 |\n32 |\n"),  # table cells a line

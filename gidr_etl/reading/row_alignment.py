@@ -45,6 +45,30 @@ def row_equations(equations: list[Equation] | tuple[Equation, ...], keys: list[K
     return [eq for eq in equations if set(eq.left) <= inside and set(eq.right) <= inside]
 
 
+def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) -> list[Token] | None:
+    """A row printed with as many cells as columns whose last cells are blank: the blanks may be
+    cells left blank, or padding a table writer added to a row printed one value short (every
+    row as wide as the widest). Where the row's own arithmetic cannot hold with the blanks as
+    cells, they are padding: the printed values without them, to be aligned like any short row."""
+    trail = next((i for i, t in enumerate(reversed(tokens)) if not t.is_blank()), len(tokens))
+    if not trail or trail == len(tokens):
+        return None
+    values = {k: value_of(t) for k, t in zip(keys, tokens)}
+    if all(_can_hold(eq, values) for eq in equations):
+        return None
+    return trimmed(tokens, lead=True)
+
+
+def trimmed(run: list[Token], lead: bool) -> list[Token]:
+    """`run` without the blank cells at its end (padding), and at its start (span filler)."""
+    out = list(run)
+    while out and out[-1].is_blank():
+        out.pop()
+    while lead and out and out[0].is_blank():
+        out.pop(0)
+    return out
+
+
 def lone_lines(run: list[Token]) -> set[int]:
     """Positions in `run` of numbers printed alone on a text line while the rest of the row
     is printed otherwise (several values a line, or table cells): page numbers, not values."""
@@ -60,6 +84,10 @@ def lone_lines(run: list[Token]) -> set[int]:
 def align(run: list[Token], keys: list[Key], equations: list[Equation]) -> Aligned:
     """Settle a row of len(run) != len(keys) separated values by its own arithmetic."""
     n = len(keys)
+    # A row short of values once the blanks at its ends are set aside: they may be padding,
+    # span filler or blank cells, so every placement of its values is an alignment.
+    if 0 < len(bare := trimmed(run, lead=True)) < n:
+        run = bare
     options = list(_alignments(run, n))
     if not options:
         return Aligned([None] * n, set(range(n)), 0)

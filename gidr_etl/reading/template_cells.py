@@ -8,18 +8,23 @@ that can be done in more than one way the cells that differ are ambiguous.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
 from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
-from gidr_etl.reading.row_alignment import align, row_equations
+from gidr_etl.reading.row_alignment import align, row_equations, unpadded
+from gidr_etl.reading.table_pieces import continued
 from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
 from gidr_etl.template.arithmetic import equations
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
+
+# Digits after a zero: in a crawler dump, more than one cell.
+LEADING_ZERO = re.compile(r"[+-]?0\d")
 
 # Columns of art20_1 that tell the template versions apart.
 _VERSION_COLUMNS = ("art20_1",)
@@ -98,7 +103,9 @@ def value_run(toks: list[Token], start: int, end: int, row_id, header=None) -> t
     i = start
     while i < end:
         tok = toks[i]
-        if run and row_id is None and header is not None and header(tok):
+        # A dump's piece (glued, cut from the table span) naming columns is no reprinted header:
+        # a dump has no page breaks, and its piece may end with the next row's label.
+        if run and row_id is None and header is not None and not (tok.glued and tok.in_table) and header(tok):
             i += 1
             continue
         if not tok.is_value() or (row_id is not None and tok.row_id != row_id):
@@ -133,11 +140,21 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
     out: dict[str, Read] = {}
     cursor = start
     header = column_header(cols, rows)
+    stacked: set[int] = set()  # label pieces naming two rows
     for term in rows:
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
+        if _names_a_later_row(toks[i], term, rows):
+            # A dump's label piece "…规章行政规范性文件250": the digits are the last row's, or the
+            # first row's printed before a label with none. Neither is sure: both are ambiguous.
+            out[term.code] = Read([None] * len(cols), set(range(len(cols))), toks[i], i, next=i)
+            stacked.add(i)
+            cursor = i
+            continue
         read = out[term.code] = read_row(toks, i, end, term, len(cols), header)
+        if i in stacked:
+            read.tokens, read.ambiguous, read.misfit = [None] * len(cols), set(range(len(cols))), None
         cursor = read.next if read.next is not None else cursor  # read_row sets it
     for n, term in enumerate(rows):
         if term.code in out:
@@ -153,6 +170,24 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
     return out
 
 
+def _names_a_later_row(tok: Token, term: Term, rows: list[Term]) -> bool:
+    """Whether a dump's glued label piece goes on, after naming `term`, to name another row."""
+    if not tok.glued:
+        return False
+    own = _label_end(tok.key, term)
+    return own is not None and any(t is not term and (e := _label_end(tok.key, t)) is not None and e > own
+                                   for t in rows)
+
+
+def _label_end(key: str, term: Term) -> int | None:
+    """Where the last naming of `term` in `key` ends (None: `key` does not name it)."""
+    if not term.matches(key):
+        return None
+    ends = [key.rfind(m) + len(m) for m in term.match if m in key]
+    ends += [len(key) for e in term.exact if key.endswith(e)]
+    return max(ends, default=None)
+
+
 def read_row(toks, i: int, end: int, term: Term, n_cols: int, header=None) -> Read:
     """The row whose label is toks[i]: its values, after any wrapped rest of the label."""
     label = toks[i]
@@ -162,6 +197,8 @@ def read_row(toks, i: int, end: int, term: Term, n_cols: int, header=None) -> Re
     while first < end and label.row_id is None and _continues(toks[first], term):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
+    if (joined := continued(toks, run, after, n_cols)) is not None:
+        run, after = joined
     read = fit(run, n_cols)
     read.label, read.index, read.next = label, i, after
     return read
@@ -217,17 +254,32 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
     run-together digits: added to `runs`, its cells wait, ambiguous, for the solver
     (digit_runs/resolve.py). Separated values are never re-split: their alignment with the
     columns is settled by the row's own arithmetic (row_alignment.py), else ambiguous."""
+    own = row_equations(equations(template, False) + equations(template, True), keys)
+    full = [t for t in read.tokens if t is not None] if read and read.misfit is None else []
+    if read and len(full) == len(keys):  # as many values as columns, unless:
+        if any(_run_together(t) for t in full):
+            read = _misfit(read, full)
+        elif (short := unpadded(full, keys, own)) is not None:
+            read = _misfit(read, short)
     if not (read and read.misfit):
         return read
-    if len(read.misfit) < len(keys) and _one_glued_line(read.misfit):
+    if len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
         # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
         # the cuts are fixed boundaries (spaces in the run), the digits between them open.
         runs.append(Run(" ".join(t.norm for t in read.misfit), keys))
         return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
-    own = row_equations(equations(template, False) + equations(template, True), keys)
     aligned = align(read.misfit, keys, own)
     settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)
     return settled
+
+
+def _misfit(read: Read, run: list[Token]) -> Read:
+    return Read([None] * len(read.tokens), set(), read.label, read.index, misfit=run, next=read.next)
+
+
+def _run_together(tok: Token) -> bool:
+    """A dump's digits with a leading zero ("012") are cells run together, never one number."""
+    return tok.glued and LEADING_ZERO.match(tok.norm) is not None
 
 
 def _one_glued_line(toks: list[Token]) -> bool:
@@ -348,6 +400,8 @@ def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
     i = start
     while i < end:
         run, after = value_run(toks, i, end, toks[i].row_id)
+        if (joined := continued(toks, run, after, n)) is not None:
+            run, after = joined
         if run and (not best or rank(run) > rank(best)):
             best = run
         i = max(after, i + 1)
