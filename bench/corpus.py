@@ -7,18 +7,39 @@ agency, year and index number; PDFs are the DOCX converted by LibreOffice in bat
 Multiplying keeps every sum of the template true, so the copies read as cleanly as the
 originals, and each format's folder has a FORMAT.json beside it saying what each file holds.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
-from gidr_etl.testing import render, seeds
 from gidr_etl.formats.soffice import convert_many, find_soffice
+from gidr_etl.testing import render, seeds
 
 FORMATS = ("txt", "html", "docx", "pdf")
-PLACES = ["东城区", "西湖区", "鼓楼区", "天河区", "江北区", "武侯区", "雁塔区", "南明区", "五华区", "城关区",
-          "新城区", "和平区", "中山区", "市南区", "历下区", "二七区", "芙蓉区", "青秀区", "龙华区", "思明区"]
+PLACES = [
+    "东城区",
+    "西湖区",
+    "鼓楼区",
+    "天河区",
+    "江北区",
+    "武侯区",
+    "雁塔区",
+    "南明区",
+    "五华区",
+    "城关区",
+    "新城区",
+    "和平区",
+    "中山区",
+    "市南区",
+    "历下区",
+    "二七区",
+    "芙蓉区",
+    "青秀区",
+    "龙华区",
+    "思明区",
+]
 # Years each template's reports can be for.
 YEARS = {"2019": (2019, 2020), "2021": (2021, 2022, 2023, 2024)}
 # Where a seed dump's tables run: from part 二 to part 五.
@@ -31,8 +52,13 @@ _PDF_BATCH = 50
 def variant(i: int) -> dict:
     """The i-th copy: which seed, the factor, the year's index and the place."""
     seed = seeds.SEEDS[i % len(seeds.SEEDS)]
-    return {"seed": seed, "k": 2 + (i // len(seeds.SEEDS)) % 8, "year": i // 3, "place": PLACES[i % len(PLACES)],
-            "serial": f"BENCH-{i:06d}"}
+    return {
+        "seed": seed,
+        "k": 2 + (i // len(seeds.SEEDS)) % 8,
+        "year": i // 3,
+        "place": PLACES[i % len(PLACES)],
+        "serial": f"BENCH-{i:06d}",
+    }
 
 
 def varied_gold(v: dict) -> dict:
@@ -41,7 +67,9 @@ def varied_gold(v: dict) -> dict:
     years = YEARS[md["template"]]
     md["year"] = years[v["year"] % len(years)]
     agency = seeds.agency(md)
-    md["agency"] = v["place"] + re.split(r"[区市县]", agency)[-1] if re.search(r"[区市县].", agency) else v["place"] + agency
+    md["agency"] = (
+        v["place"] + re.split(r"[区市县]", agency)[-1] if re.search(r"[区市县].", agency) else v["place"] + agency
+    )
     md["index_no"] = v["serial"]
     if md.get("publish_date"):
         md["publish_date"] = f"{md['year'] + 1}{md['publish_date'][4:]}"
@@ -114,7 +142,7 @@ def _make_pdf(target: Path, n: int) -> dict:
     expected = json.loads(expected_file(docx).read_text("utf-8"))
     names = sorted(expected)
     for start in range(0, n, _PDF_BATCH):
-        batch = [docx / name for name in names[start:start + _PDF_BATCH]]
+        batch = [docx / name for name in names[start : start + _PDF_BATCH]]
         convert_many(batch, "pdf", target, timeout=180 + 10 * len(batch))
     return {name.replace(".docx", ".pdf"): v for name, v in expected.items()}
 

@@ -6,6 +6,7 @@ wrong numbers and recall per class, each failure shrunk to a regression fixture.
 Shrinking keeps the first `--per-class` failures of each class (distinct shrunk texts);
 `--no-shrink` only measures. Exit status 1 when any variant held a wrong number.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,10 @@ def main() -> int:
     result = run(ROOT, args.n, args.seed)
     seconds = time.perf_counter() - started
     print(result.table())
-    print(f"{sum(t.variants for t in result.tallies.values())} variants in {seconds:.1f} s "
-          f"({seconds / max(1, args.n) * 1000:.1f} ms each), seed {args.seed}")
+    print(
+        f"{sum(t.variants for t in result.tallies.values())} variants in {seconds:.1f} s "
+        f"({seconds / max(1, args.n) * 1000:.1f} ms each), seed {args.seed}"
+    )
     if not args.no_shrink:
         kept: Counter = Counter()
         for v, verdict in result.failures:

@@ -11,6 +11,7 @@ imports not counted); it reports its own wall time and peak resident memory (ru_
 the main process, the one writer). The targets (issue #14): +10 and no-op each at most
 1.5x the empty database's at 3,000 reports; under 2 s and 300 MB at 100,000.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,11 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import corpus
+import corpus  # noqa: E402  (bench/ on the path first)
 
-from gidr_etl.database.derived import refresh
-from gidr_etl.database.load import open_db
-from gidr_etl.ingest.pipeline import ingest
+from gidr_etl.database.derived import refresh  # noqa: E402
+from gidr_etl.database.load import open_db  # noqa: E402
+from gidr_etl.ingest.pipeline import ingest  # noqa: E402
 
 NEW_FILES = 10
 TARGET_RATIO, TARGET_AT = 1.5, 3_000
@@ -60,14 +61,25 @@ def grow(source: Path, db: Path, n: int) -> None:
     conn.execute("begin")
     for table, key in CLONED.items():
         names = [c for c in cols[table] if not (table == "findings" and c == "id")]
-        values = [f"{c} + k.n * {step}" if c in (key, "duplicate_of") else
-                  "agency || '（' || k.n || '）'" if c == "agency" else
-                  "null" if c == "agency_key" else
-                  "year - k.n % 3" if c == "year" else
-                  "source_sha256 || '-' || k.n" if c == "source_sha256" else c for c in names]
-        conn.execute(f"with recursive k(n) as (select 1 union all select n + 1 from k where n < {rounds})"
-                     f" insert into [{table}] ({', '.join(names)}) select {', '.join(values)}"
-                     f" from [{table}], k where {key} <= {step}")
+        values = [
+            f"{c} + k.n * {step}"
+            if c in (key, "duplicate_of")
+            else "agency || '（' || k.n || '）'"
+            if c == "agency"
+            else "null"
+            if c == "agency_key"
+            else "year - k.n % 3"
+            if c == "year"
+            else "source_sha256 || '-' || k.n"
+            if c == "source_sha256"
+            else c
+            for c in names
+        ]
+        conn.execute(
+            f"with recursive k(n) as (select 1 union all select n + 1 from k where n < {rounds})"
+            f" insert into [{table}] ({', '.join(names)}) select {', '.join(values)}"
+            f" from [{table}], k where {key} <= {step}"
+        )
     conn.execute("delete from changed_reports")
     conn.execute("commit")
     conn.close()
@@ -82,8 +94,9 @@ def timed(folder: Path, db: Path) -> dict:
     # A database just built leaves the disk cache dirty: the first commit's sync would
     # pay for flushing it, which a database at rest never does.
     os.sync()
-    out = subprocess.run([sys.executable, __file__, "--one", str(folder), str(db)], check=True, cwd=ROOT,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", str(folder), str(db)], check=True, cwd=ROOT, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -110,8 +123,7 @@ def measure(folder: Path, db: Path | None, repeat: int) -> tuple[dict, dict]:
         again = timed(folder, scratch)
         assert again["reports"] == 0, again
         runs.append((added, again))
-    return tuple({"seconds": min(r[i]["seconds"] for r in runs), "mb": max(r[i]["mb"] for r in runs)}
-                 for i in (0, 1))
+    return tuple({"seconds": min(r[i]["seconds"] for r in runs), "mb": max(r[i]["mb"] for r in runs)} for i in (0, 1))
 
 
 def main() -> None:
@@ -127,8 +139,10 @@ def main() -> None:
         new = corpus.build(work / "new", NEW_FILES, ("txt",))["txt"]
         source = base(work)
         empty = measure(new, None, args.repeat)
-        print(f"empty database: +{NEW_FILES} files {empty[0]['seconds']:.2f} s {empty[0]['mb']:.0f} MB,"
-              f" no-op {empty[1]['seconds']:.2f} s {empty[1]['mb']:.0f} MB")
+        print(
+            f"empty database: +{NEW_FILES} files {empty[0]['seconds']:.2f} s {empty[0]['mb']:.0f} MB,"
+            f" no-op {empty[1]['seconds']:.2f} s {empty[1]['mb']:.0f} MB"
+        )
         for n in (int(s) for s in args.sizes.split(",")):
             db = work / f"n{n}.db"
             started = time.perf_counter()
@@ -137,15 +151,19 @@ def main() -> None:
             have = sqlite3.connect(db).execute("select count(*) from reports").fetchone()[0]
             added, again = measure(new, db, args.repeat)
             ratios = [m["seconds"] / e["seconds"] for m, e in zip((added, again), empty)]
-            print(f"{have:>7} reports (built in {built:.0f} s): +{NEW_FILES} files {added['seconds']:.2f} s"
-                  f" ({ratios[0]:.2f}x empty) {added['mb']:.0f} MB; no-op {again['seconds']:.2f} s"
-                  f" ({ratios[1]:.2f}x empty) {again['mb']:.0f} MB")
+            print(
+                f"{have:>7} reports (built in {built:.0f} s): +{NEW_FILES} files {added['seconds']:.2f} s"
+                f" ({ratios[0]:.2f}x empty) {added['mb']:.0f} MB; no-op {again['seconds']:.2f} s"
+                f" ({ratios[1]:.2f}x empty) {again['mb']:.0f} MB"
+            )
             for path in work.glob(f"n{n}.db*"):
                 path.unlink()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"targets: at most {TARGET_RATIO}x empty at {TARGET_AT:,} reports;"
-          f" under {TARGET_S:.0f} s and {TARGET_MB} MB at {TARGET_BIG:,}")
+    print(
+        f"targets: at most {TARGET_RATIO}x empty at {TARGET_AT:,} reports;"
+        f" under {TARGET_S:.0f} s and {TARGET_MB} MB at {TARGET_BIG:,}"
+    )
 
 
 if __name__ == "__main__":

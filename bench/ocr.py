@@ -10,6 +10,7 @@ page measured in this run against reading the same PDFs' text layers (the ratio)
 scores the cells against tests/gold. Target (#13): a 6-page scan in under 5 s on 2 cores,
 about 1.7 CPU s a page.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,13 @@ def main() -> None:
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="gidr-ocr-"))
     sets = {"realdocs": [make_scan(p, work / "real" / p.name) for p in sorted((ROOT / "sample_inputs").glob("*.pdf"))]}
-    sets["photographed"] = [make_scan(ROOT / "sample_inputs/hongze_district_gov_2024.pdf",
-                                      work / "photo/hongze_district_gov_2024.pdf", photographed=True)]
+    sets["photographed"] = [
+        make_scan(
+            ROOT / "sample_inputs/hongze_district_gov_2024.pdf",
+            work / "photo/hongze_district_gov_2024.pdf",
+            photographed=True,
+        )
+    ]
     if args.seeds:
         from render import SEEDS, render_pdf
 
@@ -55,28 +61,53 @@ def main() -> None:
         """(wall, CPU) seconds to ingest `files` into a fresh `db`."""
         db.unlink(missing_ok=True)
         cpu, start = _cpu(), time.perf_counter()
-        subprocess.run([sys.executable, "-m", "gidr_etl.cli", "ingest", *map(str, files), "--db", str(db), "-q",
-                        "--workers", str(args.workers)], cwd=ROOT, check=False)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gidr_etl.cli",
+                "ingest",
+                *map(str, files),
+                "--db",
+                str(db),
+                "-q",
+                "--workers",
+                str(args.workers),
+            ],
+            cwd=ROOT,
+            check=False,
+        )
         return time.perf_counter() - start, _cpu() - cpu
 
     originals = sorted((ROOT / "sample_inputs").glob("*.pdf"))
     text_wall, text_cpu = ingest(originals, work / "text_layer.db")
     text_pages = sum(len(pdfium.PdfDocument(str(f))) for f in originals)
-    print(f"text layer: {len(originals)} PDFs, {text_pages} pages: {text_wall:.1f} s wall, "
-          f"{text_cpu / text_pages:.2f} CPU s a page")
+    print(
+        f"text layer: {len(originals)} PDFs, {text_pages} pages: {text_wall:.1f} s wall, "
+        f"{text_cpu / text_pages:.2f} CPU s a page"
+    )
     for name, files in sets.items():
         pages = sum(len(pdfium.PdfDocument(str(f))) for f in files)
         db = work / f"{name}.db"
         wall, cpu = ingest(files, db)
-        print(f"{name}: {len(files)} files, {pages} pages: {wall:.1f} s wall ({pages / wall:.2f} pages/s), "
-              f"{cpu / pages:.2f} CPU s a page = {cpu / pages / (text_cpu / text_pages):.1f}× the text layer's")
+        print(
+            f"{name}: {len(files)} files, {pages} pages: {wall:.1f} s wall ({pages / wall:.2f} pages/s), "
+            f"{cpu / pages:.2f} CPU s a page = {cpu / pages / (text_cpu / text_pages):.1f}× the text layer's"
+        )
         gold = ROOT / "tests/gold" / ("seeds" if name == "seeds" else "realdocs")
         # A seed's scan (NAME.pdf) is scored against the gold of its .txt source.
         by_stem = ["--by-stem"] if name == "seeds" else []
-        score = subprocess.run([sys.executable, str(ROOT / "tests/gidr_score.py"), "--db", str(db), "--gold", str(gold),
-                                "-v", *by_stem], capture_output=True, text=True)
+        score = subprocess.run(
+            [sys.executable, str(ROOT / "tests/gidr_score.py"), "--db", str(db), "--gold", str(gold), "-v", *by_stem],
+            capture_output=True,
+            text=True,
+        )
         stems = {f.stem for f in files}
-        print("\n".join(l for l in score.stdout.splitlines() if any(l.startswith(s) for s in stems) or "wrong" in l))
+        print(
+            "\n".join(
+                line for line in score.stdout.splitlines() if any(line.startswith(s) for s in stems) or "wrong" in line
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ other agency keys until it holds N (cells, findings, prose and all); the after-l
 canned query, dashboard panel and a report page is then fetched from a real Datasette
 (`gidr-etl serve`'s command line) and timed; the target is < 1 s each.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,18 +29,22 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from helpers import free_port  # noqa: E402
+
 from gidr_etl.database import copies  # noqa: E402
 from gidr_etl.database import views as research  # noqa: E402
-from gidr_etl.serving import server as serve  # noqa: E402
 from gidr_etl.database.load import open_db  # noqa: E402
+from gidr_etl.serving import server as serve  # noqa: E402
 
 TARGET_S = 1.0
 CLONED = {"reports": "id", "cells": "report_id", "findings": "report_id", "sections": "report_id"}
 
 
 def build(db: Path, n: int) -> None:
-    subprocess.run([sys.executable, "-m", "gidr_etl.cli", "ingest", str(ROOT / "sample_inputs"), "--db", str(db), "-q"],
-                   check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "gidr_etl.cli", "ingest", str(ROOT / "sample_inputs"), "--db", str(db), "-q"],
+        check=True,
+        cwd=ROOT,
+    )
     conn = sqlite3.connect(db, isolation_level=None)
     base = conn.execute("select count(*) from reports where duplicate_of is null").fetchone()[0]
     step = conn.execute("select max(id) from reports").fetchone()[0]
@@ -48,13 +53,22 @@ def build(db: Path, n: int) -> None:
     for k in range(1, -(-n // base)):
         for table, key in CLONED.items():
             names = [c for c in cols[table] if not (table == "findings" and c == "id")]
-            values = [f"{c} + {k * step}" if c in (key, "duplicate_of") else
-                      f"agency || '（{k}）'" if c in ("agency", "agency_key") else
-                      "null" if c == "source_sha256" else c for c in names]
+            values = [
+                f"{c} + {k * step}"
+                if c in (key, "duplicate_of")
+                else f"agency || '（{k}）'"
+                if c in ("agency", "agency_key")
+                else "null"
+                if c == "source_sha256"
+                else c
+                for c in names
+            ]
             originals = "select id from reports where duplicate_of is null and id <= ?"
             where = f"id in ({originals})" if table == "reports" else f"{key} in ({originals})"
-            conn.execute(f"insert into [{table}] ({', '.join(names)}) select {', '.join(values)}"
-                         f" from [{table}] where {where}", [step])
+            conn.execute(
+                f"insert into [{table}] ({', '.join(names)}) select {', '.join(values)} from [{table}] where {where}",
+                [step],
+            )
     conn.execute("commit")
     conn.close()
 
@@ -102,8 +116,9 @@ def main() -> None:
     conn.conn.close()
     print(f"{n} counted reports, {cells} cells (built in {built:.0f} s); after-load steps {after_load:.1f} s")
     port = free_port()
-    proc = subprocess.Popen(serve.command(db, port=port, workdir=work), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=ROOT)
+    proc = subprocess.Popen(
+        serve.command(db, port=port, workdir=work), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -127,8 +142,10 @@ def main() -> None:
     for label, s in sorted(timings.items(), key=lambda kv: -kv[1]):
         print(f"  {s:7.3f} s  {label}")
     slowest = max(timings, key=timings.get)
-    print(f"slowest page: {slowest} {timings[slowest]:.3f} s at {n} reports "
-          f"({timings[slowest] / TARGET_S:.2f} × the {TARGET_S:.0f} s target)")
+    print(
+        f"slowest page: {slowest} {timings[slowest]:.3f} s at {n} reports "
+        f"({timings[slowest] / TARGET_S:.2f} × the {TARGET_S:.0f} s target)"
+    )
 
 
 if __name__ == "__main__":

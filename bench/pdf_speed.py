@@ -13,6 +13,7 @@ process, timed around the work only (not the interpreter's start or imports):
 The copies differ by a trailing PDF comment, so each is a report of its own (reports are
 keyed by content). Issue #14's target: pdfium ingest ≤ 0.33 × extract_text.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,10 @@ def main() -> None:
         folder = Path(tmp) / "pdfs"
         _copies(pdfs, args.copies, folder)
         baseline = _best(args.repeat, lambda: _child([sys.executable, __file__, "--extract-text", str(folder)]))
-        print(f"{baseline['files']} PDFs, {baseline['pages']} pages ({len(pdfs)} files × {args.copies} copies); "
-              f"one worker; best of {args.repeat}")
+        print(
+            f"{baseline['files']} PDFs, {baseline['pages']} pages ({len(pdfs)} files × {args.copies} copies); "
+            f"one worker; best of {args.repeat}"
+        )
         print(f"pdfplumber extract_text() on every page: {baseline['seconds']:.2f} s")
         print()
         print("| reader | ingest s | ingest / extract_text | pages/s per core | CPU ms/page | reports |")
@@ -57,12 +60,17 @@ def main() -> None:
             db = Path(tmp) / f"{reader}.db"
             got = _best(args.repeat, lambda db=db, reader=reader: _ingest(folder, db, reader))
             ratios[reader] = got["seconds"] / baseline["seconds"]
-            print(f"| {reader} | {got['seconds']:.2f} | {ratios[reader]:.3f} | {got['pages'] / got['seconds']:.1f} | "
-                  f"{1000 * got['cpu'] / max(got['pages'], 1):.1f} | {got['reports']}/{got['files']} |", flush=True)
+            print(
+                f"| {reader} | {got['seconds']:.2f} | {ratios[reader]:.3f} | {got['pages'] / got['seconds']:.1f} | "
+                f"{1000 * got['cpu'] / max(got['pages'], 1):.1f} | {got['reports']}/{got['files']} |",
+                flush=True,
+            )
         print()
         verdict = "met" if ratios["pdfium"] <= TARGET else "NOT met"
-        print(f"target: pdfium ingest ≤ {TARGET} × extract_text: {verdict} ({ratios['pdfium']:.3f}); "
-              f"pdfium is {ratios['pdfplumber'] / ratios['pdfium']:.1f}× the pdfplumber reader's speed")
+        print(
+            f"target: pdfium ingest ≤ {TARGET} × extract_text: {verdict} ({ratios['pdfium']:.3f}); "
+            f"pdfium is {ratios['pdfplumber'] / ratios['pdfium']:.1f}× the pdfplumber reader's speed"
+        )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

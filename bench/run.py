@@ -12,6 +12,7 @@ that the cells read are the ones the corpus holds, so speed never hides a wrong 
 CPU ms/report (the process tree's user + system time) varies less with the machine's
 load than the rates do.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,21 +51,29 @@ def main() -> None:
     formats = [f for f in args.formats.split(",") if f]
     started = time.perf_counter()
     folders = corpus.build(args.corpus / str(args.n), args.n, formats)
-    print(f"corpus: {args.n} reports a format under {args.corpus / str(args.n)} "
-          f"({time.perf_counter() - started:.0f} s to make or find)")
+    print(
+        f"corpus: {args.n} reports a format under {args.corpus / str(args.n)} "
+        f"({time.perf_counter() - started:.0f} s to make or find)"
+    )
     print(f"machine: {psutil.cpu_count()} cores; executor {args.executor}")
     print()
-    print("| format | workers | reports | reports/s | pages/s | CPU ms/report | peak RSS (MB) | cells as expected | load avg before |")
+    print(
+        "| format | workers | reports | reports/s | pages/s | CPU ms/report | peak RSS (MB) | cells as expected | load avg before |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for fmt in formats:
         for workers in map(int, args.workers.split(",")):
-            best = min((_measure(folders[fmt], workers, args.executor) for _ in range(args.repeat)),
-                       key=lambda r: r["seconds"])
+            best = min(
+                (_measure(folders[fmt], workers, args.executor) for _ in range(args.repeat)), key=lambda r: r["seconds"]
+            )
             shown = workers or psutil.cpu_count()
             pages = f"{best['pages'] / best['seconds']:.1f}" if fmt == "pdf" else ""
-            print(f"| {fmt} | {shown}{' (all)' if not workers else ''} | {best['reports']}/{best['files']} | "
-                  f"{best['files'] / best['seconds']:.1f} | {pages} | {1000 * best['cpu'] / best['files']:.1f} | {best['peak_mb']:.0f} | "
-                  f"{best['cells_ok']}/{best['cells']} | {best['load']:.2f} |", flush=True)
+            print(
+                f"| {fmt} | {shown}{' (all)' if not workers else ''} | {best['reports']}/{best['files']} | "
+                f"{best['files'] / best['seconds']:.1f} | {pages} | {1000 * best['cpu'] / best['files']:.1f} | {best['peak_mb']:.0f} | "
+                f"{best['cells_ok']}/{best['cells']} | {best['load']:.2f} |",
+                flush=True,
+            )
     print()
     print("targets on all cores, reports/s: " + ", ".join(f"{k} ≥ {v}" for k, v in TARGETS.items() if k in formats))
     print(f"load average after: {os.getloadavg()[0]:.2f}")
@@ -108,12 +117,16 @@ def _ingest_one(folder: Path, db: Path, workers: int, executor: str) -> None:
     con = sqlite3.connect(db)
     pages = con.execute("select coalesce(sum(pages), 0) from reports").fetchone()[0]
     con.close()
-    print(json.dumps({"files": summary.files, "reports": summary.reports, "seconds": seconds, "cpu": cpu, "pages": pages}))
+    print(
+        json.dumps({"files": summary.files, "reports": summary.reports, "seconds": seconds, "cpu": cpu, "pages": pages})
+    )
 
 
 def _cpu_seconds(resource) -> float:
     """CPU time of this process and of its workers that have ended."""
-    return sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+    return sum(
+        u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def _check(db: Path, folder: Path) -> dict:

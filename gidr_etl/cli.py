@@ -1,4 +1,5 @@
 """The gidr-etl command line."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from gidr_etl.version import __version__
 from gidr_etl.plugins import add_commands, describe, load_errors
+from gidr_etl.version import __version__
 
 
 @click.group()
@@ -29,26 +30,67 @@ def _check_executor(ctx, param, value: str) -> str:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--db", "db_path", default="gidr.db", show_default=True, type=click.Path(path_type=Path),
-              help="SQLite database to load into (created if missing).")
-@click.option("--workers", default=0, show_default=True, type=click.IntRange(0, 1024),
-              help="Files extracted in parallel (0: every core); one process writes.")
-@click.option("--executor", default="local", show_default=True, callback=_check_executor,
-              help="Where extraction runs: local, or dask[:SCHEDULER_ADDRESS] (docs/scaling.md).")
+@click.option(
+    "--db",
+    "db_path",
+    default="gidr.db",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="SQLite database to load into (created if missing).",
+)
+@click.option(
+    "--workers",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 1024),
+    help="Files extracted in parallel (0: every core); one process writes.",
+)
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    callback=_check_executor,
+    help="Where extraction runs: local, or dask[:SCHEDULER_ADDRESS] (docs/scaling.md).",
+)
 @click.option("--force", is_flag=True, help="Re-read every file, even content already loaded.")
-@click.option("--reprocess-outdated", is_flag=True,
-              help="Re-read files whose report an older (or newer) gidr-etl version read.")
-@click.option("--max-size", type=click.FloatRange(min=0, min_open=True), metavar="MB",
-              help="Fail files larger than this, whatever the format "
-                   "(default: each format's limit, 8 MB for TXT and HTML, 128 MB otherwise).")
-@click.option("--timeout", "seconds", type=click.FloatRange(min=0), default=300, show_default=True, metavar="SECONDS",
-              help="Stop reading a file after this long and record it as failed (0: no limit).")
-@click.option("--max-memory", "memory_mb", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MB",
-              help="Stop reading a file that needs more memory than this (0: no limit).")
-@click.option("--prune", "prune_missing", is_flag=True,
-              help="Forget files under the given folders that no longer exist, and their reports.")
+@click.option(
+    "--reprocess-outdated", is_flag=True, help="Re-read files whose report an older (or newer) gidr-etl version read."
+)
+@click.option(
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="MB",
+    help="Fail files larger than this, whatever the format "
+    "(default: each format's limit, 8 MB for TXT and HTML, 128 MB otherwise).",
+)
+@click.option(
+    "--timeout",
+    "seconds",
+    type=click.FloatRange(min=0),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop reading a file after this long and record it as failed (0: no limit).",
+)
+@click.option(
+    "--max-memory",
+    "memory_mb",
+    type=click.IntRange(min=0),
+    default=2048,
+    show_default=True,
+    metavar="MB",
+    help="Stop reading a file that needs more memory than this (0: no limit).",
+)
+@click.option(
+    "--prune",
+    "prune_missing",
+    is_flag=True,
+    help="Forget files under the given folders that no longer exist, and their reports.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (the files table keeps every error).")
-def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_size, seconds, memory_mb, prune_missing, quiet):
+def ingest(
+    paths, db_path, workers, executor, force, reprocess_outdated, max_size, seconds, memory_mb, prune_missing, quiet
+):
     """Ingest report files and folders (recursively, mixed formats) into the database.
 
     A file whose content is already loaded is skipped without being read, whichever
@@ -90,9 +132,19 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
 
     try:
         max_bytes = int(max_size * 2**20) if max_size else None
-        summary = run(list(paths), db_path, workers=workers, force=force, reprocess_outdated=reprocess_outdated,
-                      max_bytes=max_bytes, progress=progress, executor=executor,
-                      seconds=seconds or None, memory_mb=memory_mb or None, prune_missing=prune_missing)
+        summary = run(
+            list(paths),
+            db_path,
+            workers=workers,
+            force=force,
+            reprocess_outdated=reprocess_outdated,
+            max_bytes=max_bytes,
+            progress=progress,
+            executor=executor,
+            seconds=seconds or None,
+            memory_mb=memory_mb or None,
+            prune_missing=prune_missing,
+        )
     except ExecutorError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
@@ -111,8 +163,10 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
     if quiet:  # the summary line and the exit status say it all
         sys.exit(1 if summary.failed else 0)
     if summary.outdated:
-        click.echo(f"  {summary.outdated} unchanged files were read by another gidr-etl version: "
-                   "--reprocess-outdated re-reads them")
+        click.echo(
+            f"  {summary.outdated} unchanged files were read by another gidr-etl version: "
+            "--reprocess-outdated re-reads them"
+        )
     for path, error in summary.failed:
         click.echo(f"  failed: {path}: {error}")
     sys.exit(1 if summary.failed else 0)
@@ -123,8 +177,12 @@ def ingest(paths, db_path, workers, executor, force, reprocess_outdated, max_siz
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--open", "open_browser", is_flag=True, help="Open a browser at the served page.")
-@click.option("-m", "--metadata", type=click.Path(exists=True, path_type=Path), 
-              help="Datasette metadata (default: the datasette.yml packaged with gidr-etl).")
+@click.option(
+    "-m",
+    "--metadata",
+    type=click.Path(exists=True, path_type=Path),
+    help="Datasette metadata (default: the datasette.yml packaged with gidr-etl).",
+)
 def serve(db_path, port, host, open_browser, metadata):
     """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
     from gidr_etl.database.load import unusable_db
@@ -162,10 +220,21 @@ def plugins(as_json):
 
 @cli.command()
 @click.argument("db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--to", "out", type=click.Path(path_type=Path), default=Path("export"), show_default=True,
-              help="Folder for the wide tables, or the .xlsx file with --report.")
-@click.option("--format", "fmts", type=click.Choice(["csv", "xlsx", "json"]), multiple=True,
-              help="Formats to write (default: all three).")
+@click.option(
+    "--to",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("export"),
+    show_default=True,
+    help="Folder for the wide tables, or the .xlsx file with --report.",
+)
+@click.option(
+    "--format",
+    "fmts",
+    type=click.Choice(["csv", "xlsx", "json"]),
+    multiple=True,
+    help="Formats to write (default: all three).",
+)
 @click.option("--report", "report_id", type=int, help="Write this one report's tables in the official layout (XLSX).")
 def export(db_path, out, fmts, report_id):
     """Export a wide sheet per table (one row per counted report) as CSV, XLSX, JSON."""

@@ -1,4 +1,5 @@
 """The errors gidr-etl raises on purpose, and how any exception becomes a one-line reason."""
+
 from __future__ import annotations
 
 

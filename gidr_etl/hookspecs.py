@@ -1,4 +1,5 @@
 """The hooks a gidr-etl plugin can implement."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

@@ -5,10 +5,11 @@ Tables. A Table holds its cells anchored at (row, col) with row/col spans, the w
 docling does; the dense grid is derived from them. Every block and cell carries its
 Provenance (file, page, line). Format plugins know nothing of the report template.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Table:
         return sorted(self.cells, key=lambda c: (c.row, c.col))
 
     @classmethod
-    def from_rows(cls, rows: list[list[str]], prov: Provenance, **kw) -> "Table":
+    def from_rows(cls, rows: list[list[str]], prov: Provenance, **kw) -> Table:
         """A table with no merges from rows of cell texts (line numbers from prov)."""
         cells = [
             TableCell(text, r, c, prov=Provenance(prov.file, prov.page, prov.line + r if prov.line else None))

@@ -9,21 +9,23 @@ A broken plugin never takes gidr-etl down with it: one that fails to import, nam
 hook that does not exist, or raises while registering is left out and its reason kept
 in `load_errors`, which `gidr-etl plugins` and `gidr-etl ingest` report.
 """
+
 from __future__ import annotations
 
 import difflib
 import importlib
 import os
 import sqlite3
+from collections.abc import Callable
 from functools import partial
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pluggy
 
 from gidr_etl import hookspecs
-from gidr_etl.version import __version__
 from gidr_etl.errors import one_line
+from gidr_etl.version import __version__
 
 if TYPE_CHECKING:  # types only: these modules are plugins themselves
     import click
@@ -168,38 +170,46 @@ def _registry(hook: str, build: Callable[[], Any]) -> Any:
 
 def formats() -> list[InputFormat]:
     """Every registered input format, in registration order."""
+
     def build() -> list[InputFormat]:
         found: list[InputFormat] = []
         call_hook("register_formats", register=found.append)
         return found
+
     return list(_registry("register_formats", build))
 
 
 def rules() -> list[Rule]:
     """Every registered validation rule, built-in and from plugins."""
+
     def build() -> list[Rule]:
         found: list[Rule] = []
         call_hook("register_rules", register=lambda name, severity, fn: found.append(Rule(name, severity, fn)))
         return found
+
     return list(_registry("register_rules", build))
 
 
 def executors() -> dict[str, Executor]:
     """Every registered executor by name; a plugin's wins over a built-in of the same name."""
+
     def build() -> dict[str, Executor]:
         found: dict[str, Executor] = {}
         # pluggy's order calls the latest registered plugin first, so the first name seen stays.
         call_hook("register_executors", register=lambda e: found.setdefault(e.name, e))
         return found
+
     return dict(_registry("register_executors", build))
 
 
 def label_variants() -> list[tuple[str, str, str]]:
     """Every (section, row or column code, printed variant) the plugins register."""
+
     def build() -> list[tuple[str, str, str]]:
         found: list[tuple[str, str, str]] = []
         call_hook("register_label_variants", register=lambda *variant: found.append(variant))
         return found
+
     return list(_registry("register_label_variants", build))
 
 

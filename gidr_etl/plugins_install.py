@@ -4,6 +4,7 @@ A plugin is found through its entry point only when it is installed where gidr-e
 with gidr-etl installed by pipx, uv tool or into a virtualenv, a bare `pip install`
 may well put it somewhere else. This runs the pip of `sys.executable`, as `llm install` does.
 """
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """What the core makes of one document: metadata, template cells, findings, prose."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -75,8 +76,15 @@ class Placement:
         return f"{self.adcode} {self.kind} {self.name}" if self.adcode and self.name else None
 
     def columns(self) -> dict[str, str | None]:
-        return {"adcode": self.adcode, "province": self.province, "city": self.city, "county": self.county,
-                "level": self.level, "kind": self.kind, "place_evidence": self.evidence}
+        return {
+            "adcode": self.adcode,
+            "province": self.province,
+            "city": self.city,
+            "county": self.county,
+            "level": self.level,
+            "kind": self.kind,
+            "place_evidence": self.evidence,
+        }
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """Moved to gidr_etl.testing (seeds, layout, render); this name stays for one release."""
+
 from __future__ import annotations
 
 import warnings

@@ -2,6 +2,7 @@
 
 What the tests share that is not a fixture lives in helpers.py.
 """
+
 from __future__ import annotations
 
 import shutil

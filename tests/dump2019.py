@@ -3,6 +3,7 @@ sample_inputs/pingtan_zonghe_shiyanqu_2021.txt): a header block, then the whole 
 one line with the table cells run together. Keyword switches print the layouts met in such
 dumps; each dump is written with the values its text says, so a test can check every cell.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,8 +76,16 @@ def _signed(value) -> str:
     return f"{value:+d}" if value else "0"
 
 
-def dump(cells: dict[Key, object], *, signs: bool = True, amount_in_yuan: bool = False, caption_six: bool = True,
-         change_header: str = "本年增/减", part_three: str = "三", handled_twice: bool = False) -> str:
+def dump(
+    cells: dict[Key, object],
+    *,
+    signs: bool = True,
+    amount_in_yuan: bool = False,
+    caption_six: bool = True,
+    change_header: str = "本年增/减",
+    part_three: str = "三",
+    handled_twice: bool = False,
+) -> str:
     """A crawler dump of a 2019-template report holding `cells`.
 
     signs: 本年增/减 printed with its sign (+15, -1; 0 unsigned), glued to the cells beside it;
@@ -85,6 +94,7 @@ def dump(cells: dict[Key, object], *, signs: bool = True, amount_in_yuan: bool =
     change_header: how the 本年增/减 column is headed; part_three: the numeral of part 三;
     handled_twice: the heading 三、本年度办理结果 printed twice.
     """
+
     def v(key: Key) -> object:
         value = cells.get(key)
         return "" if value is None else value  # a blank cell prints nothing
@@ -96,20 +106,30 @@ def dump(cells: dict[Key, object], *, signs: bool = True, amount_in_yuan: bool =
     head = f"信息内容上一年项目数量{change_header}处理决定数量"
     art20 = (
         "二、主动公开政府信息情况 第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
-        + "".join(f"{label}{v(('art20_1', row, 'produced'))}{v(('art20_1', row, 'published'))}"
-                  f"{v(('art20_1', row, 'total_published'))}"
-                  for row, label in (("regulations", "规章"), ("normative_documents", "规范性文件")))
-        + "第二十条第（五）项" + head
-        + "".join(f"{label}{v(('art20_5', row, 'prior_items'))}{change('art20_5', row)}{v(('art20_5', row, 'decisions'))}"
-                  for row, label in (("licensing", "行政许可"), ("other_services", "其他对外管理服务事项")))
+        + "".join(
+            f"{label}{v(('art20_1', row, 'produced'))}{v(('art20_1', row, 'published'))}"
+            f"{v(('art20_1', row, 'total_published'))}"
+            for row, label in (("regulations", "规章"), ("normative_documents", "规范性文件"))
+        )
+        + "第二十条第（五）项"
+        + head
+        + "".join(
+            f"{label}{v(('art20_5', row, 'prior_items'))}{change('art20_5', row)}{v(('art20_5', row, 'decisions'))}"
+            for row, label in (("licensing", "行政许可"), ("other_services", "其他对外管理服务事项"))
+        )
         + (("第二十条第（六）项" + head) if caption_six else "")
-        + "".join(f"{label}{v(('art20_6', row, 'prior_items'))}{change('art20_6', row)}{v(('art20_6', row, 'decisions'))}"
-                  for row, label in (("penalties", "行政处罚"), ("enforcement", "行政强制")))
+        + "".join(
+            f"{label}{v(('art20_6', row, 'prior_items'))}{change('art20_6', row)}{v(('art20_6', row, 'decisions'))}"
+            for row, label in (("penalties", "行政处罚"), ("enforcement", "行政强制"))
+        )
         + f"第二十条第（八）项信息内容上一年项目数量{change_header}"
         + f"行政事业性收费{v(('art20_8', 'fees', 'prior_items'))}{change('art20_8', 'fees')}"
         + "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购"
     )
-    projects, amount = v(("art20_9", "central_procurement", "projects")), v(("art20_9", "central_procurement", "amount"))
+    projects, amount = (
+        v(("art20_9", "central_procurement", "projects")),
+        v(("art20_9", "central_procurement", "amount")),
+    )
     if amount_in_yuan:
         yuan = round(float(amount) * 10000)
         art20 += f"{projects}个{yuan}元"
@@ -126,12 +146,16 @@ def dump(cells: dict[Key, object], *, signs: bool = True, amount_in_yuan: bool =
     appeals = (
         " 四、政府信息公开行政复议、行政诉讼情况 行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
         "未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计"
-        + "".join(str(v(("appeals", r, c))) for r in ("review", "suit_direct", "suit_after_review") for c in APPEAL_COLUMNS)
+        + "".join(
+            str(v(("appeals", r, c))) for r in ("review", "suit_direct", "suit_after_review") for c in APPEAL_COLUMNS
+        )
     )
     body = (
         "当前位置： 首页政务公开政府信息公开年报 渭南市行政审批服务局2020年政府信息公开工作年度报告 "
         "一、总体情况2020年度我局在网站主动公开信息214条，其中工作动态174条。"
-        + art20 + requests + appeals
+        + art20
+        + requests
+        + appeals
         + "五、存在的主要问题及改进措施（一）存在的主要问题政务服务事项标准化程度不够。"
         "六、其它需要报告的事项2020年我局无其它需要报告事项。 附件下载"
     )

@@ -3,6 +3,7 @@ cells from a database and from gold, a served Datasette's client.
 
 conftest.py holds the fixtures only; tests import these with `from helpers import …`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,7 @@ DB_NAME = "gidr"  # datasette.yml describes the database by this name
 def run_cli(*args, check=None, **kw) -> subprocess.CompletedProcess:
     """Run `gidr-etl ARGS` in a subprocess, as a user would: for what needs a process of its own
     (signals, exit codes of the real entry point, environment variables, plugins loaded at start-up)."""
-    proc = subprocess.run([sys.executable, "-m", "gidr_etl.cli", *map(str, args)],
-                          capture_output=True, text=True, **kw)
+    proc = subprocess.run([sys.executable, "-m", "gidr_etl.cli", *map(str, args)], capture_output=True, text=True, **kw)
     if check is not None:
         assert proc.returncode == check, proc.stdout + proc.stderr
     return proc
@@ -60,15 +60,29 @@ def invoke(*args, check=None) -> Invoked:
 
 def score(db: Path, gold_dir: Path, *options: str) -> subprocess.CompletedProcess:
     """The project's gold scorer (tests/gidr_score.py) on `db`; `options` such as --by-stem."""
-    return subprocess.run([sys.executable, str(Path(__file__).parent / "gidr_score.py"), "--db", str(db),
-                           "--gold", str(gold_dir), "-v", *options], capture_output=True, text=True)
+    return subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).parent / "gidr_score.py"),
+            "--db",
+            str(db),
+            "--gold",
+            str(gold_dir),
+            "-v",
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def cells_of(db: Path, source_name: str) -> dict:
     con = sqlite3.connect(db)
     rows = con.execute(
         "select section, row, col, value from cells join reports on reports.id = cells.report_id"
-        " where reports.source_path like ?", ["%" + source_name]).fetchall()
+        " where reports.source_path like ?",
+        ["%" + source_name],
+    ).fetchall()
     con.close()
     return {(s, r, c): v for s, r, c, v in rows}
 

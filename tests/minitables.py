@@ -6,6 +6,7 @@ at a piece's end, their remaining values opening the next piece with no label.
 Written from a gold (tests/gold/...) through testing/layout.py, so a test knows which printed
 value is which cell and can check every cell of the reading.
 """
+
 from __future__ import annotations
 
 from gidr_etl.testing import layout
@@ -35,7 +36,7 @@ def _pieces(rows: list[Line], per_piece: int, cut: dict[int, int]) -> list[list[
     for i, row in enumerate(rows):
         if i in cut:
             pieces[-1].append(row[: cut[i]])
-            pieces.append([row[cut[i]:]])
+            pieces.append([row[cut[i] :]])
             continue
         if len(pieces[-1]) >= per_piece:
             pieces.append([])

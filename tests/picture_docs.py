@@ -5,6 +5,7 @@ table is cut out of its rasterised page (a table broken over two pages gives two
 pictures), and the pictures take the tables' places: in a copy of the DOCX (python-docx)
 or as <img> in the seed's HTML page, saved beside it the way a browser saves a page.
 """
+
 from __future__ import annotations
 
 import io
@@ -37,8 +38,12 @@ def table_pictures(pdf: Path) -> list[list[tuple[bytes, float]]]:
                 buf = io.BytesIO()
                 crop.save(buf, "PNG", dpi=(DPI, DPI))
                 picture = (buf.getvalue(), x1 - x0 + 2 * pad)
-                continued = (j == 0 and previous_bottom is not None and top < 72 + _MARGIN_SLACK
-                             and previous_bottom > page.height - 72 - _MARGIN_SLACK)
+                continued = (
+                    j == 0
+                    and previous_bottom is not None
+                    and top < 72 + _MARGIN_SLACK
+                    and previous_bottom > page.height - 72 - _MARGIN_SLACK
+                )
                 if continued:
                     tables[-1].append(picture)
                 else:

@@ -3,6 +3,7 @@
 The layout and the HTML/DOCX writers ship with gidr-etl (gidr_etl/testing/) so that
 plugin packages can use them too; the PDF is the DOCX converted by LibreOffice.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -11,7 +12,14 @@ from pathlib import Path
 
 from gidr_etl.formats.soffice import DEBIAN_PACKAGE, convert, find_soffice
 from gidr_etl.testing.layout import (  # noqa: F401  (the tests use these through this module)
-    PrintedCell, Rows, grid_positions, metadata_lines, outline, printed, prose, title,
+    PrintedCell,
+    Rows,
+    grid_positions,
+    metadata_lines,
+    outline,
+    printed,
+    prose,
+    title,
 )
 from gidr_etl.testing.render import build_docx, render_docx, render_html, write_html  # noqa: F401
 from gidr_etl.testing.seeds import SEEDS, gold  # noqa: F401
@@ -28,4 +36,3 @@ def render_pdf(seed: str, path: Path) -> Path:
         src = render_docx(seed, Path(tmp) / f"{path.stem}.docx")
         shutil.move(str(convert(src, "pdf", Path(tmp))), path)
     return path
-

@@ -6,6 +6,7 @@ number inserted, a lone page number line inserted. The gold of every cell the ch
 touch stays the file's gold; a cell whose value was deleted has no value in the variant's text.
 `python tests/row_variants.py` prints the wrong numbers over every variant.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,7 +59,7 @@ def _mutate_line(line: str, sep: str, how: str, k: int) -> str | None:
     if how == "delete":
         if sep in (" | ", "\t"):  # the cell and its separator gone: the row one cell short
             w = len(sep)
-            return line[:a] + line[b + w:] if line[b:b + w] == sep else line[:a - w] + line[b:]
+            return line[:a] + line[b + w :] if line[b : b + w] == sep else line[: a - w] + line[b:]
         return line[:a] + " " * (b - a) + line[b:]  # layout: the column left empty
     extra = "98"
     glue = {" | ": " | ", "\t": "\t"}.get(sep, "    ")
@@ -75,8 +76,8 @@ def variants(path: Path, sep: str):
                 new = _mutate_line(lines[i], sep, how, k)
                 if new is None or new == lines[i]:
                     continue
-                yield f"{path.name}:{i + 1}:{how}{k}", "\n".join(lines[:i] + [new] + lines[i + 1:]), (how, i)
-        yield f"{path.name}:{i + 1}:lone12", "\n".join(lines[: i + 1] + ["12"] + lines[i + 1:]), ("lone", i)
+                yield f"{path.name}:{i + 1}:{how}{k}", "\n".join(lines[:i] + [new] + lines[i + 1 :]), (how, i)
+        yield f"{path.name}:{i + 1}:lone12", "\n".join(lines[: i + 1] + ["12"] + lines[i + 1 :]), ("lone", i)
 
 
 def wrong_numbers(report, gold: dict) -> dict:
@@ -100,7 +101,7 @@ def measure(limit: int | None = None) -> tuple[int, int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         for path, sep in ROW_LINE_FILES.items():
             gold = gold_of(path)
-            for name, text, (how, _) in list(variants(path, sep))[:limit]:
+            for name, text, (_how, _) in list(variants(path, sep))[:limit]:
                 out = Path(tmp) / path.name
                 out.write_text(text, "utf-8")
                 report = build_report(TxtFormat().extract(out))

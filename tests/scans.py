@@ -5,6 +5,7 @@ JPEG artefacts; the first page gets a red seal over its text; the pages are save
 image-only PDF (no text layer). `photographed=True` adds a perspective skew and uneven light.
 A fixed seed per file keeps every run of the tests on the same images.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 _SEAL_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
 
-def make_scan(pdf: Path, out: Path, dpi: int = 180, tilt: float = 0.6, photographed: bool = False,
-              seed: int | None = None) -> Path:
+def make_scan(
+    pdf: Path, out: Path, dpi: int = 180, tilt: float = 0.6, photographed: bool = False, seed: int | None = None
+) -> Path:
     """Write `pdf` as an image-only scan to `out`; returns `out`."""
     rng = np.random.default_rng(zlib.crc32(Path(pdf).name.encode()) if seed is None else seed)
     pages = []
@@ -46,8 +48,10 @@ def _seal(image: Image.Image, rng) -> Image.Image:
     draw = ImageDraw.Draw(layer)
     red = (220, 30, 40, 170)
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=max(4, r // 18))
-    star = [(cx + r * 0.3 * np.cos(np.pi / 2 + k * 4 * np.pi / 5), cy - r * 0.3 * np.sin(np.pi / 2 + k * 4 * np.pi / 5))
-            for k in range(5)]
+    star = [
+        (cx + r * 0.3 * np.cos(np.pi / 2 + k * 4 * np.pi / 5), cy - r * 0.3 * np.sin(np.pi / 2 + k * 4 * np.pi / 5))
+        for k in range(5)
+    ]
     draw.polygon(star, fill=red)
     try:
         font = ImageFont.truetype(_SEAL_FONT, int(r * 0.22))
@@ -84,7 +88,10 @@ def _degrade(image: Image.Image, rng, tilt: float, photographed: bool) -> Image.
 def _perspective(image: Image.Image, rng) -> Image.Image:
     """A page shot from slightly off-axis: each corner pulled in by up to 3%."""
     w, h = image.size
-    d = lambda s: float(rng.uniform(0.005, 0.03)) * s
+
+    def d(s):
+        return float(rng.uniform(0.005, 0.03)) * s
+
     src = [(d(w), d(h)), (w - d(w), d(h)), (w - d(w), h - d(h)), (d(w), h - d(h))]
     dst = [(0, 0), (w, 0), (w, h), (0, h)]
     coeffs = _perspective_coeffs(dst, src)

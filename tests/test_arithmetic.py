@@ -1,9 +1,11 @@
 """The template's equations are stated once: the digit-run solver and the sum rules read the same set."""
+
 from pathlib import Path
 
 from helpers import SAMPLES, gold_cells
 from test_fragments import _report as fragments_report
 from test_fragments import _variant
+
 from gidr_etl.template import arithmetic
 from gidr_etl.template.arithmetic import COLUMN_SUM, RULES
 from gidr_etl.template.vocabulary import vocabulary
@@ -14,9 +16,11 @@ HONGZE_2024 = Path(__file__).parent / "fixtures" / "converted" / "hongze_distric
 
 # Pingtan's （六）其他处理 as the dump prints it (three sub-rows), and as one row: the sum of
 # the three, the way Hongze's 2021 reports print it.
-PINGTAN_ITEMIZED = ("（六）其他处理1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请0000000"
-                    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请0000000"
-                    "3.其他1000001（七）总计")
+PINGTAN_ITEMIZED = (
+    "（六）其他处理1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请0000000"
+    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请0000000"
+    "3.其他1000001（七）总计"
+)
 PINGTAN_ONE_ROW = "（六）其他处理1000001（七）总计"
 
 
@@ -49,14 +53,24 @@ def test_the_solver_reads_the_unitemized_other_row(tmp_path):
 def test_the_rules_check_the_unitemized_other_row(tmp_path):
     # Hongze 2024 prints （六）其他处理 as one row of 0s; printed 1 for natural persons (and its
     # total), the row sum still holds but （七）总计 no longer adds up in those two columns.
-    report = _report(HONGZE_2024, tmp_path, ("（六）其他处理                           0    0   0   0    0    0   0",
-                                             "（六）其他处理                           1    0   0   0    0    0   1"))
+    report = _report(
+        HONGZE_2024,
+        tmp_path,
+        (
+            "（六）其他处理                           0    0   0   0    0    0   0",
+            "（六）其他处理                           1    0   0   0    0    0   1",
+        ),
+    )
     assert arithmetic.unitemized_other(report.template, report.cells)
-    assert _sum_findings(report) == {(COLUMN_SUM, "requests", "total", "natural_person"),
-                                     (COLUMN_SUM, "requests", "total", "total")}
+    assert _sum_findings(report) == {
+        (COLUMN_SUM, "requests", "total", "natural_person"),
+        (COLUMN_SUM, "requests", "total", "total"),
+    }
     messages = {f.message for f in report.findings if f.rule == COLUMN_SUM}
-    assert ("natural_person 列：总计为 95，各办理结果行合计 96 · "
-            "总计 is 95 but the outcome rows add up to 96 in column natural_person") in messages
+    assert (
+        "natural_person 列：总计为 95，各办理结果行合计 96 · "
+        "总计 is 95 but the outcome rows add up to 96 in column natural_person"
+    ) in messages
 
 
 def test_an_equation_left_out_is_gone_from_both(tmp_path, monkeypatch):
@@ -68,8 +82,7 @@ def test_an_equation_left_out_is_gone_from_both(tmp_path, monkeypatch):
     assert pingtan.value("requests", "granted", "natural_person") == 27
 
     stated = arithmetic._equations
-    monkeypatch.setattr(arithmetic, "_equations",
-                        lambda *a: tuple(e for e in stated(*a) if e.rule != COLUMN_SUM))
+    monkeypatch.setattr(arithmetic, "_equations", lambda *a: tuple(e for e in stated(*a) if e.rule != COLUMN_SUM))
     without = _sum_findings(_report(SEED_001, tmp_path, changed))
     # The rule no longer checks it; the other equations still do.
     assert without == {f for f in found if f[0] != COLUMN_SUM} and without

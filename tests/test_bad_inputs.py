@@ -4,6 +4,7 @@ Each bad file must come out as one failed row in the files table and one line on
 both naming the file and the reason; every seed in the same batch is loaded with its
 gold cells; the exit status is 1.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 import render
 from helpers import SAMPLES, SEEDS, cells_of, gold_cells
 from test_html_docx_formats import BILLION_LAUGHS, _docx_with
@@ -38,8 +38,11 @@ def unreadable_prefix() -> list[str] | None:
 
 
 def ingest(folder: Path, db: Path, prefix: list[str] = (), *options: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*prefix, sys.executable, "-m", "gidr_etl.cli", "ingest", str(folder), "--db", str(db),
-                           *options], capture_output=True, text=True)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "gidr_etl.cli", "ingest", str(folder), "--db", str(db), *options],
+        capture_output=True,
+        text=True,
+    )
 
 
 def notice() -> str:
@@ -82,8 +85,10 @@ BAD = {
     "encrypted.pdf": (encrypted_pdf, "encrypted PDF"),
     "zipbomb.docx": (lambda p: docx_variant(p, huge=300), "zip bomb"),
     "malformed.docx": (lambda p: docx_variant(p, document_xml=b"<w:document><w:body><w:p>"), "malformed DOCX"),
-    "laughs.docx": (lambda p: docx_variant(p, document_xml=BILLION_LAUGHS),
-                    "not a 政府信息公开工作年度报告|malformed DOCX"),
+    "laughs.docx": (
+        lambda p: docx_variant(p, document_xml=BILLION_LAUGHS),
+        "not a 政府信息公开工作年度报告|malformed DOCX",
+    ),
     "binary.txt": (lambda p: p.write_bytes(os.urandom(64 * 1024)), "binary"),
     "huge.html": (lambda p: big_html(p, BIG_HTML_MB), "file too large: 100.0 MB"),
     "notice.txt": (lambda p: p.write_text(notice(), "utf-8"), "not a 政府信息公开工作年度报告"),

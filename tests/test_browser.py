@@ -1,22 +1,34 @@
 """The served pages in headless Debian Chromium: Chinese labels rendered, dashboard charts drawn."""
+
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers import DB_NAME, report_id
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
-pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-              pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.slow,
+]
 
 # Flags for a closed network: no background connections Chromium would retry forever.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,12 @@
 """A batch larger than the database loads without the deferred indexes and ends with them."""
+
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
-
 from helpers import SEEDS, cells_of, gold_cells, run_cli
+
 from gidr_etl.database.load import _BULK_MIN_FILES, DEFERRED_INDEXES
 
 

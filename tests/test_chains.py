@@ -1,9 +1,10 @@
 """Across reports: the same agency's consecutive years must chain (warnings, recomputed per ingest)."""
+
 import sqlite3
 from pathlib import Path
 
-
 from helpers import invoke
+
 from gidr_etl.validation.year_chains import agency_keys
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"
@@ -20,13 +21,27 @@ def _query(db, sql, *args):
 
 
 def _chain_findings(db):
-    return _query(db, "select f.rule, f.row, f.message, r.year from findings f join reports r on r.id = f.report_id"
-                      " where f.rule like 'chain%' order by f.rule, f.row")
+    return _query(
+        db,
+        "select f.rule, f.row, f.message, r.year from findings f join reports r on r.id = f.report_id"
+        " where f.rule like 'chain%' order by f.rule, f.row",
+    )
 
 
 def test_agency_names_printed_more_or_less_fully_share_a_key():
-    keys = agency_keys({"洪泽区人民政府", "淮安市洪泽区人民政府", "淮安市人民政府", "人民政府",
-                        "鼓楼区人民政府", "南京市鼓楼区人民政府", "福州市鼓楼区人民政府", "温州市市场监督管理局", "市场监督管理局"})
+    keys = agency_keys(
+        {
+            "洪泽区人民政府",
+            "淮安市洪泽区人民政府",
+            "淮安市人民政府",
+            "人民政府",
+            "鼓楼区人民政府",
+            "南京市鼓楼区人民政府",
+            "福州市鼓楼区人民政府",
+            "温州市市场监督管理局",
+            "市场监督管理局",
+        }
+    )
     assert keys["洪泽区人民政府"] == keys["淮安市洪泽区人民政府"] == "淮安市洪泽区人民政府"
     assert keys["淮安市人民政府"] == "淮安市人民政府"  # the city is not its district
     assert keys["人民政府"] == "人民政府"  # no place: joins nothing
@@ -50,10 +65,14 @@ def _broken_2024(folder: Path) -> Path:
     text = HONGZE_2024.read_text("utf-8")
     for old, new in [
         ("行政规范性文件          3          0       8", "行政规范性文件          3          0       9"),
-        ("数量                             95    0         0     0   0   0     95",
-         "数量                             93    0         0     0   0   0     93"),
-        ("数量                              0    0         0     0   0   0     0",
-         "数量                              2    0         0     0   0   0     2"),
+        (
+            "数量                             95    0         0     0   0   0     95",
+            "数量                             93    0         0     0   0   0     93",
+        ),
+        (
+            "数量                              0    0         0     0   0   0     0",
+            "数量                              2    0         0     0   0   0     2",
+        ),
     ]:
         assert old in text
         text = text.replace(old, new, 1)
@@ -72,7 +91,9 @@ def test_a_broken_chain_is_found_when_the_other_year_arrives(tmp_path):
     invoke("ingest", HONGZE_2023, "--db", db, check=0)  # the year before arrives later
     found = _chain_findings(db)
     assert [(f["rule"], f["row"], f["year"]) for f in found] == [
-        ("chain_carried_over", "carried_over", 2024), ("chain_in_force", "normative_documents", 2024)]
+        ("chain_carried_over", "carried_over", 2024),
+        ("chain_in_force", "normative_documents", 2024),
+    ]
     assert "2024 is 2" in found[0]["message"] and "carried forward 结转下年度 0" in found[0]["message"]
     assert "现行有效 2024 is 9" in found[1]["message"] and "= 8" in found[1]["message"]
 

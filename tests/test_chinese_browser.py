@@ -1,6 +1,7 @@
 """Chinese first, as a person sees it in headless Debian Chromium (#15 point 5): codes under
 their Chinese names, headings in Chinese, shares as percentages, a wide view's data on the
 first screen with its column notes folded away."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The CJK text primitives (gidr_etl.text.cjk) on strings from the sample reports."""
+
 from __future__ import annotations
 
 import re
@@ -66,12 +67,16 @@ def test_has_ideograph_tells_text_from_codes():
 
 # ------------------------------------------------------------------ numbering
 
-@pytest.mark.parametrize("stem, line, key", [
-    ("000_2d55a32003931e6c", "一、總體情況", "总体情况"),
-    ("000_2d55a32003931e6c", "1.屬于國家秘密", "属于国家秘密"),
-    ("002_3a38b772f27b9fba", "(一)主動公開政府信息情況", "主动公开政府信息情况"),
-    ("004_20a0191baea80f94", "（一）主动公开情况。", "主动公开情况"),
-])
+
+@pytest.mark.parametrize(
+    "stem, line, key",
+    [
+        ("000_2d55a32003931e6c", "一、總體情況", "总体情况"),
+        ("000_2d55a32003931e6c", "1.屬于國家秘密", "属于国家秘密"),
+        ("002_3a38b772f27b9fba", "(一)主動公開政府信息情況", "主动公开政府信息情况"),
+        ("004_20a0191baea80f94", "（一）主动公开情况。", "主动公开情况"),
+    ],
+)
 def test_numbering_in_front_of_a_label(stem, line, key):
     assert any(printed.startswith(line) for printed in _sample(stem))
     assert re.match(NUMBERING, line)

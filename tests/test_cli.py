@@ -1,4 +1,5 @@
 """The ingest command as users run it: summary, exit codes, re-ingest, workers, plugins."""
+
 import json
 import shutil
 import sqlite3

@@ -1,4 +1,5 @@
 """The contract kit (gidr_etl.testing): the built-in formats pass it, broken plugins do not."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -6,25 +7,26 @@ import json
 from pathlib import Path
 
 import pytest
-
 from helpers import GOLD, SAMPLES
-from gidr_etl.testing import render, seeds
+
 from gidr_etl.formats.docx import DocxFormat
 from gidr_etl.formats.html import HtmlFormat
 from gidr_etl.model import Provenance, Table, TableCell
-from gidr_etl.testing import check_accepts, check_document, check_format
+from gidr_etl.testing import check_accepts, check_document, check_format, render, seeds
 
 
 def test_the_shipped_seeds_are_the_projects_own():
-    assert seeds.SEEDS == sorted(p.stem for p in (GOLD / "seeds").glob("*.json"))
+    assert sorted(p.stem for p in (GOLD / "seeds").glob("*.json")) == seeds.SEEDS
     for seed in seeds.SEEDS:
         assert seeds.gold(seed) == json.loads((GOLD / "seeds" / f"{seed}.json").read_text("utf-8"))
         shipped = Path(seeds.__file__).parent.parent / "data" / "seeds" / f"{seed}.txt"
         assert shipped.read_bytes() == (SAMPLES / f"{seed}.txt").read_bytes()
 
 
-@pytest.mark.parametrize("fmt, render", [pytest.param(DocxFormat(), render.render_docx, marks=pytest.mark.slow),
-                                         (HtmlFormat(), render.write_html)])
+@pytest.mark.parametrize(
+    "fmt, render",
+    [pytest.param(DocxFormat(), render.render_docx, marks=pytest.mark.slow), (HtmlFormat(), render.write_html)],
+)
 def test_the_builtin_formats_keep_the_contract(fmt, render, tmp_path):
     reports = check_format(fmt, render, tmp_path)
     assert [Path(r.source).stem for r in reports] == seeds.SEEDS
@@ -60,11 +62,14 @@ class _LosesACell(DocxFormat):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt, says", [
-    (_Moved(), "provenance names"),
-    (_Overlapping(), "overlaps cell"),
-    (_LosesACell(), "cells differ from the gold"),
-])
+@pytest.mark.parametrize(
+    "fmt, says",
+    [
+        (_Moved(), "provenance names"),
+        (_Overlapping(), "overlaps cell"),
+        (_LosesACell(), "cells differ from the gold"),
+    ],
+)
 def test_the_kit_catches_a_broken_format(fmt, says, tmp_path):
     with pytest.raises(AssertionError, match=says):
         check_format(fmt, render.render_docx, tmp_path, seeds=seeds.SEEDS[:1])

@@ -1,5 +1,6 @@
 """Metadata from converted text: markup and converter words are no part of a name, and a publish
 date or index number in a crawler header or a page's info block (kept by a PDF rendering) is read."""
+
 from pathlib import Path
 
 from gidr_etl.core import build_report
@@ -17,8 +18,9 @@ def test_markdown_heading_is_no_part_of_the_agency():
 
 
 def test_body_marker_is_no_part_of_the_title():
-    md = extract_metadata(["==================== 正文 ====================",
-                           "正文2025 年沭阳县人民政府政府信息公开工作年度报告"], {})
+    md = extract_metadata(
+        ["==================== 正文 ====================", "正文2025 年沭阳县人民政府政府信息公开工作年度报告"], {}
+    )
     assert md.title == "2025 年沭阳县人民政府政府信息公开工作年度报告"
     assert md.agency == "沭阳县人民政府"
     lone = extract_metadata(["正文", "2024年政府信息公开工作年度报告"], {})
@@ -27,8 +29,9 @@ def test_body_marker_is_no_part_of_the_title():
 
 def test_info_block_kept_by_a_pdf_rendering():
     # A web page printed to PDF keeps its info block, label and value on lines of their own.
-    md = extract_metadata(["索引号", "014123456/2025-00012", "发布日期", "2025-01-20",
-                           "沭阳县2024年政府信息公开工作年度报告"], {})
+    md = extract_metadata(
+        ["索引号", "014123456/2025-00012", "发布日期", "2025-01-20", "沭阳县2024年政府信息公开工作年度报告"], {}
+    )
     assert (md.index_no, md.publish_date) == ("014123456/2025-00012", "2025-01-20")
     md = extract_metadata(["索引号：014123456/2025-00012 发布日期：2025-01-20"], {})
     assert (md.index_no, md.publish_date) == ("014123456/2025-00012", "2025-01-20")

@@ -1,4 +1,5 @@
 """Crash safety: SIGKILL mid-batch leaves a consistent database; two writers at once both finish."""
+
 from __future__ import annotations
 
 import contextlib
@@ -30,8 +31,13 @@ def varied_copies(folder: Path, copies: int, start: int = 0) -> list[Path]:
 
 def start_ingest(*args) -> subprocess.Popen:
     # its own process group, so a kill reaches the worker processes too, as `kill -9` of a job does
-    return subprocess.Popen([sys.executable, "-m", "gidr_etl.cli", "ingest", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gidr_etl.cli", "ingest", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def count(db: Path, sql: str) -> int:
@@ -58,8 +64,11 @@ def assert_consistent(db: Path) -> None:
         for rid, cells_read, n_findings, cells, values, findings, sections in per_report:
             assert cells in (198, 200) and values == cells_read and findings == n_findings and sections, rid
         # every report is held by a file whose row names it and its content, and only such rows are ok
-        assert con.execute("""select count(*) from reports r where not exists (select 1 from files f
-                              where f.report_id = r.id and f.sha256 = r.source_sha256 and f.status = 'ok')""").fetchone() == (0,)
+        assert (
+            con.execute("""select count(*) from reports r where not exists (select 1 from files f
+                              where f.report_id = r.id and f.sha256 = r.source_sha256 and f.status = 'ok')""").fetchone()
+            == (0,)
+        )
         assert con.execute("""select count(*) from files f where f.status = 'ok' and not exists
                               (select 1 from reports r where r.id = f.report_id)""").fetchone() == (0,)
         assert con.execute("select count(*) from files where status != 'ok'").fetchone() == (0,)
@@ -112,8 +121,11 @@ def test_two_ingests_on_one_database_both_finish(tmp_path):
     assert_consistent(db)
     # the research step after each load (views, full-text indexes) is whole too
     # the seeds' copies count once (copies.py), so the summary holds the counted ones
-    assert count(db, "select count(*) from report_summary") == \
-        count(db, "select count(*) from reports where duplicate_of is null") < total
+    assert (
+        count(db, "select count(*) from report_summary")
+        == count(db, "select count(*) from reports where duplicate_of is null")
+        < total
+    )
     assert count(db, "select count(*) from sections_fts") == count(db, "select count(*) from sections")
     assert count(db, "select count(*) from reports_fts") == total
 

@@ -1,4 +1,5 @@
 """The research database served by a real Datasette, checked through its JSON API."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from helpers import DB_NAME, SAMPLES, report_id
-from gidr_etl.serving import server as serve
+
 from gidr_etl.database import views as research
+from gidr_etl.serving import server as serve
 from gidr_etl.text.normalize import to_simplified
 
 pytestmark = [pytest.mark.server]
@@ -42,9 +43,13 @@ def test_tables_and_views_listed(server):
 def test_metadata_describes_every_table_and_column(server):
     meta = server.get("/-/metadata.json")["databases"][DB_NAME]["tables"]
     with sqlite3.connect(server.db_path) as conn:
-        names = [r[0] for r in conn.execute(
-            "select name from sqlite_master where type in ('table', 'view')"
-            " and name not like 'sqlite_%' and name not like '%_fts%'")]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "select name from sqlite_master where type in ('table', 'view')"
+                " and name not like 'sqlite_%' and name not like '%_fts%'"
+            )
+        ]
         for name in names:
             assert meta.get(name, {}).get("description"), f"{name} has no description"
             columns = [r[1] for r in conn.execute(f"pragma table_info([{name}])")]
@@ -53,12 +58,10 @@ def test_metadata_describes_every_table_and_column(server):
 
 
 def test_labels_carry_the_official_chinese(server):
-    rows = server.rows(f"/{DB_NAME}/labels.json", section="requests", kind="col", template="2021",
-                       _sort="ord")
+    rows = server.rows(f"/{DB_NAME}/labels.json", section="requests", kind="col", template="2021", _sort="ord")
     assert [r["code"] for r in rows][:2] == ["natural_person", "commercial"]
     assert rows[0]["label_zh"] == "自然人"
-    denied = server.rows(f"/{DB_NAME}/labels.json", section="requests", code="denied_state_secret",
-                         template="2021")
+    denied = server.rows(f"/{DB_NAME}/labels.json", section="requests", code="denied_state_secret", template="2021")
     assert denied[0]["group_zh"] == "不予公开" and denied[0]["label_zh"] == "属于国家秘密"
     # 2019-only rows exist for the 2019 template only.
     assert server.rows(f"/{DB_NAME}/labels.json", section="requests", code="other", template="2019")
@@ -78,7 +81,15 @@ def test_requests_wide_for_seed_001(server):
 def test_cells_labelled_shows_chinese_and_template_order(server):
     rid = report_id(server, "001_f034b2af3da2120e")
     rows = server.rows(f"/{DB_NAME}/cells_labelled.json", report_id=rid, section="requests", row="new")
-    assert [r["col_zh"] for r in rows] == ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+    assert [r["col_zh"] for r in rows] == [
+        "自然人",
+        "商业企业",
+        "科研机构",
+        "社会公益组织",
+        "法律服务机构",
+        "其他",
+        "总计",
+    ]
 
 
 def test_appeals_wide_has_three_groups(server):
@@ -105,16 +116,20 @@ def test_report_summary_ratios(server):
     assert row["disclosure_share"] == pytest.approx(disclosed / total, abs=1e-4)
     denied = sum(v or 0 for (s, r, c), v in g.items() if s == "requests" and r.startswith("denied_") and c == "total")
     assert row["refusal_share"] == pytest.approx(denied / total, abs=1e-4)
-    decided = sum(g[("appeals", grp, c)] or 0 for grp in ("review", "suit_direct", "suit_after_review")
-                  for c in ("upheld", "corrected", "other"))
+    decided = sum(
+        g[("appeals", grp, c)] or 0
+        for grp in ("review", "suit_direct", "suit_after_review")
+        for c in ("upheld", "corrected", "other")
+    )
     corrected = sum(g[("appeals", grp, "corrected")] or 0 for grp in ("review", "suit_direct", "suit_after_review"))
     assert row["correction_rate"] == (pytest.approx(corrected / decided, abs=1e-4) if decided else None)
 
 
 def test_error_counts_and_balance_view_follow_findings(server):
     with sqlite3.connect(server.db_path) as conn:
-        errors = dict(conn.execute(
-            "select report_id, count(*) from findings where severity = 'error' group by report_id"))
+        errors = dict(
+            conn.execute("select report_id, count(*) from findings where severity = 'error' group by report_id")
+        )
         balance = conn.execute("select count(*) from findings where rule = 'requests_balance'").fetchone()[0]
     for row in server.rows(f"/{DB_NAME}/report_summary.json", _size="max"):
         assert row["errors"] == errors.get(row["report_id"], 0)
@@ -124,7 +139,9 @@ def test_error_counts_and_balance_view_follow_findings(server):
 def test_cross_year_chain_pairs_consecutive_years(server):
     rows = server.rows(f"/{DB_NAME}/cross_year_chain.json", _size="max")
     # Hongze prints its name differently in 2023 and 2024; the agency key pairs them.
-    assert any("洪泽区" in r["agency"] and (r["year"], r["next_year"], r["difference"]) == (2023, 2024, 0) for r in rows)
+    assert any(
+        "洪泽区" in r["agency"] and (r["year"], r["next_year"], r["difference"]) == (2023, 2024, 0) for r in rows
+    )
     for r in rows:
         assert r["next_year"] == r["year"] + 1
         if r["carried_forward"] is not None and r["next_carried_over"] is not None:
@@ -140,8 +157,10 @@ def test_canned_agency_over_years(server):
 def test_canned_rules_by_agency_filters_by_rule(server):
     everything = server.rows(f"/{DB_NAME}/rules_by_agency.json")
     with sqlite3.connect(server.db_path) as conn:
-        n = conn.execute("select count(*) from findings f join reports r on r.id = f.report_id"
-                         " where r.duplicate_of is null and not r.is_template").fetchone()[0]
+        n = conn.execute(
+            "select count(*) from findings f join reports r on r.id = f.report_id"
+            " where r.duplicate_of is null and not r.is_template"
+        ).fetchone()[0]
     assert sum(r["findings"] for r in everything) == n  # the counted reports' findings, each once
     if everything:
         rule = everything[0]["rule"]
@@ -189,9 +208,15 @@ def test_sections_table_search_box_uses_fts(server):
     data = server.get(f"/{DB_NAME}/sections.json", _search="行政审批", _shape="objects")
     assert data["rows"]
     with sqlite3.connect(server.db_path) as conn:
-        texts = [to_simplified(conn.execute(
-            "select coalesce(heading, '') || ' ' || text from sections where report_id = ? and part = ?",
-            [r["report_id"], r["part"]]).fetchone()[0]) for r in data["rows"]]
+        texts = [
+            to_simplified(
+                conn.execute(
+                    "select coalesce(heading, '') || ' ' || text from sections where report_id = ? and part = ?",
+                    [r["report_id"], r["part"]],
+                ).fetchone()[0]
+            )
+            for r in data["rows"]
+        ]
     assert all("行政审批" in t for t in texts)
 
 

@@ -5,6 +5,7 @@ database as the incremental upkeep (database/derived.py) left it is compared wit
 copy of it whose derived tables are all made again: same agency keys, copies,
 findings, pivots, search rows and search hits.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -39,8 +40,11 @@ def _state(db: Path) -> dict:
     try:
         out = {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in DERIVED.items()}
         for word in WORDS:
-            out[f"search {word}"] = sorted(conn.execute(
-                "select rowid from sections_fts where sections_fts match gidr_search_text(?)", [word]).fetchall())
+            out[f"search {word}"] = sorted(
+                conn.execute(
+                    "select rowid from sections_fts where sections_fts match gidr_search_text(?)", [word]
+                ).fetchall()
+            )
         return out
     finally:
         conn.close()
@@ -70,6 +74,7 @@ def ingest(tmp_path, monkeypatch):
         pipeline.ingest(list(paths), db, workers=1, prune_missing=prune)
         assert _state(db) == _from_scratch(db, tmp_path)
         return done[-1]
+
     run.db = db
     return run
 
@@ -84,8 +89,10 @@ def _rows(db, sql):
 
 PINGTAN = SAMPLES / "pingtan_zonghe_shiyanqu_2021.txt"
 FICTION = "select agency_key from reports where agency = '虚构区人民政府'"
-HONGZE_CHAINS = ("select f.* from findings f join reports r on r.id = f.report_id"
-                 " where f.rule like 'chain%' and r.agency like '%洪泽%'")
+HONGZE_CHAINS = (
+    "select f.* from findings f join reports r on r.id = f.report_id"
+    " where f.rule like 'chain%' and r.agency like '%洪泽%'"
+)
 
 
 def _fictional(path: Path, name: str, year: int) -> Path:

@@ -1,4 +1,5 @@
 """The digit-run splitter: real run-together strings, their gold values, and the safety property."""
+
 import itertools
 import json
 import time
@@ -263,8 +264,8 @@ def test_never_a_wrong_number(path):
     groups = row_runs(gold, "appeals")
     # The appeals table is printed as one row of 15.
     appeals = [Run("".join(r.text for r in groups), [k for r in groups for k in r.cells])] if len(groups) == 3 else []
-    for runs, equations in ((row_runs(gold, "requests"), requests_equations(template)), (appeals, appeals_equations())):
-        sol = solve(runs, {}, equations)
+    for runs, eqs in ((row_runs(gold, "requests"), requests_equations(template)), (appeals, appeals_equations())):
+        sol = solve(runs, {}, eqs)
         assert sol.complete
         wrong = {k: (v, gold[k]) for k, v in sol.values.items() if v is not None and v != gold[k]}
         assert not wrong

@@ -5,6 +5,7 @@ must name every rule a finding can carry: the registered ones, the checks across
 chains, copies that disagree), and the ones the reading stages and the engine raise themselves
 (found in the source, so a new one cannot be missed).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -23,8 +24,7 @@ RAISED_IN_PLACE = re.compile(r'\bFinding\(\s*"([a-z_]+)"')
 
 
 def hooks() -> set[str]:
-    return {name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-            if hasattr(fn, "gidr_etl_spec")}
+    return {name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "gidr_etl_spec")}
 
 
 def rules_raised() -> set[str]:
@@ -45,12 +45,19 @@ def test_every_hook_is_in_the_plugin_authors_table():
 
 
 def test_the_rules_are_found():
-    assert {"cell_blank", "requests_balance", "chain_in_force", "label_fuzzy", "rule_crashed",
-            "plugin_crashed", "template_unknown", "copies_disagree"} <= rules_raised()
+    assert {
+        "cell_blank",
+        "requests_balance",
+        "chain_in_force",
+        "label_fuzzy",
+        "rule_crashed",
+        "plugin_crashed",
+        "template_unknown",
+        "copies_disagree",
+    } <= rules_raised()
 
 
 def test_every_rule_is_in_the_readme():
     readme = (ROOT / "README.md").read_text("utf-8")
-    listed = readme[readme.index("The findings' rules."):]
+    listed = readme[readme.index("The findings' rules.") :]
     assert {rule for rule in rules_raised() if f"`{rule}`" not in listed} == set()
-

@@ -1,6 +1,7 @@
 """Crawler dumps with a number inserted or a row's digits lost (issue #12, points 1 and 4, found by
 the fuzzer): the Pingtan dump (2021 template) and seed 002's gold written as a 2019 dump, each
 edited where the fuzzer's shrunk fixtures were. No cell may hold a number its text does not say."""
+
 from pathlib import Path
 
 from conftest import SAMPLES

@@ -1,11 +1,12 @@
 """2019-template crawler dumps written from seed 002's gold (tests/dump2019.py): the layouts met in
 real dumps, and a contradiction that discredits only what it touches. Every dump is checked whole:
 no cell holds a number other than the one its text says."""
-import pytest
 
+import pytest
 from dump2019 import busy_cells, dump, seed_cells
-from gidr_etl.formats.txt import TxtFormat
+
 from gidr_etl.core import build_report
+from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.reading.digit_runs.solver import Run, solve
 from gidr_etl.report import AMBIGUOUS
 from gidr_etl.template.arithmetic import equations
@@ -21,8 +22,11 @@ def read(tmp_path, text: str, name: str = "dump.txt"):
 
 
 def wrong(report, cells) -> dict:
-    return {k: (report.cells[k].value, v) for k, v in cells.items()
-            if report.cells[k].value is not None and (v is None or abs(report.cells[k].value - v) > 1e-9)}
+    return {
+        k: (report.cells[k].value, v)
+        for k, v in cells.items()
+        if report.cells[k].value is not None and (v is None or abs(report.cells[k].value - v) > 1e-9)
+    }
 
 
 def missed(report, cells) -> set:
@@ -47,9 +51,10 @@ def test_seed_002_as_a_dump(tmp_path):
     cells = seed_cells()
     report = read(tmp_path, dump(cells))
     assert not wrong(report, cells)
-    assert missed(report, cells) == UNCUT | {("requests", "total", c) for c in
-                                             ("natural_person", "commercial", "research", "social_welfare",
-                                              "legal_services", "other_org")}
+    assert missed(report, cells) == UNCUT | {
+        ("requests", "total", c)
+        for c in ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")
+    }
 
 
 def test_signed_change_glued_to_its_neighbours(tmp_path):
@@ -83,20 +88,27 @@ def test_unit_between_runs(tmp_path):
     assert not wrong(report, cells)
 
 
-@pytest.mark.parametrize("layout", [
-    {"caption_six": False},  # 行政处罚 printed straight after the （五） block
-    {"change_header": "本年增/减量"},
-    {"part_three": "二"},  # part 三 misnumbered
-    {"handled_twice": True},  # 三、本年度办理结果 printed twice
-], ids=lambda d: next(iter(d)))
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {"caption_six": False},  # 行政处罚 printed straight after the （五） block
+        {"change_header": "本年增/减量"},
+        {"part_three": "二"},  # part 三 misnumbered
+        {"handled_twice": True},  # 三、本年度办理结果 printed twice
+    ],
+    ids=lambda d: next(iter(d)),
+)
 def test_dump_layouts_read_like_the_plain_dump(tmp_path, layout):
     cells = busy_cells()
     plain = read(tmp_path, dump(cells), "plain.txt")
     report = read(tmp_path, dump(cells, **layout))
     assert not wrong(report, cells)
     assert missed(report, cells) == missed(plain, cells)
-    assert all(report.value("art20_6", r, c) == 0 for r in ("penalties", "enforcement")
-               for c in ("prior_items", "change", "decisions"))
+    assert all(
+        report.value("art20_6", r, c) == 0
+        for r in ("penalties", "enforcement")
+        for c in ("prior_items", "change", "decisions")
+    )
 
 
 def test_a_damaged_appeals_digit_leaves_the_requests_table(tmp_path):

@@ -1,6 +1,6 @@
 """The seeds re-encoded as users receive them give the same cells."""
-import pytest
 
+import pytest
 from helpers import SEEDS, cells_of, gold_cells, invoke
 
 # GBK bytes of these texts equal their GB18030 bytes, so GB18030 stands for both.

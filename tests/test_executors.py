@@ -1,4 +1,5 @@
 """Where extraction runs: the register_executors hook, the local pool, Dask in local mode."""
+
 from __future__ import annotations
 
 import os
@@ -6,10 +7,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from helpers import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
-from gidr_etl.ingest.executors import CONNECT_TIMEOUT_VARIABLE, DaskExecutor, Executor, LocalPool
+
 from gidr_etl.hookspecs import hookimpl
+from gidr_etl.ingest.executors import CONNECT_TIMEOUT_VARIABLE, DaskExecutor, Executor, LocalPool
 from gidr_etl.ingest.pipeline import ingest, process_file
 from gidr_etl.plugins import load_plugins
 
@@ -18,12 +19,16 @@ def _all_rows(db: Path) -> dict[str, list]:
     """What a database holds, less the columns that record when and how long."""
     con = sqlite3.connect(db)
     out = {
-        "reports": con.execute("select id, source_path, agency, year, template, cells_read, errors, warnings"
-                               " from reports order by id").fetchall(),
+        "reports": con.execute(
+            "select id, source_path, agency, year, template, cells_read, errors, warnings from reports order by id"
+        ).fetchall(),
         "cells": con.execute("select * from cells order by report_id, section, row, col").fetchall(),
-        "findings": con.execute("select report_id, rule, severity, section, row, col, message from findings"
-                                " order by id").fetchall(),
-        "files": con.execute("select path, sha256, plugin, status, error, report_id from files order by path").fetchall(),
+        "findings": con.execute(
+            "select report_id, rule, severity, section, row, col, message from findings order by id"
+        ).fetchall(),
+        "files": con.execute(
+            "select path, sha256, plugin, status, error, report_id from files order by path"
+        ).fetchall(),
     }
     con.close()
     return out
@@ -157,8 +162,9 @@ def test_a_scheduler_out_of_reach_is_one_line_not_a_traceback(seed_dir, tmp_path
         pytest.skip(DaskExecutor().missing())
     # Nothing listens on port 9 of the loopback address; wait 1 s for it, not the default 10.
     env = {**os.environ, CONNECT_TIMEOUT_VARIABLE: "1"}
-    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9",
-                   check=1, env=env)
+    proc = run_cli(
+        "ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9", check=1, env=env
+    )
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -169,7 +175,8 @@ def test_a_connect_timeout_that_is_no_number_of_seconds_is_one_line(seed_dir, tm
     if DaskExecutor().missing():
         pytest.skip(DaskExecutor().missing())
     env = {**os.environ, CONNECT_TIMEOUT_VARIABLE: setting}
-    proc = run_cli("ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9",
-                   check=1, env=env)
+    proc = run_cli(
+        "ingest", seed_dir, "--db", tmp_path / "gidr.db", "--executor", "dask:tcp://127.0.0.1:9", check=1, env=env
+    )
     assert f"{CONNECT_TIMEOUT_VARIABLE}={setting!r}" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -13,6 +13,7 @@ When a change is meant to read other cells: bump EXTRACTOR_VERSION in gidr_etl/v
 
 and add the line it prints to DIGESTS below (keep the old lines: they say what each version read).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,9 @@ def sample_cells(db: Path) -> dict[str, dict]:
     con = sqlite3.connect(db)
     out = {}
     for path, status, report_id in con.execute("select path, status, report_id from files").fetchall():
-        cells = con.execute(f"select {', '.join(CELL_COLUMNS)} from cells where report_id = ?"
-                            " order by section, row, col", [report_id]).fetchall()
+        cells = con.execute(
+            f"select {', '.join(CELL_COLUMNS)} from cells where report_id = ? order by section, row, col", [report_id]
+        ).fetchall()
         name = (ROOT / path).resolve().relative_to(ROOT).as_posix()
         out[name] = {"status": status, "cells": [list(cell) for cell in cells]}
     con.close()

@@ -3,14 +3,15 @@
 The fixtures are what poppler's `pdftotext -layout` makes of the three real PDFs
 (tests/fixtures/converted); the variants are made from them here.
 """
+
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-
 import render
 from helpers import SAMPLES, assert_every_null_is_said, cells_of, gold_cells, run_cli
+
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.reading.tokens import layout_cells
@@ -36,22 +37,33 @@ def _variant(tmp_path, source: Path, *replacements) -> Path:
 
 def _wrong(report, gold: dict) -> dict:
     """Cells read with a value that differs from the gold: must always be empty."""
-    return {k: (c.value, gold[k]) for k, c in report.cells.items()
-            if c.value is not None and gold.get(k, "?") != "?" and c.value != gold[k]}
+    return {
+        k: (c.value, gold[k])
+        for k, c in report.cells.items()
+        if c.value is not None and gold.get(k, "?") != "?" and c.value != gold[k]
+    }
 
 
-@pytest.mark.parametrize("line, cells", [
-    ("一、本年新收政府信息公开申请数量         21    0      0     0   0   0     21",
-     ["一、本年新收政府信息公开申请数量", "21", "0", "0", "0", "0", "0", "21"]),
-    ("行政事业性收费                    7730.28", ["行政事业性收费", "7730.28"]),
-    ("10    1      0   0    0", ["10", "1", "0", "0", "0"]),
-    # no column gap: wrapped prose, or digits a crawler ran together (the solver's job)
-    ("2023 年全区受理政府信息公开申请 21", ["2023 年全区受理政府信息公开申请 21"]),
-    ("1 0 2 0 3", ["1 0 2 0 3"]),
-    ("10203120001200000", ["10203120001200000"]),
-    # page furniture and converters' generic headers are no cells at all
-    ("-3-", []), ("— 5 —", []), ("第 3 页 共 5 页", []), ("数据1   数据2   数据3", []),
-])
+@pytest.mark.parametrize(
+    "line, cells",
+    [
+        (
+            "一、本年新收政府信息公开申请数量         21    0      0     0   0   0     21",
+            ["一、本年新收政府信息公开申请数量", "21", "0", "0", "0", "0", "0", "21"],
+        ),
+        ("行政事业性收费                    7730.28", ["行政事业性收费", "7730.28"]),
+        ("10    1      0   0    0", ["10", "1", "0", "0", "0"]),
+        # no column gap: wrapped prose, or digits a crawler ran together (the solver's job)
+        ("2023 年全区受理政府信息公开申请 21", ["2023 年全区受理政府信息公开申请 21"]),
+        ("1 0 2 0 3", ["1 0 2 0 3"]),
+        ("10203120001200000", ["10203120001200000"]),
+        # page furniture and converters' generic headers are no cells at all
+        ("-3-", []),
+        ("— 5 —", []),
+        ("第 3 页 共 5 页", []),
+        ("数据1   数据2   数据3", []),
+    ],
+)
 def test_layout_line_cells(line, cells):
     assert layout_cells(line) == cells
 
@@ -67,8 +79,11 @@ PAGE_BREAKS = {
 def test_row_broken_across_a_page_break(tmp_path, page_break):
     # The first request row split over a page, the page's furniture between its values.
     row = "一、本年新收政府信息公开申请数量                             21    0      0     0   0   0     21"
-    broken = ("一、本年新收政府信息公开申请数量                             21    0      0" + page_break +
-              "                                                                  0   0   0     21")
+    broken = (
+        "一、本年新收政府信息公开申请数量                             21    0      0"
+        + page_break
+        + "                                                                  0   0   0     21"
+    )
     report = _report(_variant(tmp_path, HONGZE, (row, broken)))
     gold = gold_cells("hongze_district_gov_2023")
     got = {c.col: c.value for (s, r, _), c in report.cells.items() if (s, r) == ("requests", "new")}
@@ -114,8 +129,10 @@ def test_a_label_garbled_beyond_recognition_stays_null(tmp_path):
     assert not _wrong(report, gold_cells("hongze_district_gov_2023"))
 
 
-needs_converters = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
-                                      reason="needs LibreOffice and poppler-utils (scripts/test installs both)")
+needs_converters = pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdftotext")),
+    reason="needs LibreOffice and poppler-utils (scripts/test installs both)",
+)
 
 
 @pytest.mark.soffice
@@ -157,8 +174,13 @@ def test_a_scrambled_conversion_gives_no_wrong_number(tmp_path):
     assert_every_null_is_said(db)
 
 
-@pytest.mark.parametrize("seed, printed", [("000_2d55a32003931e6c.txt", "(六)其他處理"),  # 2021
-                                           ("002_3a38b772f27b9fba.txt", "(六)其他處理")])  # 2019
+@pytest.mark.parametrize(
+    "seed, printed",
+    [
+        ("000_2d55a32003931e6c.txt", "(六)其他處理"),  # 2021
+        ("002_3a38b772f27b9fba.txt", "(六)其他處理"),
+    ],
+)  # 2019
 def test_a_group_label_printed_short(tmp_path, seed, printed):
     # "(六) 其他" for （六）其他处理, as a conversion that lost characters prints it.
     report = _report(_variant(tmp_path, SAMPLES / seed, (printed, "(六) 其他")))

@@ -6,6 +6,7 @@ Classes that still hold wrong numbers are xfail (not strict) with their count at
 from 640 wrong numbers in 140 variants before the fixes of #12 to 18 in 9, then to 0. bench/fuzz.py runs larger samples and shrinks failures
 into tests/fixtures/fuzz_regressions/, replayed below.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,33 +22,72 @@ SAMPLE, SEED = 2000, 12
 
 # Wrong numbers at SAMPLE/SEED when measured (classes: variants.CLASSES, "@dump" = the
 # variant's base layout was a run-on crawler dump), and the issue point that covers them.
-KNOWN_WRONG: dict[str, str] = {
-}
+KNOWN_WRONG: dict[str, str] = {}
 
 # Recall floors per class: a little under what was measured, so caution cannot quietly
 # become uselessness. Dumps split digit runs only where the arithmetic allows, hence lower.
 DEFAULT_FLOOR = 0.5  # a class this seed did not draw
 FLOORS: dict[str, float] = {
-    "encoding:big5": 0.9, "encoding:big5@dump": 0.25, "encoding:gbk": 0.9,
-    "encoding:gbk@dump": 0.3, "encoding:utf16": 0.9, "encoding:utf16@dump": 0.3,
-    "encoding:utf16le": 0.9, "encoding:utf16le@dump": 0.3, "layout:cell_paragraphs": 0.9,
-    "layout:docx": 0.9, "layout:gaps": 0.9, "layout:html": 0.9,
-    "layout:labels_then_values": 0.9, "layout:labels_then_values_shuffled": 0.9, "layout:markdown": 0.9,
-    "layout:pipe_cells": 0.9, "layout:pipe_rows": 0.9, "layout:run_on": 0.25,
-    "layout:tabs": 0.9, "mutation:delete_row": 0.9, "mutation:delete_row@dump": 0.4,
-    "mutation:delete_value": 0.9, "mutation:delete_value@dump": 0.0, "mutation:drop_headers": 0.9,
-    "mutation:drop_headers@dump": 0.4, "mutation:duplicate_row": 0.9, "mutation:duplicate_row@dump": 0.8,
-    "mutation:footer_line": 0.9, "mutation:footer_line@dump": 0.35, "mutation:insert_value": 0.9,
-    "mutation:insert_value@dump": 0.15, "mutation:move_row": 0.7, "mutation:move_row@dump": 0.25,
-    "mutation:page_number_line": 0.9, "mutation:page_number_line@dump": 0.0, "mutation:swap_rows": 0.7,
-    "mutation:swap_rows@dump": 0.75, "mutation:typo_label": 0.9, "mutation:typo_label@dump": 0.55,
-    "mutation:url_line": 0.9, "mutation:url_line@dump": 0.2, "mutation:wrap_label": 0.9,
-    "mutation:wrap_label@dump": 0.6, "realtext:big5": 0.9, "realtext:delete_line": 0.9,
-    "realtext:duplicate_line": 0.9, "realtext:footer_line": 0.9, "realtext:fullwidth_digits": 0.9,
-    "realtext:gbk": 0.9, "realtext:page_number_line": 0.9, "realtext:swap_lines": 0.9,
-    "realtext:traditional": 0.9, "realtext:url_line": 0.9, "realtext:utf16": 0.9,
-    "script:traditional": 0.9, "script:traditional@dump": 0.0, "spelling:fullwidth_digits": 0.9,
-    "spelling:fullwidth_digits@dump": 0.45, "spelling:spaces_in_numbers": 0.9, "spelling:thousands": 0.9,
+    "encoding:big5": 0.9,
+    "encoding:big5@dump": 0.25,
+    "encoding:gbk": 0.9,
+    "encoding:gbk@dump": 0.3,
+    "encoding:utf16": 0.9,
+    "encoding:utf16@dump": 0.3,
+    "encoding:utf16le": 0.9,
+    "encoding:utf16le@dump": 0.3,
+    "layout:cell_paragraphs": 0.9,
+    "layout:docx": 0.9,
+    "layout:gaps": 0.9,
+    "layout:html": 0.9,
+    "layout:labels_then_values": 0.9,
+    "layout:labels_then_values_shuffled": 0.9,
+    "layout:markdown": 0.9,
+    "layout:pipe_cells": 0.9,
+    "layout:pipe_rows": 0.9,
+    "layout:run_on": 0.25,
+    "layout:tabs": 0.9,
+    "mutation:delete_row": 0.9,
+    "mutation:delete_row@dump": 0.4,
+    "mutation:delete_value": 0.9,
+    "mutation:delete_value@dump": 0.0,
+    "mutation:drop_headers": 0.9,
+    "mutation:drop_headers@dump": 0.4,
+    "mutation:duplicate_row": 0.9,
+    "mutation:duplicate_row@dump": 0.8,
+    "mutation:footer_line": 0.9,
+    "mutation:footer_line@dump": 0.35,
+    "mutation:insert_value": 0.9,
+    "mutation:insert_value@dump": 0.15,
+    "mutation:move_row": 0.7,
+    "mutation:move_row@dump": 0.25,
+    "mutation:page_number_line": 0.9,
+    "mutation:page_number_line@dump": 0.0,
+    "mutation:swap_rows": 0.7,
+    "mutation:swap_rows@dump": 0.75,
+    "mutation:typo_label": 0.9,
+    "mutation:typo_label@dump": 0.55,
+    "mutation:url_line": 0.9,
+    "mutation:url_line@dump": 0.2,
+    "mutation:wrap_label": 0.9,
+    "mutation:wrap_label@dump": 0.6,
+    "realtext:big5": 0.9,
+    "realtext:delete_line": 0.9,
+    "realtext:duplicate_line": 0.9,
+    "realtext:footer_line": 0.9,
+    "realtext:fullwidth_digits": 0.9,
+    "realtext:gbk": 0.9,
+    "realtext:page_number_line": 0.9,
+    "realtext:swap_lines": 0.9,
+    "realtext:traditional": 0.9,
+    "realtext:url_line": 0.9,
+    "realtext:utf16": 0.9,
+    "script:traditional": 0.9,
+    "script:traditional@dump": 0.0,
+    "spelling:fullwidth_digits": 0.9,
+    "spelling:fullwidth_digits@dump": 0.45,
+    "spelling:spaces_in_numbers": 0.9,
+    "spelling:thousands": 0.9,
 }
 
 
@@ -63,8 +103,10 @@ def fuzz_run(request):
 
 def _classes():
     every = sorted(set(CLASSES) | {c + "@dump" for c in CLASSES if not c.startswith(("layout:", "realtext:"))})
-    return [pytest.param(c, marks=pytest.mark.xfail(strict=False, reason=KNOWN_WRONG[c])) if c in KNOWN_WRONG else c
-            for c in every]
+    return [
+        pytest.param(c, marks=pytest.mark.xfail(strict=False, reason=KNOWN_WRONG[c])) if c in KNOWN_WRONG else c
+        for c in every
+    ]
 
 
 @pytest.mark.slow
@@ -84,7 +126,9 @@ def test_no_wrong_number(fuzz_run, klass):
 @pytest.mark.parametrize("klass", [c.values[0] if hasattr(c, "values") else c for c in _classes()])
 def test_recall_floor(fuzz_run, klass):
     tally = fuzz_run.tallies[klass]
-    assert tally.recall >= FLOORS.get(klass, DEFAULT_FLOOR), f"{klass}: recall {tally.recall:.3f} over {tally.variants} variants"
+    assert tally.recall >= FLOORS.get(klass, DEFAULT_FLOOR), (
+        f"{klass}: recall {tally.recall:.3f} over {tally.variants} variants"
+    )
 
 
 def _fixtures():
@@ -96,16 +140,30 @@ def _fixtures():
 # row ("行政许可982293") reads as one number; a lone number line ending a dump row's digits;
 # two real-text line swaps in a stream of one cell a line.
 STILL_WRONG = {
-    "mutation-insert_value-dump_403e17df60", "mutation-insert_value-dump_7077d8b3ff",
-    "mutation-insert_value-dump_73621f81e3", "mutation-insert_value-dump_a082013603",
+    "mutation-insert_value-dump_403e17df60",
+    "mutation-insert_value-dump_7077d8b3ff",
+    "mutation-insert_value-dump_73621f81e3",
+    "mutation-insert_value-dump_a082013603",
     "mutation-insert_value-dump_ef7e16ab0d",
-    "mutation-page_number_line-dump_ccc1eaee9a", "mutation-url_line-dump_087664f2ca",
-    "realtext-swap_lines_7883fa24b0", "realtext-swap_lines_e2b9af565d",
+    "mutation-page_number_line-dump_ccc1eaee9a",
+    "mutation-url_line-dump_087664f2ca",
+    "realtext-swap_lines_7883fa24b0",
+    "realtext-swap_lines_e2b9af565d",
 }
 
 
-@pytest.mark.parametrize("fixture", [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(
-    strict=True, reason="a wrong number the fuzzer found and shrank (issue #12)")] if p.stem in STILL_WRONG else [])
-    for p in _fixtures()])
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        pytest.param(
+            p,
+            id=p.stem,
+            marks=[pytest.mark.xfail(strict=True, reason="a wrong number the fuzzer found and shrank (issue #12)")]
+            if p.stem in STILL_WRONG
+            else [],
+        )
+        for p in _fixtures()
+    ],
+)
 def test_shrunk_regressions_hold_no_wrong_number(fixture):
     assert replay(fixture) == []

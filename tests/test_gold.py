@@ -1,4 +1,5 @@
 """The real samples against their gold, through the CLI and the scorer, as the issue's done-when says."""
+
 from pathlib import Path
 
 from helpers import GOLD, assert_every_null_is_said, run_cli, score

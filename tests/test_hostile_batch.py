@@ -4,6 +4,7 @@ The batch of issue #16: the seeds, a PDF decompression bomb, a crawler dump with
 30,000-digit run, 10,000 nested HTML tables and a file name that is not UTF-8. The
 hostile files are made here from the real samples.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,9 +26,12 @@ def pdf_bomb(path: Path, inflated_mb: int = 1024) -> Path:
     chunk = b"0 0 m 100 100 l S\n" * 58254
     co = zlib.compressobj(9)
     data = b"".join([co.compress(chunk) for _ in range(inflated_mb)] + [co.flush()])
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"]
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+    ]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for i, obj in enumerate(objs, 1):
         offsets.append(len(out))
@@ -134,10 +138,13 @@ def test_bad_usage_is_one_line_and_exit_2(tmp_path):
     con.commit()
     con.close()
     (tmp_path / "text.db").write_text("not a database")
-    for args in (["ingest", SEEDS[0], "--db", tmp_path / "missing" / "g.db"],
-                 ["ingest", SEEDS[0], "--db", tmp_path / "text.db"],
-                 ["ingest", SEEDS[0], "--db", other],
-                 ["serve", other], ["serve", tmp_path / "text.db"]):
+    for args in (
+        ["ingest", SEEDS[0], "--db", tmp_path / "missing" / "g.db"],
+        ["ingest", SEEDS[0], "--db", tmp_path / "text.db"],
+        ["ingest", SEEDS[0], "--db", other],
+        ["serve", other],
+        ["serve", tmp_path / "text.db"],
+    ):
         proc = run_cli(*args, check=2)
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert sqlite3.connect(other).execute("select name from sqlite_master").fetchall() == [("notes",)]

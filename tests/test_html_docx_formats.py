@@ -1,12 +1,13 @@
 """The HTML and DOCX plugins on their own: what reaches the Document, merges as spans."""
+
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
 import pytest
-
 import render
+
 from gidr_etl import ExtractionError
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import choose_format
@@ -90,7 +91,7 @@ def test_rendered_2019_active_table(tmp_path):
     seed = next(s for s in render.SEEDS if render.gold(s)["metadata"]["template"] == "2019")
     for kind in ("html", "docx"):
         doc = _rendered(seed, kind, tmp_path)
-        active = next(t for t in doc.tables() if any("第二十条第（一）项" == c.text for c in t.cells))
+        active = next(t for t in doc.tables() if any(c.text == "第二十条第（一）项" for c in t.cells))
         texts = [c.text for c in active.reading_order()]
         assert "第二十条第（九）项" in texts and "0(元)" in texts and "+15" in texts
         assert _spans(active)["第二十条第（一）项"] == (1, 1, 4)
@@ -219,17 +220,27 @@ def _html(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "p.htm
 
 
 def test_html_nbsp_br_and_spans(tmp_path):
-    doc = _html(tmp_path, """<html><body><table>
+    doc = _html(
+        tmp_path,
+        """<html><body><table>
 <tr><td rowspan="2">三、本年度<br>办理结果</td><td>商业<br/>企业</td><td>&nbsp;</td></tr>
-<tr><td>Total<br>count</td><td> &nbsp; </td></tr></table></body></html>""")
+<tr><td>Total<br>count</td><td> &nbsp; </td></tr></table></body></html>""",
+    )
     t = next(doc.tables())
     assert [(c.text, c.row, c.col, c.row_span) for c in t.reading_order()] == [
-        ("三、本年度办理结果", 0, 0, 2), ("商业企业", 0, 1, 1), ("", 0, 2, 1), ("Total count", 1, 1, 1), ("", 1, 2, 1),
+        ("三、本年度办理结果", 0, 0, 2),
+        ("商业企业", 0, 1, 1),
+        ("", 0, 2, 1),
+        ("Total count", 1, 1, 1),
+        ("", 1, 2, 1),
     ]
 
 
 def test_html_nested_table(tmp_path):
-    doc = _html(tmp_path, """<p>前言</p><table><tr><td>外层文字<table><tr><td>内层</td><td>5</td></tr></table></td><td>2</td></tr></table><p>后记</p>""")
+    doc = _html(
+        tmp_path,
+        """<p>前言</p><table><tr><td>外层文字<table><tr><td>内层</td><td>5</td></tr></table></td><td>2</td></tr></table><p>后记</p>""",
+    )
     kinds = [type(b).__name__ for b in doc.blocks]
     assert kinds == ["TextBlock", "Table", "Table", "TextBlock"]
     outer, inner = doc.tables()
@@ -238,7 +249,9 @@ def test_html_nested_table(tmp_path):
 
 
 def test_word_exported_html(tmp_path):
-    doc = _html(tmp_path, """<html xmlns:o="urn:schemas-microsoft-com:office:office">
+    doc = _html(
+        tmp_path,
+        """<html xmlns:o="urn:schemas-microsoft-com:office:office">
 <head><meta http-equiv=Content-Type content="text/html; charset=utf-8">
 <!--[if gte mso 9]><xml><o:DocumentProperties><o:Author>张三</o:Author></o:DocumentProperties></xml><![endif]-->
 <style><!-- p.MsoNormal {mso-style-parent:""; font-size:10.5pt} --></style></head>
@@ -246,7 +259,8 @@ def test_word_exported_html(tmp_path):
 <p class=MsoNormal><span style='font-family:宋体'>一、总体情况<o:p></o:p></span></p>
 <p class=MsoNormal><![if !supportLists]><span>1.</span><![endif]>第一项<o:p>&nbsp;</o:p></p>
 <table class=MsoTableGrid><tr><td width=100 style='mso-border-alt:solid'><p class=MsoNormal>规章<o:p></o:p></p></td>
-<td><p class=MsoNormal align=center><span lang=EN-US>3<o:p></o:p></span></p></td></tr></table></div></body></html>""")
+<td><p class=MsoNormal align=center><span lang=EN-US>3<o:p></o:p></span></p></td></tr></table></div></body></html>""",
+    )
     assert [b.text for b in doc.text_blocks()] == ["一、总体情况", "1.第一项"]
     assert [c.text for c in next(doc.tables()).cells] == ["规章", "3"]
 
@@ -265,9 +279,12 @@ def test_utf16_page_sniffed(tmp_path):
 
 def test_script_only_page(tmp_path):
     # The body is written by JavaScript: its string literals are read; no crash.
-    doc = _html(tmp_path, """<html><head><script>
+    doc = _html(
+        tmp_path,
+        """<html><head><script>
 var html = "<p>\\u4e00\\u3001\\u603b\\u4f53\\u60c5\\u51b5</p><table><tr><td>规章</td><td>4</td></tr></table>";
-document.write(html);</script></head><body><script>init();</script></body></html>""")
+document.write(html);</script></head><body><script>init();</script></body></html>""",
+    )
     assert [b.text for b in doc.text_blocks()] == ["一、总体情况"]
     assert [c.text for c in next(doc.tables()).cells] == ["规章", "4"]
 

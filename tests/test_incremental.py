@@ -1,4 +1,5 @@
 """Re-running ingest: what is skipped, re-read, replaced and kept."""
+
 from __future__ import annotations
 
 import hashlib
@@ -75,7 +76,8 @@ def test_a_copy_of_loaded_content_is_recorded_without_reading(seed_dir, tmp_path
     assert "1 files: 0 reports loaded, 1 unchanged" in proc.stdout
     (report_id,) = rows(db, "select id from reports where source_sha256 = ?", [sha(SEEDS[1])])[0]
     assert rows(db, "select status, report_id from files where path = ?", [str(elsewhere / "copy.txt")]) == [
-        ("ok", report_id)]
+        ("ok", report_id)
+    ]
 
 
 def test_reprocess_outdated(seed_dir, tmp_path):

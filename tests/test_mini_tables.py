@@ -2,6 +2,7 @@
 tables under generic headers (数据1 …), the requests table's column headers landing mid-table, a
 requests row and the appeals row cut across pieces (tests/minitables.py). Every cell reads right
 or NULL; the cut rows are rejoined where the pieces tie them."""
+
 import json
 from pathlib import Path
 
@@ -21,8 +22,9 @@ def _read(tmp_path, text: str):
 
 
 def _wrong(report) -> dict:
-    return {k: (c.value, CELLS.get(k)) for k, c in report.cells.items()
-            if c.value is not None and c.value != CELLS.get(k)}
+    return {
+        k: (c.value, CELLS.get(k)) for k, c in report.cells.items() if c.value is not None and c.value != CELLS.get(k)
+    }
 
 
 def _missed(report) -> set:

@@ -1,4 +1,5 @@
 """One `gidr-etl ingest` over a folder mixing all four formats, nested, with odd names."""
+
 import shutil
 
 import pytest
@@ -29,7 +30,13 @@ def test_a_mixed_folder_ingests_in_one_run(tmp_path):
     plugins = dict(sqlite3.connect(db).execute("select path, plugin from files"))
     assert sorted(plugins.values()) == ["docx", "docx", "html", "html", "pdf", "txt", "txt"]
     assert next(v for k, v in plugins.items() if k.endswith("003_7310e8e43cef02b2.txt")) == "html"
-    for name in ("002_3a38b772f27b9fba.txt", "huaian_municipal_gov_2024.pdf", "000_2d55a32003931e6c.shtml",
-                 "003_7310e8e43cef02b2.txt", "001_f034b2af3da2120e.docx", "template_2021_blank_govnianbao.docx"):
+    for name in (
+        "002_3a38b772f27b9fba.txt",
+        "huaian_municipal_gov_2024.pdf",
+        "000_2d55a32003931e6c.shtml",
+        "003_7310e8e43cef02b2.txt",
+        "001_f034b2af3da2120e.docx",
+        "template_2021_blank_govnianbao.docx",
+    ):
         got, want = cells_of(db, name), gold_cells(name)
         assert {k: v for k, v in want.items() if v != "?"} == {k: got.get(k) for k, v in want.items() if v != "?"}, name

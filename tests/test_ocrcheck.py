@@ -1,9 +1,10 @@
 """OCR values checked by confidence and by the table's equations (gidr_etl/reading/ocr_check.py)."""
+
 from __future__ import annotations
 
-from gidr_etl.template.arithmetic import Equation
 from gidr_etl.reading.ocr_check import BAR, BAR_NO_ARITHMETIC, NEAR_CERTAIN, check_ocr_values
 from gidr_etl.report import READ, UNREADABLE, Report, TemplateCell
+from gidr_etl.template.arithmetic import Equation
 
 
 def _report(values: dict[str, tuple[int, float | None]]) -> Report:

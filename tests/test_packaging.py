@@ -1,4 +1,5 @@
 """What a user installing the wheel (not a checkout) gets: the data the package reads at run time."""
+
 import subprocess
 import sys
 import zipfile
@@ -10,8 +11,23 @@ pytestmark = [pytest.mark.slow]
 
 
 def test_wheel_ships_the_vocabulary_the_datasette_metadata_and_the_seeds(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path), str(ROOT)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = tmp_path.glob("gidr_etl-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"gidr_etl/data/template.toml", "gidr_etl/data/datasette.yml"} <= names

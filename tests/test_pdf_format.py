@@ -1,10 +1,11 @@
 """The PDF format plugin on the real reports in sample_inputs/ and on broken copies of them."""
+
 from __future__ import annotations
 
 import json
 import re
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pdfplumber
@@ -41,12 +42,12 @@ FOOTER = re.compile(r"[-—–－]\s*\d+\s*[-—–－]|第\s*\d+\s*页|\d+\s*/\
 per_doc = pytest.mark.parametrize("name", sorted(PAGES))
 
 
-@lru_cache(maxsize=None)
+@cache
 def extract(name: str) -> Document:
     return PdfFormat().extract(SAMPLES / f"{name}.pdf")
 
 
-@lru_cache(maxsize=None)
+@cache
 def gold(name: str) -> dict:
     cells = json.loads((GOLD / f"{name}.json").read_text(encoding="utf-8"))["cells"]
     return {(s, r, c): v for s, r, c, v in cells}
@@ -112,9 +113,11 @@ def test_group_labels_are_anchored_once_with_spans(name):
 def test_appeals_row_holds_gold_numbers(name):
     table = next(t for t in extract(name).tables() if any("复议后起诉" in c.text for c in t.cells))
     numbers = [int(c.text) for c in table.reading_order() if c.row == table.n_rows - 1]
-    want = [gold(name)[("appeals", row, col)]
-            for row in ("review", "suit_direct", "suit_after_review")
-            for col in ("upheld", "corrected", "other", "pending", "total")]
+    want = [
+        gold(name)[("appeals", row, col)]
+        for row in ("review", "suit_direct", "suit_after_review")
+        for col in ("upheld", "corrected", "other", "pending", "total")
+    ]
     assert numbers == want
 
 
@@ -164,8 +167,9 @@ def test_image_only_without_the_ocr_extra(tmp_path, monkeypatch):
         images = [page.to_image(resolution=40).original.convert("RGB") for page in pdf.pages[:2]]
     images[0].save(tmp_path / "scan.pdf", save_all=True, append_images=images[1:])
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # imports as if not installed
-    assert reason(tmp_path / "scan.pdf") == ("scanned pages need OCR, but rapidocr_onnxruntime is not "
-                                             "installed: pip install gidr-etl[ocr]")
+    assert reason(tmp_path / "scan.pdf") == (
+        "scanned pages need OCR, but rapidocr_onnxruntime is not installed: pip install gidr-etl[ocr]"
+    )
 
 
 def test_encrypted(tmp_path):
@@ -214,10 +218,26 @@ def test_repeated_header_is_dropped_when_joining():
 def test_row_cut_by_the_page_break_is_one_row():
     # LibreOffice breaks inside a row: "4.无" and its numbers above, "正当理由大量反复申请" below.
     grid = joined(
-        part(1, 2, 3, (0, 0, "（五）不予处理", 2), (0, 1, "3.要求提供公开出版物"), (0, 2, "0"),
-             (1, 1, "4.无"), (1, 2, "7")),
-        part(2, 2, 3, (0, 0, "", 2), (0, 1, "正当理由大量反复申请"), (0, 2, ""),
-             (1, 1, "5.要求行政机关确认"), (1, 2, "1")),
+        part(
+            1,
+            2,
+            3,
+            (0, 0, "（五）不予处理", 2),
+            (0, 1, "3.要求提供公开出版物"),
+            (0, 2, "0"),
+            (1, 1, "4.无"),
+            (1, 2, "7"),
+        ),
+        part(
+            2,
+            2,
+            3,
+            (0, 0, "", 2),
+            (0, 1, "正当理由大量反复申请"),
+            (0, 2, ""),
+            (1, 1, "5.要求行政机关确认"),
+            (1, 2, "1"),
+        ),
     )
     assert [[t for t, *_ in row] for row in grid] == [
         ["（五）不予处理", "3.要求提供公开出版物", "0"],
@@ -230,8 +250,7 @@ def test_row_cut_by_the_page_break_is_one_row():
 def test_header_label_cut_by_the_page_break_is_rejoined():
     grid = joined(
         part(1, 1, 3, (0, 0, "自然"), (0, 1, "法人或其他组织", 1, 2)),
-        part(2, 2, 3, (0, 0, "人"), (0, 1, "商业企业"), (0, 2, "科研机构"),
-             (1, 0, "3"), (1, 1, "1"), (1, 2, "2")),
+        part(2, 2, 3, (0, 0, "人"), (0, 1, "商业企业"), (0, 2, "科研机构"), (1, 0, "3"), (1, 1, "1"), (1, 2, "2")),
     )
     assert grid == [
         [("自然人", 2, 1), ("法人或其他组织", 1, 2), ("法人或其他组织", 1, 2)],

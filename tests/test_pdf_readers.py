@@ -4,6 +4,7 @@ the project holds: the same cells, the same errors, and the gold stays perfect w
 The PDFs: the real reports in sample_inputs/, the five seeds rendered to PDF by
 LibreOffice (tests/render.py), and bench PDFs (bench/corpus.py: seeds with other figures).
 """
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,8 @@ def cells(db: Path) -> dict[str, dict]:
     con = sqlite3.connect(db)
     found: dict[str, dict] = {}
     for path, s, r, c, value, status in con.execute(
-            "select source_path, section, row, col, value, status from cells join reports on reports.id = report_id"):
+        "select source_path, section, row, col, value, status from cells join reports on reports.id = report_id"
+    ):
         found.setdefault(Path(path).name, {})[(s, r, c)] = (value, status)
     con.close()
     return found
@@ -93,8 +95,12 @@ def document(path: Path, reader: str) -> tuple:
     fmt = PdfFormat()
     fmt.reader = reader
     doc = fmt.extract(path)
-    blocks = [[(c.text, c.row, c.col, c.row_span, c.col_span, c.prov.page) for c in b.cells] if isinstance(b, Table)
-              else (b.text, b.kind, b.prov.page, b.prov.line) for b in doc.blocks]
+    blocks = [
+        [(c.text, c.row, c.col, c.row_span, c.col_span, c.prov.page) for c in b.cells]
+        if isinstance(b, Table)
+        else (b.text, b.kind, b.prov.page, b.prov.line)
+        for b in doc.blocks
+    ]
     return doc.pages, doc.hints, blocks
 
 
@@ -122,10 +128,16 @@ def test_gold_stays_perfect(reader, pdfs, dbs):
 
 
 @pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("bad_pdf", [
-    test_pdf_format.test_truncated, test_pdf_format.test_image_only_without_the_ocr_extra,
-    test_pdf_format.test_encrypted, test_pdf_format.test_fonts_without_unicode_map,
-], ids=lambda t: getattr(t, "__name__", t))
+@pytest.mark.parametrize(
+    "bad_pdf",
+    [
+        test_pdf_format.test_truncated,
+        test_pdf_format.test_image_only_without_the_ocr_extra,
+        test_pdf_format.test_encrypted,
+        test_pdf_format.test_fonts_without_unicode_map,
+    ],
+    ids=lambda t: getattr(t, "__name__", t),
+)
 def test_bad_pdfs_give_the_same_one_line_errors(reader, bad_pdf, tmp_path, monkeypatch):
     monkeypatch.setenv(pdf_pages.READER_VARIABLE, reader)
     bad_pdf(tmp_path, **({"monkeypatch": monkeypatch} if "monkeypatch" in bad_pdf.__code__.co_varnames else {}))

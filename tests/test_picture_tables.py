@@ -2,6 +2,7 @@
 a DOCX whose tables are pictures reads the same cells as the DOCX itself, and a saved web
 page whose tables are <img>s the same cells as the page. The pictures are cut from the
 seed's own PDF rendering (tests/picture_docs.py)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -19,9 +20,14 @@ SEED = "000_2d55a32003931e6c"
 
 def _cells(db, folder: str) -> dict:
     con = sqlite3.connect(db)
-    return {(s, r, c): v for s, r, c, v in con.execute(
-        "select section, row, col, value from cells join reports on reports.id = report_id"
-        " where source_path like ?", (f"%/{folder}/%",))}
+    return {
+        (s, r, c): v
+        for s, r, c, v in con.execute(
+            "select section, row, col, value from cells join reports on reports.id = report_id"
+            " where source_path like ?",
+            (f"%/{folder}/%",),
+        )
+    }
 
 
 @pytest.mark.slow
@@ -42,5 +48,10 @@ def test_a_docx_or_web_page_whose_tables_are_pictures_reads_the_same_cells_as_th
         assert got == want, pictured
     con = sqlite3.connect(db)
     # The values read from the pictures carry their recognition confidence.
-    assert con.execute("select count(*) from cells join reports on reports.id = report_id where source_path like"
-                       " '%_pictures/%' and value is not null and confidence is null").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from cells join reports on reports.id = report_id where source_path like"
+            " '%_pictures/%' and value is not null and confidence is null"
+        ).fetchone()[0]
+        == 0
+    )

@@ -2,6 +2,7 @@
 
 Each case is a real report with its agency's name (and where needed its text) changed, read
 by the real TXT reader and core, so the name reaches places.py as the metadata reads it."""
+
 import sqlite3
 from pathlib import Path
 
@@ -68,8 +69,13 @@ def test_a_short_name_the_text_does_not_decide_stays_unplaced(tmp_path):
 def test_a_misprinted_county_is_corrected_when_the_text_names_the_real_one(tmp_path):
     # The issue's example: a Hongze report moved to 沭阳县, its title printing 沐阳县. Dozens of
     # counties are one character from 沐阳县 (泗阳县 in the same city); the prose names 沭阳县.
-    report = _read(tmp_path, HONGZE_2023, ("                洪泽区人民政府\n", "                沐阳县人民政府\n"),
-                   ("洪泽区", "沭阳县"), ("淮安市", "宿迁市"))
+    report = _read(
+        tmp_path,
+        HONGZE_2023,
+        ("                洪泽区人民政府\n", "                沐阳县人民政府\n"),
+        ("洪泽区", "沭阳县"),
+        ("淮安市", "宿迁市"),
+    )
     meta = _meta(report)
     assert meta["agency"] == "沐阳县人民政府"  # as printed
     assert (meta["adcode"], meta["city"], meta["county"]) == ("321322", "宿迁市", "沭阳县")
@@ -108,10 +114,13 @@ def test_a_district_printed_under_the_wrong_city_is_not_placed():
     assert placement.adcode is None and finding.rule == UNKNOWN and "not within" in finding.message
 
 
-@pytest.mark.parametrize("name, text, code, evidence", [
-    ("鼓楼区财政局", "网站：http://www.njgl.gov.cn/", "320106", "网站 www.njgl.gov.cn"),
-    ("鼓楼区财政局", "索引号：11350102MB1234567X/2021-00001", "350102", "索引号 350102"),
-])
+@pytest.mark.parametrize(
+    "name, text, code, evidence",
+    [
+        ("鼓楼区财政局", "网站：http://www.njgl.gov.cn/", "320106", "网站 www.njgl.gov.cn"),
+        ("鼓楼区财政局", "索引号：11350102MB1234567X/2021-00001", "350102", "索引号 350102"),
+    ],
+)
 def test_a_sites_domain_or_credit_code_decides_a_short_name(name, text, code, evidence):
     placement, findings = place(name, text)
     assert (placement.adcode, placement.evidence, findings) == (code, evidence, [])
@@ -132,20 +141,31 @@ EXPECTED = {  # every real report in sample_inputs/: code, level, kind
 
 def test_every_sample_is_placed_and_one_agency_is_one_line_over_the_years(samples_db):
     con = sqlite3.connect(samples_db)
-    rows = con.execute("select source_path, adcode, level, kind, agency_key from reports where not is_template").fetchall()
+    rows = con.execute(
+        "select source_path, adcode, level, kind, agency_key from reports where not is_template"
+    ).fetchall()
     assert {Path(p).name: (code, level, kind) for p, code, level, kind, _ in rows} == EXPECTED
     keys = {Path(p).name: key for p, *_, key in rows}
     # printed 洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024): one agency
-    assert keys["hongze_district_gov_2023.pdf"] == keys["hongze_district_gov_2024.pdf"] == "320813 人民政府 淮安市洪泽区人民政府"
-    assert con.execute("select count(*) from findings f join reports r on r.id = f.report_id"
-                       " where not r.is_template and rule in (?, ?, ?)", sorted(PLACE_RULES)).fetchone() == (0,)
+    assert (
+        keys["hongze_district_gov_2023.pdf"]
+        == keys["hongze_district_gov_2024.pdf"]
+        == "320813 人民政府 淮安市洪泽区人民政府"
+    )
+    assert con.execute(
+        "select count(*) from findings f join reports r on r.id = f.report_id"
+        " where not r.is_template and rule in (?, ?, ?)",
+        sorted(PLACE_RULES),
+    ).fetchone() == (0,)
 
 
 def test_a_misprinted_year_chains_with_the_agencys_other_years(tmp_path):
     # Hongze 2023 with its title misprinted 洪译区 still chains with 2024 (淮安市洪泽区人民政府).
     folder = tmp_path / "in"
     folder.mkdir()
-    text = HONGZE_2023.read_text("utf-8").replace("                洪泽区人民政府\n", "                洪译区人民政府\n", 1)
+    text = HONGZE_2023.read_text("utf-8").replace(
+        "                洪泽区人民政府\n", "                洪译区人民政府\n", 1
+    )
     (folder / HONGZE_2023.name).write_text(text, "utf-8")
     db = tmp_path / "gidr.db"
     run_cli("ingest", folder / HONGZE_2023.name, HONGZE_2024, "--db", db, check=0)
@@ -161,4 +181,6 @@ def test_datasette_facets_and_canned_query_by_province(server):
     assert {f["value"] for f in facets["level"]["results"]} == {"县", "市"}
     rows = server.rows(f"/{DB_NAME}/province_agencies.json", province="江苏", year="2024")
     assert sorted((r["agency"], r["adcode"], r["level"]) for r in rows) == [
-        ("淮安市人民政府", "320800", "市"), ("淮安市洪泽区人民政府", "320813", "县")]
+        ("淮安市人民政府", "320800", "市"),
+        ("淮安市洪泽区人民政府", "320813", "县"),
+    ]

@@ -3,6 +3,7 @@
 Each plugin here is a module plus a dist-info folder with its entry point, on PYTHONPATH,
 so gidr-etl finds it the way it finds a pip-installed plugin.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from helpers import SEEDS, cells_of, gold_cells, run_cli
 
 # Each test runs the CLI in subprocesses that load the fake distributions.
@@ -118,15 +118,23 @@ def test_a_plugin_crashing_on_every_file_leaves_the_seeds_loaded(site, seed_dir,
     for seed in SEEDS:
         assert files[seed.name][:2] == ("ok", "txt")
         assert cells_of(db, seed.name) == gold_cells(seed.name)
-        assert f"{seed.name}: warning: format 'boom' crashed: RuntimeError: boom on {seed.name}; read as txt" in proc.stderr
+        assert (
+            f"{seed.name}: warning: format 'boom' crashed: RuntimeError: boom on {seed.name}; read as txt"
+            in proc.stderr
+        )
         assert f"{seed.name}: warning: format 'sniffy' crashed sniffing: KeyError: 'sniffy'; read as txt" in proc.stderr
     # Its own file: nobody else reads it, so the crash is the file's error.
-    assert files["a.boom"] == ("failed", "boom", "format 'sniffy' crashed sniffing: KeyError: 'sniffy';"
-                                                 " format 'boom' crashed: RuntimeError: boom on a.boom")
+    assert files["a.boom"] == (
+        "failed",
+        "boom",
+        "format 'sniffy' crashed sniffing: KeyError: 'sniffy'; format 'boom' crashed: RuntimeError: boom on a.boom",
+    )
     assert f"a.boom: {files['a.boom'][2]}\n" in proc.stderr
     assert "5 reports loaded" in proc.stdout and "1 failed" in proc.stdout
     con = sqlite3.connect(db)
-    warned = con.execute("select count(*), count(distinct report_id) from findings where rule = 'plugin_crashed'").fetchone()
+    warned = con.execute(
+        "select count(*), count(distinct report_id) from findings where rule = 'plugin_crashed'"
+    ).fetchone()
     assert warned == (10, 5)
     # The plugins that could not load are said once, before the batch.
     assert "warning: plugin broken_import: ModuleNotFoundError" in proc.stderr

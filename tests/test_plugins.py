@@ -3,6 +3,7 @@
 Their own tests (plugins/*/tests) run with the rest of the suite; here they are
 installed for real (pip, entry points from dist-info) and driven through the CLI.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -16,10 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT, run_cli, score
-from gidr_etl.testing import render, seeds
+
 from gidr_etl.formats.soffice import convert, find_soffice
+from gidr_etl.testing import render, seeds
 
 PLUGINS = ROOT / "plugins"
 TUTORIAL = ROOT / "docs" / "writing-plugins.md"
@@ -36,8 +37,11 @@ def test_the_tutorial_is_the_markdown_plugin_exactly():
     for name, code in FENCE.findall(TUTORIAL.read_text("utf-8")):
         blocks.setdefault(name, []).append(code.rstrip("\n"))
     folder = PLUGINS / "gidr-etl-markdown"
-    files = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()
-             and p.name not in NOT_CODE and not ({"__pycache__", ".pytest_cache"} & set(p.parts))}
+    files = {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and p.name not in NOT_CODE and not ({"__pycache__", ".pytest_cache"} & set(p.parts))
+    }
     assert set(blocks) == files
     for name, pieces in blocks.items():
         assert "\n\n\n".join(pieces) + "\n" == (folder / name).read_text("utf-8"), f"{name} differs from the tutorial"
@@ -47,10 +51,28 @@ def test_the_tutorial_is_the_markdown_plugin_exactly():
 def site(tmp_path_factory) -> Path:
     """Both plugin packages pip-installed into a folder of their own (not the venv)."""
     tmp = tmp_path_factory.mktemp("plugins")
-    sources = [shutil.copytree(p, tmp / "src" / p.name) for p in sorted(PLUGINS.iterdir()) if (p / "pyproject.toml").exists()]
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(tmp / "site"), *map(str, sources)],
-                   check=True, capture_output=True, timeout=300)
+    sources = [
+        shutil.copytree(p, tmp / "src" / p.name) for p in sorted(PLUGINS.iterdir()) if (p / "pyproject.toml").exists()
+    ]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(tmp / "site"),
+            *map(str, sources),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return tmp / "site"
 
 

@@ -1,19 +1,22 @@
 """Prose figures: real sentences from the sample reports, and prose-versus-table contradictions."""
+
 import json
 from pathlib import Path
 
 import pytest
 
 from gidr_etl.reading.digit_runs.solver import Run, solve
-from gidr_etl.template.arithmetic import equations as table_equations
-from gidr_etl.text.normalize import normalize_text
 from gidr_etl.reading.prose_figures import Figure, contradictions, equations, stated_figures
+from gidr_etl.template.arithmetic import equations as table_equations
 from gidr_etl.template.vocabulary import vocabulary
+from gidr_etl.text.normalize import normalize_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PINGTAN = "本年度全区共收到70件申请，及时依法依规办结69件，1件结转下年度继续办理。"
 # As pdftotext prints the PDFs' prose (line wraps kept).
-HONGZE_2024 = "申请答复工作规范高效。2024 年，区政府办代表区政府受理政府\n信息公开申请 17 件，均已在法定期限内予以答复。\n-1-\n"
+HONGZE_2024 = (
+    "申请答复工作规范高效。2024 年，区政府办代表区政府受理政府\n信息公开申请 17 件，均已在法定期限内予以答复。\n-1-\n"
+)
 HONGZE_2023 = "依申请公开受理渠。2023 年全区受理政府信息公开申请 21 件，\n均在法定期限答复。\n"
 HUAIAN_2024 = (
     "和针对性。2024 年，全市共受理政府信息公开申请 3119 件，答\n"

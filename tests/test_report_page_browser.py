@@ -1,16 +1,20 @@
 """The report page (/-/report/<db>/<id>) in headless Debian Chromium: the official layout drawn,
 statuses shown, finding cells marked, printed text and provenance on hover."""
+
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
-
 from helpers import DB_NAME, report_id
 from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
-pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
-              pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +31,15 @@ def page():
 def test_report_page_as_printed(server, page):
     rid = report_id(server, "hongze_district_gov_2023.pdf")
     with sqlite3.connect(server.db_path) as conn:
-        cells = {(s, r, c): (v, raw, p, line) for s, r, c, v, raw, p, line in conn.execute(
-            "select section, row, col, value, raw, page, line from cells where report_id = ?", [rid])}
-        flagged = conn.execute("select section, row, col from findings where report_id = ? and row is not null"
-                               " and col is not null", [rid]).fetchall()
+        cells = {
+            (s, r, c): (v, raw, p, line)
+            for s, r, c, v, raw, p, line in conn.execute(
+                "select section, row, col, value, raw, page, line from cells where report_id = ?", [rid]
+            )
+        }
+        flagged = conn.execute(
+            "select section, row, col from findings where report_id = ? and row is not null and col is not null", [rid]
+        ).fetchall()
     # reached from the report id on a view
     page.goto(server.url(f"/{DB_NAME}/report_summary", report_id=rid))
     page.locator(f'a[href="/-/report/{DB_NAME}/{rid}"]').first.click()
@@ -38,7 +47,11 @@ def test_report_page_as_printed(server, page):
     assert page.url.endswith(f"/-/report/{DB_NAME}/{rid}")
     body = page.inner_text("body")
     assert "hongze_district_gov_2023.pdf" in body and "洪泽区人民政府" in body
-    for heading in ("二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况"):
+    for heading in (
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+    ):
         assert heading in body
     # the merged headings span the columns they head, as printed
     group = page.locator('table[data-section="requests"] th', has_text="法人或其他组织")

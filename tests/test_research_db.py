@@ -1,6 +1,7 @@
 """A research database people trust (issue #15), checked against a real Datasette server:
 each report counted once, blank templates kept out, search finding what is printed,
 a page per report, pages answering while an ingest writes."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from helpers import DB_NAME, ROOT, SAMPLES, SEEDS, running_server, run_cli
+from helpers import DB_NAME, ROOT, SAMPLES, SEEDS, run_cli, running_server
 
 pytestmark = [pytest.mark.server]
 
@@ -45,7 +45,7 @@ def _change_natural_persons_new(text: str) -> str:
     label = text.index("本年新收政府信息公开申请数量")
     m = re.compile(r"\b91\b").search(text, label)
     assert m, "seed 001 no longer prints 91 natural persons"
-    return text[: m.start()] + "92" + text[m.end():]
+    return text[: m.start()] + "92" + text[m.end() :]
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +73,10 @@ def test_conversions_are_copies_of_their_pdfs(copies_db):
         conversion = f"{pdf.stem}.pdftotext.txt"
         # the PDF and its conversion read the same cells here; either may count, never both
         assert (conversion, pdf.name) in pairs or (pdf.name, conversion) in pairs, pairs
-    assert (f"{ALTERED_SEED}.reprint.txt", f"{ALTERED_SEED}.txt") in pairs or \
-           (f"{ALTERED_SEED}.txt", f"{ALTERED_SEED}.reprint.txt") in pairs
+    assert (f"{ALTERED_SEED}.reprint.txt", f"{ALTERED_SEED}.txt") in pairs or (
+        f"{ALTERED_SEED}.txt",
+        f"{ALTERED_SEED}.reprint.txt",
+    ) in pairs
 
 
 def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
@@ -84,20 +86,37 @@ def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
     assert _q(copies_db, "select count(*) from reports where not is_template")[0][0] == distinct + len(PDFS) + 1
     assert len(srv.rows(f"/{DB_NAME}/report_summary.json", _size="max")) == distinct
     # every total equals the total of the distinct reports alone
-    expected = {r[0]: r[1] for r in _q(samples_only_db, """
+    expected = {
+        r[0]: r[1]
+        for r in _q(
+            samples_only_db,
+            """
         select r.year, sum(c.value) from cells c join reports r on r.id = c.report_id
-        where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is not null group by r.year""")}
+        where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is not null group by r.year""",
+        )
+    }
     got = {r["year"]: r["applications_received"] for r in srv.rows(f"/{DB_NAME}/totals_by_year.json")}
     assert {y: got[y] for y in expected} == expected
-    assert sum(r["reports"] for r in srv.rows(f"/{DB_NAME}/totals_by_year.json")) == \
-        _q(samples_only_db, "select count(*) from reports where year is not null")[0][0]
+    assert (
+        sum(r["reports"] for r in srv.rows(f"/{DB_NAME}/totals_by_year.json"))
+        == _q(samples_only_db, "select count(*) from reports where year is not null")[0][0]
+    )
     charts = srv.get("/-/metadata.json")["plugins"]["datasette-dashboards"]["overview"]["charts"]
     (n,) = srv.rows(f"/{DB_NAME}.json", sql=re.sub(r"\[\[.*?\]\]", "", charts["reports-count"]["query"]))
     assert n["n"] == distinct
     (new,) = srv.rows(f"/{DB_NAME}.json", sql=re.sub(r"\[\[.*?\]\]", "", charts["applications-count"]["query"]))
-    assert new["n"] == sum(expected.values()) + (_q(samples_only_db, """
+    assert (
+        new["n"]
+        == sum(expected.values())
+        + (
+            _q(
+                samples_only_db,
+                """
         select coalesce(sum(c.value), 0) from cells c join reports r on r.id = c.report_id
-        where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is null""")[0][0])
+        where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is null""",
+            )[0][0]
+        )
+    )
     rids = [r["report_id"] for r in srv.rows(f"/{DB_NAME}/requests_wide.json", row="new", _size="max")]
     assert len(rids) == len(set(rids)) == distinct
 
@@ -106,8 +125,15 @@ def test_copies_that_disagree_name_the_cell(copies_server, copies_db):
     rows = copies_server.rows(f"/{DB_NAME}/findings.json", rule="copies_disagree", _size="max")
     assert {(r["section"], r["row"], r["col"]) for r in rows} == {("requests", "new", "natural_person")}
     assert len(rows) == 2  # on both copies, each naming the other's value
-    values = {r["report_id"]: _q(copies_db, "select value from cells where report_id = ? and section = 'requests'"
-                                 " and row = 'new' and col = 'natural_person'", r["report_id"])[0][0] for r in rows}
+    values = {
+        r["report_id"]: _q(
+            copies_db,
+            "select value from cells where report_id = ? and section = 'requests'"
+            " and row = 'new' and col = 'natural_person'",
+            r["report_id"],
+        )[0][0]
+        for r in rows
+    }
     assert sorted(values.values()) == [91, 92]
     for r in rows:
         assert f"is {values[r['report_id']]} here" in r["message"]
@@ -118,7 +144,10 @@ def test_blank_template_is_a_file_not_a_report(copies_server, copies_db):
     assert [f["status"] for f in files] == ["template"]
     # Kept in reports (what was read of it can be checked) but never counted.
     assert _q(copies_db, "select is_template from reports where id = ?", files[0]["report_id"]) == [(1,)]
-    assert _q(copies_db, "select count(*) from reports where agency is null and year is null and not is_template")[0][0] == 0
+    assert (
+        _q(copies_db, "select count(*) from reports where agency is null and year is null and not is_template")[0][0]
+        == 0
+    )
     summary = {r["report_id"] for r in copies_server.rows(f"/{DB_NAME}/report_summary.json")}
     assert files[0]["report_id"] not in summary
     # the contract kit still reads it
@@ -139,16 +168,25 @@ def test_search_finds_what_is_printed(copies_server, q):
 
 
 def test_search_folds_traditional_queries(copies_server, copies_db):
-    expected = {Path(p).name for (p,) in _q(copies_db, """
+    expected = {
+        Path(p).name
+        for (p,) in _q(
+            copies_db,
+            """
         select distinct r.source_path from sections s join reports r on r.id = s.report_id
-        where r.duplicate_of is null and (s.text like '%复议%' or s.text like '%復議%')""")}
+        where r.duplicate_of is null and (s.text like '%复议%' or s.text like '%復議%')""",
+        )
+    }
     assert expected
     assert _search(copies_server, "復議") == expected == _search(copies_server, "复议")
 
 
 def test_prose_is_stored_as_printed(copies_db):
-    (text,) = _q(copies_db, """select group_concat(s.text, '') from sections s join reports r on r.id = s.report_id
-                             where r.source_path like '%hongze_district_gov_2023.pdf'""")[0]
+    (text,) = _q(
+        copies_db,
+        """select group_concat(s.text, '') from sections s join reports r on r.id = s.report_id
+                             where r.source_path like '%hongze_district_gov_2023.pdf'""",
+    )[0]
     assert "畅通依申请公开" in text and "（国令第" in text
 
 
@@ -159,8 +197,11 @@ def test_report_page_shows_the_official_layout(copies_server, copies_db):
     assert "hongze_district_gov_2023.pdf" in page
     assert 'colspan="5">法人或其他组织</th>' in page  # the merged applicant heading
     assert '<th colspan="10">行政诉讼</th>' in page
-    (new_total,) = _q(copies_db, "select value from cells where report_id = ? and section = 'requests'"
-                      " and row = 'new' and col = 'total'", rid)[0]
+    (new_total,) = _q(
+        copies_db,
+        "select value from cells where report_id = ? and section = 'requests' and row = 'new' and col = 'total'",
+        rid,
+    )[0]
     assert re.search(rf'data-cell="requests.new.total"[^>]*>{int(new_total)}<', page)
     # the short route finds the database itself
     with urllib.request.urlopen(copies_server.url(f"/-/report/{rid}"), timeout=30) as resp:
@@ -178,12 +219,14 @@ def test_report_ids_link_to_the_report_page(copies_server):
 
 def test_datasette_alone_gets_the_plugin(copies_db):
     # What the `datasette` entry point gives an installed gidr-etl: the SQL function.
-    code = ("import asyncio, sys\n"
-            "from gidr_etl.serving.plugin import register; register()\n"
-            "from datasette.app import Datasette\n"
-            "ds = Datasette([sys.argv[1]])\n"
-            "r = asyncio.run(ds.get_database().execute(\"select gidr_search_text('復議（國令第')\"))\n"
-            "print(r.rows[0][0])")
+    code = (
+        "import asyncio, sys\n"
+        "from gidr_etl.serving.plugin import register; register()\n"
+        "from datasette.app import Datasette\n"
+        "ds = Datasette([sys.argv[1]])\n"
+        "r = asyncio.run(ds.get_database().execute(\"select gidr_search_text('復議（國令第')\"))\n"
+        "print(r.rows[0][0])"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(copies_db)], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "复议(国令第", out.stderr
 
@@ -197,9 +240,15 @@ def test_pages_answer_while_an_ingest_writes(tmp_path, tmp_path_factory):
         shutil.copy(seed, seeds)
     run_cli("ingest", seeds, "--db", db, check=0)
     before = _q(db, "select count(*) from reports")[0][0]
-    pages = [f"/{DB_NAME}/reports.json", f"/{DB_NAME}/report_summary.json", f"/{DB_NAME}/requests_wide.json",
-             f"/{DB_NAME}/search.json?q=%E6%94%BF%E5%BA%9C%E4%BF%A1%E6%81%AF", f"/{DB_NAME}/cells.json?_size=200", "/-/report/1",
-             f"/{DB_NAME}"]
+    pages = [
+        f"/{DB_NAME}/reports.json",
+        f"/{DB_NAME}/report_summary.json",
+        f"/{DB_NAME}/requests_wide.json",
+        f"/{DB_NAME}/search.json?q=%E6%94%BF%E5%BA%9C%E4%BF%A1%E6%81%AF",
+        f"/{DB_NAME}/cells.json?_size=200",
+        "/-/report/1",
+        f"/{DB_NAME}",
+    ]
     with running_server(db, tmp_path_factory) as srv:
         result = {}
         ingest = threading.Thread(target=lambda: result.update(proc=run_cli("ingest", SAMPLES, CONVERTED, "--db", db)))
@@ -256,7 +305,14 @@ def test_export_one_report_in_the_official_layout(copies_db, tmp_path):
     assert "法人或其他组织" in merged.values() and "行政诉讼" in merged.values() and "不予公开" in merged.values()
     # the 本年新收 row: its heading, then the seven values as read
     (new_row,) = [r for r in ws.iter_rows(values_only=True) if r[0] == "本年新收政府信息公开申请数量"]
-    read = [v for (v,) in _q(copies_db, """select value from cells where report_id = ? and section = 'requests'
-                                      and row = 'new'""", rid)]
+    read = [
+        v
+        for (v,) in _q(
+            copies_db,
+            """select value from cells where report_id = ? and section = 'requests'
+                                      and row = 'new'""",
+            rid,
+        )
+    ]
     values = [v for v in new_row[2:9]]
     assert sorted(values) == sorted(read) and values[-1] == max(read)

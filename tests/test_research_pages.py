@@ -1,6 +1,7 @@
 """#15 points 5, 8 and 9 against a real Datasette: codes and messages Chinese first, the pages'
 SQL at scale giving what the cells say, agency over the years, the balance's difference,
 纠正率 apart, the metadata `gidr-etl serve` uses, `gidr-etl install`."""
+
 from __future__ import annotations
 
 import re
@@ -48,6 +49,7 @@ def unbalanced(tmp_path_factory):
 
 # ------------------------------------------------------------------ 9. smaller
 
+
 def test_agency_over_years_matches_on_the_agency_key(server):
     # 2024 prints 淮安市洪泽区人民政府, 2023 洪泽区人民政府: one agency over the years.
     rows = server.rows(f"/{DB_NAME}/agency_over_years.json", agency="淮安市洪泽区")
@@ -67,8 +69,12 @@ def test_correction_rates_for_reviews_and_suits_apart(server):
     rid = report_id(server, "huaian_municipal_gov_2024.pdf")
     (row,) = server.rows(f"/{DB_NAME}/report_summary.json", report_id=rid)
     with sqlite3.connect(server.db_path) as conn:
-        cells = {(r, c): v or 0 for r, c, v in conn.execute(
-            "select row, col, value from cells where report_id = ? and section = 'appeals'", [rid])}
+        cells = {
+            (r, c): v or 0
+            for r, c, v in conn.execute(
+                "select row, col, value from cells where report_id = ? and section = 'appeals'", [rid]
+            )
+        }
 
     def rate(rows):
         decided = sum(cells[r, c] for r in rows for c in ("upheld", "corrected", "other"))
@@ -86,9 +92,13 @@ def test_serve_uses_the_packaged_metadata_and_says_which(samples_db, tmp_path):
     port = free_port()
     log = tmp_path / "serve.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gidr_etl.cli", "serve", str(samples_db), "--port", str(port)],
-                                cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
-                                env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gidr_etl.cli", "serve", str(samples_db), "--port", str(port)],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -107,19 +117,28 @@ def test_serve_uses_the_packaged_metadata_and_says_which(samples_db, tmp_path):
 
 
 def test_install_runs_pip_in_gidr_etls_own_environment():
-    proc = run_cli("install", "--dry-run", "--no-deps", "--no-build-isolation", "--no-index",
-                   ROOT / "plugins" / "gidr-etl-markdown", check=0)
+    proc = run_cli(
+        "install",
+        "--dry-run",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        ROOT / "plugins" / "gidr-etl-markdown",
+        check=0,
+    )
     assert "Would install gidr-etl-markdown-" in proc.stdout
 
 
 # ------------------------------------------------------------------ 8. the pages' SQL at scale, still right
+
 
 def test_outcomes_panel_adds_up_the_counted_cells(server):
     rows = server.rows(f"/{DB_NAME}.json", sql=_panel_sql("outcomes"))
     with sqlite3.connect(server.db_path) as conn:
         handled = conn.execute(
             "select sum(value) from cells c join reports r on r.id = c.report_id where c.section = 'requests'"
-            " and c.col = 'total' and c.row = 'total' and r.duplicate_of is null and not r.is_template").fetchone()[0]
+            " and c.col = 'total' and c.row = 'total' and r.duplicate_of is null and not r.is_template"
+        ).fetchone()[0]
     assert [r["outcome"] for r in rows][:3] == ["予以公开", "部分公开", "不予公开"]
     # Each report's outcome rows add up to its （七）总计 (the samples' sums hold).
     assert sum(r["requests"] for r in rows) == handled > 0
@@ -127,8 +146,10 @@ def test_outcomes_panel_adds_up_the_counted_cells(server):
 
 def test_cells_labelled_counts_every_counted_cell_in_template_order(server):
     with sqlite3.connect(server.db_path) as conn:
-        counted = conn.execute("select count(*) from cells c join reports r on r.id = c.report_id"
-                               " where r.duplicate_of is null and not r.is_template").fetchone()[0]
+        counted = conn.execute(
+            "select count(*) from cells c join reports r on r.id = c.report_id"
+            " where r.duplicate_of is null and not r.is_template"
+        ).fetchone()[0]
     data = server.get(f"/{DB_NAME}/cells_labelled.json", _size=5)
     assert data["filtered_table_rows_count"] == counted
     rid = report_id(server, "hongze_district_gov_2024.pdf")
@@ -146,6 +167,7 @@ def test_search_snippet_marks_the_words(server):
 
 # ------------------------------------------------------------------ 5. Chinese first
 
+
 def test_finding_messages_are_chinese_with_the_english_beside(server):
     rows = server.rows(f"/{DB_NAME}/findings.json", _size="max")
     assert rows
@@ -158,8 +180,7 @@ def test_codes_shown_with_their_chinese_names(server):
     page = _html(server, f"/{DB_NAME}/findings")
     assert '单元格空白 <code class="gidr-code">cell_blank</code>' in page  # a cell and a facet value
     assert '警告 <code class="gidr-code">warning</code>' in page
-    page = _html(server, f"/{DB_NAME}/requests_wide", report_id=report_id(server, "001_f034b2af3da2120e"),
-                 _facet="row")
+    page = _html(server, f"/{DB_NAME}/requests_wide", report_id=report_id(server, "001_f034b2af3da2120e"), _facet="row")
     assert '属于国家秘密 <code class="gidr-code">denied_state_secret</code>' in page  # the row facet
     assert '<span class="gidr-zh">自然人</span>' in page  # the column heading
     page = _html(server, f"/{DB_NAME}/cells", _facet="col")

@@ -1,15 +1,16 @@
 """Rows printed with more or fewer values than columns (issue #12, points 1-3): variants of real
 rows. Separated values are never re-split, a misaligned row is ambiguous unless its own arithmetic
 singles out one alignment, and a lone page number line is no value."""
+
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLES
+from row_variants import CONVERTED, ROW_LINE_FILES, gold_of, measure, wrong_numbers
+
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.report import AMBIGUOUS
-from row_variants import CONVERTED, ROW_LINE_FILES, gold_of, measure, wrong_numbers
 
 SEED_TABS = SAMPLES / "004_20a0191baea80f94.txt"  # a row a line, tab-separated
 SEED_PIPES = SAMPLES / "002_3a38b772f27b9fba.txt"  # a row a line, pipe-separated
@@ -31,8 +32,7 @@ def _row(report, section: str, row: str) -> dict:
 
 
 def _said_ambiguous(report, section: str, row: str, col: str) -> bool:
-    return any(f.rule == "cell_ambiguous" and (f.section, f.row, f.col) == (section, row, col)
-               for f in report.findings)
+    return any(f.rule == "cell_ambiguous" and (f.section, f.row, f.col) == (section, row, col) for f in report.findings)
 
 
 @pytest.mark.parametrize("printed", ["规章\t12\t5", "规章\t0\t24"])
@@ -59,7 +59,8 @@ def test_an_extra_number_is_ruled_out_by_the_row_sum(tmp_path):
     report = _read(tmp_path, SEED_CELL_LINES, "91 |\n12 |", "91 |\n98 |\n12 |")
     gold = gold_of(SEED_CELL_LINES)
     assert {c: cell.value for c, cell in _row(report, "requests", "new").items()} == {
-        c: v for (s, r, c), v in gold.items() if (s, r) == ("requests", "new")}
+        c: v for (s, r, c), v in gold.items() if (s, r) == ("requests", "new")
+    }
     assert report.value("requests", "new", "commercial") == 12
     assert not wrong_numbers(report, gold)
 
@@ -117,17 +118,21 @@ def test_a_trailing_blank_cell_the_row_sum_allows_stays_a_blank_cell():
     assert not wrong_numbers(report, gold_of(SEED_PIPES))
 
 
-@pytest.mark.parametrize("source, after", [
-    (HUAIAN, "规章            1          0        11\n"),  # a row a line, column gaps
-    (SEED_CELL_LINES, "规范性文件 |\n32 |\n"),  # table cells a line
-])
+@pytest.mark.parametrize(
+    "source, after",
+    [
+        (HUAIAN, "规章            1          0        11\n"),  # a row a line, column gaps
+        (SEED_CELL_LINES, "规范性文件 |\n32 |\n"),  # table cells a line
+    ],
+)
 def test_a_lone_page_number_line_is_no_value(tmp_path, source, after):
     report = _read(tmp_path, source, after, after + "12\n")
     gold = gold_of(source)
     assert not wrong_numbers(report, gold)
     for row in ("regulations", "normative_documents"):
         assert {c: cell.value for c, cell in _row(report, "art20_1", row).items()} == {
-            c: v for (s, r, c), v in gold.items() if (s, r) == ("art20_1", row)}
+            c: v for (s, r, c), v in gold.items() if (s, r) == ("art20_1", row)
+        }
 
 
 def test_no_wrong_number_on_any_row_variant():
@@ -140,6 +145,7 @@ def test_no_wrong_number_on_any_row_variant():
 
 # ------------------------------------------------------------------ point 5: labels block, values block
 
+
 def test_a_block_of_labels_then_a_block_of_values_is_not_paired_by_position(tmp_path):
     # Huaian's art20_1 rows rewritten as a degraded conversion prints them: both labels, then
     # both value rows. Nothing in the document says which row is whose, and art20_1 has no
@@ -148,8 +154,12 @@ def test_a_block_of_labels_then_a_block_of_values_is_not_paired_by_position(tmp_
     text = HUAIAN.read_text("utf-8")
     assert old.replace("\n\n", "\n") in text or old in text, "layout changed"
     printed = old if old in text else old.replace("\n\n", "\n")
-    report = _read(tmp_path, HUAIAN, printed,
-                   "规章\n行政规范性文件\n             1          0        11\n             8          26       66")
+    report = _read(
+        tmp_path,
+        HUAIAN,
+        printed,
+        "规章\n行政规范性文件\n             1          0        11\n             8          26       66",
+    )
     for row in ("regulations", "normative_documents"):
         cells = _row(report, "art20_1", row)
         assert all(c.value is None and c.status == AMBIGUOUS for c in cells.values()), row
@@ -160,10 +170,14 @@ def test_a_block_of_labels_then_a_block_of_values_is_not_paired_by_position(tmp_
 def test_a_values_block_column_printed_alike_stands(tmp_path):
     # Hongze's 新收 and 上年结转 rows as labels then values: the columns 0 in both rows are 0
     # whichever row is whose; 21 (natural persons, total) could be either row's.
-    old = ("一、本年新收政府信息公开申请数量                             21    0      0     0   0   0     21\n"
-           "二、上年结转政府信息公开申请数量                              0    0      0     0   0   0     0")
-    new = ("一、本年新收政府信息公开申请数量\n二、上年结转政府信息公开申请数量\n"
-           "      21    0      0     0   0   0     21\n       0    0      0     0   0   0     0")
+    old = (
+        "一、本年新收政府信息公开申请数量                             21    0      0     0   0   0     21\n"
+        "二、上年结转政府信息公开申请数量                              0    0      0     0   0   0     0"
+    )
+    new = (
+        "一、本年新收政府信息公开申请数量\n二、上年结转政府信息公开申请数量\n"
+        "      21    0      0     0   0   0     21\n       0    0      0     0   0   0     0"
+    )
     report = _read(tmp_path, HONGZE, old, new)
     for row in ("new", "carried_over"):
         cells = _row(report, "requests", row)

@@ -1,7 +1,9 @@
 """The validation rules on real reports, with real numbers changed where a rule must fire."""
+
 from pathlib import Path
 
 from helpers import SAMPLES
+
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.validation.engine import validate
@@ -67,14 +69,19 @@ def test_missing_table_and_metadata(tmp_path):
 
 
 def test_rules_are_a_registry_plugins_can_extend():
-    from gidr_etl.plugins import pm
     from gidr_etl.hookspecs import hookimpl
+    from gidr_etl.plugins import pm
 
     class Plugin:
         @hookimpl
         def register_rules(self, register):
-            register("always", "warning", lambda report: [__import__("gidr_etl.report").report.Finding(
-                "", "", "requests", None, None, "said by a plugin")])
+            register(
+                "always",
+                "warning",
+                lambda report: [
+                    __import__("gidr_etl.report").report.Finding("", "", "requests", None, None, "said by a plugin")
+                ],
+            )
 
     pm.register(Plugin(), "test-always")
     try:
@@ -85,8 +92,8 @@ def test_rules_are_a_registry_plugins_can_extend():
 
 
 def test_a_crashing_rule_is_a_warning_and_the_others_still_run():
-    from gidr_etl.plugins import pm
     from gidr_etl.hookspecs import hookimpl
+    from gidr_etl.plugins import pm
 
     class Plugin:
         @hookimpl
@@ -102,6 +109,10 @@ def test_a_crashing_rule_is_a_warning_and_the_others_still_run():
         pm.unregister(name="test-fragile")
     crashed = [f for f in report.findings if f.rule == "rule_crashed"]
     assert [(f.severity, f.message) for f in crashed] == [
-        ("warning", "校验规则 'fragile' 出错：ZeroDivisionError: division by zero · "
-                    "rule 'fragile' crashed: ZeroDivisionError: division by zero")]
+        (
+            "warning",
+            "校验规则 'fragile' 出错：ZeroDivisionError: division by zero · "
+            "rule 'fragile' crashed: ZeroDivisionError: division by zero",
+        )
+    ]
     assert expected and expected <= {f.rule for f in report.findings}

@@ -1,6 +1,7 @@
 """Metadata of scanned reports when a red seal over the title made OCR misread it
 (gidr_etl/reading/metadata.py: misread_title, as_printed_elsewhere). The lines are as
 the OCR read them from the scans tests/scans.py makes of the project's PDFs."""
+
 from __future__ import annotations
 
 from gidr_etl.reading.metadata import extract_metadata

@@ -1,13 +1,13 @@
 """The TXT plugin recognises the table layouts of the five real seeds."""
 
 import pytest
-
 from helpers import SAMPLES
+
 from gidr_etl import ExtractionError
 from gidr_etl.formats.choice import choose_format
-from gidr_etl.plugins import formats
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.model import Table
+from gidr_etl.plugins import formats
 
 
 def _doc(name):
@@ -23,8 +23,9 @@ def test_pipe_rows_layout_002():
     tables = list(doc.tables())
     assert all(t.rows_known for t in tables)
     rows = [r for t in tables for r in _rows(t)]
-    assert ["行政許可", "38", "-1", "2391"] in [[c.replace("(xǔ)", "") for c in r] for r in rows] or \
-        any(r[0].startswith("行政許") and r[1:] == ["38", "-1", "2391"] for r in rows)
+    assert ["行政許可", "38", "-1", "2391"] in [[c.replace("(xǔ)", "") for c in r] for r in rows] or any(
+        r[0].startswith("行政許") and r[1:] == ["38", "-1", "2391"] for r in rows
+    )
     # "(七)總計 | 0 ×6 | |||": the blank seventh cell is kept, the spacers are not
     total = next(r for r in rows if r[0].startswith("(七)"))
     assert total[1:] == ["0"] * 6 + [""]

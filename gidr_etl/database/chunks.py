@@ -1,4 +1,5 @@
 """Statements over many ids in pieces: SQLite bounds the parameters of one statement."""
+
 from __future__ import annotations
 
 CHUNK = 500  # values per `in (...)`
@@ -6,7 +7,7 @@ CHUNK = 500  # values per `in (...)`
 
 def chunks(values) -> list[list]:
     values = list(values)
-    return [values[i:i + CHUNK] for i in range(0, len(values), CHUNK)]
+    return [values[i : i + CHUNK] for i in range(0, len(values), CHUNK)]
 
 
 def marks(chunk) -> str:

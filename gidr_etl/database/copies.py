@@ -11,6 +11,7 @@ A blank template (no agency, no year, every cell blank) is not a report: its fil
 status `template`, and its row in `reports` (kept, so that what was read of it can still
 be checked) has is_template = 1, which every count, view and dashboard leaves out.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -64,8 +65,9 @@ def group_copies(reports: list[dict], cells: dict[int, dict]) -> dict[int, tuple
 def recompute(db) -> int:
     """Set every report's duplicate_of and replace the copies_disagree findings; returns copies."""
     conn = db.conn
-    rows = conn.execute("select id, agency_key, year, cells_read, errors from reports"
-                        " where agency_key is not null and year is not null")
+    rows = conn.execute(
+        "select id, agency_key, year, cells_read, errors from reports where agency_key is not null and year is not null"
+    )
     duplicate_of, found = _compare(conn, rows)
     conn.execute("begin immediate")
     try:
@@ -82,14 +84,21 @@ def recompute(db) -> int:
 def update(conn, groups: set[tuple[str, int]]) -> set[int]:
     """Redo the copies among the reports of these agency-years (agency_key, year), within
     the caller's transaction; returns the ids of their reports."""
-    rows = [r for r in select_in(conn, "select id, agency_key, year, cells_read, errors from reports"
-                                       " where agency_key in ({})", sorted({k for k, _ in groups}))
-            if (r[1], r[2]) in groups]
+    rows = [
+        r
+        for r in select_in(
+            conn,
+            "select id, agency_key, year, cells_read, errors from reports where agency_key in ({})",
+            sorted({k for k, _ in groups}),
+        )
+        if (r[1], r[2]) in groups
+    ]
     ids = sorted(r[0] for r in rows)
     duplicate_of, found = _compare(conn, rows)
     for chunk in chunks(ids):
-        conn.execute(f"update reports set duplicate_of = null where duplicate_of is not null and id in ({marks(chunk)})",
-                     chunk)
+        conn.execute(
+            f"update reports set duplicate_of = null where duplicate_of is not null and id in ({marks(chunk)})", chunk
+        )
         conn.execute(f"delete from findings where rule = ? and report_id in ({marks(chunk)})", [RULE, *chunk])
     _write(conn, duplicate_of, found)
     return set(ids)
@@ -105,26 +114,41 @@ def _compare(conn, rows) -> tuple[dict[int, int], list[tuple]]:
     ids = [r["id"] for g in groups for r in g]
     cells: dict[int, dict] = defaultdict(dict)
     for rid, s, row, col, v in select_in(
-            conn, "select report_id, section, row, col, value from cells where value is not null"
-                  " and report_id in ({})", ids):
+        conn, "select report_id, section, row, col, value from cells where value is not null and report_id in ({})", ids
+    ):
         cells[rid][s, row, col] = v
     duplicate_of, found = {}, []
     for g in groups:
         for copy, (counted, differ) in group_copies(g, cells).items():
             duplicate_of[copy] = counted
             for (s, row, col), counted_value, copy_value in differ:
-                for on, other, mine, theirs in ((copy, counted, copy_value, counted_value),
-                                                (counted, copy, counted_value, copy_value)):
-                    found.append((on, RULE, "warning", s, row, col,
-                                  bilingual(f"副本数值不一致：{s}.{row}.{col} 此处为 {_n(mine)}，"
-                                            f"报告 {other} 为 {_n(theirs)}",
-                                            f"copies disagree: {s}.{row}.{col} is {_n(mine)} here"
-                                            f" but {_n(theirs)} in report {other}")))
+                for on, other, mine, theirs in (
+                    (copy, counted, copy_value, counted_value),
+                    (counted, copy, counted_value, copy_value),
+                ):
+                    found.append(
+                        (
+                            on,
+                            RULE,
+                            "warning",
+                            s,
+                            row,
+                            col,
+                            bilingual(
+                                f"副本数值不一致：{s}.{row}.{col} 此处为 {_n(mine)}，报告 {other} 为 {_n(theirs)}",
+                                f"copies disagree: {s}.{row}.{col} is {_n(mine)} here"
+                                f" but {_n(theirs)} in report {other}",
+                            ),
+                        )
+                    )
     return duplicate_of, found
 
 
 def _write(conn, duplicate_of: dict[int, int], found: list[tuple]) -> None:
-    conn.executemany("update reports set duplicate_of = ? where id = ?",
-                     [(counted, copy) for copy, counted in duplicate_of.items()])
-    conn.executemany("insert into findings (report_id, rule, severity, section, row, col, message)"
-                     " values (?, ?, ?, ?, ?, ?, ?)", found)
+    conn.executemany(
+        "update reports set duplicate_of = ? where id = ?", [(counted, copy) for copy, counted in duplicate_of.items()]
+    )
+    conn.executemany(
+        "insert into findings (report_id, rule, severity, section, row, col, message) values (?, ?, ?, ?, ?, ?, ?)",
+        found,
+    )

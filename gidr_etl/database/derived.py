@@ -12,13 +12,14 @@ The whole database is derived again (views.prepare and the full recomputes) only
 what is derived was made by another version (its digest in `derived_state` differs),
 or the batch changed most of the database anyway.
 """
+
 from __future__ import annotations
 
 import hashlib
 
-from gidr_etl.version import EXTRACTOR_VERSION
 from gidr_etl.database import copies, page_indexes, views
 from gidr_etl.validation import year_chains
+from gidr_etl.version import EXTRACTOR_VERSION
 
 # The reports a batch changed, as they were before it (dropped, replaced) or as loaded.
 CHANGES_DDL = """create table if not exists changed_reports (
@@ -32,15 +33,27 @@ FULL_SHARE = 0.5
 
 def note_change(conn, report_id: int) -> None:
     """Note report `report_id` as it is now: it is about to go, or has just been loaded."""
-    conn.execute("insert into changed_reports (report_id, agency, agency_key, year)"
-                 " select id, agency, agency_key, year from reports where id = ?", [report_id])
+    conn.execute(
+        "insert into changed_reports (report_id, agency, agency_key, year)"
+        " select id, agency, agency_key, year from reports where id = ?",
+        [report_id],
+    )
 
 
 def digest() -> str:
     """What the derived tables' making depends on, besides the data: a new one derives all again."""
-    made_of = (views.view_sql(), views.FTS_DDL, views.labels(), views.MATERIALISED, page_indexes.INDEXES,
-               EXTRACTOR_VERSION,
-               year_chains.DDL, year_chains.RULES, copies.RULE, copies.MIN_AGREEMENT)
+    made_of = (
+        views.view_sql(),
+        views.FTS_DDL,
+        views.labels(),
+        views.MATERIALISED,
+        page_indexes.INDEXES,
+        EXTRACTOR_VERSION,
+        year_chains.DDL,
+        year_chains.RULES,
+        copies.RULE,
+        copies.MIN_AGREEMENT,
+    )
     return hashlib.sha256(repr(made_of).encode()).hexdigest()
 
 
@@ -83,8 +96,10 @@ def _changed(conn) -> None:
         recounted = copies.update(conn, groups)
         conn.execute(f"create temp table if not exists {_IDS.split('.')[1]} (id integer primary key)")
         conn.execute(f"delete from {_IDS}")
-        conn.executemany(f"insert or ignore into {_IDS} (id) values (?)",
-                         [(i,) for i in {c[0] for c in changes} | rechained | recounted])
+        conn.executemany(
+            f"insert or ignore into {_IDS} (id) values (?)",
+            [(i,) for i in {c[0] for c in changes} | rechained | recounted],
+        )
         views.refresh_pivots(conn, _ONLY)
         # The search rows of replaced and dropped reports went with their sections (load.py);
         # any of a noted report's (a concurrent full refresh indexed it) go before it is indexed.

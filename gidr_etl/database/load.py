@@ -1,4 +1,5 @@
 """Loading reports into SQLite with sqlite-utils: the public schema and one writer."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,12 +11,12 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
-from gidr_etl.version import EXTRACTOR_VERSION
-from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
 from gidr_etl.database.derived import CHANGES_DDL, note_change
 from gidr_etl.database.views import forget_search_rows
 from gidr_etl.plugins import prepare_connection
+from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
 from gidr_etl.report import Report
+from gidr_etl.version import EXTRACTOR_VERSION
 
 # The public schema (spec/TEMPLATE.md): reports, cells, findings are the stable
 # interface; files and sections are ours. NUMERIC keeps counts integers, amounts real.
@@ -160,8 +161,9 @@ def bulk(db: sqlite_utils.Database, n_files: int):
     saved = []
     if n_files >= max(_BULK_MIN_FILES, reports):
         marks = ", ".join("?" * len(DEFERRED_INDEXES))
-        saved = db.execute(f"select name, sql from sqlite_master where type = 'index' and name in ({marks})",
-                           DEFERRED_INDEXES).fetchall()
+        saved = db.execute(
+            f"select name, sql from sqlite_master where type = 'index' and name in ({marks})", DEFERRED_INDEXES
+        ).fetchall()
         for name, _ in saved:
             db.execute(f"drop index if exists [{name}]")  # another ingest may have dropped it
     try:
@@ -173,7 +175,7 @@ def bulk(db: sqlite_utils.Database, n_files: int):
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> int | None:
@@ -237,13 +239,15 @@ def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
 
 def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
     """`path` no longer holds this report's content: drop the report unless another file does."""
-    holder = next(db.query("select path from files where report_id = ? and path != ? order by path",
-                           [report_id, path]), None)
+    holder = next(
+        db.query("select path from files where report_id = ? and path != ? order by path", [report_id, path]), None
+    )
     if holder is None:
         _delete_report(db, report_id)
     else:
-        db.execute("update reports set source_path = ? where id = ? and source_path = ?",
-                   [holder["path"], report_id, path])
+        db.execute(
+            "update reports set source_path = ? where id = ? and source_path = ?", [holder["path"], report_id, path]
+        )
 
 
 def _delete_report(db: sqlite_utils.Database, report_id: int) -> None:
@@ -265,12 +269,22 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
     meta = report.metadata
     errors = sum(1 for f in report.findings if f.severity == "error")
     row = {
-        "source_path": file_row["path"], "source_sha256": sha, "format": report.format,
-        "agency": meta.agency, "year": meta.year, "template": report.template,
-        "title": meta.title, "publish_date": meta.publish_date, "index_no": meta.index_no,
-        "encoding": report.encoding, "pages": report.pages, "extractor_version": EXTRACTOR_VERSION,
+        "source_path": file_row["path"],
+        "source_sha256": sha,
+        "format": report.format,
+        "agency": meta.agency,
+        "year": meta.year,
+        "template": report.template,
+        "title": meta.title,
+        "publish_date": meta.publish_date,
+        "index_no": meta.index_no,
+        "encoding": report.encoding,
+        "pages": report.pages,
+        "extractor_version": EXTRACTOR_VERSION,
         "cells_read": sum(1 for c in report.cells.values() if c.value is not None),
-        "errors": errors, "warnings": len(report.findings) - errors, "ingested_at": now(),
+        "errors": errors,
+        "warnings": len(report.findings) - errors,
+        "ingested_at": now(),
         "is_template": int(file_row.get("status") == "template"),
         "agency_key": report.place.key if report.place else None,
         **(report.place.columns() if report.place else dict.fromkeys(PLACE_COLUMNS)),
@@ -279,20 +293,56 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         row["id"] = report_id
     report_id = _insert_row(db, "reports", row)
     note_change(db.conn, report_id)
-    _insert(db, "cells", ("report_id", "section", "row", "col", "value", "raw", "status", "inferred", "note", "page",
-                          "line", "confidence", "bbox"), (
-        (report_id, c.section, c.row, c.col, c.value, c.raw, c.status, int(c.inferred), c.note,
-         c.prov.page if c.prov else None, c.prov.line if c.prov else None, c.confidence,
-         # The cell's box on the page image (points), to check a value read by OCR against it.
-         ",".join(map(str, c.prov.bbox)) if c.prov and c.prov.bbox else None)
-        for c in report.cells.values()
-    ))
-    _insert(db, "findings", ("report_id", "rule", "severity", "section", "row", "col", "message"), (
-        (report_id, f.rule, f.severity, f.section, f.row, f.col, f.message) for f in report.findings
-    ))
-    _insert(db, "sections", ("report_id", "part", "heading", "text"), (
-        (report_id, p.part, p.heading, p.text) for p in (report.prose_printed or report.prose)
-    ))
+    _insert(
+        db,
+        "cells",
+        (
+            "report_id",
+            "section",
+            "row",
+            "col",
+            "value",
+            "raw",
+            "status",
+            "inferred",
+            "note",
+            "page",
+            "line",
+            "confidence",
+            "bbox",
+        ),
+        (
+            (
+                report_id,
+                c.section,
+                c.row,
+                c.col,
+                c.value,
+                c.raw,
+                c.status,
+                int(c.inferred),
+                c.note,
+                c.prov.page if c.prov else None,
+                c.prov.line if c.prov else None,
+                c.confidence,
+                # The cell's box on the page image (points), to check a value read by OCR against it.
+                ",".join(map(str, c.prov.bbox)) if c.prov and c.prov.bbox else None,
+            )
+            for c in report.cells.values()
+        ),
+    )
+    _insert(
+        db,
+        "findings",
+        ("report_id", "rule", "severity", "section", "row", "col", "message"),
+        ((report_id, f.rule, f.severity, f.section, f.row, f.col, f.message) for f in report.findings),
+    )
+    _insert(
+        db,
+        "sections",
+        ("report_id", "part", "heading", "text"),
+        ((report_id, p.part, p.heading, p.text) for p in (report.prose_printed or report.prose)),
+    )
     return report_id
 
 

@@ -5,6 +5,7 @@ facet, a canned query, a view's join), and costs the ingest a little, so each sa
 `create` is idempotent; database/views.py `prepare` runs it after every ingest, once the
 pivots (requests_wide) are built.
 """
+
 from __future__ import annotations
 
 import sqlite3

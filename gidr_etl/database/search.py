@@ -3,6 +3,7 @@
 Both go through `search_text` (Traditional→Simplified, half-width forms, no layout spaces
 or line breaks), which SQLite and Datasette know as `gidr_search_text`.
 """
+
 from __future__ import annotations
 
 import re

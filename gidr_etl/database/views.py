@@ -4,6 +4,7 @@
 everything it makes is derived from reports/cells/findings/sections and the template
 vocabulary, so it drops and rebuilds it each time. datasette.yml describes what it makes.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -47,8 +48,10 @@ def _label_join(alias: str, kind: str, section: str, code: str) -> str:
 
 def _label(column: str, kind: str, code: str) -> str:
     """One label column of cell `c` of report `r`, as a scalar subquery."""
-    return (f"(select {column} from labels where kind = '{kind}' and section = c.section"
-            f" and code = {code} and template = {_TEMPLATE_OF})")
+    return (
+        f"(select {column} from labels where kind = '{kind}' and section = c.section"
+        f" and code = {code} and template = {_TEMPLATE_OF})"
+    )
 
 
 def _pivot(columns: list[str]) -> str:
@@ -59,8 +62,7 @@ def _pivot(columns: list[str]) -> str:
 def _cell(row: str, col: str, rid: str) -> str:
     """A requests cell of report `rid` (SQL expressions for col and rid)."""
     return (
-        f"(select value from cells where report_id = {rid} and section = 'requests'"
-        f" and row = '{row}' and col = {col})"
+        f"(select value from cells where report_id = {rid} and section = 'requests' and row = '{row}' and col = {col})"
     )
 
 
@@ -71,13 +73,17 @@ APPEAL_GROUPS = {"review": "row = 'review'", "suit": "row like 'suit\\_%' escape
 def _appeal_sums() -> str:
     return ",\n        ".join(
         f"sum(case when section = 'appeals' and {rows} and col = '{col}' then value end) as {group}_{col}"
-        for group, rows in APPEAL_GROUPS.items() for col in ("upheld", "corrected", "other"))
+        for group, rows in APPEAL_GROUPS.items()
+        for col in ("upheld", "corrected", "other")
+    )
 
 
 def _correction_rate(prefix: str) -> str:
     """纠正率: corrected over the decided cases (upheld + corrected + other) of `prefix`."""
-    return (f"round(1.0 * {prefix}_corrected / nullif(coalesce({prefix}_upheld, 0)"
-            f" + coalesce({prefix}_corrected, 0) + coalesce({prefix}_other, 0), 0), 4)")
+    return (
+        f"round(1.0 * {prefix}_corrected / nullif(coalesce({prefix}_upheld, 0)"
+        f" + coalesce({prefix}_corrected, 0) + coalesce({prefix}_other, 0), 0), 4)"
+    )
 
 
 def _wide_view(section: str, cols: list[str], only: str = "") -> str:
@@ -88,7 +94,7 @@ select c.report_id, r.agency, r.year, r.template,
        {_pivot(cols)}
 from cells c
 join reports r on r.id = c.report_id
-{_label_join('l', 'row', 'c.section', 'c.row')}
+{_label_join("l", "row", "c.section", "c.row")}
 where c.section = '{section}' and {COUNTED}{only and f" and c.report_id {only}"}
 group by c.report_id, c.row
 order by r.agency, r.year, c.report_id, l.ord"""
@@ -110,11 +116,11 @@ def view_sql(only: str = "") -> dict[str, str]:
         # each report's cells in the order they were loaded: the template's.
         "cells_labelled": f"""
 select c.report_id, r.agency, r.year, r.template,
-       c.section, {_label('label_zh', 'section', 'c.section')} as section_zh,
-       c.row, {_label('group_zh', 'row', 'c.row')} as row_group_zh,
-       {_label('label_zh', 'row', 'c.row')} as row_zh, {_label('label_en', 'row', 'c.row')} as row_en,
-       c.col, {_label('group_zh', 'col', 'c.col')} as col_group_zh,
-       {_label('label_zh', 'col', 'c.col')} as col_zh, {_label('label_en', 'col', 'c.col')} as col_en,
+       c.section, {_label("label_zh", "section", "c.section")} as section_zh,
+       c.row, {_label("group_zh", "row", "c.row")} as row_group_zh,
+       {_label("label_zh", "row", "c.row")} as row_zh, {_label("label_en", "row", "c.row")} as row_en,
+       c.col, {_label("group_zh", "col", "c.col")} as col_group_zh,
+       {_label("label_zh", "col", "c.col")} as col_zh, {_label("label_en", "col", "c.col")} as col_en,
        c.value, c.raw, c.status
 from reports r
 cross join cells c indexed by {page_indexes.CELLS_IN_LOAD_ORDER} on c.report_id = r.id
@@ -152,9 +158,9 @@ select r.id as report_id, r.agency, r.year, r.template, r.title,
        v.disclosed, round(1.0 * v.disclosed / nullif(v.total_handled, 0), 4) as disclosure_share,
        v.denied, round(1.0 * v.denied / nullif(v.total_handled, 0), 4) as refusal_share,
        v.appeals_upheld, v.appeals_corrected, v.appeals_other, v.appeals_total,
-       {_correction_rate('v.appeals')} as correction_rate,
-       {_correction_rate('v.review')} as review_correction_rate,
-       {_correction_rate('v.suit')} as suit_correction_rate,
+       {_correction_rate("v.appeals")} as correction_rate,
+       {_correction_rate("v.review")} as review_correction_rate,
+       {_correction_rate("v.suit")} as suit_correction_rate,
        coalesce(f.errors, 0) as errors, coalesce(f.warnings, 0) as warnings,
        r.adcode, r.province, r.city, r.county, r.level, r.kind
 from reports r
@@ -171,25 +177,25 @@ select report_id, agency, year, template, col, col_zh, new, carried_over, total,
 from (
 select f.report_id, r.agency, r.year, r.template,
        f.col, l.label_zh as col_zh,
-       {_cell('new', 'f.col', 'f.report_id')} as new,
-       {_cell('carried_over', 'f.col', 'f.report_id')} as carried_over,
-       {_cell('total', 'f.col', 'f.report_id')} as total,
-       {_cell('carried_forward', 'f.col', 'f.report_id')} as carried_forward,
+       {_cell("new", "f.col", "f.report_id")} as new,
+       {_cell("carried_over", "f.col", "f.report_id")} as carried_over,
+       {_cell("total", "f.col", "f.report_id")} as total,
+       {_cell("carried_forward", "f.col", "f.report_id")} as carried_forward,
        f.message
 from findings f
 join reports r on r.id = f.report_id
-{_label_join('l', 'col', "'requests'", 'f.col')}
+{_label_join("l", "col", "'requests'", "f.col")}
 where f.rule = 'requests_balance' and {COUNTED}
 order by r.agency, r.year, f.report_id)""",
         # Same agency (by agency_key: see chains.py), consecutive years: what one year
         # carries forward the next year should carry over.
         "cross_year_chain": f"""
 select a.agency, a.year, a.id as report_id,
-       {_cell('carried_forward', "'total'", 'a.id')} as carried_forward,
+       {_cell("carried_forward", "'total'", "a.id")} as carried_forward,
        b.year as next_year, b.id as next_report_id,
-       {_cell('carried_over', "'total'", 'b.id')} as next_carried_over,
-       {_cell('carried_over', "'total'", 'b.id')}
-         - {_cell('carried_forward', "'total'", 'a.id')} as difference
+       {_cell("carried_over", "'total'", "b.id")} as next_carried_over,
+       {_cell("carried_over", "'total'", "b.id")}
+         - {_cell("carried_forward", "'total'", "a.id")} as difference
 from reports a
 join reports b on b.agency_key = a.agency_key and b.year = a.year + 1
 where a.duplicate_of is null and not a.is_template and b.duplicate_of is null and not b.is_template
@@ -203,12 +209,32 @@ def labels(template_versions=TEMPLATES) -> list[dict]:
     vocab = vocabulary()
     for template in template_versions:
         for s_ord, sec in enumerate(vocab.sections_for(template)):
-            out.append(dict(section=sec.code, kind="section", code=sec.code, template=template,
-                            label_zh=sec.label, label_en=sec.en, group_zh=None, ord=s_ord))
+            out.append(
+                dict(
+                    section=sec.code,
+                    kind="section",
+                    code=sec.code,
+                    template=template,
+                    label_zh=sec.label,
+                    label_en=sec.en,
+                    group_zh=None,
+                    ord=s_ord,
+                )
+            )
             for kind, terms in (("row", sec.rows_for(template)), ("col", sec.columns_for(template))):
                 for ord_, t in enumerate(terms):
-                    out.append(dict(section=sec.code, kind=kind, code=t.code, template=template,
-                                    label_zh=t.label, label_en=t.en, group_zh=t.group, ord=ord_))
+                    out.append(
+                        dict(
+                            section=sec.code,
+                            kind=kind,
+                            code=t.code,
+                            template=template,
+                            label_zh=t.label,
+                            label_en=t.en,
+                            group_zh=t.group,
+                            ord=ord_,
+                        )
+                    )
     return out
 
 
@@ -263,8 +289,9 @@ def forget_search_rows(conn: sqlite3.Connection, only: str, params=()) -> None:
     """Take the reports whose ids `only` ("= ?", "in (select ...)") holds out of the search
     index, before their sections go (their rowids are its rows)."""
     if conn.execute("select 1 from sqlite_master where name = 'sections_fts'").fetchone():
-        conn.execute(f"delete from sections_fts where rowid in (select rowid from sections where report_id {only})",
-                     params)
+        conn.execute(
+            f"delete from sections_fts where rowid in (select rowid from sections where report_id {only})", params
+        )
         conn.execute(f"delete from reports_fts where rowid {only}", params)
 
 
@@ -280,9 +307,11 @@ DERIVED_TABLES = ("labels", "sections_fts", "reports_fts")
 # Pivots kept as tables, not views: computed per request they took seconds at a few
 # hundred reports (requests_wide 5.6 s at 868), so they are built at ingest instead.
 # Their columns → index, for the facets and filters their pages offer.
-MATERIALISED = {"requests_wide": ("report_id", "year", "row", "agency"),
-                "appeals_wide": ("report_id", "year", "row"),
-                "report_summary": ("report_id", "year", "agency")}
+MATERIALISED = {
+    "requests_wide": ("report_id", "year", "row", "agency"),
+    "appeals_wide": ("report_id", "year", "row"),
+    "report_summary": ("report_id", "year", "agency"),
+}
 
 
 def _drop(conn: sqlite3.Connection, name: str) -> None:

@@ -1,4 +1,5 @@
 """The interface an input-format plugin implements."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

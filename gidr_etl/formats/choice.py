@@ -1,8 +1,9 @@
 """Choosing the format that reads a file, and falling back when a format's plugin crashes."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from gidr_etl.errors import ExtractionError, one_line
 from gidr_etl.formats.base import InputFormat
@@ -10,8 +11,9 @@ from gidr_etl.model import Document
 from gidr_etl.plugins import formats
 
 
-def ranked_formats(path: Path, head: bytes, available: list[InputFormat] | None = None,
-                   crashes: list[str] | None = None) -> list[InputFormat]:
+def ranked_formats(
+    path: Path, head: bytes, available: list[InputFormat] | None = None, crashes: list[str] | None = None
+) -> list[InputFormat]:
     """The formats that accept `path`, surest first, then by priority.
 
     A format whose sniff raises is a plugin bug, not a verdict on the file: it is left
@@ -37,8 +39,13 @@ def choose_format(path: Path, head: bytes, available: list[InputFormat] | None =
     return ranked[0] if ranked else None
 
 
-def read_document(path: Path, head: bytes, size: int, max_bytes: int | None = None,
-                  trying: Callable[[InputFormat], None] | None = None) -> tuple[Document, list[str]]:
+def read_document(
+    path: Path,
+    head: bytes,
+    size: int,
+    max_bytes: int | None = None,
+    trying: Callable[[InputFormat], None] | None = None,
+) -> tuple[Document, list[str]]:
     """The Document of the surest format that reads `path`, and the crashes met on the way.
 
     An ExtractionError is that format's verdict on the file. Any other exception is a

@@ -5,18 +5,19 @@ is then walked as XML because python-docx's table.cell(r, c) repeats a merged ce
 text in every grid position it covers, while the template's group labels must
 arrive once, with their spans.
 """
+
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
-from gidr_etl.hookspecs import hookimpl
-from gidr_etl.reading.metadata import metadata_hints
-from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
-from gidr_etl.text.cjk import join_lines
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import InputFormat
 from gidr_etl.formats.pictures import Picture, with_pictures
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.reading.metadata import metadata_hints
+from gidr_etl.text.cjk import join_lines
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -28,7 +29,21 @@ MAX_ENTRIES = 5000
 # Elements that only wrap body content (content controls, custom XML, tracked insertions).
 _WRAPPERS = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "smartTag"}
 # Extensions whose zips are certainly not Word documents: not worth opening in sniff.
-_OTHER_ZIPS = {".xlsx", ".pptx", ".zip", ".odt", ".ods", ".odp", ".epub", ".jar", ".apk", ".pdf", ".txt", ".html", ".htm"}
+_OTHER_ZIPS = {
+    ".xlsx",
+    ".pptx",
+    ".zip",
+    ".odt",
+    ".ods",
+    ".odp",
+    ".epub",
+    ".jar",
+    ".apk",
+    ".pdf",
+    ".txt",
+    ".html",
+    ".htm",
+}
 
 
 def _is_word_zip(path: Path) -> bool:
@@ -137,7 +152,12 @@ class _Walker:
                 span = max(1, int(_val(tcpr, W + "gridSpan") or 1))
                 vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
                 anchor = above.get(col)
-                if vmerge is not None and vmerge.get(W + "val", "continue") == "continue" and anchor and anchor.col == col:
+                if (
+                    vmerge is not None
+                    and vmerge.get(W + "val", "continue") == "continue"
+                    and anchor
+                    and anchor.col == col
+                ):
                     # A continuation: the cell above grows instead of a repeat of its text.
                     anchor.row_span = r - anchor.row + 1
                     cell = anchor
@@ -212,8 +232,11 @@ class DocxFormat(InputFormat):
             hints = _hints(doc)
             # Tables pasted as pictures: read by OCR when the document has no tables of its own.
             parts = doc.part.related_parts
-            pictures = [Picture(at, line, parts[rid].blob, emu / _EMU_A_POINT if emu else None)
-                        for at, line, rid, emu in walker.pictures if rid in parts]
+            pictures = [
+                Picture(at, line, parts[rid].blob, emu / _EMU_A_POINT if emu else None)
+                for at, line, rid, emu in walker.pictures
+                if rid in parts
+            ]
         except ExtractionError:
             raise
         except Exception as exc:  # lxml syntax errors, missing parts, wrong content types

@@ -5,6 +5,7 @@ malformed (unclosed <td>, Word's <o:p>, conditional comments), and a tolerant ev
 parser that we drive ourselves keeps the HTML table algorithm explicit without adding
 a dependency.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,14 +13,14 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from gidr_etl.text.encoding import UndecodableError, decode
-from gidr_etl.hookspecs import hookimpl
-from gidr_etl.reading.metadata import metadata_hints
-from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
-from gidr_etl.text.cjk import IDEOGRAPHS, has_ideograph, join_lines
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
 from gidr_etl.formats.pictures import Picture, saved_page_image, with_pictures
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.reading.metadata import metadata_hints
+from gidr_etl.text.cjk import IDEOGRAPHS, has_ideograph, join_lines
+from gidr_etl.text.encoding import UndecodableError, decode
 
 _HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body|table|meta|div|p|title)[\s>/]", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
@@ -29,9 +30,35 @@ _SKIP = {"script", "style", "xml", "template", "noscript"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Elements that end a run of text (a TextBlock outside tables, a line inside a cell).
 _BLOCK = _HEADINGS | {
-    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "section", "article",
-    "header", "footer", "nav", "aside", "main", "center", "form", "hr", "address", "figure",
-    "figcaption", "caption", "body", "br", "table", "tr", "title",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "main",
+    "center",
+    "form",
+    "hr",
+    "address",
+    "figure",
+    "figcaption",
+    "caption",
+    "body",
+    "br",
+    "table",
+    "tr",
+    "title",
 }
 # A table in a cell plus this much prose beside it: the outer table is page layout.
 _LAYOUT_TEXT = 300
@@ -153,7 +180,9 @@ class _Parser(HTMLParser):
             if not t.rows:
                 t.rows.append([])
             a = dict(attrs)
-            t.cell = _CellContent(self.getpos()[0], _span(a.get("rowspan"), 1, 65534), max(1, _span(a.get("colspan"), 1, 1000)))
+            t.cell = _CellContent(
+                self.getpos()[0], _span(a.get("rowspan"), 1, 65534), max(1, _span(a.get("colspan"), 1, 1000))
+            )
             t.rows[-1].append(t.cell)
         elif tag in _HEADINGS:
             self._break(self.kind)
@@ -286,8 +315,7 @@ def _is_layout(t: _TableBuilder) -> bool:
 def _cell_blocks(cell: _CellContent, source: str) -> list:
     """A layout cell's content as TextBlocks, its nested tables in place."""
     return [
-        TextBlock(s[0], Provenance(source, line=s[1]), s[2]) if isinstance(s, tuple) else s
-        for s in _segments(cell)
+        TextBlock(s[0], Provenance(source, line=s[1]), s[2]) if isinstance(s, tuple) else s for s in _segments(cell)
     ]
 
 

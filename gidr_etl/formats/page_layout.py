@@ -1,5 +1,6 @@
 """Page geometry shared by the readers of laid-out pages (the PDF text layer, OCR of a scan):
 grid lines from ruling positions, a line's text, page footers, the title on page 1."""
+
 from __future__ import annotations
 
 import re

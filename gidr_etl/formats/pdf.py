@@ -7,6 +7,7 @@ printed cell becomes one TableCell whose row/col spans come from its box against
 table's grid lines. A table cut by a page break is joined back into one Table; the
 cells of a group label cut in two (“（四）无” / “法提供”) are joined as well.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,12 @@ from pathlib import Path
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
-from gidr_etl.hookspecs import hookimpl
-from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats import pdf_pages, scan
-from gidr_etl.formats.page_layout import GRID_TOL, grid_index, grid_lines, is_footer, join_pieces, page_title, squeeze
 from gidr_etl.formats.base import InputFormat
+from gidr_etl.formats.page_layout import GRID_TOL, grid_index, grid_lines, is_footer, join_pieces, page_title, squeeze
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.text.cjk import CLOSE, LIST_MARK, NUMERALS, OPEN, join_lines
 
 # Outer table edges on consecutive pages this close belong to one continued table.
@@ -108,7 +109,7 @@ class _Part:
     cells: list[_CellBox]
     n_rows: int
     # The pieces on later pages, once joined to this one.
-    more: list["_Part"] = field(default_factory=list)
+    more: list[_Part] = field(default_factory=list)
 
 
 def _read(path: Path, reader: str | None = None) -> Document:
@@ -129,7 +130,6 @@ def _read(path: Path, reader: str | None = None) -> Document:
             _read_page(page.filter(_mapped) if page_cids else page, file, blocks, hints)
             page.close()  # drop the page's parsed objects: thousands of files go through
     if chars < _MIN_CHARS_PER_PAGE * n_pages:
-
         return scan.read_pdf(path)  # no text layer: a scan, read by OCR
     if cids > _MAX_CID_SHARE * chars:
         raise ExtractionError(f"fonts without a Unicode map (cid:…) in {cids} of {chars} characters")
@@ -177,10 +177,12 @@ def _tables(page, n: int) -> list[_Part]:
         # the bottom rule of a row cut by a page break undrawn, say): draw the
         # outline the vertical rules reach explicitly and look again.
         edges = [_outline(o) for o in outlines]
-        found = ruled.find_tables({
-            "explicit_horizontal_lines": [e for h, _ in edges for e in h],
-            "explicit_vertical_lines": [e for _, v in edges for e in v],
-        })
+        found = ruled.find_tables(
+            {
+                "explicit_horizontal_lines": [e for h, _ in edges for e in h],
+                "explicit_vertical_lines": [e for _, v in edges for e in v],
+            }
+        )
     parts = [_part(t, n) for t in found]
     # A frame around prose is not a table; one row of a table cut by a page break is.
     return [p for p in parts if p and len(p.xs) > 2]
@@ -211,8 +213,15 @@ def _outline(bbox) -> tuple[list[dict], list[dict]]:
     x0, top, x1, bottom = bbox
 
     def line(left, up, right, down):
-        return {"object_type": "line", "x0": left, "top": up, "x1": right, "bottom": down,
-                "width": right - left, "height": down - up}
+        return {
+            "object_type": "line",
+            "x0": left,
+            "top": up,
+            "x1": right,
+            "bottom": down,
+            "width": right - left,
+            "height": down - up,
+        }
 
     return [line(x0, y, x1, y) for y in (top, bottom)], [line(x, top, x, bottom) for x in (x0, x1)]
 

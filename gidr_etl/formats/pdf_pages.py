@@ -12,6 +12,7 @@ those dicts come from is this module's choice:
 
 ``GIDR_ETL_PDF_READER=pdfplumber|pdfium`` chooses (or the `reader` argument).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -133,14 +134,12 @@ class PdfiumPage(Page):
             if pdfium_c.FPDFText_IsGenerated(text, i):  # spaces and line breaks pdfium inferred
                 continue
             code = pdfium_c.FPDFText_GetUnicode(text, i)
-            if pdfium_c.FPDFText_HasUnicodeMapError(text, i):
-                glyph = f"(cid:{code})"  # as pdfminer writes a glyph its font cannot map
-            else:
-                glyph = chr(code)
+            # "(cid:N)" as pdfminer writes a glyph its font cannot map
+            glyph = f"(cid:{code})" if pdfium_c.FPDFText_HasUnicodeMapError(text, i) else chr(code)
             pdfium_c.FPDFText_GetLooseCharBox(text, i, box)
             pdfium_c.FPDFText_GetMatrix(text, i, matrix)
             a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
-            upright = 0 < a * d and b * c <= 0
+            upright = a * d > 0 and b * c <= 0
             x0, x1, y0 = box.left, box.right, box.bottom
             if upright and not b and not c:
                 size = pdfium_c.FPDFText_GetFontSize(text, i) * d
@@ -157,10 +156,20 @@ class PdfiumPage(Page):
                 bottom, top = height - y0, height - box.top
                 size = bottom - top
             yield {
-                "object_type": "char", "page_number": number, "text": glyph, "upright": upright,
-                "x0": x0, "x1": x1, "y0": y0, "y1": height - top,
-                "top": top, "bottom": bottom, "doctop": doctop + top,
-                "width": x1 - x0, "height": bottom - top, "size": size,
+                "object_type": "char",
+                "page_number": number,
+                "text": glyph,
+                "upright": upright,
+                "x0": x0,
+                "x1": x1,
+                "y0": y0,
+                "y1": height - top,
+                "top": top,
+                "bottom": bottom,
+                "doctop": doctop + top,
+                "width": x1 - x0,
+                "height": bottom - top,
+                "size": size,
                 "matrix": (a, b, c, d, matrix.e, matrix.f),
             }
 
@@ -175,7 +184,7 @@ class PdfiumPage(Page):
             shape, points = _segments(obj, matrix)
             paint = {"stroke": bool(stroke.value), "fill": bool(fill.value), "linewidth": width.value}
             for m in _SUBPATH.finditer(shape):
-                self._add(found, shape[m.start():m.end()], points[m.start():m.end()], paint)
+                self._add(found, shape[m.start() : m.end()], points[m.start() : m.end()], paint)
         return found
 
     def _add(self, found: dict, shape: str, pts: list[tuple[float, float]], paint: dict) -> None:
@@ -189,16 +198,27 @@ class PdfiumPage(Page):
             kind, pts = "line", pts[:2]
         elif shape in ("mlllh", "mllll"):
             (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
-            square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+            square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (
+                y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0
+            )
             if pts[0] == pts[4] and square:
                 kind = "rect"
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         top = self._height - y1
         obj = {
-            "object_type": kind, "page_number": self.page_number, **paint,
-            "x0": x0, "x1": x1, "y0": y0, "y1": y1, "top": top, "bottom": self._height - y0,
-            "doctop": self.initial_doctop + top, "width": x1 - x0, "height": y1 - y0,
+            "object_type": kind,
+            "page_number": self.page_number,
+            **paint,
+            "x0": x0,
+            "x1": x1,
+            "y0": y0,
+            "y1": y1,
+            "top": top,
+            "bottom": self._height - y0,
+            "doctop": self.initial_doctop + top,
+            "width": x1 - x0,
+            "height": y1 - y0,
         }
         if kind != "rect":
             obj["pts"] = [(x, self._height - y) for x, y in pts]

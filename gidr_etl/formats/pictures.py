@@ -5,6 +5,7 @@ by the same OCR reader as a scan (formats/scan.py) and what they hold (ruled tab
 takes the picture's place in the body. A document with tables of its own is left as it is,
 and without the `ocr` extra nothing is read (the report then says its tables are missing).
 """
+
 from __future__ import annotations
 
 import base64
@@ -67,8 +68,10 @@ def with_pictures(source: str, blocks: list[Block], pictures: list[Picture]) -> 
 def has_figure_tables(blocks: list[Block]) -> bool:
     """Whether the document has tables of figures of its own (a page's info block or its
     layout tables are no report table)."""
-    return any(isinstance(b, Table) and sum(bool(_FIGURE.fullmatch(c.text.strip())) for c in b.cells) >= _MIN_FIGURES
-               for b in blocks)
+    return any(
+        isinstance(b, Table) and sum(bool(_FIGURE.fullmatch(c.text.strip())) for c in b.cells) >= _MIN_FIGURES
+        for b in blocks
+    )
 
 
 def saved_page_image(page: Path, src: str) -> bytes | None:

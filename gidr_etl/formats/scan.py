@@ -5,18 +5,19 @@ have no text layer when the PDF format hands them over (`read_pdf`). Pages are
 read in parallel threads: the recognition models release the interpreter while they run.
 Without the extra installed, a scan fails with a one-line error that names it.
 """
+
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from gidr_etl.hookspecs import hookimpl
-from gidr_etl.model import Document
-from gidr_etl.formats.ocr import missing
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import InputFormat
+from gidr_etl.formats.ocr import missing
 from gidr_etl.formats.page_layout import page_title
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.model import Document
 
 # Pages are rendered at this resolution for reading: scans are made at 150–300 dpi.
 DPI = 200

@@ -5,6 +5,7 @@ run twice on one profile, so parallel workers sharing the default one would bloc
 fail. A conversion that outlives its timeout is killed with its whole process group
 (soffice runs as a launcher and a child that would otherwise linger).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,11 +36,22 @@ def convert_many(sources: list[Path], to: str, outdir: Path, timeout: float | No
     timeout = timeout or float(os.environ.get("GIDR_ETL_SOFFICE_TIMEOUT", TIMEOUT))
     soffice = find_soffice()
     if soffice is None:
-        raise ExtractionError(f"LibreOffice is needed to read {sources[0].suffix or 'this'} files and was not found:"
-                              f" install it (Debian/Ubuntu: apt-get install {DEBIAN_PACKAGE})")
+        raise ExtractionError(
+            f"LibreOffice is needed to read {sources[0].suffix or 'this'} files and was not found:"
+            f" install it (Debian/Ubuntu: apt-get install {DEBIAN_PACKAGE})"
+        )
     with tempfile.TemporaryDirectory(prefix="gidr-soffice-") as profile:
-        args = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-                "--convert-to", to, "--outdir", str(outdir), *map(str, sources)]
+        args = [
+            soffice,
+            f"-env:UserInstallation={Path(profile).as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(outdir),
+            *map(str, sources),
+        ]
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         try:
             _, err = proc.communicate(timeout=timeout)

@@ -7,16 +7,17 @@ Tables in text come in a few layouts, all recognised here:
   * a cell per paragraph: short lines separated by blank lines, many of them numbers.
 Everything else is text, one block per line.
 """
+
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from gidr_etl.text.encoding import UndecodableError, decode
-from gidr_etl.hookspecs import hookimpl
-from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
+from gidr_etl.hookspecs import hookimpl
+from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.text.encoding import UndecodableError, decode
 
 _NUMBERISH = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,.]*\s*\S{0,4}\s*$")
 # A paragraph-per-cell table: at least this many short paragraphs in a row …

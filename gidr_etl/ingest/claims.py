@@ -6,6 +6,7 @@ it: this ingest reads the rest, then waits for the other to load the claimed con
 and records those files as the same content, or reads what the other let go. A claim
 by a process that is gone (killed, crashed) is stale and taken over.
 """
+
 from __future__ import annotations
 
 import os

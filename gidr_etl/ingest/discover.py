@@ -1,11 +1,12 @@
 """Finding the files to ingest under the given paths, and what each one's content is (SHA-256)."""
+
 from __future__ import annotations
 
 import hashlib
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 
 def discover(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:
@@ -64,10 +65,13 @@ def sha256_of(path: Path) -> str:
 
 
 # What a path that is not a regular file is, for its error (a pipe would block a read).
-NOT_REGULAR = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device",
-               stat.S_IFBLK: "a device", stat.S_IFDIR: "a folder"}
-
-
+NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFDIR: "a folder",
+}
 
 
 def regular_file(path: Path) -> os.stat_result:

@@ -6,6 +6,7 @@ flight, so memory stays flat over any batch and the database's ids follow the fi
 order. A task that dies with its worker yields the exception as its result: that
 file's error, not the batch's. Loading stays in the calling process, the one writer.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -15,10 +16,11 @@ import os
 import sys
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from gidr_etl.errors import ExecutorError
 from gidr_etl.hookspecs import hookimpl
@@ -200,8 +202,13 @@ class DaskExecutor(Executor):
             except (OSError, TimeoutError) as exc:
                 raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
             client = Client(cluster)
         try:
             window = IN_FLIGHT_PER_WORKER * max(sum(client.nthreads().values()), 1)

@@ -6,6 +6,7 @@ reading stops with FileTimeout or MemoryError, which the pipeline records as the
 one-line error. In a worker process a watchdog also ends the process if the reading is
 stuck in C code that never returns to Python; the pool then records the file as failed.
 """
+
 from __future__ import annotations
 
 import faulthandler

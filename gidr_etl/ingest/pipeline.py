@@ -4,16 +4,17 @@ Each file is processed in isolation (in a worker process when --workers > 1): an
 failure becomes that file's one-line error, recorded in the files table, and the
 batch goes on. Only the main process writes to the database.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
-from gidr_etl.version import EXTRACTOR_VERSION
+from gidr_etl.core import build_report
 from gidr_etl.database.copies import TEMPLATE, is_blank_template
 from gidr_etl.database.derived import refresh
 from gidr_etl.database.load import bulk, open_db, prune, store
@@ -25,10 +26,10 @@ from gidr_etl.ingest.claims import claim, release, wait_for
 from gidr_etl.ingest.discover import discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
 from gidr_etl.plugins import formats, label_variants, rules
-from gidr_etl.core import build_report
 from gidr_etl.report import Finding, Report, bilingual
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.text.normalize import to_simplified
+from gidr_etl.version import EXTRACTOR_VERSION
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -49,8 +50,16 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
 
     def file_row(self) -> dict:
-        return {"path": display_path(self.path), "path_bytes": os.fsencode(self.path), "sha256": self.sha256, "size": self.size, "plugin": self.plugin,
-                "status": self.status, "error": self.error, "seconds": round(self.seconds, 4)}
+        return {
+            "path": display_path(self.path),
+            "path_bytes": os.fsencode(self.path),
+            "sha256": self.sha256,
+            "size": self.size,
+            "plugin": self.plugin,
+            "status": self.status,
+            "error": self.error,
+            "seconds": round(self.seconds, 4),
+        }
 
 
 @dataclass
@@ -67,8 +76,13 @@ class Summary:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def process_file(path: str, max_bytes: int | None = None, hashed: bool = False,
-                 seconds: float | None = limits.DEFAULT_SECONDS, memory_mb: int | None = limits.DEFAULT_MEMORY_MB) -> Outcome:
+def process_file(
+    path: str,
+    max_bytes: int | None = None,
+    hashed: bool = False,
+    seconds: float | None = limits.DEFAULT_SECONDS,
+    memory_mb: int | None = limits.DEFAULT_MEMORY_MB,
+) -> Outcome:
     """Extract and build one file's report, within the time and memory limits; never raises.
 
     `max_bytes` overrides each format's own limit on the size of file it reads;
@@ -106,8 +120,10 @@ def _read_file(p: Path, out: Outcome, max_bytes: int | None, hashed: bool) -> No
         head = f.read(HEAD_BYTES)
     doc, out.warnings = read_document(p, head, out.size, max_bytes, trying=lambda fmt: setattr(out, "plugin", fmt.name))
     out.report = build_report(doc)
-    out.report.findings.extend(Finding("plugin_crashed", "warning", None, None, None,
-                                       bilingual("读取插件出错，已改由下一个可读的格式读取", w)) for w in out.warnings)
+    out.report.findings.extend(
+        Finding("plugin_crashed", "warning", None, None, None, bilingual("读取插件出错，已改由下一个可读的格式读取", w))
+        for w in out.warnings
+    )
     out.status = OK
 
 
@@ -125,11 +141,19 @@ def _needs_reading(loaded: dict | None, force: bool, reprocess_outdated: bool) -
     return reprocess_outdated and loaded["extractor_version"] != EXTRACTOR_VERSION
 
 
-def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = False,
-           reprocess_outdated: bool = False, max_bytes: int | None = None,
-           progress: Callable[[Outcome], None] | None = None, executor: str = "local",
-           seconds: float | None = limits.DEFAULT_SECONDS, memory_mb: int | None = limits.DEFAULT_MEMORY_MB,
-           prune_missing: bool = False) -> Summary:
+def ingest(
+    paths: list[Path],
+    db_path: Path,
+    workers: int = 1,
+    force: bool = False,
+    reprocess_outdated: bool = False,
+    max_bytes: int | None = None,
+    progress: Callable[[Outcome], None] | None = None,
+    executor: str = "local",
+    seconds: float | None = limits.DEFAULT_SECONDS,
+    memory_mb: int | None = limits.DEFAULT_MEMORY_MB,
+    prune_missing: bool = False,
+) -> Summary:
     """Ingest every file under `paths` into the database at `db_path`.
 
     `workers` 0 means every core; `executor` names where extraction runs (gidr_etl.ingest.executors);
@@ -195,8 +219,9 @@ def ingest(paths: list[Path], db_path: Path, workers: int = 1, force: bool = Fal
     return summary
 
 
-def _read(db, summary: Summary, todo: dict[str, str], work: Callable[[str], Outcome], workers: int, engine, address,
-          progress) -> dict[str, str]:
+def _read(
+    db, summary: Summary, todo: dict[str, str], work: Callable[[str], Outcome], workers: int, engine, address, progress
+) -> dict[str, str]:
     """Read (`work`) and load the files of `todo` (path → sha256); returns the failed ones' sha → error."""
     failed: dict[str, str] = {}
     # Always in workers, even one: a reader in C that aborts when it hits the memory
@@ -205,7 +230,10 @@ def _read(db, summary: Summary, todo: dict[str, str], work: Callable[[str], Outc
     with bulk(db, len(todo)):
         for path, result in results:
             if not isinstance(result, Outcome):  # the worker died under this file
-                result = Outcome(path, error=f"worker died (a crash, out of memory, or stuck past the time limit): {one_line(result)}")
+                result = Outcome(
+                    path,
+                    error=f"worker died (a crash, out of memory, or stuck past the time limit): {one_line(result)}",
+                )
             result.sha256 = todo[path]
             _record(db, summary, result, progress)
             if result.status != OK:
@@ -229,7 +257,9 @@ def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress, count:
     if count:
         summary.skipped += 1
         summary.outdated += loaded["extractor_version"] != EXTRACTOR_VERSION
-    row = next(db.query("select sha256, status, report_id from files where path = ?", [display_path(outcome.path)]), None)
+    row = next(
+        db.query("select sha256, status, report_id from files where path = ?", [display_path(outcome.path)]), None
+    )
     if row != {"sha256": outcome.sha256, "status": OK, "report_id": loaded["id"]}:
         store(db, {**outcome.file_row(), "status": OK, "report_id": loaded["id"]}, None)
     if progress:

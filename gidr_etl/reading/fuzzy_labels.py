@@ -5,6 +5,7 @@ fallback, used only where the table's row order leaves a gap for the term. A mat
 needs a high similarity to the term's official label and a clear lead over every
 other term of the section, and is always reported (rule label_fuzzy).
 """
+
 from __future__ import annotations
 
 from difflib import SequenceMatcher

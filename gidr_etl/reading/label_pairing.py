@@ -6,6 +6,7 @@ it is a guess. A pairing (one value row per label) is admissible when the stated
 lying wholly in the block's cells (template/arithmetic.py) hold; a cell keeps a value only
 when every admissible pairing gives it the same one; any other cell is ambiguous.
 """
+
 from __future__ import annotations
 
 from itertools import permutations
@@ -30,9 +31,11 @@ def pair(rows: list[list[Key]], values: list[list[Token]], equations: list[Equat
     if options is not None:
         for perm in options:
             cells = {key: value_of(values[p][c]) for row, p in zip(rows, perm) for c, key in enumerate(row)}
-            if all(None not in (cells[x] for x in (*eq.left, *eq.right))
-                   and sum(cells[x] for x in eq.left) == sum(cells[x] for x in eq.right) + eq.constant  # type: ignore[misc]
-                   for eq in own):
+            if all(
+                None not in (cells[x] for x in (*eq.left, *eq.right))
+                and sum(cells[x] for x in eq.left) == sum(cells[x] for x in eq.right) + eq.constant  # type: ignore[misc]
+                for eq in own
+            ):
                 admissible.append(perm)
     out = []
     for r in range(k):

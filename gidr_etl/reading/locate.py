@@ -1,4 +1,5 @@
 """Finding the report's parts in the token stream: the three tables and the prose."""
+
 from __future__ import annotations
 
 import re
@@ -44,9 +45,11 @@ def locate(toks: list[Token], vocab: Vocabulary) -> Regions:
     requests = _first(
         toks,
         after_active,
-        lambda t: (is_part_heading(t) and any(w in t.key for w in request_words) and not new_row.matches(t.key))
-        or "申请人情况" in t.key
-        or new_row.matches(t.key),
+        lambda t: (
+            (is_part_heading(t) and any(w in t.key for w in request_words) and not new_row.matches(t.key))
+            or "申请人情况" in t.key
+            or new_row.matches(t.key)
+        ),
     )
     after_requests = requests if requests is not None else after_active
     appeal_words = vocab.tables["appeals"]["heading"]

@@ -1,4 +1,5 @@
 """Report metadata (agency, year, title, publish_date, index_no) from titles, headers and prose."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,19 @@ FIELD_LABELS = {
 }
 # Labels that end a value when several sit on one line ("索引号 X 成文日期 Y").
 _ANY_LABEL = [label for labels in FIELD_LABELS.values() for label in labels] + [
-    "主题分类", "分类", "文号", "标题", "公开方式", "来源", "信息来源", "有效性", "时效", "访问次数", "主题词", "内容概述"]
+    "主题分类",
+    "分类",
+    "文号",
+    "标题",
+    "公开方式",
+    "来源",
+    "信息来源",
+    "有效性",
+    "时效",
+    "访问次数",
+    "主题词",
+    "内容概述",
+]
 
 
 def _label_re(label: str) -> str:
@@ -84,7 +97,7 @@ def _find_value(frags: list[tuple[str, str]], label: str) -> str | None:
         m = pat.search(frag)
         if not m:
             continue
-        printed, rest = printed[m.end():], frag[m.end():]
+        printed, rest = printed[m.end() :], frag[m.end() :]
         if not rest.strip() and i + 1 < len(frags):
             printed, rest = frags[i + 1]
             if _NEXT_LABEL.match(rest.strip()):
@@ -223,7 +236,7 @@ def misread_title(lines: list[str]) -> tuple[str, str | None, int] | None:
             m = _YEAR_THEN.search(text)
             if not m or len(text) > 80 or _NOT_TITLE.search(text):
                 continue
-            tail = text[m.end():]
+            tail = text[m.end() :]
             if min(edits(tail[:size], _REPORT_NAME_TEXT) for size in range(n_name - 2, n_name + 3)) > _MAX_MISREADS:
                 continue
             pre = _LEADING_TAG.sub("", text[: m.start()]).strip()
@@ -248,9 +261,11 @@ def as_printed_elsewhere(agency: str | None, lines: list[str], keep: bool = True
         return agency
     allowed = min(_MAX_MISREADS, len(agency) // _CHARS_A_MISREAD)
     size = len(agency)
-    alike = {text[i : i + size] for i in range(len(text) - size + 1)
-             if "\n" not in text[i : i + size]
-             and 0 < sum(a != b for a, b in zip(agency, text[i : i + size])) <= allowed}
+    alike = {
+        text[i : i + size]
+        for i in range(len(text) - size + 1)
+        if "\n" not in text[i : i + size] and 0 < sum(a != b for a, b in zip(agency, text[i : i + size])) <= allowed
+    }
     if len(alike) == 1:
         return alike.pop()
     return agency if keep else None

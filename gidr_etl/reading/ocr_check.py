@@ -14,12 +14,13 @@ table's equations (template/arithmetic.py: the template's stated sums).
   values stand and the sum rules report it (nulling them would hide the printed error).
 Cells with no confidence (read from a text layer) are never touched.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gidr_etl.template.arithmetic import Equation, Key
 from gidr_etl.report import BLANK, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
+from gidr_etl.template.arithmetic import Equation, Key
 
 # Confidence bars: tuned on the scans the tests make (tests/scans.py), where every
 # misread digit seen scored below them.
@@ -31,8 +32,9 @@ BAR_NO_ARITHMETIC = 0.97
 NEAR_CERTAIN = 0.99
 
 
-def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float = BAR,
-                     bar_no_arithmetic: float = BAR_NO_ARITHMETIC) -> None:
+def check_ocr_values(
+    report: Report, equations: Sequence[Equation], bar: float = BAR, bar_no_arithmetic: float = BAR_NO_ARITHMETIC
+) -> None:
     cells = report.cells
     ocr = {k for k, c in cells.items() if c.confidence is not None and c.status == READ}
     if not ocr:
@@ -55,7 +57,10 @@ def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float =
                 cells[k].note = f"OCR confidence {cells[k].confidence:.2f}, confirmed by the table's sums"
                 changed = True
     for k in doubtful:
-        _unreadable(cells[k], f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.2f}, below {bar if k in in_equation else bar_no_arithmetic}")
+        _unreadable(
+            cells[k],
+            f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.2f}, below {bar if k in in_equation else bar_no_arithmetic}",
+        )
 
     failing = [eq for eq in equations if _holds(eq, cells) is False]
     if not failing:
@@ -72,19 +77,24 @@ def check_ocr_values(report: Report, equations: Sequence[Equation], bar: float =
             fixes.append((k, value, old))
         cells[k].value = old
     if len(fixes) == 1 and len(failing) > 1:
-        (k, value, old), = fixes
+        ((k, value, old),) = fixes
         cell = cells[k]
         cell.value, cell.inferred = value, True
         cell.note = f"read by OCR as 「{cell.raw}」; the table's sums give {value}"
-        message = bilingual(f"OCR 识读为「{cell.raw}」（{old}）；表中 {len(failing)} 处合计只在取 {value} 时成立",
-                            f"OCR read 「{cell.raw}」 ({old}); {len(failing)} of the table's sums hold only with {value}")
+        message = bilingual(
+            f"OCR 识读为「{cell.raw}」（{old}）；表中 {len(failing)} 处合计只在取 {value} 时成立",
+            f"OCR read 「{cell.raw}」 ({old}); {len(failing)} of the table's sums hold only with {value}",
+        )
         report.findings.append(Finding("cell_corrected", "warning", *k, message))
         return
     for eq in failing:
         for k in _terms(eq):
             if k in ocr and cells[k].status == READ and (cells[k].confidence or 0.0) < NEAR_CERTAIN:
-                _unreadable(cells[k], f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.3f},"
-                                      " and the table's sums fail")
+                _unreadable(
+                    cells[k],
+                    f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.3f},"
+                    " and the table's sums fail",
+                )
 
 
 def _terms(eq: Equation) -> list[Key]:

@@ -15,6 +15,7 @@ Nothing is placed on a guess:
   printed name is kept and `agency_corrected` says what was done;
 - a name with no division at all is NULL with `place_unknown`.
 """
+
 from __future__ import annotations
 
 import re
@@ -164,7 +165,8 @@ def _near(name: str, pos: int, current: list[Division], gaz: Gazetteer) -> tuple
             for word in gaz.by_ending.get((printed[-1], size), ()):
                 if _one_edit(printed, word):
                     near.setdefault(printed, []).extend(
-                        d for d in gaz.by_name[word] if not current or any(d.within(c) for c in current))
+                        d for d in gaz.by_name[word] if not current or any(d.within(c) for c in current)
+                    )
     near = {printed: divisions for printed, divisions in near.items() if divisions}
     if not near:
         return None
@@ -225,7 +227,9 @@ def _pinyin(name: str) -> tuple[str, str]:
 _HOST = re.compile(r"(?:[a-z0-9-]+\.)+gov\.cn", re.IGNORECASE)
 
 
-def _evidence(candidates: list[Division], text: str, vocab: dict, printed: str = "") -> list[tuple[str, list[Division]]]:
+def _evidence(
+    candidates: list[Division], text: str, vocab: dict, printed: str = ""
+) -> list[tuple[str, list[Division]]]:
     """For each kind of evidence, strongest first, (what was seen, the candidates it points at).
 
     A division the agency's name prints itself (温州市 in 温州市鹿成区…) is no evidence."""
@@ -236,8 +240,14 @@ def _evidence(candidates: list[Division], text: str, vocab: dict, printed: str =
     for code in dict.fromkeys(codes):
         found.append((f"{ev['index_no']} {code}", [c for c in candidates if code in {d.code for d in c.chain()}]))
     # the divisions above a candidate that are above none of the others: what names it alone
-    distinct = {id(c): [d for d in c.chain()[:-1] if d.name not in printed
-                        and not any(d in o.chain() for o in candidates if o is not c)] for c in candidates}
+    distinct = {
+        id(c): [
+            d
+            for d in c.chain()[:-1]
+            if d.name not in printed and not any(d in o.chain() for o in candidates if o is not c)
+        ]
+        for c in candidates
+    }
     address = "\n".join(line for line in text.splitlines() if any(w in line for w in ev["address_words"]))
     found += _mentions("地址", address, candidates, distinct)
     hosts = dict.fromkeys(h.lower() for h in _HOST.findall(text))
@@ -263,14 +273,16 @@ def _domain_names(candidate: Division, distinct: list[Division], labels: list[st
     below_province = [d for d in candidate.chain() if d.parent is not None]
     initials = "".join(_pinyin(d.name)[1] for d in below_province)
     fulls = [_pinyin(d.name)[0] for d in distinct]
-    return any(label == initials and len(initials) >= 3 or any(len(f) >= 4 and f in label for f in fulls)
-               for label in labels)
+    return any(
+        label == initials and len(initials) >= 3 or any(len(f) >= 4 and f in label for f in fulls) for label in labels
+    )
 
 
 def _decide(candidates: list[Division], text: str, vocab: dict, printed: str) -> tuple[str, Division] | None:
     """The first evidence that points at exactly one of the candidates, and that one."""
-    return next(((seen, points[0]) for seen, points in _evidence(candidates, text, vocab, printed)
-                 if len(points) == 1), None)
+    return next(
+        ((seen, points[0]) for seen, points in _evidence(candidates, text, vocab, printed) if len(points) == 1), None
+    )
 
 
 # ------------------------------------------------------------------ placing
@@ -286,34 +298,51 @@ def place(agency: str | None, text: str) -> tuple[Placement, list[Finding]]:
     kind = _kind(parsed, gaz.vocab)
     if parsed.problem or not parsed.divisions:
         why = parsed.problem or "no division's name (GB/T 2260) begins it"
-        return _nowhere(kind), [_finding(UNKNOWN, bilingual(f"机关 {agency} 未能定位到行政区划",
-                                                             f"agency {agency} not placed: {why}"))]
+        return _nowhere(kind), [
+            _finding(UNKNOWN, bilingual(f"机关 {agency} 未能定位到行政区划", f"agency {agency} not placed: {why}"))
+        ]
     candidates, evidence = parsed.divisions, "name"
     decided = _decide(candidates, text, gaz.vocab, parsed.printed) if len(candidates) > 1 or parsed.misprint else None
     if parsed.misprint:
         printed, near = parsed.misprint
         if decided is None:
-            return _nowhere(kind), [_finding(UNKNOWN, bilingual(
-                f"机关 {agency} 未能定位：{printed} 不是行政区划名称，"
-                f"正文也未说明是与之相差一字的 {len(near)} 个中的哪一个",
-                f"agency {agency} not placed: {printed} is no division's name, and the report's text does not "
-                f"name the one it would be of the {len(near)} within one character of it: {_names(near[:5])}"
-                f"{' …' if len(near) > 5 else ''}"))]
+            return _nowhere(kind), [
+                _finding(
+                    UNKNOWN,
+                    bilingual(
+                        f"机关 {agency} 未能定位：{printed} 不是行政区划名称，"
+                        f"正文也未说明是与之相差一字的 {len(near)} 个中的哪一个",
+                        f"agency {agency} not placed: {printed} is no division's name, and the report's text does not "
+                        f"name the one it would be of the {len(near)} within one character of it: {_names(near[:5])}"
+                        f"{' …' if len(near) > 5 else ''}",
+                    ),
+                )
+            ]
         support, division = decided
         return _placement(parsed, division, kind, f"corrected {printed}→{division.name}; {support}", gaz), [
-            _finding(CORRECTED, bilingual(
-                f"机关印为 {agency}：{printed} 不是行政区划名称，"
-                f"按 {division.name}（{division.code}）定位（{support}）",
-                f"agency printed as {agency}: {printed} is no division's name; placed as {division.name} "
-                f"({division.code}), of the {len(near)} within one character of it the only one the text "
-                f"supports ({support})"))]
+            _finding(
+                CORRECTED,
+                bilingual(
+                    f"机关印为 {agency}：{printed} 不是行政区划名称，"
+                    f"按 {division.name}（{division.code}）定位（{support}）",
+                    f"agency printed as {agency}: {printed} is no division's name; placed as {division.name} "
+                    f"({division.code}), of the {len(near)} within one character of it the only one the text "
+                    f"supports ({support})",
+                ),
+            )
+        ]
     if len(candidates) > 1:
         if decided is None:
             return Placement(None, *_shared(candidates, gaz), _level(parsed, candidates[0], gaz), kind, None, None), [
-                _finding(AMBIGUOUS, bilingual(
-                    f"机关 {agency}：{parsed.printed} 可能是 {_names(candidates)}，正文未说明是哪一个",
-                    f"agency {agency}: {parsed.printed} may be {_names(candidates)}; "
-                    f"the report's text does not say which"))]
+                _finding(
+                    AMBIGUOUS,
+                    bilingual(
+                        f"机关 {agency}：{parsed.printed} 可能是 {_names(candidates)}，正文未说明是哪一个",
+                        f"agency {agency}: {parsed.printed} may be {_names(candidates)}; "
+                        f"the report's text does not say which",
+                    ),
+                )
+            ]
         evidence, candidates = decided[0], [decided[1]]
     return _placement(parsed, candidates[0], kind, evidence, gaz), []
 
@@ -324,14 +353,24 @@ def _from_text(text: str, gaz: Gazetteer) -> tuple[Placement, list[Finding]]:
     渭南市 … 渭南市 and nothing else places it in 渭南市; 南京市 and 福州市 place it nowhere.
     The agency's level and kind stay unknown."""
     named = {word for word in _words(text, gaz) if len(word) >= _MIN_MISPRINT}
-    deepest = [d for word in named for d in gaz.by_name[word]
-               if all(any(a.name == other for a in d.chain()) for other in named)]
+    deepest = [
+        d
+        for word in named
+        for d in gaz.by_name[word]
+        if all(any(a.name == other for a in d.chain()) for other in named)
+    ]
     if len(deepest) != 1:
         why = "its text names no division" if not named else f"its text names {'、'.join(sorted(named))}"
         why_zh = "正文未提及行政区划" if not named else f"正文提及 {'、'.join(sorted(named))}"
-        return _nowhere(None), [_finding(UNKNOWN, bilingual(
-            f"未读出机关名称，且{why_zh}，报告未定位",
-            f"no agency name was read and {why}, so the report is not placed"))]
+        return _nowhere(None), [
+            _finding(
+                UNKNOWN,
+                bilingual(
+                    f"未读出机关名称，且{why_zh}，报告未定位",
+                    f"no agency name was read and {why}, so the report is not placed",
+                ),
+            )
+        ]
     evidence = f"no agency name; 正文 names only {'、'.join(sorted(named))}"
     return Placement(deepest[0].code, *_where(deepest[0], gaz), None, None, None, evidence), []
 
@@ -346,8 +385,14 @@ def _words(text: str, gaz: Gazetteer):
 
 
 def _placement(parsed: _Name, division: Division, kind: str, evidence: str, gaz: Gazetteer) -> Placement:
-    return Placement(division.code, *_where(division, gaz), _level(parsed, division, gaz), kind,
-                     _canonical(parsed, division, kind, gaz.vocab), evidence)
+    return Placement(
+        division.code,
+        *_where(division, gaz),
+        _level(parsed, division, gaz),
+        kind,
+        _canonical(parsed, division, kind, gaz.vocab),
+        evidence,
+    )
 
 
 def _where(division: Division, gaz: Gazetteer) -> tuple[str, str | None, str | None]:

@@ -4,6 +4,7 @@ A PDF breaks lines wherever the page ends them, often inside a phrase (畅通 | 
 so the stored prose joins the lines of a paragraph and keeps the rest as printed
 (full-width brackets, Traditional characters); search folds it (database/search.py).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Figures the prose states (收到申请…件, 办结…件, 结转…件, 行政复议…件), to check against the tables."""
+
 from __future__ import annotations
 
 import re
@@ -91,8 +92,9 @@ def _plausible(key: str, m: re.Match) -> bool:
     return True
 
 
-def contradictions(figures: list[Figure],
-                   table_values: dict[Key, float | int | None]) -> list[tuple[Figure, float | int]]:
+def contradictions(
+    figures: list[Figure], table_values: dict[Key, float | int | None]
+) -> list[tuple[Figure, float | int]]:
     """Figures that disagree with the table, each with the table's number; undecidable ones skipped."""
     out = []
     for fig in figures:

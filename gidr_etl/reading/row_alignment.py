@@ -12,6 +12,7 @@ are taken first, unless the row's arithmetic rules them all out: blank padding a
 ends, and lone number lines (a page number as converters leave it: "12" on a line of its own
 between rows printed several values a line, or between table cells: it breaks the row structure).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -72,12 +73,15 @@ def trimmed(run: list[Token], lead: bool) -> list[Token]:
 def lone_lines(run: list[Token]) -> set[int]:
     """Positions in `run` of numbers printed alone on a text line while the rest of the row
     is printed otherwise (several values a line, or table cells): page numbers, not values."""
+
     def line(tok: Token):
         return (tok.prov.file, tok.prov.page, tok.prov.line) if tok.prov and tok.prov.line is not None else None
 
-    lone = {i for i, t in enumerate(run)
-            if not t.in_table and line(t) is not None and not t.is_blank()
-            and sum(line(u) == line(t) for u in run) == 1}
+    lone = {
+        i
+        for i, t in enumerate(run)
+        if not t.in_table and line(t) is not None and not t.is_blank() and sum(line(u) == line(t) for u in run) == 1
+    }
     return lone if len(lone) < len(run) else set()
 
 
@@ -93,9 +97,14 @@ def align(run: list[Token], keys: list[Key], equations: list[Equation]) -> Align
         return Aligned([None] * n, set(range(n)), 0)
     values = [value_of(t) for t in run]
     index = {id(t): i for i, t in enumerate(run)}
-    admissible = [(o, preferred) for o, preferred in options
-                  if all(_can_hold(eq, {k: values[index[id(t)]] if t is not None else None
-                                        for k, t in zip(keys, o)}) for eq in equations)]
+    admissible = [
+        (o, preferred)
+        for o, preferred in options
+        if all(
+            _can_hold(eq, {k: values[index[id(t)]] if t is not None else None for k, t in zip(keys, o)})
+            for eq in equations
+        )
+    ]
     # Dropping padding or page numbers explains the row best, unless its arithmetic rules that out.
     admissible = [o for o, preferred in admissible if preferred] or [o for o, _ in admissible]
     if not admissible:

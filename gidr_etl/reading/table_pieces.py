@@ -7,6 +7,7 @@ only where the pieces tie it: the cut row is the last of its piece, the next pie
 row (past its generic headers) holds values only, and together they print exactly as many
 values as the row has columns. Anything less tied stays a short row (row_alignment.py).
 """
+
 from __future__ import annotations
 
 from gidr_etl.reading.row_alignment import trimmed

@@ -6,6 +6,7 @@ of value tokens after the label (in the label's own row when the table's rows ar
 known). Where the run is longer than the row, only blank padding is dropped, and if
 that can be done in more than one way the cells that differ are ambiguous.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,9 @@ from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.row_alignment import align, row_equations, unpadded
 from gidr_etl.reading.table_pieces import continued
-from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
 from gidr_etl.reading.tokens import DIGIT_RUN, Token
 from gidr_etl.reading.values import read_value
+from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
 
@@ -117,10 +118,11 @@ def value_run(toks: list[Token], start: int, end: int, row_id, header=None) -> t
 
 def column_header(cols: list[Term], rows: list[Term]):
     """A test for a printed line of this section's column headers (two or more of them, no row)."""
+
     def test(tok: Token) -> bool:
         key = tok.key
-        return (not tok.is_value() and sum(c.matches(key) for c in cols) >= 2
-                and not any(r.matches(key) for r in rows))
+        return not tok.is_value() and sum(c.matches(key) for c in cols) >= 2 and not any(r.matches(key) for r in rows)
+
     return test
 
 
@@ -175,8 +177,9 @@ def _names_a_later_row(tok: Token, term: Term, rows: list[Term]) -> bool:
     if not tok.glued:
         return False
     own = _label_end(tok.key, term)
-    return own is not None and any(t is not term and (e := _label_end(tok.key, t)) is not None and e > own
-                                   for t in rows)
+    return own is not None and any(
+        t is not term and (e := _label_end(tok.key, t)) is not None and e > own for t in rows
+    )
 
 
 def _label_end(key: str, term: Term) -> int | None:
@@ -219,10 +222,16 @@ def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tu
         if match and match[0] is term and (best is None or match[1] > best[1]):
             best = (i, match[1])
     return best
+
+
 def store_rows(report: Report, runs: list[Run], section: Section, template: str, reads: dict[str, Read]) -> None:
     cols = section.columns_for(template)
-    pair_blocks(reads, [r.code for r in section.rows_for(template)],
-                lambda row: [(section.code, row, col.code) for col in cols], template)
+    pair_blocks(
+        reads,
+        [r.code for r in section.rows_for(template)],
+        lambda row: [(section.code, row, col.code) for col in cols],
+        template,
+    )
     for term in section.rows_for(template):
         store_row(report, runs, section, term.code, cols, reads.get(term.code))
 
@@ -284,18 +293,23 @@ def _run_together(tok: Token) -> bool:
 
 def _one_glued_line(toks: list[Token]) -> bool:
     """Digits with no separator between cells: glued tokens, all from one printed line."""
-    return (all(t.glued and (DIGIT_RUN.match(t.norm) or t.norm.isdigit()) for t in toks)
-            and len({(t.prov.page, t.prov.line) if t.prov else None for t in toks}) == 1)
+    return (
+        all(t.glued and (DIGIT_RUN.match(t.norm) or t.norm.isdigit()) for t in toks)
+        and len({(t.prov.page, t.prov.line) if t.prov else None for t in toks}) == 1
+    )
 
 
-def store_row(report: Report, runs: list[Run], section: Section, row: str, cols: list[Term], read: Read | None,
-              note=None) -> None:
+def store_row(
+    report: Report, runs: list[Run], section: Section, row: str, cols: list[Term], read: Read | None, note=None
+) -> None:
     """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
     if read and read.fuzzy is not None and read.label is not None:
         official = next(t.label for t in section.rows if t.code == row)
         note = f"label matched fuzzily ({read.fuzzy:.2f}): printed 「{read.label.norm}」"
-        message = bilingual(f"印刷的行标签「{read.label.norm}」按「{official}」读取（相似度 {read.fuzzy:.2f}）",
-                            f"printed label 「{read.label.norm}」 read as 「{official}」 (similarity {read.fuzzy:.2f})")
+        message = bilingual(
+            f"印刷的行标签「{read.label.norm}」按「{official}」读取（相似度 {read.fuzzy:.2f}）",
+            f"printed label 「{read.label.norm}」 read as 「{official}」 (similarity {read.fuzzy:.2f})",
+        )
         report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None, message))
     read = settle_row(runs, read, [(section.code, row, col.code) for col in cols], report.template)
     for c, col in enumerate(cols):
@@ -345,7 +359,13 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
         later = [i for i in captions.values() if i > sub_start]
         sub_end = min(later, default=end)
         cols = section.columns_for(report.template)
-        store_rows(report, runs, section, report.template, read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols))
+        store_rows(
+            report,
+            runs,
+            section,
+            report.template,
+            read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols),
+        )
 
 
 def _read_requests(report, runs, toks, region, sections, vocab) -> None:
@@ -370,7 +390,9 @@ def _read_unitemized_other(report, runs, toks, start, end, section, cols, sub_ro
     reads = read_rows(toks, start + 1, end, [other], cols)
     if "other" not in reads:
         return
-    store_row(report, runs, section, "other", cols, reads["other"], note="（六）其他处理 printed as one row in a 2021 table")
+    store_row(
+        report, runs, section, "other", cols, reads["other"], note="（六）其他处理 printed as one row in a 2021 table"
+    )
     for code in sub_rows:
         for col in cols:
             cell = report.cells[section.code, code, col.code]
@@ -380,8 +402,10 @@ def _read_unitemized_other(report, runs, toks, start, end, section, cols, sub_ro
             else:
                 cell.note = "not itemized: （六）其他处理 printed as one row"
         if any(report.value(section.code, code, col.code) is None for col in cols):
-            message = bilingual("（六）其他处理印为一行，文档中没有 2021 年模板的各分项行",
-                                "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document")
+            message = bilingual(
+                "（六）其他处理印为一行，文档中没有 2021 年模板的各分项行",
+                "（六）其他处理 is printed as one row; its 2021 sub-rows are not in the document",
+            )
             report.findings.append(Finding("row_not_itemized", "warning", section.code, code, None, message))
 
 
@@ -411,5 +435,7 @@ def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
     assert deferred is not None  # a Read in, a Read out
     read, w = deferred, len(cols)
     for r, term in enumerate(rows):
-        part = Read(read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None)
+        part = Read(
+            read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None
+        )
         store_row(report, runs, section, term.code, cols, part)

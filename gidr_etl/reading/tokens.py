@@ -5,6 +5,7 @@ followed by its values. Table cells become tokens (each merged cell once, at its
 anchor); text blocks become one token per line. A token from a table with known
 rows remembers its row, so that a row's values are never taken from the next row.
 """
+
 from __future__ import annotations
 
 import re
@@ -111,8 +112,9 @@ def layout_cells(line: str) -> list[str]:
     return [rest.strip(), *values]
 
 
-def _token(text: str, prov: Provenance | None, row_id, in_table: bool, confidence: float | None = None,
-           glued: bool = False) -> Token:
+def _token(
+    text: str, prov: Provenance | None, row_id, in_table: bool, confidence: float | None = None, glued: bool = False
+) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
     return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued)

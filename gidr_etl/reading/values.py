@@ -1,11 +1,12 @@
 """Reading one printed cell into a value, per the spec's rules for values (spec/TEMPLATE.md, "Values")."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 
-from gidr_etl.text.normalize import normalize_text
-from gidr_etl.report import BLANK, READ, UNREADABLE
 from gidr_etl.reading.tokens import PLACEHOLDERS, VALUE
+from gidr_etl.report import BLANK, READ, UNREADABLE
+from gidr_etl.text.normalize import normalize_text
 
 # Amounts are stored in 万元; a cell printed in 元 is converted.
 _UNIT_FACTOR = {"元": Decimal("0.0001"), "万元": Decimal(1), None: Decimal(1)}

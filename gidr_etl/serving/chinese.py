@@ -8,6 +8,7 @@ vocabulary (sections, rows, columns) and data/labels_zh.yml (rules, severities, 
 a column's heading from its description in datasette.yml, up to its first bracket, colon
 or "=" (the short name every description starts with).
 """
+
 from __future__ import annotations
 
 import html
@@ -23,8 +24,14 @@ from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 # Columns that hold a code of labels_zh.yml, by the kind of code.
 NAMED_CODES = {"rule": "rule", "severity": "severity", "status": "status"}
 # Columns holding a fraction that a page shows as a percentage.
-SHARES = {"disclosure_share", "refusal_share", "correction_rate", "review_correction_rate",
-          "suit_correction_rate", "share"}
+SHARES = {
+    "disclosure_share",
+    "refusal_share",
+    "correction_rate",
+    "review_correction_rate",
+    "suit_correction_rate",
+    "share",
+}
 # Pages whose row/col codes belong to one section without a `section` column saying so.
 SECTION_OF_TABLE = {"requests_wide": "requests", "appeals_wide": "appeals", "balance_failures": "requests"}
 DEFAULT_TEMPLATE = "2021"
@@ -143,8 +150,9 @@ def heading(column) -> Markup:
     code = column["name"] if isinstance(column, dict) else column.name
     if not name:
         return Markup.escape(code)
-    return Markup(f'<span class="gidr-zh">{html.escape(name)}</span><br>'
-                  f'<small class="gidr-code">{html.escape(code)}</small>')
+    return Markup(
+        f'<span class="gidr-zh">{html.escape(name)}</span><br><small class="gidr-code">{html.escape(code)}</small>'
+    )
 
 
 def facet_label(column: str, facet_value, table: str | None) -> Markup:

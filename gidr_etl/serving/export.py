@@ -4,6 +4,7 @@ CSV is UTF-8 with a BOM (Excel on Chinese Windows then reads it as UTF-8, not GB
 is written with openpyxl, JSON keeps numbers as numbers. One report's tables can also be
 written as an XLSX in the official layout (report_page.layout), merged headings included.
 """
+
 from __future__ import annotations
 
 import csv
@@ -52,7 +53,8 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[list]]]:
         has_copies = any(r[1] == "duplicate_of" for r in conn.execute("pragma table_info(reports)"))
         reports = conn.execute(
             f"select id, agency, agency_key, year, template, title, publish_date, index_no, source_path from reports"
-            f"{' where duplicate_of is null and not is_template' if has_copies else ''} order by agency_key, year, id").fetchall()
+            f"{' where duplicate_of is null and not is_template' if has_copies else ''} order by agency_key, year, id"
+        ).fetchall()
         values: dict[int, dict] = defaultdict(dict)
         for rid, s, r, c, v in conn.execute("select report_id, section, row, col, value from cells"):
             values[rid][s, r, c] = v
@@ -93,8 +95,12 @@ def export(db_path: str | Path, out_dir: str | Path, formats=FORMATS) -> list[Pa
         written.append(path)
     if "json" in formats:
         path = out_dir / "gidr.json"
-        path.write_text(json.dumps({t: [dict(zip(h, r)) for r in rows] for t, (h, rows) in tables.items()},
-                                   ensure_ascii=False, indent=1), "utf-8")
+        path.write_text(
+            json.dumps(
+                {t: [dict(zip(h, r)) for r in rows] for t, (h, rows) in tables.items()}, ensure_ascii=False, indent=1
+            ),
+            "utf-8",
+        )
         written.append(path)
     return written
 
@@ -106,11 +112,17 @@ def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path
 
     conn = sqlite3.connect(str(db_path))
     try:
-        rep = conn.execute("select agency, year, template, source_path from reports where id = ?", [report_id]).fetchone()
+        rep = conn.execute(
+            "select agency, year, template, source_path from reports where id = ?", [report_id]
+        ).fetchone()
         if rep is None:
             raise KeyError(f"no report {report_id}")
-        cells = {(s, r, c): v for s, r, c, v in conn.execute(
-            "select section, row, col, value from cells where report_id = ?", [report_id])}
+        cells = {
+            (s, r, c): v
+            for s, r, c, v in conn.execute(
+                "select section, row, col, value from cells where report_id = ?", [report_id]
+            )
+        }
     finally:
         conn.close()
     agency, year, template, source = rep
@@ -132,7 +144,8 @@ def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path
         row_no += 1
         taken: set[tuple[int, int]] = set()  # cells a merged heading above already covers
         grid = [[(h, None) for h in heads] for heads in lay.head] + [
-            [(h, None) for h in heads] + [(None, a) for a in addresses] for heads, addresses in lay.body]
+            [(h, None) for h in heads] + [(None, a) for a in addresses] for heads, addresses in lay.body
+        ]
         for line in grid:
             col = 1
             for head, address in line:
@@ -142,8 +155,12 @@ def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path
                 if head:
                     target.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
                     if head.colspan > 1 or head.rowspan > 1:
-                        ws.merge_cells(start_row=row_no, start_column=col,
-                                       end_row=row_no + head.rowspan - 1, end_column=col + head.colspan - 1)
+                        ws.merge_cells(
+                            start_row=row_no,
+                            start_column=col,
+                            end_row=row_no + head.rowspan - 1,
+                            end_column=col + head.colspan - 1,
+                        )
                     taken |= {(row_no + i, col + j) for i in range(head.rowspan) for j in range(head.colspan)}
                     col += head.colspan
                 else:

@@ -4,6 +4,7 @@ Installed, gidr-etl registers this module under Datasette's `datasette` entry po
 `datasette gidr.db` alone gets it; `gidr-etl serve` registers it itself (`main`), so a
 source checkout that was never pip-installed serves the same pages.
 """
+
 from __future__ import annotations
 
 import html
@@ -50,8 +51,7 @@ def prepare_connection(conn):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/report/(?P<id>\d+)$", report_view),
-            (r"^/-/report/(?P<database>[^/]+)/(?P<id>\d+)$", report_view)]
+    return [(r"^/-/report/(?P<id>\d+)$", report_view), (r"^/-/report/(?P<database>[^/]+)/(?P<id>\d+)$", report_view)]
 
 
 @hookimpl
@@ -78,8 +78,10 @@ def render_cell(row, value, column, table, database, datasette):
     target = row["id"] if table == "reports" and column == "title" else value
     if not linked or not isinstance(target, int):
         return chinese.render(column, value, row, table)
-    return Markup(f'<a href="{report_url(datasette, database, target)}" title="报告页 · report page">'
-                  f"{html.escape(str(value))}</a>")
+    return Markup(
+        f'<a href="{report_url(datasette, database, target)}" title="报告页 · report page">'
+        f"{html.escape(str(value))}</a>"
+    )
 
 
 async def _database(datasette, request):
@@ -106,56 +108,92 @@ async def report_view(datasette, request):
     if not found:
         raise NotFound(f"no report {rid}")
     report = found[0]
-    cells = {(c["section"], c["row"], c["col"]): c
-             for c in _dicts(await db.execute("select * from cells where report_id = ?", [rid]))}
-    findings = _dicts(await db.execute(
-        "select * from findings where report_id = ? order by severity, rule, section, row, col", [rid]))
-    files = [r["path"] for r in _dicts(await db.execute("select path from files where report_id = ? order by path", [rid]))]
+    cells = {
+        (c["section"], c["row"], c["col"]): c
+        for c in _dicts(await db.execute("select * from cells where report_id = ?", [rid]))
+    }
+    findings = _dicts(
+        await db.execute("select * from findings where report_id = ? order by severity, rule, section, row, col", [rid])
+    )
+    files = [
+        r["path"] for r in _dicts(await db.execute("select path from files where report_id = ? order by path", [rid]))
+    ]
     counted = report.get("duplicate_of") or rid
-    copies = _dicts(await db.execute(
-        "select id, source_path from reports where (id = ? or duplicate_of = ?) and id != ? order by id",
-        [counted, counted, rid])) if "duplicate_of" in report else []
-    body = _meta_html(datasette, name, report, files, copies) + report_page.tables_html(
-        report.get("template") or "2021", cells, findings) + _findings_html(findings)
+    copies = (
+        _dicts(
+            await db.execute(
+                "select id, source_path from reports where (id = ? or duplicate_of = ?) and id != ? order by id",
+                [counted, counted, rid],
+            )
+        )
+        if "duplicate_of" in report
+        else []
+    )
+    body = (
+        _meta_html(datasette, name, report, files, copies)
+        + report_page.tables_html(report.get("template") or "2021", cells, findings)
+        + _findings_html(findings)
+    )
     heading = f"{report.get('agency') or '（机关不详）'} {report.get('year') or ''} 年度报告 · report {rid}"
-    page = await datasette.render_template(datasette.jinja_env.from_string(PAGE),
-                                           {"heading": heading, "body": body}, request=request)
+    page = await datasette.render_template(
+        datasette.jinja_env.from_string(PAGE), {"heading": heading, "body": body}, request=request
+    )
     return Response.html(page)
 
 
 def _meta_html(datasette, database, report, files, copies) -> str:
     e = html.escape
-    rows = [("标题 Title", e(report.get("title") or "")),
-            ("机关 Agency", e(report.get("agency") or "")),
-            ("年度 Year", e(str(report.get("year") or ""))),
-            ("模板 Template", e(report.get("template") or "")),
-            ("源文件 Source file", "<br>".join(f"<code>{e(p)}</code>" for p in files or [report.get("source_path") or ""])),
-            ("格式 Format", e(report.get("format") or "")),
-            ("读出单元格 Cells read", e(str(report.get("cells_read")))),
-            ("行 Row", f'<a href="{datasette.urls.row(database, "reports", report["id"])}">reports/{report["id"]}</a>')]
+    rows = [
+        ("标题 Title", e(report.get("title") or "")),
+        ("机关 Agency", e(report.get("agency") or "")),
+        ("年度 Year", e(str(report.get("year") or ""))),
+        ("模板 Template", e(report.get("template") or "")),
+        ("源文件 Source file", "<br>".join(f"<code>{e(p)}</code>" for p in files or [report.get("source_path") or ""])),
+        ("格式 Format", e(report.get("format") or "")),
+        ("读出单元格 Cells read", e(str(report.get("cells_read")))),
+        ("行 Row", f'<a href="{datasette.urls.row(database, "reports", report["id"])}">reports/{report["id"]}</a>'),
+    ]
     if report.get("duplicate_of"):
-        rows.append(("副本 Copy", f'此为副本，计入统计的是 this copy does not count; the counted copy is '
-                                  f'<a href="{report_url(datasette, database, report["duplicate_of"])}">'
-                                  f'report {report["duplicate_of"]}</a>'))
+        rows.append(
+            (
+                "副本 Copy",
+                f"此为副本，计入统计的是 this copy does not count; the counted copy is "
+                f'<a href="{report_url(datasette, database, report["duplicate_of"])}">'
+                f"report {report['duplicate_of']}</a>",
+            )
+        )
     if copies:
-        rows.append(("其他副本 Other copies", ", ".join(
-            f'<a href="{report_url(datasette, database, c["id"])}">{c["id"]}</a> <code>{e(c["source_path"] or "")}</code>'
-            for c in copies)))
-    legend = " ".join(f'<span class="cell status-{s}">{report_page.zh("status", s)} {s}</span>'
-                      for s in ("read", "blank", "inferred", "ambiguous", "unreadable", "missing"))
-    return ('<dl class="report-meta">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
-            f"<p>单元格状态 Cell status: {legend}；红框为校验发现所指单元格 · red outline: a finding names the cell；"
-            "悬停查看原文与页码行号 · hover for the printed text, page and line.</p>")
+        rows.append(
+            (
+                "其他副本 Other copies",
+                ", ".join(
+                    f'<a href="{report_url(datasette, database, c["id"])}">{c["id"]}</a> <code>{e(c["source_path"] or "")}</code>'
+                    for c in copies
+                ),
+            )
+        )
+    legend = " ".join(
+        f'<span class="cell status-{s}">{report_page.zh("status", s)} {s}</span>'
+        for s in ("read", "blank", "inferred", "ambiguous", "unreadable", "missing")
+    )
+    return (
+        '<dl class="report-meta">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+        f"<p>单元格状态 Cell status: {legend}；红框为校验发现所指单元格 · red outline: a finding names the cell；"
+        "悬停查看原文与页码行号 · hover for the printed text, page and line.</p>"
+    )
 
 
 def _findings_html(findings: list[dict]) -> str:
     if not findings:
         return "<h2>校验发现 Findings</h2><p>无 · none</p>"
     e = html.escape
-    items = [f'<li class="{e(f["severity"] or "")}">{e(report_page.zh("severity", f["severity"]))} {e(f["severity"] or "")} · '
-             f'<b>{e(report_page.zh("rule", f["rule"]))}</b> <code>{e(f["rule"] or "")}</code>'
-             f'{" · " + e(".".join(x for x in (f["section"], f["row"], f["col"]) if x)) if f["section"] else ""}'
-             f' — {e(f["message"] or "")}</li>' for f in findings]
+    items = [
+        f'<li class="{e(f["severity"] or "")}">{e(report_page.zh("severity", f["severity"]))} {e(f["severity"] or "")} · '
+        f"<b>{e(report_page.zh('rule', f['rule']))}</b> <code>{e(f['rule'] or '')}</code>"
+        f"{' · ' + e('.'.join(x for x in (f['section'], f['row'], f['col']) if x)) if f['section'] else ''}"
+        f" — {e(f['message'] or '')}</li>"
+        for f in findings
+    ]
     return f'<h2>校验发现 Findings ({len(findings)})</h2><ul class="findings">{"".join(items)}</ul>'
 
 

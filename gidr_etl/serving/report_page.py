@@ -4,6 +4,7 @@
 with merged cells, then body rows); the HTML page (serving/plugin.py) and the XLSX
 export (export.py) both draw from it, so the two never disagree on the layout.
 """
+
 from __future__ import annotations
 
 import html
@@ -16,7 +17,6 @@ import yaml
 from gidr_etl.template.vocabulary import vocabulary
 
 
-
 @lru_cache(maxsize=1)
 def chinese_names() -> dict[str, dict[str, str]]:
     """data/labels_zh.yml: kind (rule, severity, status) → code → Chinese name."""
@@ -26,9 +26,13 @@ def chinese_names() -> dict[str, dict[str, str]]:
 def zh(kind: str, code: str | None) -> str:
     return chinese_names().get(kind, {}).get(code or "", "")
 
+
 # The printed parts the sections belong to.
-PART_ZH = {"art20": "二、主动公开政府信息情况", "requests": "三、收到和处理政府信息公开申请情况",
-           "appeals": "四、政府信息公开行政复议、行政诉讼情况"}
+PART_ZH = {
+    "art20": "二、主动公开政府信息情况",
+    "requests": "三、收到和处理政府信息公开申请情况",
+    "appeals": "四、政府信息公开行政复议、行政诉讼情况",
+}
 
 
 @dataclass
@@ -144,9 +148,11 @@ def _cell_html(address, cell: dict | None, flagged: dict) -> str:
     found = flagged.get(address, [])
     notes += [f"⚠ {m}" for m in found]
     classes = f"cell status-{status}" + (" flagged" if found else "")
-    return (f'<td class="{classes}" data-cell="{".".join(address)}" data-status="{status}"'
-            f' title="{html.escape(chr(10).join(notes))}">{html.escape(_number(cell and cell.get("value")))}'
-            f'<small>{status_zh}</small></td>')
+    return (
+        f'<td class="{classes}" data-cell="{".".join(address)}" data-status="{status}"'
+        f' title="{html.escape(chr(10).join(notes))}">{html.escape(_number(cell and cell.get("value")))}'
+        f"<small>{status_zh}</small></td>"
+    )
 
 
 def flagged_cells(findings: list[dict], layouts: list[Layout]) -> dict[tuple, list[str]]:
@@ -171,11 +177,17 @@ def tables_html(template: str, cells: dict[tuple, dict], findings: list[dict]) -
         if part_of(code) != part:
             part = part_of(code)
             out.append(f"<h2>{html.escape(part)}</h2>")
-        out.append(f'<table class="official" data-section="{code}"><caption>{html.escape(lay.caption)}</caption><thead>')
+        out.append(
+            f'<table class="official" data-section="{code}"><caption>{html.escape(lay.caption)}</caption><thead>'
+        )
         out += ["<tr>" + "".join(_head_html(h) for h in row) + "</tr>" for row in lay.head if row]
         out.append("</thead><tbody>")
         for headings, addresses in lay.body:
-            out.append("<tr>" + "".join(_head_html(h) for h in headings)
-                       + "".join(_cell_html(a, cells.get(a), flagged) for a in addresses) + "</tr>")
+            out.append(
+                "<tr>"
+                + "".join(_head_html(h) for h in headings)
+                + "".join(_cell_html(a, cells.get(a), flagged) for a in addresses)
+                + "</tr>"
+            )
         out.append("</tbody></table>")
     return "\n".join(out)

@@ -1,4 +1,5 @@
 """Serve a gidr-etl database with Datasette: read-only, time-limited, described by datasette.yml."""
+
 from __future__ import annotations
 
 import signal
@@ -35,8 +36,13 @@ SETTINGS = {
 
 # Plugins that may be installed next to Datasette: none of them writes to a database.
 # gidr-etl's own (serving/plugin.py) adds SQL functions and pages, and writes nothing.
-ALLOWED_PLUGINS = {"datasette-dashboards", "datasette-leaflet", "datasette-render-markdown", "gidr-etl",
-                   "gidr_etl.serving.plugin"}
+ALLOWED_PLUGINS = {
+    "datasette-dashboards",
+    "datasette-leaflet",
+    "datasette-render-markdown",
+    "gidr-etl",
+    "gidr_etl.serving.plugin",
+}
 
 
 def find_metadata(explicit: str | Path | None = None) -> Path:
@@ -90,11 +96,28 @@ def ready(db_path: str | Path) -> None:
         conn.close()
 
 
-def command(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", open_browser: bool = False,
-            metadata: str | Path | None = None, workdir: str | Path | None = None) -> list[str]:
+def command(
+    db_path: str | Path,
+    port: int = 8001,
+    host: str = "127.0.0.1",
+    open_browser: bool = False,
+    metadata: str | Path | None = None,
+    workdir: str | Path | None = None,
+) -> list[str]:
     """The `python -m datasette` command line that serves `db_path`."""
-    cmd = [sys.executable, "-c", "from gidr_etl.serving.plugin import main; main()", "serve", str(db_path),
-           "-m", str(metadata_for(db_path, metadata, workdir)), "--host", host, "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from gidr_etl.serving.plugin import main; main()",
+        "serve",
+        str(db_path),
+        "-m",
+        str(metadata_for(db_path, metadata, workdir)),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
     for key, value in SETTINGS.items():
         cmd += ["--setting", key, str(value)]
     if open_browser:
@@ -102,8 +125,13 @@ def command(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", open
     return cmd
 
 
-def serve(db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", open_browser: bool = False,
-          metadata: str | Path | None = None) -> int:
+def serve(
+    db_path: str | Path,
+    port: int = 8001,
+    host: str = "127.0.0.1",
+    open_browser: bool = False,
+    metadata: str | Path | None = None,
+) -> int:
     """Run Datasette on `db_path` until interrupted; returns its exit code."""
     db_path = Path(db_path)
     if not db_path.is_file():

@@ -8,10 +8,11 @@ and the cross-year checks read.
 Everything is derived from the vocabulary (data/template.toml): a row or column added
 there joins its sums here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from gidr_etl.template.vocabulary import vocabulary
 
@@ -66,9 +67,11 @@ def equations(template: str, unitemized_other: bool = False) -> tuple[Equation, 
     return _equations(template, unitemized_other)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _equations(template: str, unitemized: bool) -> tuple[Equation, ...]:
-    return _balances(template) + _column_sums(template, unitemized) + _row_sums(template, unitemized) + _appeals(template)
+    return (
+        _balances(template) + _column_sums(template, unitemized) + _row_sums(template, unitemized) + _appeals(template)
+    )
 
 
 def _requests_terms(template: str) -> tuple[list[str], list[str]]:
@@ -84,10 +87,15 @@ def _balances(template: str) -> tuple[Equation, ...]:
     """The 勾稽 balance of each requests column: 新收 + 上年结转 = 总计 + 结转下年度."""
     _, cols = _requests_terms(template)
     return tuple(
-        Equation((_req("new", c), _req("carried_over", c)), (_req("total", c), _req("carried_forward", c)),
-                 rule=BALANCE, claim=_req("total", c), at=("requests", None, c),
-                 message="{col} 列：新收 + 上年结转 = {left:g}，总计 + 结转下年度 = {right:g} · "
-                         "新收 + 上年结转 = {left:g} but 总计 + 结转下年度 = {right:g} in column {col}")
+        Equation(
+            (_req("new", c), _req("carried_over", c)),
+            (_req("total", c), _req("carried_forward", c)),
+            rule=BALANCE,
+            claim=_req("total", c),
+            at=("requests", None, c),
+            message="{col} 列：新收 + 上年结转 = {left:g}，总计 + 结转下年度 = {right:g} · "
+            "新收 + 上年结转 = {left:g} but 总计 + 结转下年度 = {right:g} in column {col}",
+        )
         for c in cols
     )
 
@@ -108,10 +116,15 @@ def _column_sums(template: str, unitemized: bool) -> tuple[Equation, ...]:
     _, cols = _requests_terms(template)
     outcomes = outcome_rows(template, unitemized)
     return tuple(
-        Equation((_req("total", c),), tuple(_req(r, c) for r in outcomes),
-                 rule=COLUMN_SUM, claim=_req("total", c), at=_req("total", c),
-                 message="{col} 列：总计为 {left:g}，各办理结果行合计 {right:g} · "
-                         "总计 is {left:g} but the outcome rows add up to {right:g} in column {col}")
+        Equation(
+            (_req("total", c),),
+            tuple(_req(r, c) for r in outcomes),
+            rule=COLUMN_SUM,
+            claim=_req("total", c),
+            at=_req("total", c),
+            message="{col} 列：总计为 {left:g}，各办理结果行合计 {right:g} · "
+            "总计 is {left:g} but the outcome rows add up to {right:g} in column {col}",
+        )
         for c in cols
     )
 
@@ -121,10 +134,15 @@ def _row_sums(template: str, unitemized: bool) -> tuple[Equation, ...]:
     rows, cols = _requests_terms(template)
     applicants = [c for c in cols if c != "total"]
     return tuple(
-        Equation((_req(r, "total"),), tuple(_req(r, c) for c in applicants),
-                 rule=ROW_SUM, claim=_req(r, "total"), at=_req(r, "total"),
-                 message="总计为 {left:g}，六类申请人合计 {right:g} · "
-                         "总计 is {left:g} but the six applicant columns add up to {right:g}")
+        Equation(
+            (_req(r, "total"),),
+            tuple(_req(r, c) for c in applicants),
+            rule=ROW_SUM,
+            claim=_req(r, "total"),
+            at=_req(r, "total"),
+            message="总计为 {left:g}，六类申请人合计 {right:g} · "
+            "总计 is {left:g} but the six applicant columns add up to {right:g}",
+        )
         for r in rows + ([OTHER] if unitemized else [])
     )
 
@@ -134,10 +152,15 @@ def _appeals(template: str) -> tuple[Equation, ...]:
     sec = vocabulary().section("appeals")
     parts = [c.code for c in sec.columns_for(template) if c.code != "total"]
     return tuple(
-        Equation((("appeals", r.code, "total"),), tuple(("appeals", r.code, c) for c in parts),
-                 rule=APPEALS_ROW_SUM, claim=("appeals", r.code, "total"), at=("appeals", r.code, "total"),
-                 message="总计为 {left:g}，维持 + 纠正 + 其他 + 尚未审结 = {right:g} · "
-                         "总计 is {left:g} but 维持 + 纠正 + 其他 + 尚未审结 = {right:g}")
+        Equation(
+            (("appeals", r.code, "total"),),
+            tuple(("appeals", r.code, c) for c in parts),
+            rule=APPEALS_ROW_SUM,
+            claim=("appeals", r.code, "total"),
+            at=("appeals", r.code, "total"),
+            message="总计为 {left:g}，维持 + 纠正 + 其他 + 尚未审结 = {right:g} · "
+            "总计 is {left:g} but 维持 + 纠正 + 其他 + 尚未审结 = {right:g}",
+        )
         for r in sec.rows_for(template)
     )
 

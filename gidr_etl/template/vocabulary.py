@@ -1,4 +1,5 @@
 """The template vocabulary (data/template.toml) as Python objects, with plugin variants."""
+
 from __future__ import annotations
 
 import tomllib

@@ -4,6 +4,7 @@ recall per class, shrink each failure to a small regression fixture, replay fixt
 The variants and the checker are in variants.py; this module only runs them, so that
 the CI test (tests/test_fuzz.py) and the larger run (bench/fuzz.py) measure alike.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,7 +61,9 @@ class Run:
         for t in self.tallies.values():
             for f in ("variants", "failing", "wrong", "recalled", "definite", "unread"):
                 setattr(total, f, getattr(total, f) + getattr(t, f))
-        lines.append(f"{'ALL':38s} {total.variants:8d} {total.failing:7d} {total.wrong:6d} {total.recall:7.3f} {total.unread:6d}")
+        lines.append(
+            f"{'ALL':38s} {total.variants:8d} {total.failing:7d} {total.wrong:6d} {total.recall:7.3f} {total.unread:6d}"
+        )
         return "\n".join(lines)
 
 
@@ -99,7 +102,7 @@ def _ddmin(parts: list, still_fails, budget: list[int]) -> list:
     while len(parts) >= 2 and budget[0] > 0:
         chunk = math.ceil(len(parts) / n)
         for start in range(0, len(parts), chunk):
-            candidate = parts[:start] + parts[start + chunk:]
+            candidate = parts[:start] + parts[start + chunk :]
             budget[0] -= 1
             if candidate and still_fails(candidate):
                 parts, n = candidate, max(n - 1, 2)
@@ -149,8 +152,14 @@ def write_fixture(folder: Path, v: Variant, cells: list) -> Path:
     digest = hashlib.sha256(v.data).hexdigest()[:10]
     stem = f"{v.klass.replace(':', '-').replace('@', '-')}_{digest}"
     (folder / f"{stem}{v.suffix}").write_bytes(v.data)
-    meta = {"class": v.klass, "source": v.source, "encoding": v.codec, "file": f"{stem}{v.suffix}", "notes": v.notes,
-            "cells": cells}
+    meta = {
+        "class": v.klass,
+        "source": v.source,
+        "encoding": v.codec,
+        "file": f"{stem}{v.suffix}",
+        "notes": v.notes,
+        "cells": cells,
+    }
     path = folder / f"{stem}.json"
     path.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", "utf-8")
     return path

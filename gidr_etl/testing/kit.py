@@ -14,29 +14,33 @@ then checks that the format accepts the file and wins it among the installed for
 that the core reads the seed's gold cells, metadata and findings from it (`check_gold`).
 Each check raises AssertionError saying what is wrong; each can be used on its own.
 """
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from gidr_etl.core import build_report
 from gidr_etl.formats.base import HEAD_BYTES, InputFormat
 from gidr_etl.formats.choice import ranked_formats
-from gidr_etl.plugins import formats
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.plugins import formats
 from gidr_etl.report import Report
 from gidr_etl.testing.seeds import SEEDS, gold
-
-
 
 HINT_KEYS = {"title", "publish_date", "index_no", "agency"}
 TEXT_KINDS = {"heading", "paragraph", "line"}
 META_KEYS = ("agency", "year", "template", "publish_date", "index_no")
 
 
-def check_format(fmt: InputFormat, render: Callable[[str, Path], object], folder: Path,
-                 seeds: list[str] | None = None, extension: str | None = None) -> list[Report]:
+def check_format(
+    fmt: InputFormat,
+    render: Callable[[str, Path], object],
+    folder: Path,
+    seeds: list[str] | None = None,
+    extension: str | None = None,
+) -> list[Report]:
     """Render each seed (all five by default) into `folder` and check `fmt` end to end."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,15 +115,20 @@ def _check_table(table: Table, where: str, what: str) -> None:
 def check_gold(report: Report, seed: str) -> Report:
     """The report holds the seed's gold: every cell, the metadata, the findings, no false alarm."""
     g = gold(seed)
-    wrong = [f"{s}.{r}.{c}: got {report.value(s, r, c)!r}, want {v!r}"
-             for s, r, c, v in g["cells"] if v != "?" and not _same(report.value(s, r, c), v)]
+    wrong = [
+        f"{s}.{r}.{c}: got {report.value(s, r, c)!r}, want {v!r}"
+        for s, r, c, v in g["cells"]
+        if v != "?" and not _same(report.value(s, r, c), v)
+    ]
     assert not wrong, f"{seed}: {len(wrong)} cells differ from the gold:\n  " + "\n  ".join(wrong[:30])
     got = {**dataclasses.asdict(report.metadata), "template": report.template}
     for key in META_KEYS:
         want = g["metadata"].get(key)
         if want is not None:
             options = want if isinstance(want, list) else [want]
-            assert any(_same(got.get(key), o) for o in options), f"{seed}: metadata {key} is {got.get(key)!r}, want {want!r}"
+            assert any(_same(got.get(key), o) for o in options), (
+                f"{seed}: metadata {key} is {got.get(key)!r}, want {want!r}"
+            )
     found = {(f.rule, f.section, f.row, f.col) for f in report.findings}
     wanted = {(w["rule"], w.get("section"), w.get("row"), w.get("col")) for w in g.get("findings", [])}
     assert wanted <= found, f"{seed}: findings not raised: {sorted(wanted - found, key=str)}"

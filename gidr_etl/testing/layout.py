@@ -8,6 +8,7 @@ in merged cells, as real reports print them. Labels come from the vocabulary.
 `outline(seed)` is the report as a list of blocks; a plugin author renders it in their
 format (render.py holds an HTML and a DOCX rendering).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,10 @@ PARTS = {
     "appeals": "四、政府信息公开行政复议、行政诉讼情况",
 }
 CLOSING = [
-    ("五、存在的主要问题及改进情况", "政府信息公开工作仍存在信息更新不够及时、政策解读形式较为单一等问题，下一步将持续改进。"),
+    (
+        "五、存在的主要问题及改进情况",
+        "政府信息公开工作仍存在信息更新不够及时、政策解读形式较为单一等问题，下一步将持续改进。",
+    ),
     ("六、其他需要报告的事项", "本机关未收取信息处理费。"),
 ]
 
@@ -67,11 +71,17 @@ def active_rows(g: dict) -> Rows:
         last = 3 - len(cols)  # the last column spreads over what the section leaves free
         widths = [1] * (len(cols) - 1) + [1 + last]
         rows.append([PrintedCell(sec.label, colspan=4, header=True)])
-        rows.append([PrintedCell("信息内容", header=True)] + [PrintedCell(c.label, colspan=w, header=True) for c, w in zip(cols, widths)])
+        rows.append(
+            [PrintedCell("信息内容", header=True)]
+            + [PrintedCell(c.label, colspan=w, header=True) for c, w in zip(cols, widths)]
+        )
         for r in sec.rows_for(template):
             rows.append(
                 [PrintedCell(r.label, header=True)]
-                + [PrintedCell(printed(vals.get((sec.code, r.code, c.code)), sec.code, c.code), colspan=w) for c, w in zip(cols, widths)]
+                + [
+                    PrintedCell(printed(vals.get((sec.code, r.code, c.code)), sec.code, c.code), colspan=w)
+                    for c, w in zip(cols, widths)
+                ]
             )
     return rows
 
@@ -107,14 +117,22 @@ def requests_rows(g: dict) -> Rows:
         return [PrintedCell(printed(vals.get(("requests", row.code, c.code)), "requests", c.code)) for c in cols]
 
     out: Rows = [
-        [PrintedCell(BALANCE, rowspan=3, colspan=3, header=True), PrintedCell("申请人情况", colspan=len(cols), header=True)],
-        [PrintedCell(cols[0].label, rowspan=2, header=True), PrintedCell(org_group, colspan=len(orgs), header=True),
-         PrintedCell(cols[-1].label, rowspan=2, header=True)],
+        [
+            PrintedCell(BALANCE, rowspan=3, colspan=3, header=True),
+            PrintedCell("申请人情况", colspan=len(cols), header=True),
+        ],
+        [
+            PrintedCell(cols[0].label, rowspan=2, header=True),
+            PrintedCell(org_group, colspan=len(orgs), header=True),
+            PrintedCell(cols[-1].label, rowspan=2, header=True),
+        ],
         [PrintedCell(c.label, header=True) for c in orgs],
     ]
     by_code = {r.code: r for r in rows_}
     out.append([PrintedCell("一、" + by_code["new"].label, colspan=3, header=True)] + values(by_code["new"]))
-    out.append([PrintedCell("二、" + by_code["carried_over"].label, colspan=3, header=True)] + values(by_code["carried_over"]))
+    out.append(
+        [PrintedCell("二、" + by_code["carried_over"].label, colspan=3, header=True)] + values(by_code["carried_over"])
+    )
     outcome = [r for r in rows_ if r.code not in ("new", "carried_over", "carried_forward")]
     entries = _outcome_entries(outcome)
     first = True
@@ -131,7 +149,10 @@ def requests_rows(g: dict) -> Rows:
                     line.append(PrintedCell(label, rowspan=len(members), header=True))
                 line.append(PrintedCell(sub, header=True))
             out.append(line + values(row))
-    out.append([PrintedCell("四、" + by_code["carried_forward"].label, colspan=3, header=True)] + values(by_code["carried_forward"]))
+    out.append(
+        [PrintedCell("四、" + by_code["carried_forward"].label, colspan=3, header=True)]
+        + values(by_code["carried_forward"])
+    )
     return out
 
 
@@ -141,10 +162,18 @@ def appeals_rows(g: dict) -> Rows:
     cols, (review, *suits) = sec.columns_for(template), sec.rows_for(template)
     n = len(cols)
     return [
-        [PrintedCell(review.label, colspan=n, header=True), PrintedCell(suits[0].group or "", colspan=n * len(suits), header=True)],
-        [PrintedCell(c.label, rowspan=2, header=True) for c in cols] + [PrintedCell(s.label, colspan=n, header=True) for s in suits],
+        [
+            PrintedCell(review.label, colspan=n, header=True),
+            PrintedCell(suits[0].group or "", colspan=n * len(suits), header=True),
+        ],
+        [PrintedCell(c.label, rowspan=2, header=True) for c in cols]
+        + [PrintedCell(s.label, colspan=n, header=True) for s in suits],
         [PrintedCell(c.label, header=True) for s in suits for c in cols],
-        [PrintedCell(printed(vals.get(("appeals", r.code, c.code)), "appeals", c.code)) for r in [review, *suits] for c in cols],
+        [
+            PrintedCell(printed(vals.get(("appeals", r.code, c.code)), "appeals", c.code))
+            for r in [review, *suits]
+            for c in cols
+        ],
     ]
 
 

@@ -1,4 +1,5 @@
 """Two renderings of a seed's layout: an HTML page and a Word document (python-docx)."""
+
 from __future__ import annotations
 
 import datetime
@@ -16,7 +17,9 @@ def _html_table(rows: Rows) -> str:
     for row in rows:
         out.append("<tr>")
         for cell in row:
-            attrs = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
+            attrs = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + (
+                f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
+            )
             text = html.escape(cell.text) if cell.text else "&nbsp;"
             out.append(f"<td{attrs}><p>{text}</p></td>")
         out.append("</tr>")
@@ -26,7 +29,11 @@ def _html_table(rows: Rows) -> str:
 
 _HTML = {
     "title": lambda text: f"<h1>{html.escape(text)}</h1>",
-    "meta": lambda pairs: '<table class="meta"><tr>' + "".join(f"<td>{k}：</td><td>{html.escape(v)}</td>" for k, v in pairs) + "</tr></table>",
+    "meta": lambda pairs: (
+        '<table class="meta"><tr>'
+        + "".join(f"<td>{k}：</td><td>{html.escape(v)}</td>" for k, v in pairs)
+        + "</tr></table>"
+    ),
     "heading": lambda text: f"<h3>{html.escape(text)}</h3>",
     "paragraph": lambda text: f"<p>{html.escape(text)}</p>",
     "table": _html_table,
@@ -101,7 +108,11 @@ def build_docx(seed: str | None, g: dict | None = None, blocks: list | None = No
     doc.core_properties.title = title(g)
     # python-docx's default package is dated 2013: date it like a real report instead.
     md = g["metadata"]
-    when = datetime.date.fromisoformat(md["publish_date"]) if md.get("publish_date") else datetime.date(md["year"] + 1, 1, 15)
+    when = (
+        datetime.date.fromisoformat(md["publish_date"])
+        if md.get("publish_date")
+        else datetime.date(md["year"] + 1, 1, 15)
+    )
     doc.core_properties.created = doc.core_properties.modified = datetime.datetime.combine(when, datetime.time(9))
     return doc
 

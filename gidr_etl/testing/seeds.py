@@ -3,6 +3,7 @@
 The seeds are real reports (sample_inputs/ and tests/gold/seeds/ hold the same files);
 they are package data so that any plugin's tests can use them (gidr_etl.testing).
 """
+
 from __future__ import annotations
 
 import json

@@ -22,6 +22,7 @@ Two families, each a named class so that recall is measured per class:
 The module is in the package, beside layout.py and render.py which it reuses, so that the
 tests, bench/fuzz.py and a plugin's own tests draw the same variants.
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,10 +31,10 @@ import io
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from gidr_etl.template.vocabulary import vocabulary
 from gidr_etl.testing import layout
@@ -112,14 +113,22 @@ def random_values(g: dict, rng: random.Random) -> dict[Key, object]:
 
     def n(big=False):
         r = rng.random()
-        return 0 if r < 0.45 else rng.randint(1, 9) if r < 0.7 else rng.randint(10, 999) if r < 0.93 or not big else rng.randint(1000, 99999)
+        return (
+            0
+            if r < 0.45
+            else rng.randint(1, 9)
+            if r < 0.7
+            else rng.randint(10, 999)
+            if r < 0.93 or not big
+            else rng.randint(1000, 99999)
+        )
 
     vocab = vocabulary()
     req = vocab.section("requests")
     rows = [r.code for r in req.rows_for(template)]
     cols = [c.code for c in req.columns_for(template)]
     parts = [c for c in cols if c != "total"]
-    outcomes = rows[rows.index("granted"): rows.index("total")]
+    outcomes = rows[rows.index("granted") : rows.index("total")]
     for row in outcomes + ["carried_forward"]:
         for c in parts:
             out[("requests", row, c)] = n(big=row == "granted")
@@ -195,7 +204,7 @@ def _tabs(rows, vt):  # 004
 def _cell_paragraphs(rows, vt):  # 003: a cell per paragraph
     out = []
     for row in rows:
-        for t in ([row[0].text] if row[0].junk else _texts(row, vt)):
+        for t in [row[0].text] if row[0].junk else _texts(row, vt):
             out += [t or "/", ""]
     return out
 
@@ -232,8 +241,15 @@ def _run_on(rows, vt):  # a crawler dump: cells run together, values with no sep
     return ["".join(" " + it.text + " " if it.junk else (vt(it) if it.key else it.text) for row in rows for it in row)]
 
 
-LINE_LAYOUTS = {"pipe_rows": _pipe_rows, "pipe_cells": _pipe_cells, "tabs": _tabs, "cell_paragraphs": _cell_paragraphs,
-                "gaps": _gaps, "markdown": _markdown, "run_on": _run_on}
+LINE_LAYOUTS = {
+    "pipe_rows": _pipe_rows,
+    "pipe_cells": _pipe_cells,
+    "tabs": _tabs,
+    "cell_paragraphs": _cell_paragraphs,
+    "gaps": _gaps,
+    "markdown": _markdown,
+    "run_on": _run_on,
+}
 # Layouts where a line is not a row: a stray line there can join a row's values.
 STREAM_LAYOUTS = {"pipe_cells", "cell_paragraphs", "run_on"}
 # Layouts where each value is delimited as a cell, so "12 459" is one value.
@@ -259,7 +275,7 @@ class Variant:
     # For shrinking: the parts the variant can lose, and the variant printing only some
     # of them, its expectations recomputed.
     units: list = field(default_factory=list)
-    rebuild: Callable[[set], "Variant"] | None = None
+    rebuild: Callable[[set], Variant] | None = None
     baseline: str | None = None  # a real text before its edit
 
 
@@ -293,7 +309,12 @@ class _Draft:
 
 def _blocks(d: _Draft, table_lines) -> list[tuple[str, object]]:
     g = d.g
-    blocks = [("title", title(g)), ("meta", metadata_lines(g)), ("heading", "一、总体情况"), ("paragraph", NEUTRAL_PROSE)]
+    blocks = [
+        ("title", title(g)),
+        ("meta", metadata_lines(g)),
+        ("heading", "一、总体情况"),
+        ("paragraph", NEUTRAL_PROSE),
+    ]
     for table, heading in PARTS.items():
         lines = table_lines(table) if d.tables[table] else []  # a shrunk variant may print none
         blocks += [("heading", heading)] + ([("table", lines)] if lines else [])
@@ -353,7 +374,7 @@ def _covering(rows: list[Row], i: int):
 def _cut_tail(row: Row) -> Row:
     """A row's own label and values (its group anchors stay where they are)."""
     own = _own_label(row)
-    return row[own if own is not None else 0:]
+    return row[own if own is not None else 0 :]
 
 
 def m_delete_row(d, rng, lay):
@@ -393,7 +414,12 @@ def m_duplicate_row(d, rng, lay):
 
 def _swappable(rows, rng):
     vr = value_rows(rows)
-    pairs = [(a, b) for a in vr for b in vr if a < b and _group(rows[a]) == _group(rows[b]) and len(_cut_tail(rows[a])) == len(_cut_tail(rows[b]))]
+    pairs = [
+        (a, b)
+        for a in vr
+        for b in vr
+        if a < b and _group(rows[a]) == _group(rows[b]) and len(_cut_tail(rows[a])) == len(_cut_tail(rows[b]))
+    ]
     return rng.choice(pairs) if pairs else None
 
 
@@ -465,8 +491,16 @@ def m_footer(d, rng, lay):
 
 
 def m_url(d, rng, lay):
-    _junk(d, rng, lay, ["http://www.gov.cn/zhengce/2022-01/05/content_5666.htm", "www.huaian.gov.cn/col/16544/art/2023/art_17.html",
-                        "https://xxgk.example.gov.cn/2021/12/31/index_3.shtml 2022/1/5 16:07"])
+    _junk(
+        d,
+        rng,
+        lay,
+        [
+            "http://www.gov.cn/zhengce/2022-01/05/content_5666.htm",
+            "www.huaian.gov.cn/col/16544/art/2023/art_17.html",
+            "https://xxgk.example.gov.cn/2021/12/31/index_3.shtml 2022/1/5 16:07",
+        ],
+    )
 
 
 def m_drop_headers(d, rng, lay):
@@ -493,7 +527,7 @@ def m_wrap_label(d, rng, lay):
         it.rowspan += 1
     for it in _covering(rows, i):
         it.rowspan += 1
-    rows[i] = [Item(text[cut:], header=True)] + rows[i][o + 1:]
+    rows[i] = [Item(text[cut:], header=True)] + rows[i][o + 1 :]
     rows.insert(i, head)
     d.notes.append(f"wrapped label {text} of {table}")
 
@@ -512,15 +546,25 @@ def m_typo_label(d, rng, lay):
     if not cjk:
         return False
     j = rng.choice(cjk)
-    rows[i][o] = Item(text[:j] + rng.choice(_TYPO_CHARS) + text[j + 1:], None, rows[i][o].rowspan, rows[i][o].colspan, True)
+    rows[i][o] = Item(
+        text[:j] + rng.choice(_TYPO_CHARS) + text[j + 1 :], None, rows[i][o].rowspan, rows[i][o].colspan, True
+    )
     d.loosen(d.row_keys(rows[i]))
     d.notes.append(f"typo in {text} of {table}")
 
 
 MUTATIONS = {
-    "delete_row": m_delete_row, "duplicate_row": m_duplicate_row, "move_row": m_move_row, "swap_rows": m_swap_rows,
-    "delete_value": m_delete_value, "insert_value": m_insert_value, "page_number_line": m_page_number,
-    "footer_line": m_footer, "url_line": m_url, "drop_headers": m_drop_headers, "wrap_label": m_wrap_label,
+    "delete_row": m_delete_row,
+    "duplicate_row": m_duplicate_row,
+    "move_row": m_move_row,
+    "swap_rows": m_swap_rows,
+    "delete_value": m_delete_value,
+    "insert_value": m_insert_value,
+    "page_number_line": m_page_number,
+    "footer_line": m_footer,
+    "url_line": m_url,
+    "drop_headers": m_drop_headers,
+    "wrap_label": m_wrap_label,
     "typo_label": m_typo_label,
 }
 JUNK_MUTATIONS = {"page_number_line", "footer_line", "url_line"}
@@ -552,20 +596,46 @@ def golds(root: Path) -> list[Gold]:
     for folder in ("seeds", "realdocs", "converted"):
         for path in sorted((root / "tests" / "gold" / folder).glob("*.json")):
             g = json.loads(path.read_text("utf-8"))
-            src = next((p for p in (root / "sample_inputs" / g["source"], root / "tests" / "fixtures" / "converted" / g["source"]) if p.exists()), None)
+            src = next(
+                (
+                    p
+                    for p in (
+                        root / "sample_inputs" / g["source"],
+                        root / "tests" / "fixtures" / "converted" / g["source"],
+                    )
+                    if p.exists()
+                ),
+                None,
+            )
             text = src.read_text("utf-8") if src and src.suffix == ".txt" else None
             out.append(Gold(f"{folder}/{path.stem}", g, text))
     return out
 
 
 def _structured_classes() -> list[str]:
-    return ([f"layout:{name}" for name in LAYOUTS] + ["layout:labels_then_values", "layout:labels_then_values_shuffled"]
-            + [f"mutation:{m}" for m in MUTATIONS] + [f"spelling:{s}" for s in SPELLINGS]
-            + ["script:traditional"] + [f"encoding:{e}" for e in ENCODINGS])
+    return (
+        [f"layout:{name}" for name in LAYOUTS]
+        + ["layout:labels_then_values", "layout:labels_then_values_shuffled"]
+        + [f"mutation:{m}" for m in MUTATIONS]
+        + [f"spelling:{s}" for s in SPELLINGS]
+        + ["script:traditional"]
+        + [f"encoding:{e}" for e in ENCODINGS]
+    )
 
 
-REALTEXT_EDITS = ["delete_line", "duplicate_line", "swap_lines", "page_number_line", "footer_line", "url_line",
-                  "fullwidth_digits", "traditional", "gbk", "big5", "utf16"]
+REALTEXT_EDITS = [
+    "delete_line",
+    "duplicate_line",
+    "swap_lines",
+    "page_number_line",
+    "footer_line",
+    "url_line",
+    "fullwidth_digits",
+    "traditional",
+    "gbk",
+    "big5",
+    "utf16",
+]
 CLASSES = _structured_classes() + [f"realtext:{e}" for e in REALTEXT_EDITS]
 
 
@@ -578,7 +648,15 @@ def structured(gold: Gold, klass: str, rng: random.Random) -> Variant | None:
         # Converters' stray lines are a text matter: HTML and DOCX get the other mutations.
         lay = rng.choice([lay for lay in LAYOUTS if not (what in JUNK_MUTATIONS and lay in ("html", "docx"))])
     elif kind == "spelling":
-        lay = rng.choice(sorted(CELL_LAYOUTS if what == "spaces_in_numbers" else set(LAYOUTS) - {"run_on"} if what == "thousands" else set(LAYOUTS)))
+        lay = rng.choice(
+            sorted(
+                CELL_LAYOUTS
+                if what == "spaces_in_numbers"
+                else set(LAYOUTS) - {"run_on"}
+                if what == "thousands"
+                else set(LAYOUTS)
+            )
+        )
     else:
         lay = rng.choice([lay for lay in LAYOUTS if lay != "docx"])
     values = random_values(g, rng)
@@ -595,7 +673,7 @@ def structured(gold: Gold, klass: str, rng: random.Random) -> Variant | None:
         rows = d.tables["requests"]
         vr = value_rows(rows)
         start = rng.randrange(0, len(vr) - 3)
-        d.block = rows[vr[start]: vr[min(len(vr), start + rng.randint(3, 8)) - 1] + 1]
+        d.block = rows[vr[start] : vr[min(len(vr), start + rng.randint(3, 8)) - 1] + 1]
         d.block_order = [r for r in d.block if d.row_keys(r)]
         if what.endswith("shuffled"):
             rng.shuffle(d.block_order)
@@ -613,7 +691,9 @@ def structured(gold: Gold, klass: str, rng: random.Random) -> Variant | None:
         codec, traditional = ENCODINGS[what]
     # Crawler dumps are their own family (digit runs): a mutation of one is measured apart.
     klass = klass + "@dump" if lay == "run_on" and kind != "layout" else klass
-    name = f"{klass.replace(':', '-').replace('@', '-')}_{gold.name.split('/')[-1][:12]}_{lay}_{rng.randrange(10**8):08d}"
+    name = (
+        f"{klass.replace(':', '-').replace('@', '-')}_{gold.name.split('/')[-1][:12]}_{lay}_{rng.randrange(10**8):08d}"
+    )
     return _render(d, lay, klass, gold, name, codec, traditional, rng.randrange(2**30))
 
 
@@ -643,19 +723,35 @@ def _render(d: _Draft, lay, klass, gold, name, codec, traditional, seed, keep: s
         text = render_html(None, charset, d.g, blocks=_blocks(d, lambda t: _printed_rows(d, t)))
         if traditional:
             text = to_traditional(text)
-        v = Variant(name, klass, gold.name, ".html", _encode(text, codec), d.expected, set(d.definite), text, codec, d.notes)
+        v = Variant(
+            name, klass, gold.name, ".html", _encode(text, codec), d.expected, set(d.definite), text, codec, d.notes
+        )
     else:
         text = _write_text(d, lay, random.Random(seed))
         if traditional:
             text = to_traditional(text)
-        v = Variant(name, klass, gold.name, ".txt", _encode(text, codec), d.expected, set(d.definite), text, codec, d.notes + [lay])
+        v = Variant(
+            name,
+            klass,
+            gold.name,
+            ".txt",
+            _encode(text, codec),
+            d.expected,
+            set(d.definite),
+            text,
+            codec,
+            d.notes + [lay],
+        )
     v.units, v.rebuild = rows_of, rebuild
     return v
 
 
 def _printed_rows(d: _Draft, table: str) -> list[list[PrintedCell]]:
-    return [[PrintedCell(d.value_text(it) if it.key else it.text, it.rowspan, it.colspan, it.header) for it in row]
-            for row in d.tables[table] if not row[0].junk]
+    return [
+        [PrintedCell(d.value_text(it) if it.key else it.text, it.rowspan, it.colspan, it.header) for it in row]
+        for row in d.tables[table]
+        if not row[0].junk
+    ]
 
 
 def _docx_variant(d: _Draft, klass, gold, name, traditional) -> Variant:
@@ -731,7 +827,13 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
         elif edit in LINE_EDITS:
             lines.insert(pos, junk)
         text = "\n".join(lines)
-        text = fullwidth(text) if edit == "fullwidth_digits" else to_traditional(text) if traditional or edit == "traditional" else text
+        text = (
+            fullwidth(text)
+            if edit == "fullwidth_digits"
+            else to_traditional(text)
+            if traditional or edit == "traditional"
+            else text
+        )
         v = Variant(name, f"realtext:{edit}", gold.name, ".txt", _encode(text, codec), expected, definite, text, codec)
         v.units = [i for i in range(len(original)) if i not in fixed]
         v.rebuild = build
@@ -742,8 +844,11 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
 
 
 LINE_EDITS = {"delete_line", "duplicate_line", "swap_lines", "page_number_line", "footer_line", "url_line"}
-JUNK_LINES = {"page_number_line": ["12", "0", "3"], "footer_line": ["— 3 —", "-7-", "第 2 页 共 9 页"],
-              "url_line": ["http://www.gov.cn/zhengce/2022-01/05/content_5666.htm"]}
+JUNK_LINES = {
+    "page_number_line": ["12", "0", "3"],
+    "footer_line": ["— 3 —", "-7-", "第 2 页 共 9 页"],
+    "url_line": ["http://www.gov.cn/zhengce/2022-01/05/content_5666.htm"],
+}
 
 
 def generate(root: Path, count: int, seed: int, read=None) -> list[Variant]:

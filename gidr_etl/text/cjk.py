@@ -4,6 +4,7 @@ Each is stated once here. A module that needs a variant builds it from these nam
 pieces where it uses it, so the difference shows (and a comment there says why).
 Character classes are regex class bodies (to go inside [...]) with predicates beside them.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ chardet alone is unreliable on a few kilobytes of Chinese, and GBK bytes often d
 "successfully" as Big5 (and the reverse) into nonsense. So every Chinese candidate
 that decodes strictly is scored by how much of it is common Chinese text.
 """
+
 from __future__ import annotations
 
 import codecs

@@ -1,4 +1,5 @@
 """Text normalisation: Traditional → Simplified, widths, injected pinyin, label keys."""
+
 from __future__ import annotations
 
 import re

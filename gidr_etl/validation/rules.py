@@ -5,6 +5,7 @@ The rules and their severities are those of spec/TEMPLATE.md, "Validation rules"
 A sum check is skipped when its stated total is blank or when a cell it needs is
 ambiguous, unreadable or missing; a blank cell counts as 0 inside a sum.
 """
+
 from __future__ import annotations
 
 from gidr_etl.hookspecs import hookimpl
@@ -42,6 +43,7 @@ def _broken(report: Report, eq: Equation) -> tuple | None:
 
 # ------------------------------------------------------------------ cell rules
 
+
 def _cell_rule(status: str, zh: str, en: str):
     def check(report: Report):
         for cell in report.cells.values():
@@ -51,6 +53,7 @@ def _cell_rule(status: str, zh: str, en: str):
                 continue  # already said by row_not_itemized
             zh_raw, en_raw = (f"（原文 {cell.raw!r}）", f" (printed {cell.raw!r})") if cell.raw else ("", "")
             yield Issue(cell.section, cell.row, cell.col, bilingual(zh + zh_raw, en + en_raw))
+
     return check
 
 
@@ -68,8 +71,10 @@ def table_missing(report: Report):
 
 # ------------------------------------------------------------------ the template's equations
 
+
 def equation_rule(name: str):
     """The check of every equation of template/arithmetic.py that rule `name` checks."""
+
     def check(report: Report):
         stated = equations(report.template, unitemized_other(report.template, report.cells))
         for eq in stated:
@@ -78,6 +83,7 @@ def equation_rule(name: str):
             broken = _broken(report, eq)
             if broken:
                 yield Issue(*eq.at, eq.message.format(left=broken[0], right=broken[1], col=eq.claim[2]))
+
     return check
 
 
@@ -86,9 +92,15 @@ def prose_contradiction(report: Report):
     values = {k: c.value for k, c in report.cells.items() if c.status in (READ, BLANK)}
     values = {k: v or 0 for k, v in values.items()}
     for fig, table in contradictions(stated_figures(text), values):
-        yield Issue("requests", None, "total", bilingual(
-            f"正文称 {fig.value}（{fig.quote}），表中为 {table:g} [{fig.key}]",
-            f"the prose says {fig.value} ({fig.quote}) but the table has {table:g} [{fig.key}]"))
+        yield Issue(
+            "requests",
+            None,
+            "total",
+            bilingual(
+                f"正文称 {fig.value}（{fig.quote}），表中为 {table:g} [{fig.key}]",
+                f"the prose says {fig.value} ({fig.quote}) but the table has {table:g} [{fig.key}]",
+            ),
+        )
 
 
 METADATA_ZH = {"agency": "发布机关", "year": "年度"}
@@ -97,16 +109,20 @@ METADATA_ZH = {"agency": "发布机关", "year": "年度"}
 def metadata_missing(report: Report):
     for key in ("agency", "year"):
         if getattr(report.metadata, key) is None:
-            yield Issue("metadata", None, key, bilingual(f"未找到报告的{METADATA_ZH[key]}",
-                                                         f"the report's {key} could not be found"))
+            yield Issue(
+                "metadata",
+                None,
+                key,
+                bilingual(f"未找到报告的{METADATA_ZH[key]}", f"the report's {key} could not be found"),
+            )
 
 
 @hookimpl
 def register_rules(register):
-    register("cell_blank", "warning", _cell_rule(BLANK, "印为空白或占位符",
-                                                 "printed blank or as a placeholder"))
-    register("cell_ambiguous", "warning", _cell_rule(AMBIGUOUS, "数字串无法唯一拆分",
-                                                     "digits could not be split uniquely"))
+    register("cell_blank", "warning", _cell_rule(BLANK, "印为空白或占位符", "printed blank or as a placeholder"))
+    register(
+        "cell_ambiguous", "warning", _cell_rule(AMBIGUOUS, "数字串无法唯一拆分", "digits could not be split uniquely")
+    )
     register("cell_unreadable", "error", _cell_rule(UNREADABLE, "不是数字", "not a number"))
     register("cell_missing", "error", _cell_rule(MISSING, "文档中未找到此格", "not located in the document"))
     register("table_missing", "error", table_missing)

@@ -17,6 +17,7 @@ keyed by this rule.
 After a batch only the agency-years it touched are redone (`update`), each value set
 built once (`Prior`), so a check costs what the batch costs.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,11 @@ class Year:
 def tails(name: str) -> list[str]:
     """The shorter names `name` is a fuller printing of: 江苏省淮安市洪泽区人民政府 → 淮安市洪泽区人民政府, 洪泽区人民政府."""
     # every point where a chain of divisions ends: 江苏省|淮安市|洪泽区人民政府
-    return [name[m.end():] for m in _DIVISION_END.finditer(name)
-            if m.end() < len(name) and _DIVISIONS.fullmatch(name[: m.end()])]
+    return [
+        name[m.end() :]
+        for m in _DIVISION_END.finditer(name)
+        if m.end() < len(name) and _DIVISIONS.fullmatch(name[: m.end()])
+    ]
 
 
 def key_for(name: str, longer: set[str]) -> str:
@@ -121,11 +125,19 @@ def check_year(before: Prior, this: Year) -> list[Finding]:
     found: list[Finding] = []
     over, forwards = this.cells.get(CARRIED_OVER), before.values(CARRIED_FORWARD)
     if over is not None and forwards and over not in forwards:
-        found.append(Finding(CARRIED, "warning", *CARRIED_OVER,
-                             bilingual(f"{this.year} 年上年结转为 {_n(over)}，"
-                                       f"{this.year - 1} 年报告（{before.ids(CARRIED_FORWARD)}）结转下年度为 {_list(forwards)}",
-                                       f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
-                                       f"({before.ids(CARRIED_FORWARD)}) carried forward 结转下年度 {_list(forwards)}")))
+        found.append(
+            Finding(
+                CARRIED,
+                "warning",
+                *CARRIED_OVER,
+                bilingual(
+                    f"{this.year} 年上年结转为 {_n(over)}，"
+                    f"{this.year - 1} 年报告（{before.ids(CARRIED_FORWARD)}）结转下年度为 {_list(forwards)}",
+                    f"上年结转 {this.year} is {_n(over)} but the {this.year - 1} report "
+                    f"({before.ids(CARRIED_FORWARD)}) carried forward 结转下年度 {_list(forwards)}",
+                ),
+            )
+        )
     if this.template != "2021":
         return found
     earlier = before.of_2021()
@@ -136,10 +148,12 @@ def check_year(before: Prior, this: Year) -> list[Finding]:
         if issued is None or repealed is None or now is None or not in_force or now - issued + repealed in in_force:
             continue
         expected = _list({v + issued - repealed: None for v in in_force})
-        message = bilingual(f"{label} {this.year} 年现行有效 {_n(now)} 件，而 {this.year - 1} 年 {_list(in_force)}"
-                            f"（{earlier.ids(cell)}）+ 制发 {_n(issued)} − 废止 {_n(repealed)} = {expected}",
-                            f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
-                            f"({earlier.ids(cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = {expected}")
+        message = bilingual(
+            f"{label} {this.year} 年现行有效 {_n(now)} 件，而 {this.year - 1} 年 {_list(in_force)}"
+            f"（{earlier.ids(cell)}）+ 制发 {_n(issued)} − 废止 {_n(repealed)} = {expected}",
+            f"{label} 现行有效 {this.year} is {_n(now)} but {this.year - 1}'s {_list(in_force)} "
+            f"({earlier.ids(cell)}) + 制发 {_n(issued)} − 废止 {_n(repealed)} = {expected}",
+        )
         found.append(Finding(IN_FORCE, "warning", *cell, message))
     return found
 
@@ -155,9 +169,11 @@ def _n(value) -> str:
 
 # Each agency name's tails (see `tails`), kept so that a batch re-keys only the names
 # sharing a tail with its own; and the index the per-agency reads go through.
-DDL = ("""create table if not exists agency_tails (
+DDL = (
+    """create table if not exists agency_tails (
     tail text not null, name text not null, primary key (tail, name)) without rowid""",
-       "create index if not exists reports_agency_key on reports(agency_key, year)")
+    "create index if not exists reports_agency_key on reports(agency_key, year)",
+)
 
 
 def recompute(db) -> int:
@@ -167,15 +183,21 @@ def recompute(db) -> int:
     try:
         for ddl in DDL:
             conn.execute(ddl)
-        reports = {i: (agency, year, template, placed_key if adcode else None) for i, agency, year, template, adcode,
-                   placed_key in conn.execute("select id, agency, year, template, adcode, agency_key from reports")}
+        reports = {
+            i: (agency, year, template, placed_key if adcode else None)
+            for i, agency, year, template, adcode, placed_key in conn.execute(
+                "select id, agency, year, template, adcode, agency_key from reports"
+            )
+        }
         names = {compact(r[0]) for r in reports.values() if r[0] and not r[3]}
         keys = agency_keys(names)
         report_key = {i: r[3] or (keys[compact(r[0])] if r[0] else None) for i, r in reports.items()}
         conn.executemany("update reports set agency_key = ? where id = ?", [(k, i) for i, k in report_key.items()])
         conn.execute("delete from agency_tails")
-        conn.executemany("insert into agency_tails (tail, name) values (?, ?)",
-                         [(tail, name) for name in names for tail in tails(name)])
+        conn.executemany(
+            "insert into agency_tails (tail, name) values (?, ?)",
+            [(tail, name) for name in names for tail in tails(name)],
+        )
         years = _years(conn, [(i, report_key[i], y, t) for i, (a, y, t, _) in reports.items() if y])
         conn.execute(f"delete from findings where rule in ({marks(RULES)})", RULES)
         found = _insert(conn, _check(years, years))
@@ -202,17 +224,23 @@ def update(conn, changes: list[tuple]) -> tuple[set[tuple[str, int]], set[int]]:
     family = names | {t for n in names for t in tails(n)}
     keys = family | {n for (n,) in select_in(conn, "select name from agency_tails where tail in ({})", family)}
     # Every report of a family name is keyed by the name or a fuller one, or is new (no key yet).
-    candidates = {row[0]: row for sql, values in (
-        ("select id, agency, agency_key, year, adcode from reports where agency_key in ({})", keys),
-        ("select id, agency, agency_key, year, adcode from reports where id in ({})", [c[0] for c in changes]),
-    ) for row in select_in(conn, sql, values)}
+    candidates = {
+        row[0]: row
+        for sql, values in (
+            ("select id, agency, agency_key, year, adcode from reports where agency_key in ({})", keys),
+            ("select id, agency, agency_key, year, adcode from reports where id in ({})", [c[0] for c in changes]),
+        )
+        for row in select_in(conn, sql, values)
+    }
     present = {compact(a) for _, a, _, _, adcode in candidates.values() if a and not adcode}
     for name in names:
         conn.execute("delete from agency_tails where name = ?", [name])
         if name in present:
             conn.executemany("insert into agency_tails (tail, name) values (?, ?)", [(t, name) for t in tails(name)])
-    fuller = {name: {n for (n,) in conn.execute("select name from agency_tails where tail = ?", [name])}
-              for name in family & present}
+    fuller = {
+        name: {n for (n,) in conn.execute("select name from agency_tails where tail = ?", [name])}
+        for name in family & present
+    }
     for i, agency, key, year, adcode in candidates.values():
         if adcode:  # placed: its key is its place's, set when it was loaded
             continue
@@ -222,14 +250,16 @@ def update(conn, changes: list[tuple]) -> tuple[set[tuple[str, int]], set[int]]:
             conn.execute("update reports set agency_key = ? where id = ?", [new, i])
             groups |= {(k, year) for k in (key, new) if k is not None and year is not None}
     redo = groups | {(k, y + 1) for k, y in groups}
-    rows = select_in(conn, "select id, agency_key, year, template from reports where agency_key in ({})",
-                   {k for k, _ in redo})
+    rows = select_in(
+        conn, "select id, agency_key, year, template from reports where agency_key in ({})", {k for k, _ in redo}
+    )
     years = _years(conn, [r for r in rows if r[2]])
     targets = [y for y in years if (y.agency, y.year) in redo]
     ids = {y.id for y in targets}
     for chunk in chunks(sorted(ids)):
-        conn.execute(f"delete from findings where rule in ({marks(RULES)}) and report_id in ({marks(chunk)})",
-                     [*RULES, *chunk])
+        conn.execute(
+            f"delete from findings where rule in ({marks(RULES)}) and report_id in ({marks(chunk)})", [*RULES, *chunk]
+        )
     _insert(conn, _check(years, targets))
     return groups, ids
 
@@ -241,13 +271,19 @@ def _check(years: list[Year], targets: list[Year]) -> list[tuple[int, Finding]]:
     for y in years:
         by_key[y.agency, y.year].append(y)
     prior = {k: Prior(g) for k, g in by_key.items()}
-    return [(y.id, f) for y in targets if (y.agency, y.year - 1) in prior for f in check_year(prior[y.agency, y.year - 1], y)]
+    return [
+        (y.id, f)
+        for y in targets
+        if (y.agency, y.year - 1) in prior
+        for f in check_year(prior[y.agency, y.year - 1], y)
+    ]
 
 
 def _insert(conn, found: list[tuple[int, Finding]]) -> int:
-    conn.executemany("insert into findings (report_id, rule, severity, section, row, col, message)"
-                     " values (?, ?, ?, ?, ?, ?, ?)",
-                     [(i, f.rule, f.severity, f.section, f.row, f.col, f.message) for i, f in found])
+    conn.executemany(
+        "insert into findings (report_id, rule, severity, section, row, col, message) values (?, ?, ?, ?, ?, ?, ?)",
+        [(i, f.rule, f.severity, f.section, f.row, f.col, f.message) for i, f in found],
+    )
     return len(found)
 
 

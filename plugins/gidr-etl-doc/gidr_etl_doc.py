@@ -4,6 +4,7 @@ LibreOffice (headless) converts the file to DOCX and the built-in DOCX format re
 that, so merged cells, headings and core properties arrive the same way as from a
 .docx. Provenance is pointed back at the original file.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,8 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from gidr_etl.formats.docx import DocxFormat
 from gidr_etl import Document, ExtractionError, InputFormat, hookimpl
+from gidr_etl.formats.docx import DocxFormat
 from gidr_etl.formats.soffice import convert
 
 __version__ = "0.1.0"

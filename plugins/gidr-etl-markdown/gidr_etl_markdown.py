@@ -3,6 +3,7 @@
 Merged cells use MultiMarkdown's marks: an empty cell (two pipes side by side, ||)
 belongs to the cell on its left, a cell of ^^ to the cell above.
 """
+
 from __future__ import annotations
 
 import re

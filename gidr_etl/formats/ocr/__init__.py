@@ -3,6 +3,7 @@
 Needs the `ocr` extra (`pip install gidr-etl[ocr]`: rapidocr-onnxruntime with the PP-OCRv4
 Chinese models inside its wheel, and OpenCV). `missing()` says why it cannot run, if it cannot.
 """
+
 from __future__ import annotations
 
 INSTALL_HINT = "pip install gidr-etl[ocr]"

@@ -6,6 +6,7 @@ probabilities: a text's confidence is that of its least certain character. Insid
 numeric cell a character's probability counts its look-alikes (O/〇 for 0, l/丨 for 1):
 those are the same digit there, while 6 against 8 stays a doubt.
 """
+
 from __future__ import annotations
 
 import threading
@@ -13,8 +14,18 @@ import threading
 import numpy as np
 
 # Characters that print the same digit in a numeric cell.
-_DIGIT_LOOKALIKES = {"0": "0Oo〇○Dо", "1": "1lI丨|", "2": "2", "3": "3", "4": "4", "5": "5",
-                     "6": "6", "7": "7", "8": "8", "9": "9"}
+_DIGIT_LOOKALIKES = {
+    "0": "0Oo〇○Dо",
+    "1": "1lI丨|",
+    "2": "2",
+    "3": "3",
+    "4": "4",
+    "5": "5",
+    "6": "6",
+    "7": "7",
+    "8": "8",
+    "9": "9",
+}
 # Recognition crops are this many pixels high (the model's input), one crop a run: on a
 # CPU, onnxruntime runs a batch padded to its widest crop 2–5× slower than the same crops
 # one by one (measured on a scanned report's page). A crop padded to this width reads a
@@ -32,7 +43,7 @@ _lock = threading.Lock()
 _engine = None
 
 
-def engine() -> "Engine":
+def engine() -> Engine:
     """The process's engine, loaded once (the models take a few tenths of a second)."""
     global _engine
     with _lock:

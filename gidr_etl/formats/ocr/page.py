@@ -6,6 +6,7 @@ cut at any cell border it still crosses, so each recognised piece belongs to one
 The red of a seal is dropped before anything is read: the page's darkest channel keeps
 black ink and leaves red nearly white.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,10 +14,10 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
-from gidr_etl.model import Provenance, Table, TableCell, TextBlock
 from gidr_etl.formats.ocr.engine import engine
 from gidr_etl.formats.ocr.rulings import RuledTable, binarise, find_tables, ruling_mask
+from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
+from gidr_etl.model import Provenance, Table, TableCell, TextBlock
 
 # Two text boxes on one line farther apart than this many line heights are a column gap.
 _GAP_HEIGHTS = 1.5
@@ -48,8 +49,14 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     rest = []
     for quad in engine().detect(_rgb(clean)):
         centre = tuple(float(v) for v in quad.mean(axis=0))
-        k = next((k for k, t in enumerate(tables)
-                  if cv2.pointPolygonTest(t.outline.reshape(-1, 1, 2).astype(np.float32), centre, False) >= 0), None)
+        k = next(
+            (
+                k
+                for k, t in enumerate(tables)
+                if cv2.pointPolygonTest(t.outline.reshape(-1, 1, 2).astype(np.float32), centre, False) >= 0
+            ),
+            None,
+        )
         if k is None:
             rest.append(quad)
         else:
@@ -60,8 +67,9 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
         out.items.append((top, _read_table(table, quads, scale, file, page)))
     out.lines = _read_lines(clean, rest, scale, page)
     for line in out.lines:
-        out.items.append((line["top"], TextBlock(line["text"], Provenance(file, page, line["line"], line["bbox"]),
-                                                 kind="line")))
+        out.items.append(
+            (line["top"], TextBlock(line["text"], Provenance(file, page, line["line"], line["bbox"]), kind="line"))
+        )
     out.items.sort(key=lambda item: item[0])
     return out
 
@@ -76,8 +84,13 @@ def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     h = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
     w, h = max(w, 1), max(h, 1)
     target = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-    crop = cv2.warpPerspective(image, cv2.getPerspectiveTransform(quad.astype(np.float32), target), (w, h),
-                               borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    crop = cv2.warpPerspective(
+        image,
+        cv2.getPerspectiveTransform(quad.astype(np.float32), target),
+        (w, h),
+        borderMode=cv2.BORDER_REPLICATE,
+        flags=cv2.INTER_CUBIC,
+    )
     return np.rot90(crop) if h >= 1.5 * w else crop
 
 
@@ -150,8 +163,14 @@ def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) ->
             band = np.isin(labels[start:y], keep)
             cols = np.nonzero(band.any(axis=0))[0]
             pad = max(2, (y - start) // 4)
-            lines.append((max(x0 + m + int(cols[0]) - pad, 0), max(y0 + m + start - pad, 0),
-                          x0 + m + int(cols[-1]) + 1 + pad, y0 + m + y + pad))
+            lines.append(
+                (
+                    max(x0 + m + int(cols[0]) - pad, 0),
+                    max(y0 + m + start - pad, 0),
+                    x0 + m + int(cols[-1]) + 1 + pad,
+                    y0 + m + y + pad,
+                )
+            )
             start = None
     return lines
 

@@ -6,6 +6,7 @@ which undoes a scanner's tilt and a camera's perspective at once; in that rectan
 cell is a region the rulings enclose, and its row/col spans come from its edges against
 the table's grid lines.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,8 +65,9 @@ def ruling_mask(ink: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
     return horizontal, vertical
 
 
-def find_tables(grey: np.ndarray, scale: float,
-                rulings: tuple[np.ndarray, np.ndarray] | None = None) -> list[RuledTable]:
+def find_tables(
+    grey: np.ndarray, scale: float, rulings: tuple[np.ndarray, np.ndarray] | None = None
+) -> list[RuledTable]:
     """The ruled tables on a page image (grey, ink dark), top to bottom; `rulings`: the
     page's ruling_mask, when the caller has it already."""
     horizontal, vertical = rulings if rulings is not None else ruling_mask(binarise(grey), scale)
@@ -95,8 +97,9 @@ def _warp(grey: np.ndarray, points: np.ndarray, scale: float) -> RuledTable | No
     m = _MARGIN
     target = np.array([[m, m], [m + w, m], [m + w, m + h], [m, m + h]], dtype=np.float32)
     to_table = cv2.getPerspectiveTransform(corners, target)
-    image = cv2.warpPerspective(grey, to_table, (w + 2 * m, h + 2 * m), flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    image = cv2.warpPerspective(
+        grey, to_table, (w + 2 * m, h + 2 * m), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+    )
     horizontal, vertical = ruling_mask(binarise(image), scale)
     rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     # The outline drawn in: a border faded by the scan must not open the table to the outside.
@@ -129,6 +132,13 @@ def _cells(rules: np.ndarray, scale: float) -> list[GridCell]:
     cells = []
     for b in boxes:
         row, col = grid_index(ys, (b[1] - pad) / scale), grid_index(xs, (b[0] - pad) / scale)
-        cells.append(GridCell(row, col, max(grid_index(ys, (b[3] + pad) / scale) - row, 1),
-                              max(grid_index(xs, (b[2] + pad) / scale) - col, 1), b))
+        cells.append(
+            GridCell(
+                row,
+                col,
+                max(grid_index(ys, (b[3] + pad) / scale) - row, 1),
+                max(grid_index(xs, (b[2] + pad) / scale) - col, 1),
+                b,
+            )
+        )
     return sorted(cells, key=lambda c: (c.row, c.col))

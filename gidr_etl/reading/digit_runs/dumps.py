@@ -4,6 +4,7 @@ Such a line is cut back into tokens: prose at its part headings (一、…六、
 span at its labels and digit runs ("行政规范性文件693665" → label, "693665"). A digit
 run may hold several cells; the solver (digits.py) splits it later by arithmetic.
 """
+
 from __future__ import annotations
 
 import re

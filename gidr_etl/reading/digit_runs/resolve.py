@@ -4,6 +4,7 @@ A cell gets a value only when every split consistent with the row sums, column s
 the 勾稽 balance and the totals the prose states agrees on it; it is then marked
 inferred. Any other cell of a run stays NULL with cell_ambiguous.
 """
+
 from __future__ import annotations
 
 from gidr_etl.reading.digit_runs.solver import Run, solve
@@ -21,9 +22,11 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
         return
     vocab = vocabulary()
     for run in runs:  # the cells a printed sign may start: 本年增/减
-        run.signed = frozenset(i for i, (section, _, col) in enumerate(run.cells)
-                               if any(c.code == col and c.kind == "signed"
-                                      for c in vocab.section(section).columns_for(report.template)))
+        run.signed = frozenset(
+            i
+            for i, (section, _, col) in enumerate(run.cells)
+            if any(c.code == col and c.kind == "signed" for c in vocab.section(section).columns_for(report.template))
+        )
     known = {
         key: cell.value or 0  # a blank counts as 0 inside a sum
         for key, cell in report.cells.items()
@@ -46,11 +49,13 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
             value = solution.values.get(key)
             if value is None:
                 cell.status, cell.value = AMBIGUOUS, None
-                cell.note = (f"run-together digits {run.text!r}: an equation they enter fails"
-                             if key in solution.discredited else
-                             f"run-together digits {run.text!r}: more than one split fits the arithmetic"
-                             if not solution.count else
-                             f"run-together digits {run.text!r}: {solution.count} splits fit the arithmetic")
+                cell.note = (
+                    f"run-together digits {run.text!r}: an equation they enter fails"
+                    if key in solution.discredited
+                    else f"run-together digits {run.text!r}: more than one split fits the arithmetic"
+                    if not solution.count
+                    else f"run-together digits {run.text!r}: {solution.count} splits fit the arithmetic"
+                )
             else:
                 cell.status, cell.value, cell.inferred = READ, value, True
                 cell.note = f"split from run-together digits {run.text!r}: the only split the arithmetic allows"

@@ -11,6 +11,7 @@ alone stand as printed, the equations that cannot all hold are found, every run 
 stays undecided (even one its digits alone would split), and the rest is solved without any
 equation that touches a discredited cell.
 """
+
 from __future__ import annotations
 
 import time
@@ -104,8 +105,9 @@ def solve(
     return Solution(values, count, complete)
 
 
-def _salvage(runs: list[Run], owner: dict, known: dict[Key, int], equations: list[Equation],
-             limit: int, deadline: float) -> Solution:
+def _salvage(
+    runs: list[Run], owner: dict, known: dict[Key, int], equations: list[Equation], limit: int, deadline: float
+) -> Solution:
     """The digits contradict the equations somewhere: discredit only the runs a failed equation touches.
 
     1. A run whose digits alone allow one split ("000" for three cells) stands as printed,
@@ -160,8 +162,9 @@ def _salvage(runs: list[Run], owner: dict, known: dict[Key, int], equations: lis
         if not comp & set(standing):
             continue
         try:
-            n, comp_values = _solve_component(runs, comp, [f for f in forms if next(iter(f[1])) in comp],
-                                              known, limit, deadline)
+            n, comp_values = _solve_component(
+                runs, comp, [f for f in forms if next(iter(f[1])) in comp], known, limit, deadline
+            )
         except _Stop:
             n, comp_values, complete = 0, {}, False
         if n:
@@ -187,7 +190,8 @@ def _failed_equations(runs, comp, group, known, deadline) -> list[Equation]:
         failed += [eq for eq, _ in core]
         # The core's runs and read cells are discredited: equations through them are dropped too.
         touched = {cell for eq, form in core for cell in eq.left + eq.right} | {
-            cell for _, form in core for r in form[1] for cell in runs[r].cells}
+            cell for _, form in core for r in form[1] for cell in runs[r].cells
+        }
         rest = [p for p in rest if not touched & set(p[0].left + p[0].right)]
     return failed
 
@@ -306,8 +310,15 @@ def _solve_component(runs, comp, forms, known, limit, deadline) -> tuple[int, di
     return count, {cell: v for r in comp for cell, v in zip(runs[r].cells, seen[r])}
 
 
-def _splits(text: str, n: int, fixed: dict[int, int], inner: list[_Form], deadline: float,
-            cap: int = MAX_OPTIONS, signed: frozenset[int] = frozenset()) -> list[tuple[int, ...]]:
+def _splits(
+    text: str,
+    n: int,
+    fixed: dict[int, int],
+    inner: list[_Form],
+    deadline: float,
+    cap: int = MAX_OPTIONS,
+    signed: frozenset[int] = frozenset(),
+) -> list[tuple[int, ...]]:
     """Every cut of text into n numbers (no leading zeros; spaces are fixed boundaries) that fits
     the known cells and the equations lying wholly in this run; a piece's sign goes to its first
     number, which must fall on a `signed` position."""

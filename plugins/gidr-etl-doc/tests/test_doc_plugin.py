@@ -1,4 +1,5 @@
 """The .doc/.wps plugin: seeds rendered as DOCX, saved as .doc by LibreOffice, read back."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,8 +14,11 @@ from gidr_etl.plugins import formats
 from gidr_etl.testing import check_format, render, seeds
 from gidr_etl_doc import DocFormat
 
-pytestmark = [pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed"),
-              pytest.mark.soffice, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed"),
+    pytest.mark.soffice,
+    pytest.mark.slow,
+]
 
 # One 2021 report in Simplified, one 2019 report in Traditional characters: each
 # conversion takes seconds, so two seeds, converted once per session.
@@ -31,6 +35,7 @@ def doc_files(tmp_path_factory) -> dict[str, Path]:
 def copy_from(files: dict[str, Path]):
     def render(seed: str, path: Path) -> None:
         shutil.copyfile(files[seed], path)
+
     return render
 
 

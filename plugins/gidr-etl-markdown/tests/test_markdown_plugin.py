@@ -1,4 +1,5 @@
 """The Markdown plugin through the contract kit, and its merge marks on their own."""
+
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,14 @@ def test_merge_marks_become_spans(tmp_path):
     path.write_text("| a || b |\n|---|---|---|\n| ^^ | ^^ | 1 |\n| 2 |  | 3 |\n", "utf-8")
     table = next(MarkdownFormat().extract(path).tables())
     got = [(c.text, c.row, c.col, c.row_span, c.col_span, c.prov.line) for c in table.cells]
-    assert got == [("a", 0, 0, 2, 2, 1), ("b", 0, 2, 1, 1, 1), ("1", 1, 2, 1, 1, 3),
-                   ("2", 2, 0, 1, 1, 4), ("", 2, 1, 1, 1, 4), ("3", 2, 2, 1, 1, 4)]
+    assert got == [
+        ("a", 0, 0, 2, 2, 1),
+        ("b", 0, 2, 1, 1, 1),
+        ("1", 1, 2, 1, 1, 3),
+        ("2", 2, 0, 1, 1, 4),
+        ("", 2, 1, 1, 1, 4),
+        ("3", 2, 2, 1, 1, 4),
+    ]
 
 
 def test_a_file_that_is_not_utf8_is_refused(tmp_path):
