@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from gidr_etl.ingest import limits
 from gidr_etl.plugins import add_commands, describe, load_errors
 from gidr_etl.version import __version__
 
@@ -67,7 +68,7 @@ def _check_executor(ctx, param, value: str) -> str:
     "--timeout",
     "seconds",
     type=click.FloatRange(min=0),
-    default=300,
+    default=limits.DEFAULT_SECONDS,
     show_default=True,
     metavar="SECONDS",
     help="Stop reading a file after this long and record it as failed (0: no limit).",
@@ -76,7 +77,7 @@ def _check_executor(ctx, param, value: str) -> str:
     "--max-memory",
     "memory_mb",
     type=click.IntRange(min=0),
-    default=2048,
+    default=limits.DEFAULT_MEMORY_MB,
     show_default=True,
     metavar="MB",
     help="Stop reading a file that needs more memory than this (0: no limit).",
