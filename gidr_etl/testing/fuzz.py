@@ -127,7 +127,7 @@ def shrink(v: Variant, verdict: Verdict, evaluations: int = 400) -> tuple[Varian
         folder = Path(tmp)
 
         def fails(keep: list) -> bool:
-            small = v.rebuild(set(keep))
+            small = v.rebuild(set(keep)) if v.rebuild else v
             report = read_bytes(small.data, small.suffix, folder).report
             cell = report.cells.get(key) if report else None
             if cell is None or not same(cell.value, got) or not check({key: small.expected[key]}, set(), report).wrong:
