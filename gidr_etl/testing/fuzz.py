@@ -74,6 +74,7 @@ def run(root: Path, count: int, seed: int, progress=None) -> Run:
         folder = Path(tmp)
 
         def read_gold(gold: Gold):
+            assert gold.text is not None  # generate reads only the golds with a source text
             return read_bytes(gold.text.encode("utf-8"), ".txt", folder).report
 
         for i, v in enumerate(generate(root, count, seed, read=read_gold)):
