@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.testing.fuzz import replay, run
-from gidr_etl.testing.variants import CLASSES
+from gidr_etl.testing.fuzz import read_bytes, replay, run, shrink
+from gidr_etl.testing.variants import CLASSES, Variant, check
 
 ROOT = Path(__file__).resolve().parent.parent
 REGRESSIONS = ROOT / "tests" / "fixtures" / "fuzz_regressions"
@@ -168,3 +168,18 @@ STILL_WRONG = {
 )
 def test_shrunk_regressions_hold_no_wrong_number(fixture):
     assert replay(fixture) == []
+
+
+def test_a_variant_without_rebuild_shrinks_to_itself(tmp_path):
+    """A variant the generator did not make has no `rebuild` to print parts of it: shrink
+    keeps it whole (it called the missing rebuild and raised TypeError)."""
+    seed = "001_f034b2af3da2120e.txt"
+    data = (ROOT / "sample_inputs" / seed).read_bytes()
+    report = read_bytes(data, ".txt", tmp_path).report
+    key, read_value = next((k, c.value) for k, c in sorted(report.cells.items()) if c.value)
+    expected = {key: frozenset([read_value + 1])}  # a number the text does not say: read_value is wrong
+    verdict = check(expected, set(), report)
+    v = Variant("by hand", "layout:by_hand", seed, ".txt", data, expected, set())
+    small, cells = shrink(v, verdict, evaluations=3)
+    assert small is v
+    assert cells == [[*key, [read_value + 1], read_value]]

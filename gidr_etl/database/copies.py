@@ -107,10 +107,10 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
 def _compare(conn, rows) -> tuple[dict[int, int], list[tuple]]:
     """Over `rows` (id, agency_key, year, cells_read, errors): each copy's counted report,
     and the copies_disagree findings (rows for the findings table)."""
-    groups = defaultdict(list)
+    by_year: defaultdict[tuple[str, int], list[dict]] = defaultdict(list)
     for i, key, year, cells_read, errors in rows:
-        groups[key, year].append({"id": i, "cells_read": cells_read, "errors": errors})
-    groups = [g for g in groups.values() if len(g) > 1]
+        by_year[key, year].append({"id": i, "cells_read": cells_read, "errors": errors})
+    groups = [g for g in by_year.values() if len(g) > 1]
     ids = [r["id"] for g in groups for r in g]
     cells: dict[int, dict] = defaultdict(dict)
     for rid, s, row, col, v in select_in(

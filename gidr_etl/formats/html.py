@@ -337,23 +337,20 @@ def _grid(t: _TableBuilder, source: str) -> Table:
     return Table(cells, Provenance(source, line=t.line))
 
 
-def _flatten(items: list) -> list[Block]:
-    """The blocks of nested lists in order, with a stack of our own: the nesting is the
+def _flatten(items: list) -> list[Block | _Img]:
+    """The blocks (and <img>s) of nested lists in order, with a stack of our own: the nesting is the
     input's (10,000 tables inside each other), so it must not be Python's recursion."""
-    out: list[Block] = []
+    out: list[Block | _Img] = []
     stack = [iter(items)]
     while stack:
-        item = next(stack[-1], _END)
-        if item is _END:
+        item = next(stack[-1], None)  # the lists hold no None
+        if item is None:
             stack.pop()
         elif isinstance(item, list):
             stack.append(iter(item))
         else:
             out.append(item)
     return out
-
-
-_END = object()
 
 
 # ------------------------------------------------------------------ scripts

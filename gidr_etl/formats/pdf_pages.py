@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import pdfplumber
 import pypdfium2
@@ -54,8 +55,15 @@ def reader_name(reader: str | None = None) -> str:
     return name
 
 
+class Pages(Protocol):
+    """What open_pages yields: pdfplumber's list of pages, or pdfium's read one at a time."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Page]: ...
+
+
 @contextmanager
-def open_pages(path: Path, reader: str | None = None) -> Iterator[list[Page]]:
+def open_pages(path: Path, reader: str | None = None) -> Iterator[Pages]:
     """The PDF's pages, each with .page_number, .height, .chars, .lines, .rects, … as pdfplumber has them."""
     if reader_name(reader) == "pdfplumber":
         with pdfplumber.open(path) as pdf:
@@ -101,8 +109,10 @@ class PdfiumPage(Page):
     text extraction run on it unchanged."""
 
     def __init__(self, document: pypdfium2.PdfDocument, index: int, initial_doctop: float = 0.0):
-        self.pdf = None
-        self.page_obj = None
+        # No pdfminer document behind a pdfium page: pdfplumber types these as always set, but
+        # reads them only to parse objects, which _objects below holds already.
+        self.pdf = None  # type: ignore[assignment]
+        self.page_obj = None  # type: ignore[assignment]
         self.root_page = self
         self.page_number = index + 1
         self.initial_doctop = initial_doctop

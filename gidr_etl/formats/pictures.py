@@ -15,13 +15,9 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 from urllib.parse import unquote, urlsplit
 
 from gidr_etl.model import Block, Provenance, Table
-
-if TYPE_CHECKING:
-    from gidr_etl.formats.ocr.page import PageRead
 
 # A picture narrower or lower than this (pixels) is a logo, an icon or a rule, not a table.
 _MIN_SIDE = 120
@@ -108,11 +104,11 @@ def _read(source: str, pictures: list[Picture]) -> dict[int, list[Block]]:
         image = _image(picture, DPI / 72)
         if image is not None:
             images.append((k, image))
-    reads = cast("dict[int, PageRead]", read_images(source, images, DPI / 72) if images else {})
+    reads = read_images(source, images, DPI / 72) if images else {}
     out: dict[int, list[Block]] = {}
     for k, read in sorted(reads.items()):
         picture = pictures[k - 1]
-        out.setdefault(picture.at, []).extend(_cited(cast(Block, block), picture.line) for _, block in read.items)
+        out.setdefault(picture.at, []).extend(_cited(block, picture.line) for _, block in read.items)
     return out
 
 

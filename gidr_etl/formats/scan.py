@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import InputFormat
@@ -18,6 +19,11 @@ from gidr_etl.formats.ocr import missing
 from gidr_etl.formats.page_layout import page_title
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from gidr_etl.formats.ocr.page import PageRead
 
 # Pages are rendered at this resolution for reading: scans are made at 150–300 dpi.
 DPI = 200
@@ -72,7 +78,7 @@ def read_pdf(path: Path) -> Document:
     return document(str(path), pages, DPI / 72)
 
 
-def read_images(file: str, pages: list[tuple[int, object]], scale: float) -> dict[int, object]:
+def read_images(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> dict[int, PageRead]:
     """page number → PageRead, the pages read in parallel threads."""
     from gidr_etl.formats.ocr.page import read_page  # late: OpenCV and RapidOCR come with the ocr extra
 
@@ -82,7 +88,7 @@ def read_images(file: str, pages: list[tuple[int, object]], scale: float) -> dic
         return {n: read for (n, _), read in zip(pages, reads)}
 
 
-def document(file: str, pages: list[tuple[int, object]], scale: float) -> Document:
+def document(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> Document:
     """A Document from page images: each page's blocks in reading order."""
 
     reads = read_images(file, pages, scale)

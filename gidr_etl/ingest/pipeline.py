@@ -244,6 +244,7 @@ def _read(
 def _same_content(db, summary: Summary, outcome: Outcome, progress, skipped: bool) -> None:
     """A file whose content was loaded meanwhile, from another file of this batch (or, when
     `skipped`, by another ingest): its files row points at that report."""
+    assert outcome.sha256 is not None  # the batch hashed every file before reading any
     loaded = _loaded(db, outcome.sha256)
     assert loaded is not None
     outcome.plugin = loaded["format"]

@@ -40,7 +40,7 @@ def check_ocr_values(
     if not ocr:
         return
     in_equation = {k for eq in equations for k in (*eq.left, *eq.right)}
-    doubtful = {k for k in ocr if cells[k].confidence < (bar if k in in_equation else bar_no_arithmetic)}
+    doubtful = {k for k in ocr if (cells[k].confidence or 0.0) < (bar if k in in_equation else bar_no_arithmetic)}
 
     # Doubtful values that an equation of otherwise standing cells confirms.
     changed = True

@@ -118,6 +118,7 @@ class _Name:
 
 
 def _read_name(name: str, gaz: Gazetteer) -> _Name:
+    current: list[Division]
     pos, current, alias, misprint, problem = 0, [], None, None, None
     longest = gaz.longest
     while pos < len(name):

@@ -109,6 +109,7 @@ def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path
     """One report's tables as an XLSX in the official layout, merged headings and all."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     conn = sqlite3.connect(str(db_path))
     try:
@@ -128,6 +129,7 @@ def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path
     agency, year, template, source = rep
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet; openpyxl types it as possibly none or a chart
     ws.title = f"report {report_id}"
     ws.append([f"{agency or ''} {year or ''} 年度报告 · report {report_id}"])
     ws.append([f"源文件 source: {source}"])
@@ -143,28 +145,30 @@ def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path
         ws.cell(row_no, 1, lay.caption).font = Font(italic=True)
         row_no += 1
         taken: set[tuple[int, int]] = set()  # cells a merged heading above already covers
-        grid = [[(h, None) for h in heads] for heads in lay.head] + [
-            [(h, None) for h in heads] + [(None, a) for a in addresses] for heads, addresses in lay.body
-        ]
+        # Each line: its headings, then (in the body) the addresses of its cells.
+        grid: list[list[report_page.Head | tuple[str, str, str]]] = [list(heads) for heads in lay.head]
+        grid += [[*heads, *addresses] for heads, addresses in lay.body]
         for line in grid:
             col = 1
-            for head, address in line:
+            for item in line:
                 while (row_no, col) in taken:
                     col += 1
-                target = ws.cell(row_no, col, head.text if head else cells.get(address))
-                if head:
-                    target.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-                    if head.colspan > 1 or head.rowspan > 1:
-                        ws.merge_cells(
-                            start_row=row_no,
-                            start_column=col,
-                            end_row=row_no + head.rowspan - 1,
-                            end_column=col + head.colspan - 1,
-                        )
-                    taken |= {(row_no + i, col + j) for i in range(head.rowspan) for j in range(head.colspan)}
-                    col += head.colspan
-                else:
+                if not isinstance(item, report_page.Head):
+                    ws.cell(row_no, col, cells.get(item))
                     col += 1
+                    continue
+                head = item
+                target = ws.cell(row_no, col, head.text)
+                target.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+                if head.colspan > 1 or head.rowspan > 1:
+                    ws.merge_cells(
+                        start_row=row_no,
+                        start_column=col,
+                        end_row=row_no + head.rowspan - 1,
+                        end_column=col + head.colspan - 1,
+                    )
+                taken |= {(row_no + i, col + j) for i in range(head.rowspan) for j in range(head.colspan)}
+                col += head.colspan
             row_no += 1
     path = Path(path)
     wb.save(path)

@@ -8,9 +8,11 @@ export (export.py) both draw from it, so the two never disagree on the layout.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TypeVar
 
 import yaml
 
@@ -51,9 +53,13 @@ class Layout:
     body: list[tuple[list[Head], list[tuple[str, str, str]]]]  # (row headings, cell addresses)
 
 
-def _runs(items, key) -> list[tuple[object, list]]:
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+def _runs(items: Iterable[T], key: Callable[[T], K]) -> list[tuple[K, list[T]]]:
     """Consecutive items with the same key, as (key, items)."""
-    out: list[tuple[object, list]] = []
+    out: list[tuple[K, list[T]]] = []
     for item in items:
         k = key(item)
         if out and out[-1][0] == k and k is not None:

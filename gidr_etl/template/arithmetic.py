@@ -52,6 +52,8 @@ class Equation:
         # Callers may pass lists; stored as tuples so an equation is a value.
         object.__setattr__(self, "left", tuple(self.left))
         object.__setattr__(self, "right", tuple(self.right))
+        if self.rule and (self.claim is None or self.at is None):
+            raise ValueError(f"equation checked by {self.rule} without the total it checks or its finding's place")
 
 
 def unitemized_other(template: str, cells) -> bool:

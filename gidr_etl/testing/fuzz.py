@@ -74,6 +74,7 @@ def run(root: Path, count: int, seed: int, progress=None) -> Run:
         folder = Path(tmp)
 
         def read_gold(gold: Gold):
+            assert gold.text is not None  # generate reads only the golds with a source text
             return read_bytes(gold.text.encode("utf-8"), ".txt", folder).report
 
         for i, v in enumerate(generate(root, count, seed, read=read_gold)):
@@ -127,7 +128,7 @@ def shrink(v: Variant, verdict: Verdict, evaluations: int = 400) -> tuple[Varian
         folder = Path(tmp)
 
         def fails(keep: list) -> bool:
-            small = v.rebuild(set(keep))
+            small = v.rebuild(set(keep)) if v.rebuild else v
             report = read_bytes(small.data, small.suffix, folder).report
             cell = report.cells.get(key) if report else None
             if cell is None or not same(cell.value, got) or not check({key: small.expected[key]}, set(), report).wrong:

@@ -9,6 +9,17 @@ from pathlib import Path
 from gidr_etl.testing.layout import Rows, grid_positions, outline, title
 from gidr_etl.testing.seeds import gold
 
+
+def _contents(seed: str | None, g: dict | None, blocks: list | None) -> tuple[dict, list]:
+    """The gold and the blocks to render: given ones stand in for the seed's (a variant has no seed)."""
+    if seed is None:
+        if not g or not blocks:
+            raise ValueError("a rendering without a seed needs its gold and its blocks")
+        return g, blocks
+    g = g or gold(seed)
+    return g, blocks or outline(seed, g)
+
+
 # ------------------------------------------------------------------ HTML
 
 
@@ -42,12 +53,13 @@ _HTML = {
 
 def render_html(seed: str | None, charset: str = "utf-8", g: dict | None = None, blocks: list | None = None) -> str:
     """The report as an HTML page; `blocks` replaces the seed's outline (the fuzzer's variants)."""
-    t = html.escape(title(g or gold(seed)))
+    g, blocks = _contents(seed, g, blocks)
+    t = html.escape(title(g))
     parts = [
         f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="{charset}"><title>{t}</title>',
         "<style>td{font-size:12px}</style><script>var _hmt = _hmt || [];</script></head><body>",
     ]
-    parts.extend(_HTML[kind](content) for kind, content in (blocks or outline(seed, g)))
+    parts.extend(_HTML[kind](content) for kind, content in blocks)
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -102,8 +114,8 @@ def build_docx(seed: str | None, g: dict | None = None, blocks: list | None = No
         "paragraph": doc.add_paragraph,
         "table": lambda rows: _docx_table(doc, rows),
     }
-    g = g or gold(seed)
-    for kind, content in blocks or outline(seed, g):
+    g, blocks = _contents(seed, g, blocks)
+    for kind, content in blocks:
         add[kind](content)
     doc.core_properties.title = title(g)
     # python-docx's default package is dated 2013: date it like a real report instead.

@@ -71,7 +71,7 @@ def _grid(g: dict) -> dict[str, list[Row]]:
     """The gold's tables as layout.py prints them, each value cell tagged with its key."""
     keys = [tuple(c[:3]) for c in g["cells"]]
     tagged = dict(g, cells=[[*k, _SENTINEL + i] for i, k in enumerate(keys)])
-    out = {}
+    out: dict[str, list[Row]] = {}
     for table, rows_of in layout.TABLES.items():
         out[table] = []
         for row in rows_of(tagged):
@@ -191,7 +191,7 @@ def _pipe_rows(rows, vt):  # 002: "label | 0 | 0 | 0 |"
 
 
 def _pipe_cells(rows, vt):  # 000/001: a cell per line ending in " |", rows apart by "||"
-    out = []
+    out: list[str] = []
     for row in rows:
         out += [row[0].text] if row[0].junk else [f"{t} |" for t in _texts(row, vt)] + ["||"]
     return out
@@ -241,7 +241,8 @@ def _run_on(rows, vt):  # a crawler dump: cells run together, values with no sep
     return ["".join(" " + it.text + " " if it.junk else (vt(it) if it.key else it.text) for row in rows for it in row)]
 
 
-LINE_LAYOUTS = {
+# Each takes (rows, value_text), and "gaps" an rng too.
+LINE_LAYOUTS: dict[str, Callable[..., list[str]]] = {
     "pipe_rows": _pipe_rows,
     "pipe_cells": _pipe_cells,
     "tabs": _tabs,
@@ -303,13 +304,16 @@ class _Draft:
         return [it.key for it in row if it.key]
 
     def value_text(self, it: Item) -> str:
+        if it.key is None:  # a label: printed as it is
+            return it.text
         v = self.values.get(it.key)
         return self.spell(layout.printed(v, it.key[0], it.key[2]))
 
 
-def _blocks(d: _Draft, table_lines) -> list[tuple[str, object]]:
+def _blocks(d: _Draft, table_lines) -> list[tuple[str, str | list]]:
+    """The outline of layout.outline(): title, heading and paragraph hold a str, meta and table a list."""
     g = d.g
-    blocks = [
+    blocks: list[tuple[str, str | list]] = [
         ("title", title(g)),
         ("meta", metadata_lines(g)),
         ("heading", "一、总体情况"),
@@ -334,12 +338,12 @@ def _write_text(d: _Draft, layout_name: str, rng: random.Random) -> str:
 
     lines = []
     for kind, content in _blocks(d, table_lines):
-        if kind == "meta":
-            lines += [f"{k}：{v}" for k, v in content]
-        elif kind == "table":
-            lines += content
-        else:
+        if isinstance(content, str):
             lines.append(content)
+        elif kind == "meta":
+            lines += [f"{k}：{v}" for k, v in content]
+        else:
+            lines += content
     if layout_name == "run_on":  # a crawler's dump: the body on one line, as the page's text ran
         head = 1 + len(metadata_lines(d.g))
         lines = lines[:head] + [" ".join(lines[head:])]
@@ -515,11 +519,10 @@ def m_drop_headers(d, rng, lay):
 
 def m_wrap_label(d, rng, lay):
     table, rows = _pick_table(d, rng)
-    cands = [i for i in value_rows(rows) if (o := _own_label(rows[i])) is not None and len(rows[i][o].text) >= 6]
+    cands = [(i, o) for i in value_rows(rows) if (o := _own_label(rows[i])) is not None and len(rows[i][o].text) >= 6]
     if not cands:
         return False
-    i = rng.choice(cands)
-    o = _own_label(rows[i])
+    i, o = rng.choice(cands)
     text = rows[i][o].text
     cut = rng.randint(2, len(text) - 2)
     head = rows[i][:o] + [Item(text[:cut], header=True)]
@@ -786,12 +789,14 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
     gvals = {k: v for k, v in _gold_values(gold.g).items() if v != "?"}
     expected = {k: frozenset([v]) if v is not None else frozenset() for k, v in gvals.items()}
     definite = {k for k, v in gvals.items() if v is not None}
+    if gold.text is None:  # no source text to edit
+        return None
     original = gold.text.split("\n")
     table_lines = sorted({n for lo, hi in spans.values() for n in (lo, hi)})
     if not table_lines:
         return None
     lo, hi = table_lines[0], table_lines[-1]
-    n, fixed, junk, codec, traditional = 0, set(), None, "utf-8", False
+    n, fixed, junk, codec, traditional = 0, set(), "", "utf-8", False
     if edit in LINE_EDITS:
         if hi - lo < 2:
             return None

@@ -30,7 +30,7 @@ def _addend(report: Report, key) -> int | float:
 
 def _broken(report: Report, eq: Equation) -> tuple | None:
     """(left, right) sums when the equation fails; None when it holds or cannot be decided."""
-    claim = report.cells.get(eq.claim)
+    claim = report.cells.get(eq.claim) if eq.claim else None
     if claim is None or claim.status != READ:  # a stated total not read: skip the check
         return None
     try:
@@ -80,6 +80,7 @@ def equation_rule(name: str):
         for eq in stated:
             if eq.rule != name:
                 continue
+            assert eq.claim is not None and eq.at is not None  # Equation holds both for a rule's equation
             broken = _broken(report, eq)
             if broken:
                 yield Issue(*eq.at, eq.message.format(left=broken[0], right=broken[1], col=eq.claim[2]))

@@ -244,8 +244,8 @@ def update(conn, changes: list[tuple]) -> tuple[set[tuple[str, int]], set[int]]:
     for i, agency, key, year, adcode in candidates.values():
         if adcode:  # placed: its key is its place's, set when it was loaded
             continue
-        name = compact(agency) if agency else None
-        new = key_for(name, fuller[name]) if name in fuller else key if name else None
+        own = compact(agency) if agency else None
+        new = key_for(own, fuller[own]) if own in fuller else key if own else None
         if new != key:
             conn.execute("update reports set agency_key = ? where id = ?", [new, i])
             groups |= {(k, year) for k in (key, new) if k is not None and year is not None}

@@ -89,6 +89,7 @@ class Engine:
 
     def _decode(self, probs: np.ndarray) -> tuple[str, float, str | None]:
         best = probs.argmax(axis=1)
+        digits: list[str] | None  # None once a character is neither digit nor separator
         text, confs, number_confs, digits = [], [], [], []
         previous = 0
         for t, cls in enumerate(best):

@@ -17,7 +17,7 @@ import numpy as np
 from gidr_etl.formats.ocr.engine import engine
 from gidr_etl.formats.ocr.rulings import RuledTable, binarise, find_tables, ruling_mask
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
-from gidr_etl.model import Provenance, Table, TableCell, TextBlock
+from gidr_etl.model import Block, Provenance, Table, TableCell, TextBlock
 
 # Two text boxes on one line farther apart than this many line heights are a column gap.
 _GAP_HEIGHTS = 1.5
@@ -34,7 +34,7 @@ _MIN_INK = 3.0
 class PageRead:
     """What one page holds, top to bottom: TextBlocks and Tables; lines for the title."""
 
-    items: list[tuple[float, object]] = field(default_factory=list)  # (top in points, block)
+    items: list[tuple[float, Block]] = field(default_factory=list)  # (top in points, block)
     lines: list[dict] = field(default_factory=list)  # text, top, size (points), line
 
 
@@ -154,6 +154,7 @@ def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) ->
     if not keep:
         return []
     rows = np.isin(labels, keep).any(axis=1)
+    assert isinstance(rows, np.ndarray)  # numpy's stubs allow a scalar from any reduction over an axis
     lines: list[tuple[int, int, int, int]] = []
     start = None
     for y, on in enumerate([*rows, False]):
@@ -210,7 +211,7 @@ def _read_lines(grey: np.ndarray, quads: list[np.ndarray], scale: float, page: i
         else:
             rows.append([box])
     height = grey.shape[0] / scale
-    lines = []
+    lines: list[dict] = []
     for row in rows:
         row.sort(key=lambda b: b[0])
         size = float(np.median([b[3] - b[1] for b in row])) / scale

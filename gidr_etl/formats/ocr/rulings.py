@@ -49,7 +49,8 @@ class RuledTable:
         x0, y0, x1, y1 = box
         pts = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float32)
         page = cv2.perspectiveTransform(pts, self.to_page)[0] / scale
-        return tuple(round(float(v), 1) for v in (*page.min(axis=0), *page.max(axis=0)))
+        x0, top, x1, bottom = (round(float(v), 1) for v in (*page.min(axis=0), *page.max(axis=0)))
+        return x0, top, x1, bottom
 
 
 def binarise(grey: np.ndarray) -> np.ndarray:
