@@ -145,3 +145,24 @@ def test_incremental_upkeep_equals_deriving_everything(ingest, tmp_path):
     assert ingest(folder, prune=True) == "changed"
     assert _rows(ingest.db, FICTION) == short_key == [("虚构区人民政府",)]
     assert _rows(ingest.db, "select count(*) from changed_reports") == [(0,)]
+
+
+def test_a_batch_changing_most_of_the_database_derives_everything(tmp_path, monkeypatch):
+    """FULL_SHARE decides between upkeep and deriving all: a batch at most half the
+    database is kept up per report, a larger one derives everything (counted only as far
+    as that comparison needs)."""
+    done = []
+    monkeypatch.setattr(pipeline, "refresh", lambda db: done.append(derived.refresh(db)) or done[-1])
+    db = tmp_path / "g.db"
+
+    def batch(name: str, n: int) -> str:
+        for i in range(n):
+            _fictional(tmp_path / name / f"{i}.txt", f"虚构{name}{i}区人民政府", 2021)
+        pipeline.ingest([tmp_path / name], db, workers=1)
+        return done[-1]
+
+    assert batch("一", 2) == "all"  # a new database
+    assert batch("二", 2) == "changed"  # 2 of 4: half
+    assert batch("三", 5) == "all"  # 5 of 9: more than half
+    assert batch("四", 1) == "changed"
+    assert _state(db) == _from_scratch(db, tmp_path)

@@ -1,4 +1,5 @@
-"""Statements over many ids in pieces: SQLite bounds the parameters of one statement."""
+"""Statements over many ids in pieces (SQLite bounds the parameters of one statement), and
+counts that stop early, so that a batch's bookkeeping costs what the batch does."""
 
 from __future__ import annotations
 
@@ -18,3 +19,9 @@ def marks(chunk) -> str:
 def select_in(conn, sql: str, values, params=()) -> list[tuple]:
     """Rows of `sql` (after `params`, its one `in ({})` takes `values`, in chunks)."""
     return [row for chunk in chunks(values) for row in conn.execute(sql.format(marks(chunk)), [*params, *chunk])]
+
+
+def count_up_to(conn, table: str, limit: int) -> int:
+    """The rows of `table`, counted no further than `limit`: enough to compare with a
+    batch's size without reading a large table's whole index."""
+    return conn.execute(f"select count(*) from (select 1 from [{table}] limit ?)", [max(0, limit)]).fetchone()[0]

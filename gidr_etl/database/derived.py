@@ -16,8 +16,10 @@ or the batch changed most of the database anyway.
 from __future__ import annotations
 
 import hashlib
+import math
 
 from gidr_etl.database import copies, page_indexes, views
+from gidr_etl.database.chunks import count_up_to
 from gidr_etl.validation import year_chains
 from gidr_etl.version import EXTRACTOR_VERSION
 
@@ -68,8 +70,8 @@ def refresh(db) -> str:
     if made and made[0] == digest():
         if not pending:
             return "nothing"
-        reports = conn.execute("select count(*) from reports").fetchone()[0]
-        if pending <= FULL_SHARE * reports:
+        enough = math.ceil(pending / FULL_SHARE)
+        if count_up_to(conn, "reports", enough) >= enough:
             _changed(conn)
             return "changed"
     # Everything: notes added meanwhile (another ingest) stay for the next refresh.

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import sqlite_utils
 
+from gidr_etl.database.chunks import count_up_to
 from gidr_etl.database.derived import CHANGES_DDL, note_change
 from gidr_etl.database.views import forget_search_rows
 from gidr_etl.plugins import prepare_connection
@@ -157,9 +158,8 @@ def bulk(db: sqlite_utils.Database, n_files: int):
     """Around the loading of n_files: the deferred indexes dropped if that pays, then rebuilt.
 
     A run killed in between leaves them missing until the next open_db creates them again."""
-    reports = db.execute("select count(*) from reports").fetchone()[0]
     saved = []
-    if n_files >= max(_BULK_MIN_FILES, reports):
+    if n_files >= _BULK_MIN_FILES and count_up_to(db.conn, "reports", n_files + 1) <= n_files:
         marks = ", ".join("?" * len(DEFERRED_INDEXES))
         saved = db.execute(
             f"select name, sql from sqlite_master where type = 'index' and name in ({marks})", DEFERRED_INDEXES

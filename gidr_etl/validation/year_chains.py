@@ -172,6 +172,8 @@ def _n(value) -> str:
 DDL = (
     """create table if not exists agency_tails (
     tail text not null, name text not null, primary key (tail, name)) without rowid""",
+    # a batch replaces its names' rows: without it each name's delete scans the table
+    "create index if not exists agency_tails_name on agency_tails(name)",
     "create index if not exists reports_agency_key on reports(agency_key, year)",
 )
 
