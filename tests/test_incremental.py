@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+from pathlib import Path
 
 from helpers import SEEDS, cells_of, gold_cells, invoke
 
@@ -131,3 +132,22 @@ def test_a_file_that_turns_bad_takes_its_report_with_it(seed_dir, tmp_path):
     # the database describes the files as they are: no report of content no file holds
     assert rows(db, "select count(*) from reports") == [(4,)]
     assert rows(db, "select count(*) from reports where source_path = ?", [str(seed)]) == [(0,)]
+
+
+def test_a_blank_template_stays_a_template_when_copied_or_seen_again(tmp_path):
+    """The official blank form is set aside as status `template` (never a failure, never
+    `ok`): for a second copy in the same batch and for the file on a re-run."""
+    from helpers import SAMPLES
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    blank = SAMPLES / "template_2021_blank_govnianbao.docx"
+    for name in ("form.docx", "form_copy.docx"):
+        shutil.copy(blank, folder / name)
+    db = tmp_path / "g.db"
+    expected = [("form.docx", "template", None), ("form_copy.docx", "template", None)]
+    for _ in ("first run", "re-run"):
+        invoke("ingest", folder, "--db", db, check=0)
+        files = rows(db, "select path, status, error from files")
+        assert sorted((Path(p).name, s, e) for p, s, e in files) == expected
+    assert rows(db, "select count(*), sum(is_template) from reports") == [(1, 1)]

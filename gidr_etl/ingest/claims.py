@@ -45,10 +45,13 @@ def claim(db: sqlite_utils.Database, shas: Iterable[str]) -> set[str]:
     return set(held)
 
 
-def release(db: sqlite_utils.Database) -> None:
-    """Give up every claim this process holds (its batch is done, or it failed)."""
+def release(db: sqlite_utils.Database, sha: str | None = None) -> None:
+    """Give up this process's claim on `sha` (it failed here: another ingest waiting for it
+    need not wait for this whole batch), or every claim it holds (its batch is done)."""
     db.conn.execute(SCHEMA)
-    db.conn.execute("delete from claims where pid = ? and host = ?", [os.getpid(), _HOST])
+    db.conn.execute(
+        "delete from claims where pid = ? and host = ? and (? is null or sha256 = ?)", [os.getpid(), _HOST, sha, sha]
+    )
 
 
 def wait_for(db: sqlite_utils.Database, shas: set[str]) -> dict[str, bool]:

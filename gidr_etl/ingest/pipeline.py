@@ -129,7 +129,10 @@ def _read_file(p: Path, out: Outcome, max_bytes: int | None, hashed: bool) -> No
 
 def _loaded(db, sha: str) -> dict | None:
     """The report already loaded from this content, if any."""
-    return next(db.query("select id, format, extractor_version from reports where source_sha256 = ?", [sha]), None)
+    return next(
+        db.query("select id, format, extractor_version, is_template from reports where source_sha256 = ?", [sha]),
+        None,
+    )
 
 
 def _needs_reading(loaded: dict | None, force: bool, reprocess_outdated: bool) -> bool:
@@ -236,8 +239,9 @@ def _read(
                 )
             result.sha256 = todo[path]
             _record(db, summary, result, progress)
-            if result.status != OK:
+            if result.status == FAILED:  # a blank template (status template) was loaded
                 failed[todo[path]] = result.error or "failed"
+                release(db, todo[path])
     return failed
 
 
@@ -261,8 +265,9 @@ def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress, count:
     row = next(
         db.query("select sha256, status, report_id from files where path = ?", [display_path(outcome.path)]), None
     )
-    if row != {"sha256": outcome.sha256, "status": OK, "report_id": loaded["id"]}:
-        store(db, {**outcome.file_row(), "status": OK, "report_id": loaded["id"]}, None)
+    status = TEMPLATE if loaded["is_template"] else OK
+    if row != {"sha256": outcome.sha256, "status": status, "report_id": loaded["id"]}:
+        store(db, {**outcome.file_row(), "status": status, "report_id": loaded["id"]}, None)
     if progress:
         progress(outcome)
 
