@@ -1,4 +1,5 @@
-"""Every hook and every rule is documented where a plugin author or a user looks for it.
+"""Every hook and every rule is documented where a plugin author or a user looks for it,
+and every file of the repository the docs name is there.
 
 Hooks: docs/writing-plugins.md's table. Rules: the README's list of the findings' rules, which
 must name every rule a finding can carry: the registered ones, the checks across reports (year
@@ -61,3 +62,21 @@ def test_every_rule_is_in_the_readme():
     readme = (ROOT / "README.md").read_text("utf-8")
     listed = readme[readme.index("The findings' rules.") :]
     assert {rule for rule in rules_raised() if f"`{rule}`" not in listed} == set()
+
+
+# A path in the repository, as the docs quote it: `gidr_etl/reading/values.py`, `bench/`.
+QUOTED_PATH = re.compile(r"`((?:gidr_etl|bench|scripts|tests|plugins|docs|spec|sample_inputs)/[\w./-]*)`")
+PLACEHOLDER = re.compile(r"\b[A-Z]{3,}\b")  # `gidr_etl/formats/NAME.py`: a file to write
+DOCS = ("README.md", "CONTRIBUTING.md", "CHANGELOG.md", "docs/*.md")
+
+
+def test_the_files_the_docs_name_exist():
+    named = {
+        (doc.relative_to(ROOT).as_posix(), path)
+        for pattern in DOCS
+        for doc in ROOT.glob(pattern)
+        for path in QUOTED_PATH.findall(doc.read_text("utf-8"))
+        if not PLACEHOLDER.search(path)
+    }
+    assert named, "no paths found: the pattern no longer matches how the docs quote them"
+    assert sorted((doc, path) for doc, path in named if not (ROOT / path.rstrip("/")).exists()) == []
