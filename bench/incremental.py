@@ -190,6 +190,7 @@ def main() -> None:
         f"targets: at most {TARGET_RATIO}x empty at {TARGET_AT:,} reports;"
         f" under {TARGET_S:.0f} s and {TARGET_MB} MB at {TARGET_BIG:,}"
     )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
