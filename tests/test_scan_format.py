@@ -67,3 +67,41 @@ def test_a_scanned_seed_rendering_reads_its_cells_and_the_agency_under_the_seal(
     # OCR read 连云×行政审北局: the agency is the one the 发布机构 field prints.
     line = _check(db, GOLD / "seeds", seed, 0.95, "--by-stem")
     assert "metadata" not in line, line
+
+
+@pytest.mark.slow
+@pytest.mark.soffice
+def test_a_minus_sign_survives_the_second_read_of_a_doubtful_cell(tmp_path):
+    """Seed 002's art20_5 licensing change is −1. In this scan (180 dpi, degradation seed 1)
+    its first read is doubtful, so the cell is read again from its ink lines; a crop cut to
+    the digit's ink alone read "1" more surely and won: a wrong number."""
+    from render import render_pdf
+
+    seed = "002_3a38b772f27b9fba"
+    scan = make_scan(render_pdf(seed, tmp_path / f"{seed}.pdf"), tmp_path / "scans" / f"{seed}.pdf", seed=1)
+    db = tmp_path / "g.db"
+    run_cli("ingest", scan, "--db", db, "-q", check=0)
+    _check(db, GOLD / "seeds", seed, 0.95, "--by-stem")
+    con = sqlite3.connect(db)
+    ((value,),) = con.execute(
+        "select value from cells where section = 'art20_5' and row = 'licensing' and col = 'change'"
+    ).fetchall()
+    assert value in (-1, None)
+
+
+def test_two_reads_that_differ_on_a_number_leave_the_cell_doubtful():
+    from gidr_etl.formats.ocr.page import _cell_text, _surer
+
+    # The reads of seed 002's −1 above before its ink-line crop took in the minus sign.
+    first, dropped_sign = [("-1", 0.93, "-1")], [("1", 0.998, "1")]
+    confidence = _cell_text(_surer(first, dropped_sign))[1]
+    assert confidence is not None and confidence <= 0.5  # below every bar of reading/ocr_check.py
+    assert _cell_text(_surer(dropped_sign, first))[1] <= 0.5  # whichever read came first
+    # Reads that agree on the number: the surer one stands as read.
+    assert _cell_text(_surer([("1,234", 0.9, "1,234")], [("1234", 0.99, "1234")])) == ("1234", 0.99)
+    # A read of nothing neither wins nor casts doubt.
+    assert _cell_text(_surer(first, [("", 0.2, None)])) == ("-1", 0.93)
+    assert _cell_text(_surer([("", 0.2, None)], dropped_sign)) == ("1", 0.998)
+    # A stray mark read beside the number (a speck read as 路) is no other number.
+    assert _cell_text(_surer([("1", 0.995, "1"), ("路", 0.07, None)], [("1", 0.997, "1")])) == ("1", 0.997)
+    assert _cell_text(_surer([("1.5", 0.9, "1.5")], [("15", 0.99, "15")]))[1] <= 0.5

@@ -9,6 +9,7 @@ black ink and leaves red nearly white.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import cv2
@@ -28,6 +29,9 @@ _MIN_PIECE = 0.4
 _SECOND_READ_BELOW = 0.95
 # Print is at least this high (points): a digit of 6-point type is 4 points high, paper grain is less.
 _MIN_INK = 3.0
+# A mark beside print (a minus sign, a comma) is at least this long one way (points); a
+# speck of paper grain is shorter both ways.
+_MIN_MARK = 1.5
 
 
 @dataclass
@@ -123,15 +127,14 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
     for (k, _y, _x, _), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
         texts.setdefault(k, []).append(result)
     # A second read of doubtful cells, cut tight around their ink: a detected box with much
-    # paper around a lone digit can read as nothing. The surer of the two reads is kept.
+    # paper around a lone digit can read as nothing. The surer of the two reads is kept,
+    # and reads that differ on a number leave it doubtful.
     for k, found_k in texts.items():
         if all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW:
             continue
         lines = _ink_lines(ink, table.cells[k].box, scale)
         again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
-        surer = again and min(c for _, c, _ in again) > min(c for _, c, _ in found_k)
-        if surer and all(t.strip() for t, _, _ in again):
-            texts[k] = again
+        texts[k] = _surer(found_k, again)
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
@@ -143,7 +146,8 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
 
 def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[tuple[int, int, int, int]]:
     """The lines of print in a cell of a binary ink image, as boxes (x0, y0, x1, y1) with a
-    little margin; specks of paper grain (shorter than _MIN_INK points) are not print."""
+    little margin, each across every mark in its rows; specks of paper grain (shorter than
+    _MIN_INK points) are not print."""
     x0, y0, x1, y1 = box
     m = 3  # keep clear of the ruling's edge
     part = ink[y0 + m : y1 - m, x0 + m : x1 - m]
@@ -153,6 +157,11 @@ def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) ->
     keep = [i for i in range(1, n) if stats[i, cv2.CC_STAT_HEIGHT] >= _MIN_INK * scale]
     if not keep:
         return []
+    # A line's rows are found by its print, but its crop spans every mark in those rows: a
+    # minus sign is too short to count as print, and a crop without it reads −1 as 1.
+    marks = [
+        i for i in range(1, n) if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) >= _MIN_MARK * scale
+    ]
     rows = np.isin(labels, keep).any(axis=1)
     assert isinstance(rows, np.ndarray)  # numpy's stubs allow a scalar from any reduction over an axis
     lines: list[tuple[int, int, int, int]] = []
@@ -161,7 +170,7 @@ def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) ->
         if on and start is None:
             start = y
         elif not on and start is not None:
-            band = np.isin(labels[start:y], keep)
+            band = np.isin(labels[start:y], marks)
             cols = np.nonzero(band.any(axis=0))[0]
             pad = max(2, (y - start) // 4)
             lines.append(
@@ -174,6 +183,24 @@ def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) ->
             )
             start = None
     return lines
+
+
+def _surer(first: list[tuple[str, float, str | None]], again: list[tuple[str, float, str | None]]) -> list:
+    """Of a cell's two reads, the surer one (a read of nothing never wins). Two reads that
+    differ on a number (its sign or a digit) cannot both be right: the one kept is as sure
+    as the surer read is wrong, at most 0.5, so reading/ocr_check.py takes it only where
+    the table's sums confirm it, and otherwise makes the cell NULL and unreadable."""
+    if not again or not all(t.strip() for t, _, _ in again):
+        return first
+    low, high = min(c for _, c, _ in first), min(c for _, c, _ in again)
+    kept = again if high > low else first
+    # A number's sign, digits and decimal point, apart from thousands separators and any
+    # stray mark read beside it.
+    first_n, again_n = (re.sub(r"[^\d.-]", "", _cell_text(read)[0]) for read in (first, again))
+    if first_n != again_n and any(t.strip() for t, _, _ in first):
+        doubt = 1.0 - max(low, high)
+        return [(t, min(c, doubt), d) for t, c, d in kept]
+    return kept
 
 
 def _cell_text(found: list[tuple[str, float, str | None]]) -> tuple[str, float | None]:
