@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import corpus
 
 from gidr_etl.formats import pdf_pages
-from gidr_etl.formats.pdf import PdfFormat
+from gidr_etl.formats.pdf import PdfFormat, _cell_texts, _ruling
 from gidr_etl.model import Table
 
 READERS = pdf_pages.READERS
@@ -111,6 +111,23 @@ def test_both_readers_read_the_same_documents(pdfs):
     docs, _, _ = pdfs
     for path in sorted(docs.glob("*.pdf")):
         assert document(path, "pdfium") == document(path, "pdfplumber"), path.name
+
+
+@pytest.mark.slow
+@pytest.mark.soffice
+def test_cell_texts_are_pdfplumbers_own(pdfs):
+    """The table cells' texts, gathered by bisection (formats/pdf.py), are what pdfplumber's
+    `table.extract()` gives, on every table of every PDF, with either reader."""
+    docs, _, _ = pdfs
+    tables = 0
+    for path in sorted(docs.glob("*.pdf")):
+        for reader in READERS:
+            with pdf_pages.open_pages(path, reader) as pages:
+                for page in pages:
+                    for table in page.filter(_ruling).find_tables():
+                        assert _cell_texts(table) == table.extract(), (path.name, reader, page.page_number)
+                        tables += 1
+    assert tables >= 2 * len(list(docs.glob("*.pdf")))
 
 
 @pytest.mark.slow
