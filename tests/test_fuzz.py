@@ -141,7 +141,6 @@ def _fixtures():
 # row ("行政许可982293") reads as one number; a lone number line ending a dump row's digits;
 # two real-text line swaps in a stream of one cell a line.
 STILL_WRONG = {
-    "mutation-insert_value-dump_403e17df60",
     "mutation-insert_value-dump_7077d8b3ff",
     "mutation-insert_value-dump_73621f81e3",
     "mutation-insert_value-dump_a082013603",

@@ -23,6 +23,7 @@ from gidr_etl.reading.values import read_value
 from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
+from gidr_etl.text.normalize import label_key
 
 # Digits after a zero: in a crawler dump, more than one cell.
 LEADING_ZERO = re.compile(r"[+-]?0\d")
@@ -133,11 +134,15 @@ def fit(run: list[Token], n: int) -> Read:
     return Read([None] * n, set(), None, misfit=run or None)
 
 
-def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str, Read]:
+def read_rows(
+    toks, start, end, rows: list[Term], cols: list[Term], table: tuple[list[Term], list[str]] = ([], [])
+) -> dict[str, Read]:
     """Each row's label and values within [start, end), rows found in template order.
 
     Labels are matched exactly first; a row not found that way may then be matched
-    fuzzily, but only by a label lying between its neighbours' rows.
+    fuzzily, but only by a label lying between its neighbours' rows. `table` holds the
+    rows of the table's other sections and its captions (label keys), which a dump's
+    glued piece may go on to name after a row of this section.
     """
     out: dict[str, Read] = {}
     cursor = start
@@ -147,7 +152,7 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
-        if _names_a_later_row(toks[i], term, rows):
+        if _names_a_later_row(toks[i], term, rows + table[0], table[1]):
             # A dump's label piece "…规章行政规范性文件250": the digits are the last row's, or the
             # first row's printed before a label with none. Neither is sure: both are ambiguous.
             out[term.code] = Read([None] * len(cols), set(range(len(cols))), toks[i], i, next=i)
@@ -172,13 +177,16 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
     return out
 
 
-def _names_a_later_row(tok: Token, term: Term, rows: list[Term]) -> bool:
-    """Whether a dump's glued label piece goes on, after naming `term`, to name another row."""
+def _names_a_later_row(tok: Token, term: Term, rows: list[Term], captions: list[str]) -> bool:
+    """Whether a dump's glued label piece goes on, after naming `term`, to name another row
+    or a section's caption ("…行政许可第二十条第（六）项…行政处罚98"): `term` printed no
+    digits of its own, and those after the piece are another row's."""
     if not tok.glued:
         return False
     own = _label_end(tok.key, term)
-    return own is not None and any(
-        t is not term and (e := _label_end(tok.key, t)) is not None and e > own for t in rows
+    return own is not None and (
+        any(t is not term and (e := _label_end(tok.key, t)) is not None and e > own for t in rows)
+        or any(c in tok.key[own:] for c in captions)
     )
 
 
@@ -347,6 +355,11 @@ def extract_tables(report: Report, toks: list[Token], regions: Regions, vocab: V
 def _read_active(report, runs, toks, region, sections, vocab) -> None:
     start, end = region
     captions = {}
+    # A dump's glued piece may run from one section's row into the next section.
+    table = (
+        [r for s in sections for r in s.rows_for(report.template)],
+        sorted({label_key(s.match[0]) for s in sections}),
+    )
     for section in sections:
         i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
         if i is not None:
@@ -364,7 +377,7 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
             runs,
             section,
             report.template,
-            read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols),
+            read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols, table),
         )
 
 
