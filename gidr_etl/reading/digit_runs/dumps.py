@@ -27,6 +27,8 @@ _GLUED_NUMBERING = re.compile(rf"(?<=\d)(?=\d{_NUMBERING_TAIL})")
 # them ends one ("政府集中采购1个246900元": 1 project, 246,900 元): both are cell boundaries.
 _NUMBER = re.compile(r"([+-]?\d+(?: +\d+)*(?:\.\d+)?(?:万元|元|个|项|件)?)" + f"(?!{_NUMBERING_TAIL})")
 _TABLE_END = re.compile(r"[五六]、")
+# A web address the page's text ran into the dump (a link, a footer): its digits are no cells.
+_URL = re.compile(r"((?:https?://|www\.)[!-~]+)")
 
 
 def explode(toks: list[Token]) -> list[Token]:
@@ -44,10 +46,11 @@ def explode(toks: list[Token]) -> list[Token]:
         end = end_match.start() if end_match else len(text)
         out += [_token(p, tok.prov, None, False) for p in _parts(text[:start])]
         for part in _parts(_GLUED_NUMBERING.sub("\x00", text[start:end])):
-            for piece in _NUMBER.split(part):
-                for bit in piece.split("\x00"):
-                    if bit.strip():
-                        out.append(_token(bit, tok.prov, None, True, glued=True))
+            for stretch in _URL.split(part):
+                for piece in [stretch] if _URL.fullmatch(stretch) else _NUMBER.split(stretch):
+                    for bit in piece.split("\x00"):
+                        if bit.strip():
+                            out.append(_token(bit, tok.prov, None, True, glued=True))
         out += [_token(p, tok.prov, None, False) for p in _parts(text[end:])]
     return out
 
