@@ -145,7 +145,6 @@ STILL_WRONG = {
     "mutation-insert_value-dump_73621f81e3",
     "mutation-insert_value-dump_a082013603",
     "mutation-insert_value-dump_ef7e16ab0d",
-    "realtext-swap_lines_7883fa24b0",
     "realtext-swap_lines_e2b9af565d",
 }
 

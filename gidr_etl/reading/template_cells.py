@@ -246,7 +246,9 @@ def store_rows(report: Report, runs: list[Run], section: Section, template: str,
 
 def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) -> None:
     """Labels printed one after another with no values, then one run holding as many rows of
-    values: the run is not the last label's alone; label_pairing.py says which row is whose."""
+    values: the run is not the last label's alone; label_pairing.py says which row is whose.
+    A run of another length after such labels may hold any of their values: which of them are
+    the last label's is not known, so its cells are ambiguous."""
     found = sorted((r.index, code) for code, r in reads.items() if r.index is not None and r.label is not None)
     n = len(keys(rows[0]))
     block: list[str] = []
@@ -263,6 +265,8 @@ def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) ->
             for code_, got in zip(block, pair([keys(c) for c in block], values, own)):
                 r = reads[code_]
                 reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
+        elif len(block) > 1 and read.misfit:
+            reads[code] = Read([None] * n, set(range(n)), read.label, read.index, next=read.next)
         block = []
 
 
