@@ -136,17 +136,9 @@ def _fixtures():
     return sorted(REGRESSIONS.glob("*.json")) if REGRESSIONS.exists() else []
 
 
-# The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12).
-# Found at seed 1 (bench/fuzz.py -n 4000), not fixed yet: a number glued into a one-column dump
-# row ("行政许可982293") reads as one number; a lone number line ending a dump row's digits;
-# two real-text line swaps in a stream of one cell a line.
-STILL_WRONG = {
-    "mutation-insert_value-dump_7077d8b3ff",
-    "mutation-insert_value-dump_73621f81e3",
-    "mutation-insert_value-dump_a082013603",
-    "mutation-insert_value-dump_ef7e16ab0d",
-    "realtext-swap_lines_e2b9af565d",
-}
+# The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12 and
+# of the seed-1 run: glued label pieces, space-cut dump digits, URLs in dumps, label blocks).
+STILL_WRONG: set[str] = set()
 
 
 @pytest.mark.parametrize(

@@ -465,8 +465,26 @@ def m_delete_value(d, rng, lay):
 def m_insert_value(d, rng, lay):
     table, row, vals = _misaligned_row(d, rng)
     extra = rng.choice([0, 1, 3, 12, 98, 250])
-    row.insert(rng.choice(vals + [vals[-1] + 1]), Item(str(extra)))
+    item = Item(str(extra))
+    row.insert(rng.choice(vals + [vals[-1] + 1]), item)
+    if lay == "run_on" and len(vals) == 1:
+        # A dump prints the extra run together with the row's one value ("行政许可" "98" "2293"
+        # → "行政许可982293"): the text now says that number, and nothing tells it apart.
+        key = next(it.key for it in row if it.key)
+        glued = re.fullmatch(
+            r"(\d+(?:\.\d+)?)(?:万元|\(元\))?", "".join(_printed(d, it) for it in row if it.key or it is item)
+        )
+        if glued:
+            d.expected[key] = d.expected[key] | {_number(glued[1])}
     d.notes.append(f"inserted {extra} in a row of {table}")
+
+
+def _printed(d: _Draft, it: Item) -> str:
+    return d.value_text(it) if it.key else it.text
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
 
 
 def _junk(d, rng, lay, texts):
@@ -807,6 +825,11 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
         after = min((a for a, b in spans.values() if a > hi_t), default=None)
         hit |= {r for r, (a, b) in spans.items() if b == before or a == after}
         definite -= {k for k in definite if k[:2] in hit}
+        if edit == "swap_lines" and all(_VALUE_LINE.fullmatch(line) for line in original[n - 1 : n + 1]):
+            # Two lines of values traded places: the text prints each number where the other
+            # stood, and a row that still adds up says so as well as the original did.
+            moved = {_number(x.replace(",", "")) for line in original[n - 1 : n + 1] for x in _NUMBERS.findall(line)}
+            expected = {k: a | moved if k[:2] in hit else a for k, a in expected.items()}
     elif edit in ENCODINGS:
         codec, traditional = ENCODINGS[edit]
     name = f"realtext-{edit}_{gold.name.split('/')[-1][:12]}_{rng.randrange(10**8):08d}"
@@ -843,6 +866,9 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
     return build()
 
 
+# A real text's line of values only (pipe-cell or laid-out), and the numbers on it.
+_VALUE_LINE = re.compile(r"[\s|]*[-+]?\d[\d,]*(?:\.\d+)?(?:[\s|]+[-+]?\d[\d,]*(?:\.\d+)?)*[\s|]*")
+_NUMBERS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 LINE_EDITS = {"delete_line", "duplicate_line", "swap_lines", "page_number_line", "footer_line", "url_line"}
 JUNK_LINES = {
     "page_number_line": ["12", "0", "3"],
