@@ -135,7 +135,7 @@ def fit(run: list[Token], n: int) -> Read:
 
 
 def read_rows(
-    toks, start, end, rows: list[Term], cols: list[Term], table: tuple[list[Term], list[str]] = ([], [])
+    toks, start, end, rows: list[Term], cols: list[Term], table: tuple[list[Term], tuple[str, ...]] = ([], ())
 ) -> dict[str, Read]:
     """Each row's label and values within [start, end), rows found in template order.
 
@@ -152,12 +152,18 @@ def read_rows(
         i = find_label(toks, cursor, end, term)
         if i is None:
             continue
-        if _names_a_later_row(toks[i], term, rows + table[0], table[1]):
+        if _names_a_later_row(toks[i], term, rows):
             # A dump's label piece "…规章行政规范性文件250": the digits are the last row's, or the
             # first row's printed before a label with none. Neither is sure: both are ambiguous.
             out[term.code] = Read([None] * len(cols), set(range(len(cols))), toks[i], i, next=i)
             stacked.add(i)
             cursor = i
+            continue
+        if _names_a_later_row(toks[i], term, table[0], table[1]):
+            # "…行政许可第二十条第（六）项…行政处罚98": the piece runs on into the next section, so
+            # the row printed no digits; those after the piece are the other section's.
+            out[term.code] = Read([None] * len(cols), set(), toks[i], i, next=i + 1)
+            cursor = i + 1
             continue
         read = out[term.code] = read_row(toks, i, end, term, len(cols), header)
         if i in stacked:
@@ -177,10 +183,9 @@ def read_rows(
     return out
 
 
-def _names_a_later_row(tok: Token, term: Term, rows: list[Term], captions: list[str]) -> bool:
-    """Whether a dump's glued label piece goes on, after naming `term`, to name another row
-    or a section's caption ("…行政许可第二十条第（六）项…行政处罚98"): `term` printed no
-    digits of its own, and those after the piece are another row's."""
+def _names_a_later_row(tok: Token, term: Term, rows: list[Term], captions: tuple[str, ...] = ()) -> bool:
+    """Whether a dump's glued label piece goes on, after naming `term`, to name another of
+    `rows` or one of the `captions`."""
     if not tok.glued:
         return False
     own = _label_end(tok.key, term)
@@ -364,7 +369,7 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
     # A dump's glued piece may run from one section's row into the next section.
     table = (
         [r for s in sections for r in s.rows_for(report.template)],
-        sorted({label_key(s.match[0]) for s in sections}),
+        tuple(sorted({label_key(s.match[0]) for s in sections})),
     )
     for section in sections:
         i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
