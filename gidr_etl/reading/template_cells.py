@@ -165,7 +165,7 @@ def read_rows(
             out[term.code] = Read([None] * len(cols), set(), toks[i], i, next=i + 1)
             cursor = i + 1
             continue
-        read = out[term.code] = read_row(toks, i, end, term, len(cols), header)
+        read = out[term.code] = read_row(toks, i, end, term, len(cols), header, rows)
         if i in stacked:
             read.tokens, read.ambiguous, read.misfit = [None] * len(cols), set(range(len(cols))), None
         cursor = read.next if read.next is not None else cursor  # read_row sets it
@@ -178,7 +178,7 @@ def read_rows(
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
             i, score = found
-            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header)
+            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows)
             out[term.code].fuzzy = score
     return out
 
@@ -204,13 +204,21 @@ def _label_end(key: str, term: Term) -> int | None:
     return max(ends, default=None)
 
 
-def read_row(toks, i: int, end: int, term: Term, n_cols: int, header=None) -> Read:
+def read_row(
+    toks, i: int, end: int, term: Term, n_cols: int, header=None, rows: tuple[Term, ...] | list[Term] = ()
+) -> Read:
     """The row whose label is toks[i]: its values, after any wrapped rest of the label."""
     label = toks[i]
     first = i + 1
     # A label wrapped over lines ("（二）部分公开（区分处理的，只计这一情形，不" +
-    # "计其他情形）") continues with pieces of its own or its group's text before the values.
-    while first < end and label.row_id is None and _continues(toks[first], term):
+    # "计其他情形）") continues with pieces of its own or its group's text before the values;
+    # a piece naming another of the `rows` ("3、其他", the group's word) is that row's label.
+    while (
+        first < end
+        and label.row_id is None
+        and _continues(toks[first], term)
+        and not any(r is not term and r.matches(toks[first].key) for r in rows)
+    ):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
     if (joined := continued(toks, run, after, n_cols)) is not None:
