@@ -33,7 +33,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from gidr_etl.template.vocabulary import vocabulary
@@ -467,20 +467,34 @@ def m_insert_value(d, rng, lay):
     extra = rng.choice([0, 1, 3, 12, 98, 250])
     item = Item(str(extra))
     row.insert(rng.choice(vals + [vals[-1] + 1]), item)
-    if lay == "run_on" and len(vals) == 1:
-        # A dump prints the extra run together with the row's one value ("行政许可" "98" "2293"
-        # → "行政许可982293"): the text now says that number, and nothing tells it apart.
-        key = next(it.key for it in row if it.key)
-        glued = re.fullmatch(
-            r"(\d+(?:\.\d+)?)(?:万元|\(元\))?", "".join(_printed(d, it) for it in row if it.key or it is item)
-        )
-        if glued:
-            d.expected[key] = d.expected[key] | {_number(glued[1])}
+    if lay == "run_on":
+        # A dump prints the extra run together with the row's values ("行政许可" "98" "2293" →
+        # "行政许可982293"; "规章" "0" "3" "0" "0" → "规章0300"): the text now says whatever a cut
+        # of those digits into the row's cells says, and nothing tells the extra apart.
+        keys = d.row_keys(row)
+        printed = "".join(d.value_text(it) if it.key else it.text for it in row if it.key or it is item)
+        for key, said in zip(keys, _cuts(printed, len(keys))):
+            d.expected[key] = d.expected[key] | said
     d.notes.append(f"inserted {extra} in a row of {table}")
 
 
-def _printed(d: _Draft, it: Item) -> str:
-    return d.value_text(it) if it.key else it.text
+# A number a dump's digits may be cut into: no leading zero (as the reader's solver cuts them).
+_PIECE = re.compile(r"(?:0|[1-9]\d{0,9})(?:\.\d+)?")
+
+
+def _cuts(digits: str, n: int) -> list[set]:
+    """Per cell, every number some cut of `digits` into n numbers gives it (none: no cut)."""
+    if not re.fullmatch(r"[\d.]+", digits):
+        return [set() for _ in range(n)]  # signs, units: cut where the reader would, not here
+    ok = lru_cache(maxsize=None)(lambda a, b: _PIECE.fullmatch(digits, a, b) is not None)
+    size = len(digits)
+    heads = [{0}]  # positions n pieces from the start reach
+    for _ in range(n):
+        heads.append({b for a in heads[-1] for b in range(a + 1, size + 1) if ok(a, b)})
+    tails = [{size}]  # positions from which k pieces reach the end
+    for _ in range(n):
+        tails.append({a for a in range(size) for b in tails[-1] if b > a and ok(a, b)})
+    return [{_number(digits[a:b]) for a in heads[j] for b in tails[n - j - 1] if b > a and ok(a, b)} for j in range(n)]
 
 
 def _number(text: str) -> int | float:
