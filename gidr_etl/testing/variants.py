@@ -458,8 +458,26 @@ def _misaligned_row(d, rng):
 
 def m_delete_value(d, rng, lay):
     table, row, vals = _misaligned_row(d, rng)
+    before = _grid_columns(row)
     del row[rng.choice(vals)]
+    if lay == "markdown":
+        # The grid is printed full, the row padded to the table's width: each value now stands
+        # under the column of the one before it, and the text says so (no other sign of the gap).
+        after = {col: key for key, col in _grid_columns(row).items()}
+        for key, col in before.items():
+            if (moved := after.get(col)) is not None and moved != key and d.values.get(moved) is not None:
+                d.expected[key] = d.expected[key] | {d.values[moved]}
     d.notes.append(f"deleted a value in {table}")
+
+
+def _grid_columns(row: Row) -> dict[Key, int]:
+    """The grid column each value of a printed row starts in."""
+    out, col = {}, 0
+    for it in row:
+        if it.key:
+            out[it.key] = col
+        col += it.colspan
+    return out
 
 
 def m_insert_value(d, rng, lay):
