@@ -314,8 +314,7 @@ def _misfit(read: Read, run: list[Token]) -> Read:
 def _run_together(tok: Token) -> bool:
     """A dump's digits with a leading zero ("012") are cells run together, never one number;
     so are a dump's piece's digits a space cuts ("3985758 12"): the space fixes a boundary."""
-    piece = tok.glued and tok.in_table
-    return tok.glued and LEADING_ZERO.match(tok.norm) is not None or piece and " " in tok.norm
+    return tok.glued and (LEADING_ZERO.match(tok.norm) is not None or (tok.in_table and " " in tok.norm))
 
 
 def _one_glued_line(toks: list[Token]) -> bool:

@@ -217,7 +217,7 @@ def _only_split(run: Run, deadline: float) -> tuple[int, ...] | None:
 
 
 def has_split(run: Run, deadline: float | None = None) -> bool:
-    """Whether the run's digits can fill its cells at all (its fixed pieces no more than its cells…)."""
+    """Whether some cut of the run's digits fills its cells at all (as many pieces, none too long)."""
     deadline = time.monotonic() + 2.0 if deadline is None else deadline
     try:
         return bool(_splits(run.text, len(run.cells), {}, [], deadline, cap=0, signed=run.signed))
