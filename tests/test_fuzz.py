@@ -136,20 +136,19 @@ def _fixtures():
     return sorted(REGRESSIONS.glob("*.json")) if REGRESSIONS.exists() else []
 
 
-# The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12).
-# Found at seed 1 (bench/fuzz.py -n 4000), not fixed yet: a number glued into a one-column dump
-# row ("行政许可982293") reads as one number; a lone number line ending a dump row's digits;
-# two real-text line swaps in a stream of one cell a line.
+# The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12 and
+# of the seed 1-3 runs). Not fixed yet:
+# - insert_value in a one-column row whose value cell is blank (HTML "行政许可 | &nbsp; | 3",
+#   DOCX "行政处罚 | 1 | "): a blank at a row's end is taken for padding (seed 002 prints
+#   "行政事业性收费 | 0 | 0 | |" so), and only the cells' grid columns, which tokens do not
+#   carry, could tell the blank value cell from the extra number;
+# - delete_value in Hongze 2023's appeals row: the source breaks its own arithmetic (行政复议
+#   总计 0 beside 10 upheld), and with 复议后起诉's 5 deleted the only alignment the row
+#   sums allow reads the row wrong; an alignment by arithmetic trusts the printed sums.
 STILL_WRONG = {
-    "mutation-insert_value-dump_403e17df60",
-    "mutation-insert_value-dump_7077d8b3ff",
-    "mutation-insert_value-dump_73621f81e3",
-    "mutation-insert_value-dump_a082013603",
-    "mutation-insert_value-dump_ef7e16ab0d",
-    "mutation-page_number_line-dump_ccc1eaee9a",
-    "mutation-url_line-dump_087664f2ca",
-    "realtext-swap_lines_7883fa24b0",
-    "realtext-swap_lines_e2b9af565d",
+    "mutation-delete_value_2d8505fde9",
+    "mutation-insert_value_0f24c682d5",
+    "mutation-insert_value_bbd7231049",
 }
 
 

@@ -117,6 +117,10 @@ def _table_rows(lines: list[str], start: int, kind: str) -> tuple[int, list[tupl
 
 def _cell_run_end(lines: list[str], start: int) -> int | None:
     """End of a paragraph-per-cell table starting at `start`, if one starts there."""
+    if start and lines[start - 1].strip():
+        # Cells stand alone on both sides: a short line right after another ("2" then a page
+        # number "12") starts no cells, or the pair is split, one a cell and one a text line.
+        return None
     i, cells, numbers = start, 0, 0
     while i < len(lines):
         line = lines[i].strip()

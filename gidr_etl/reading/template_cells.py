@@ -23,6 +23,7 @@ from gidr_etl.reading.values import read_value
 from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
+from gidr_etl.text.normalize import label_key
 
 # Digits after a zero: in a crawler dump, more than one cell.
 LEADING_ZERO = re.compile(r"[+-]?0\d")
@@ -133,11 +134,15 @@ def fit(run: list[Token], n: int) -> Read:
     return Read([None] * n, set(), None, misfit=run or None)
 
 
-def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str, Read]:
+def read_rows(
+    toks, start, end, rows: list[Term], cols: list[Term], table: tuple[list[Term], tuple[str, ...]] = ([], ())
+) -> dict[str, Read]:
     """Each row's label and values within [start, end), rows found in template order.
 
     Labels are matched exactly first; a row not found that way may then be matched
-    fuzzily, but only by a label lying between its neighbours' rows.
+    fuzzily, but only by a label lying between its neighbours' rows. `table` holds the
+    rows of the table's other sections and its captions (label keys), which a dump's
+    glued piece may go on to name after a row of this section.
     """
     out: dict[str, Read] = {}
     cursor = start
@@ -154,7 +159,13 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
             stacked.add(i)
             cursor = i
             continue
-        read = out[term.code] = read_row(toks, i, end, term, len(cols), header)
+        if _names_a_later_row(toks[i], term, table[0], table[1]):
+            # "…行政许可第二十条第（六）项…行政处罚98": the piece runs on into the next section, so
+            # the row printed no digits; those after the piece are the other section's.
+            out[term.code] = Read([None] * len(cols), set(), toks[i], i, next=i + 1)
+            cursor = i + 1
+            continue
+        read = out[term.code] = read_row(toks, i, end, term, len(cols), header, rows)
         if i in stacked:
             read.tokens, read.ambiguous, read.misfit = [None] * len(cols), set(range(len(cols))), None
         cursor = read.next if read.next is not None else cursor  # read_row sets it
@@ -167,18 +178,20 @@ def read_rows(toks, start, end, rows: list[Term], cols: list[Term]) -> dict[str,
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
             i, score = found
-            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header)
+            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows)
             out[term.code].fuzzy = score
     return out
 
 
-def _names_a_later_row(tok: Token, term: Term, rows: list[Term]) -> bool:
-    """Whether a dump's glued label piece goes on, after naming `term`, to name another row."""
+def _names_a_later_row(tok: Token, term: Term, rows: list[Term], captions: tuple[str, ...] = ()) -> bool:
+    """Whether a dump's glued label piece goes on, after naming `term`, to name another of
+    `rows` or one of the `captions`."""
     if not tok.glued:
         return False
     own = _label_end(tok.key, term)
-    return own is not None and any(
-        t is not term and (e := _label_end(tok.key, t)) is not None and e > own for t in rows
+    return own is not None and (
+        any(t is not term and (e := _label_end(tok.key, t)) is not None and e > own for t in rows)
+        or any(c in tok.key[own:] for c in captions)
     )
 
 
@@ -191,13 +204,21 @@ def _label_end(key: str, term: Term) -> int | None:
     return max(ends, default=None)
 
 
-def read_row(toks, i: int, end: int, term: Term, n_cols: int, header=None) -> Read:
+def read_row(
+    toks, i: int, end: int, term: Term, n_cols: int, header=None, rows: tuple[Term, ...] | list[Term] = ()
+) -> Read:
     """The row whose label is toks[i]: its values, after any wrapped rest of the label."""
     label = toks[i]
     first = i + 1
     # A label wrapped over lines ("（二）部分公开（区分处理的，只计这一情形，不" +
-    # "计其他情形）") continues with pieces of its own or its group's text before the values.
-    while first < end and label.row_id is None and _continues(toks[first], term):
+    # "计其他情形）") continues with pieces of its own or its group's text before the values;
+    # a piece naming another of the `rows` ("3、其他", the group's word) is that row's label.
+    while (
+        first < end
+        and label.row_id is None
+        and _continues(toks[first], term)
+        and not any(r is not term and r.matches(toks[first].key) for r in rows)
+    ):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
     if (joined := continued(toks, run, after, n_cols)) is not None:
@@ -238,7 +259,9 @@ def store_rows(report: Report, runs: list[Run], section: Section, template: str,
 
 def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) -> None:
     """Labels printed one after another with no values, then one run holding as many rows of
-    values: the run is not the last label's alone; label_pairing.py says which row is whose."""
+    values: the run is not the last label's alone; label_pairing.py says which row is whose.
+    A run of another length after such labels may hold any of their values: which of them are
+    the last label's is not known, so its cells are ambiguous."""
     found = sorted((r.index, code) for code, r in reads.items() if r.index is not None and r.label is not None)
     n = len(keys(rows[0]))
     block: list[str] = []
@@ -255,6 +278,8 @@ def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) ->
             for code_, got in zip(block, pair([keys(c) for c in block], values, own)):
                 r = reads[code_]
                 reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
+        elif len(block) > 1 and read.misfit:
+            reads[code] = Read([None] * n, set(range(n)), read.label, read.index, next=read.next)
         block = []
 
 
@@ -287,8 +312,9 @@ def _misfit(read: Read, run: list[Token]) -> Read:
 
 
 def _run_together(tok: Token) -> bool:
-    """A dump's digits with a leading zero ("012") are cells run together, never one number."""
-    return tok.glued and LEADING_ZERO.match(tok.norm) is not None
+    """A dump's digits with a leading zero ("012") are cells run together, never one number;
+    so are a dump's piece's digits a space cuts ("3985758 12"): the space fixes a boundary."""
+    return tok.glued and (LEADING_ZERO.match(tok.norm) is not None or (tok.in_table and " " in tok.norm))
 
 
 def _one_glued_line(toks: list[Token]) -> bool:
@@ -347,6 +373,11 @@ def extract_tables(report: Report, toks: list[Token], regions: Regions, vocab: V
 def _read_active(report, runs, toks, region, sections, vocab) -> None:
     start, end = region
     captions = {}
+    # A dump's glued piece may run from one section's row into the next section.
+    table = (
+        [r for s in sections for r in s.rows_for(report.template)],
+        tuple(sorted({label_key(s.match[0]) for s in sections})),
+    )
     for section in sections:
         i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
         if i is not None:
@@ -364,7 +395,7 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
             runs,
             section,
             report.template,
-            read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols),
+            read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols, table),
         )
 
 

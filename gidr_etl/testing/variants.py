@@ -33,7 +33,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from gidr_etl.template.vocabulary import vocabulary
@@ -462,15 +462,65 @@ def _misaligned_row(d, rng):
 
 def m_delete_value(d, rng, lay):
     table, row, vals = _misaligned_row(d, rng)
+    before = _grid_columns(row)
     del row[rng.choice(vals)]
+    if lay == "markdown":
+        # The grid is printed full, the row padded to the table's width: each value now stands
+        # under the column of the one before it, and the text says so (no other sign of the gap).
+        after = {col: key for key, col in _grid_columns(row).items()}
+        for key, col in before.items():
+            if (moved := after.get(col)) is not None and moved != key and d.values.get(moved) is not None:
+                d.expected[key] = d.expected[key] | {d.values[moved]}
     d.notes.append(f"deleted a value in {table}")
+
+
+def _grid_columns(row: Row) -> dict[Key, int]:
+    """The grid column each value of a printed row starts in."""
+    out, col = {}, 0
+    for it in row:
+        if it.key:
+            out[it.key] = col
+        col += it.colspan
+    return out
 
 
 def m_insert_value(d, rng, lay):
     table, row, vals = _misaligned_row(d, rng)
     extra = rng.choice([0, 1, 3, 12, 98, 250])
-    row.insert(rng.choice(vals + [vals[-1] + 1]), Item(str(extra)))
+    item = Item(str(extra))
+    row.insert(rng.choice(vals + [vals[-1] + 1]), item)
+    if lay == "run_on":
+        # A dump prints the extra run together with the row's values ("行政许可" "98" "2293" →
+        # "行政许可982293"; "规章" "0" "3" "0" "0" → "规章0300"): the text now says whatever a cut
+        # of those digits into the row's cells says, and nothing tells the extra apart.
+        keys = d.row_keys(row)
+        printed = "".join(d.value_text(it) if it.key else it.text for it in row if it.key or it is item)
+        for key, said in zip(keys, _cuts(printed, len(keys))):
+            d.expected[key] = d.expected[key] | said
     d.notes.append(f"inserted {extra} in a row of {table}")
+
+
+# A number a dump's digits may be cut into: no leading zero (as the reader's solver cuts them).
+_PIECE = re.compile(r"(?:0|[1-9]\d{0,9})(?:\.\d+)?")
+
+
+def _cuts(digits: str, n: int) -> list[set]:
+    """Per cell, every number some cut of `digits` into n numbers gives it (none: no cut)."""
+    if not re.fullmatch(r"[\d.]+", digits):
+        return [set() for _ in range(n)]  # signs, units: cut where the reader would, not here
+    ok = lru_cache(maxsize=None)(lambda a, b: _PIECE.fullmatch(digits, a, b) is not None)
+    size = len(digits)
+    heads = [{0}]  # positions n pieces from the start reach
+    for _ in range(n):
+        heads.append({b for a in heads[-1] for b in range(a + 1, size + 1) if ok(a, b)})
+    tails = [{size}]  # positions from which k pieces reach the end
+    for _ in range(n):
+        tails.append({a for a in range(size) for b in tails[-1] if b > a and ok(a, b)})
+    return [{_number(digits[a:b]) for a in heads[j] for b in tails[n - j - 1] if b > a and ok(a, b)} for j in range(n)]
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
 
 
 def _junk(d, rng, lay, texts):
@@ -812,6 +862,11 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
         after = min((a for a, b in spans.values() if a > hi_t), default=None)
         hit |= {r for r, (a, b) in spans.items() if b == before or a == after}
         definite -= {k for k in definite if k[:2] in hit}
+        if edit == "swap_lines" and all(_VALUE_LINE.fullmatch(line) for line in original[n - 1 : n + 1]):
+            # Two lines of values traded places: the text prints each number where the other
+            # stood, and a row that still adds up says so as well as the original did.
+            moved = {_number(x.replace(",", "")) for line in original[n - 1 : n + 1] for x in _NUMBERS.findall(line)}
+            expected = {k: a | moved if k[:2] in hit else a for k, a in expected.items()}
     elif edit in ENCODINGS:
         codec, traditional = ENCODINGS[edit]
     name = f"realtext-{edit}_{gold.name.split('/')[-1][:12]}_{rng.randrange(10**8):08d}"
@@ -848,6 +903,9 @@ def realtext(gold: Gold, edit: str, rng: random.Random, spans: dict) -> Variant 
     return build()
 
 
+# A real text's line of values only (pipe-cell or laid-out), and the numbers on it.
+_VALUE_LINE = re.compile(r"[\s|]*[-+]?\d[\d,]*(?:\.\d+)?(?:[\s|]+[-+]?\d[\d,]*(?:\.\d+)?)*[\s|]*")
+_NUMBERS = re.compile(r"\d[\d,]*(?:\.\d+)?")
 LINE_EDITS = {"delete_line", "duplicate_line", "swap_lines", "page_number_line", "footer_line", "url_line"}
 JUNK_LINES = {
     "page_number_line": ["12", "0", "3"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from gidr_etl.reading.tokens import Token, _token
-from gidr_etl.text.cjk import IDEOGRAPHS, LIST_MARK, NUMERALS
+from gidr_etl.text.cjk import IDEOGRAPHS, LIST_MARK, NUMERALS, page_footer
 
 # Only very long lines that hold the tables are cut.
 _MIN_LENGTH = 300
@@ -27,6 +27,11 @@ _GLUED_NUMBERING = re.compile(rf"(?<=\d)(?=\d{_NUMBERING_TAIL})")
 # them ends one ("政府集中采购1个246900元": 1 project, 246,900 元): both are cell boundaries.
 _NUMBER = re.compile(r"([+-]?\d+(?: +\d+)*(?:\.\d+)?(?:万元|元|个|项|件)?)" + f"(?!{_NUMBERING_TAIL})")
 _TABLE_END = re.compile(r"[五六]、")
+# What the page's text ran into the dump besides the tables: a web address (a link, a footer)
+# or a page footer standing apart ("- 12 -", "第 3 页"). Their digits are no cells: dropped, as
+# tokens.FURNITURE drops such lines.
+_FOOTER = page_footer(r"\d{1,3}")
+_FURNITURE = re.compile(rf"(?:https?://|www\.)[!-~]+|(?<!\S)(?:{_FOOTER})(?!\S)")
 
 
 def explode(toks: list[Token]) -> list[Token]:
@@ -44,7 +49,7 @@ def explode(toks: list[Token]) -> list[Token]:
         end = end_match.start() if end_match else len(text)
         out += [_token(p, tok.prov, None, False) for p in _parts(text[:start])]
         for part in _parts(_GLUED_NUMBERING.sub("\x00", text[start:end])):
-            for piece in _NUMBER.split(part):
+            for piece in _NUMBER.split(_FURNITURE.sub(" ", part)):
                 for bit in piece.split("\x00"):
                     if bit.strip():
                         out.append(_token(bit, tok.prov, None, True, glued=True))

@@ -7,7 +7,7 @@ inferred. Any other cell of a run stays NULL with cell_ambiguous.
 
 from __future__ import annotations
 
-from gidr_etl.reading.digit_runs.solver import Run, solve
+from gidr_etl.reading.digit_runs.solver import Run, has_split, solve
 from gidr_etl.reading.prose_figures import equations as prose_equations
 from gidr_etl.reading.prose_figures import stated_figures
 from gidr_etl.report import AMBIGUOUS, BLANK, READ, Report
@@ -50,7 +50,9 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
             if value is None:
                 cell.status, cell.value = AMBIGUOUS, None
                 cell.note = (
-                    f"run-together digits {run.text!r}: an equation they enter fails"
+                    f"run-together digits {run.text!r}: no cut of them fills the row's {len(run.cells)} cell(s)"
+                    if not has_split(run)
+                    else f"run-together digits {run.text!r}: an equation they enter fails"
                     if key in solution.discredited
                     else f"run-together digits {run.text!r}: more than one split fits the arithmetic"
                     if not solution.count

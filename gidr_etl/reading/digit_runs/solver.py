@@ -128,7 +128,7 @@ def _salvage(
         if only is not None:
             known.update(zip(run.cells, only))
             values.update(zip(run.cells, only))
-        elif _has_split(run, deadline):
+        elif has_split(run, deadline):
             open_runs.append(r)
         else:
             suspect.update(run.cells)  # its digits cannot fill its cells: it fails alone
@@ -216,7 +216,9 @@ def _only_split(run: Run, deadline: float) -> tuple[int, ...] | None:
     return found[0] if len(found) == 1 else None
 
 
-def _has_split(run: Run, deadline: float) -> bool:
+def has_split(run: Run, deadline: float | None = None) -> bool:
+    """Whether some cut of the run's digits fills its cells at all (as many pieces, none too long)."""
+    deadline = time.monotonic() + 2.0 if deadline is None else deadline
     try:
         return bool(_splits(run.text, len(run.cells), {}, [], deadline, cap=0, signed=run.signed))
     except _Stop:
