@@ -6,4 +6,4 @@ __version__ = "0.2.0"
 # What reads a document: bumped whenever the same file would give other cells, metadata
 # or findings, so that `gidr-etl ingest --reprocess-outdated` re-reads what an older
 # extractor read. tests/test_extractor_version.py holds a digest of every sample's cells.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -165,6 +166,43 @@ def test_empty_pdf(reader, tmp_path, monkeypatch):
     monkeypatch.setenv(pdf_pages.READER_VARIABLE, reader)
     (tmp_path / "empty.pdf").write_bytes(b"")
     assert test_pdf_format.reason(tmp_path / "empty.pdf").startswith("not a readable PDF: ")
+
+
+def turned(pdf: Path, out: Path) -> Path:
+    """`pdf` as a scanner or a landscape layout saves it: each page's content drawn sideways on
+    a landscape page whose /Rotate 90 shows it upright again."""
+    import pypdfium2
+
+    src, dst = pypdfium2.PdfDocument(str(pdf)), pypdfium2.PdfDocument.new()
+    for i in range(len(src)):
+        width, height = src[i].get_size()
+        content = src.page_as_xobject(i, dst).as_pageobject()
+        content.transform(pypdfium2.PdfMatrix().rotate(90, ccw=True).translate(height, 0))
+        page = dst.new_page(height, width)
+        page.insert_obj(content)
+        page.gen_content()
+        page.set_rotation(90)
+    dst.save(str(out))
+    return out
+
+
+def test_a_turned_pdf_is_read_by_pdfplumber_without_a_wrong_number(tmp_path):
+    """pdfium's positions on a turned page are the unturned ones: the default reader hands
+    such a document to pdfplumber, which turns them upright. What it reads of it (less than
+    of the upright original: the turned page's rulings come out other than drawn) is right
+    or NULL with a finding."""
+    name = "hongze_district_gov_2023"
+    folder, gold = tmp_path / "in", tmp_path / "gold"
+    folder.mkdir()
+    gold.mkdir()
+    pdf = turned(SAMPLES / f"{name}.pdf", folder / f"{name}.pdf")
+    (gold / f"{name}.json").write_bytes((GOLD / "realdocs" / f"{name}.json").read_bytes())
+    assert document(pdf, "pdfium") == document(pdf, "pdfplumber")
+    db = tmp_path / "gidr.db"
+    run_cli("ingest", folder, "--db", db, check=0)
+    result = score(db, gold)
+    assert re.search(r"cells \d+/179 \([\d.]+%; 0 wrong", result.stdout), result.stdout
+    assert_every_null_is_said(db)
 
 
 def test_an_unknown_reader_is_refused(tmp_path, monkeypatch):

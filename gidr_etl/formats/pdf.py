@@ -115,6 +115,13 @@ class _Part:
 
 
 def _read(path: Path, reader: str | None = None) -> Document:
+    try:
+        return _read_pages(path, reader)
+    except pdf_pages.RotatedPage:
+        return _read_pages(path, "pdfplumber")
+
+
+def _read_pages(path: Path, reader: str | None) -> Document:
     file = str(path)
     blocks: list = []
     hints: dict[str, str] = {}

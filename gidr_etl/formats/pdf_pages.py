@@ -76,15 +76,15 @@ def open_pages(path: Path, reader: str | None = None) -> Iterator[Pages]:
             raise ExtractionError("encrypted PDF") from None
         raise ExtractionError(f"not a readable PDF: PdfiumError: {exc}") from None
     try:
-        if any(document[i].get_rotation() % 360 for i in range(len(document))):
-            # pdfium reports positions on the unrotated page; pdfminer turns them upright.
-            document.close()
-            with open_pages(path, "pdfplumber") as pages:
-                yield pages
-            return
         yield _PdfiumPages(document)
     finally:
         document.close()
+
+
+class RotatedPage(Exception):
+    """A page turned by its /Rotate: pdfium reports positions on the unturned page, pdfminer
+    turns them upright, so such a document is read by pdfplumber (formats/pdf.py). Found as
+    each page is loaded: looking ahead would load and parse every page twice."""
 
 
 class _PdfiumPages:
@@ -118,7 +118,9 @@ class PdfiumPage(Page):
         self.initial_doctop = initial_doctop
         page = document[index]
         try:
-            self.rotation = 0  # rotated documents go to pdfplumber (open_pages)
+            if page.get_rotation() % 360:
+                raise RotatedPage(f"page {index + 1}")
+            self.rotation = 0
             x0, y0, x1, y1 = page.get_mediabox()
             # pdfplumber's frame: x as in the PDF, top measured down from the MediaBox's height.
             self.mediabox = self.cropbox = self.bbox = (x0, -y0, x1, y1 - 2 * y0)
