@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -168,41 +167,41 @@ def test_empty_pdf(reader, tmp_path, monkeypatch):
     assert test_pdf_format.reason(tmp_path / "empty.pdf").startswith("not a readable PDF: ")
 
 
-def turned(pdf: Path, out: Path) -> Path:
-    """`pdf` as a scanner or a landscape layout saves it: each page's content drawn sideways on
-    a landscape page whose /Rotate 90 shows it upright again."""
+def turned(pdf: Path, out: Path, angle: int) -> Path:
+    """`pdf` as a scanner or a landscape layout saves it: each page's content drawn turned by
+    `angle` on a page whose /Rotate `angle` shows it upright again."""
     import pypdfium2
 
     src, dst = pypdfium2.PdfDocument(str(pdf)), pypdfium2.PdfDocument.new()
     for i in range(len(src)):
         width, height = src[i].get_size()
         content = src.page_as_xobject(i, dst).as_pageobject()
-        content.transform(pypdfium2.PdfMatrix().rotate(90, ccw=True).translate(height, 0))
-        page = dst.new_page(height, width)
+        shift = {90: (height, 0), 180: (width, height), 270: (0, width)}[angle]
+        content.transform(pypdfium2.PdfMatrix().rotate(angle, ccw=True).translate(*shift))
+        page = dst.new_page(*((height, width) if angle % 180 else (width, height)))
         page.insert_obj(content)
         page.gen_content()
-        page.set_rotation(90)
+        page.set_rotation(angle)
     dst.save(str(out))
     return out
 
 
-def test_a_turned_pdf_is_read_by_pdfplumber_without_a_wrong_number(tmp_path):
+@pytest.mark.parametrize("angle", [90, 180, 270])
+def test_a_turned_pdf_reads_as_its_upright_original(angle, tmp_path):
     """pdfium's positions on a turned page are the unturned ones: the default reader hands
-    such a document to pdfplumber, which turns them upright. What it reads of it (less than
-    of the upright original: the turned page's rulings come out other than drawn) is right
-    or NULL with a finding."""
+    such a document to pdfplumber, which turns them upright (off by rounding errors that
+    pdf_pages.square takes away). Every cell as the upright original's gold says."""
     name = "hongze_district_gov_2023"
     folder, gold = tmp_path / "in", tmp_path / "gold"
     folder.mkdir()
     gold.mkdir()
-    pdf = turned(SAMPLES / f"{name}.pdf", folder / f"{name}.pdf")
+    pdf = turned(SAMPLES / f"{name}.pdf", folder / f"{name}.pdf", angle)
     (gold / f"{name}.json").write_bytes((GOLD / "realdocs" / f"{name}.json").read_bytes())
     assert document(pdf, "pdfium") == document(pdf, "pdfplumber")
     db = tmp_path / "gidr.db"
     run_cli("ingest", folder, "--db", db, check=0)
     result = score(db, gold)
-    assert re.search(r"cells \d+/179 \([\d.]+%; 0 wrong", result.stdout), result.stdout
-    assert_every_null_is_said(db)
+    assert result.returncode == 0 and "cells 179/179" in result.stdout, result.stdout
 
 
 def test_an_unknown_reader_is_refused(tmp_path, monkeypatch):

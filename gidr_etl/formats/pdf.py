@@ -131,6 +131,7 @@ def _read_pages(path: Path, reader: str | None) -> Document:
         if not n_pages:
             raise ExtractionError("not a readable PDF: no pages")
         for page in pages:
+            pdf_pages.square(page)
             glyphs = [c["text"] for c in page.chars if not c["text"].isspace()]
             chars += len(glyphs)
             page_cids = sum(g.startswith("(cid:") for g in glyphs)

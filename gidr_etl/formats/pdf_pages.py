@@ -81,6 +81,24 @@ def open_pages(path: Path, reader: str | None = None) -> Iterator[Pages]:
         document.close()
 
 
+# What pdfminer turns for a page's /Rotate misses by a rounding error (1e-13): enough for
+# pdfplumber to take a level rule for an upright one. Rounded off, it is the upright page.
+_COORDINATES = ("x0", "x1", "top", "bottom", "y0", "y1", "doctop", "width", "height")
+
+
+def square(page: Page) -> None:
+    """Round a turned page's object coordinates to what they were drawn at (in place)."""
+    if not page.rotation % 360:
+        return
+    for objects in page.objects.values():
+        for obj in objects:
+            for key in _COORDINATES:
+                if key in obj:
+                    obj[key] = round(obj[key], 6)
+            if "pts" in obj:
+                obj["pts"] = [(round(x, 6), round(y, 6)) for x, y in obj["pts"]]
+
+
 class RotatedPage(Exception):
     """A page turned by its /Rotate: pdfium reports positions on the unturned page, pdfminer
     turns them upright, so such a document is read by pdfplumber (formats/pdf.py). Found as
