@@ -138,17 +138,15 @@ def _fixtures():
 
 # The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12 and
 # of the seed 1-3 runs). Not fixed yet:
-# - insert_value in a one-column row whose value cell is blank (HTML "行政许可 | &nbsp; | 3",
-#   DOCX "行政处罚 | 1 | "): a blank at a row's end is taken for padding (seed 002 prints
-#   "行政事业性收费 | 0 | 0 | |" so), and only the cells' grid columns, which tokens do not
-#   carry, could tell the blank value cell from the extra number;
+# - insert_value in a one-column row whose value cell is blank, printed as text (no table
+#   cells): a blank at a row's end is taken for padding (seed 002 prints "行政事业性收费 | 0 |
+#   0 | |" so). In an HTML or DOCX table the blank value cell is merged over the value
+#   columns, so it is a cell, not padding (tokens.Token.merged), and the row is ambiguous;
 # - delete_value in Hongze 2023's appeals row: the source breaks its own arithmetic (行政复议
 #   总计 0 beside 10 upheld), and with 复议后起诉's 5 deleted the only alignment the row
 #   sums allow reads the row wrong; an alignment by arithmetic trusts the printed sums.
 STILL_WRONG = {
     "mutation-delete_value_2d8505fde9",
-    "mutation-insert_value_0f24c682d5",
-    "mutation-insert_value_bbd7231049",
 }
 
 

@@ -51,7 +51,7 @@ def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) ->
     cells left blank, or padding a table writer added to a row printed one value short (every
     row as wide as the widest). Where the row's own arithmetic cannot hold with the blanks as
     cells, they are padding: the printed values without them, to be aligned like any short row."""
-    trail = next((i for i, t in enumerate(reversed(tokens)) if not t.is_blank()), len(tokens))
+    trail = next((i for i, t in enumerate(reversed(tokens)) if not t.may_pad()), len(tokens))
     if not trail or trail == len(tokens):
         return None
     values = {k: value_of(t) for k, t in zip(keys, tokens)}
@@ -63,9 +63,9 @@ def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) ->
 def trimmed(run: list[Token], lead: bool) -> list[Token]:
     """`run` without the blank cells at its end (padding), and at its start (span filler)."""
     out = list(run)
-    while out and out[-1].is_blank():
+    while out and out[-1].may_pad():
         out.pop()
-    while lead and out and out[0].is_blank():
+    while lead and out and out[0].may_pad():
         out.pop(0)
     return out
 
@@ -132,8 +132,8 @@ def _alignments(run: list[Token], n: int):
                 slots[c] = tok
             yield tuple(slots), False
         return
-    lead = next((i for i, t in enumerate(run) if not t.is_blank()), m)
-    trail = next((i for i, t in enumerate(reversed(run)) if not t.is_blank()), m)
+    lead = next((i for i, t in enumerate(run) if not t.may_pad()), m)
+    trail = next((i for i, t in enumerate(reversed(run)) if not t.may_pad()), m)
     droppable = lone_lines(run) | set(range(lead)) | set(range(m - trail, m))
     for kept in combinations(range(m), n):
         yield tuple(run[i] for i in kept), set(range(m)) - set(kept) <= droppable

@@ -51,6 +51,9 @@ class Token:
     # Printed with no separator inside or around it: a whole text line, or a piece a run-on
     # dump was cut into. Only such a token may hold several cells' digits run together.
     glued: bool = False
+    # A table cell merged over several grid columns: a blank one is a cell the table's writer
+    # made, never padding (which fills the grid a column at a time).
+    merged: bool = False
 
     @property
     def compact(self) -> str:
@@ -63,6 +66,10 @@ class Token:
     def is_blank(self) -> bool:
         return self.norm.replace(" ", "") in PLACEHOLDERS
 
+    def may_pad(self) -> bool:
+        """A blank that may be padding or span filler rather than a cell (see `merged`)."""
+        return self.is_blank() and not self.merged
+
 
 def tokens(doc: Document) -> list[Token]:
     """Every table cell and text line of `doc` as a token, in reading order."""
@@ -71,7 +78,9 @@ def tokens(doc: Document) -> list[Token]:
         if isinstance(block, Table):
             for cell in block.reading_order():
                 row_id = (t_index, cell.row) if block.rows_known else None
-                out.append(_token(cell.text, cell.prov or block.prov, row_id, True, cell.confidence))
+                tok = _token(cell.text, cell.prov or block.prov, row_id, True, cell.confidence)
+                tok.merged = cell.col_span > 1
+                out.append(tok)
         else:
             for n, line in enumerate(block.text.splitlines()):
                 prov = block.prov
