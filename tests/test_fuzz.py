@@ -139,6 +139,7 @@ def _fixtures():
 # The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12 and
 # of the seed 1-3 runs). Not fixed yet:
 # - insert_value in a one-column row whose value cell is blank (HTML "行政许可 | &nbsp; | 3",
+#   seed 6's "行政许可 | 98 | &nbsp;" with the blank cell spanning the three value columns,
 #   DOCX "行政处罚 | 1 | "): a blank at a row's end is taken for padding (seed 002 prints
 #   "行政事业性收费 | 0 | 0 | |" so), and only the cells' grid columns, which tokens do not
 #   carry, could tell the blank value cell from the extra number; a line layout (pipe_cells,
@@ -151,6 +152,7 @@ STILL_WRONG = {
     "mutation-delete_value_2d8505fde9",
     "mutation-insert_value_0bd197d75d",
     "mutation-insert_value_0f24c682d5",
+    "mutation-insert_value_3c34fde702",
     "mutation-insert_value_bbd7231049",
     "mutation-insert_value_fab62094f3",
 }
