@@ -233,11 +233,13 @@ def _continues(tok: Token, term: Term) -> bool:
 
 
 def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tuple[int, float] | None:
-    """The token in [start, end) that best garbles `term` and no other row, if any."""
+    """The token in [start, end) that best garbles `term` and no other row, if any. A group's
+    heading ("（三）不予公开") is printed as the template words it, no garble: never a row's label."""
     best = None
+    headings = {label_key(t.group) for t in rows if t.group}
     for i in range(start, end):
         tok = toks[i]
-        if tok.is_value() or not tok.key or any(t.matches(tok.key) for t in rows):
+        if tok.is_value() or not tok.key or tok.key in headings or any(t.matches(tok.key) for t in rows):
             continue
         match = best_match(tok.key, rows)
         if match and match[0] is term and (best is None or match[1] > best[1]):

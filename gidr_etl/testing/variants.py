@@ -464,9 +464,10 @@ def m_delete_value(d, rng, lay):
     table, row, vals = _misaligned_row(d, rng)
     before = _grid_columns(row)
     del row[rng.choice(vals)]
-    if lay == "markdown":
-        # The grid is printed full, the row padded to the table's width: each value now stands
-        # under the column of the one before it, and the text says so (no other sign of the gap).
+    if lay in ("markdown", "docx"):
+        # The grid is printed full (a converter's pipe table; a Word table, every row as many
+        # cells as the grid), the row padded to the table's width: each value now stands under
+        # the column of the one before it, and the text says so (no other sign of the gap).
         after = {col: key for key, col in _grid_columns(row).items()}
         for key, col in before.items():
             if (moved := after.get(col)) is not None and moved != key and d.values.get(moved) is not None:
@@ -497,6 +498,15 @@ def m_insert_value(d, rng, lay):
         printed = "".join(d.value_text(it) if it.key else it.text for it in row if it.key or it is item)
         for key, said in zip(keys, _cuts(printed, len(keys))):
             d.expected[key] = d.expected[key] | said
+    elif lay == "gaps":
+        # A blank cell prints nothing in a gapped line ("行政许可" blank → "行政许可   0" with the
+        # extra 0): where the row's printed values are now as many as its cells, the line says
+        # one value a cell, in order, and nothing tells the extra apart.
+        keys = d.row_keys(row)
+        shown = [t for t in (d.value_text(it) if it.key else it.text for it in row if it.key or it is item) if t]
+        if len(shown) == len(keys) and all(re.fullmatch(r"\d+(?:\.\d+)?", t) for t in shown):
+            for key, text in zip(keys, shown):
+                d.expected[key] = d.expected[key] | {_number(text)}
     d.notes.append(f"inserted {extra} in a row of {table}")
 
 
