@@ -131,7 +131,6 @@ def _read_pages(path: Path, reader: str | None) -> Document:
         if not n_pages:
             raise ExtractionError("not a readable PDF: no pages")
         for page in pages:
-            pdf_pages.square(page)
             glyphs = [c["text"] for c in page.chars if not c["text"].isspace()]
             chars += len(glyphs)
             page_cids = sum(g.startswith("(cid:") for g in glyphs)
@@ -258,22 +257,22 @@ def _part(table, n: int) -> _Part | None:
 def _cell_texts(table) -> list[list[str | None]]:
     """What pdfplumber's `table.extract()` gives, the same texts, without testing every
     character of the page against every row (a sixth of a PDF's reading): a character
-    belongs to the cell holding its centre, and the rows are found by bisection."""
+    belongs to the cell holding its centre, and each row's band is found by bisection."""
     chars = table.page.chars
-    middles = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(chars))
-    tops = [m for m, _ in middles]
+    centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2) for c in chars]
+    by_height = sorted(range(len(chars)), key=lambda i: centres[i][1])
+    heights = [centres[i][1] for i in by_height]
     texts = []
     for row in table.rows:
-        x0, top, x1, bottom = row.bbox
-        in_band = sorted(i for _, i in middles[bisect_left(tops, top) : bisect_left(tops, bottom)])
-        row_chars = [chars[i] for i in in_band if x0 <= (chars[i]["x0"] + chars[i]["x1"]) / 2 < x1]
-        texts.append([None if cell is None else _text_in(row_chars, cell) for cell in row.cells])
+        _, top, _, bottom = row.bbox
+        band = sorted(by_height[bisect_left(heights, top) : bisect_left(heights, bottom)])  # the page's order
+        texts.append([None if cell is None else _text_in(chars, centres, band, cell) for cell in row.cells])
     return texts
 
 
-def _text_in(chars: list[dict], cell: tuple[float, float, float, float]) -> str:
+def _text_in(chars: list[dict], centres: list[tuple[float, float]], band: list[int], cell) -> str:
     x0, top, x1, bottom = cell
-    inside = [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom]
+    inside = [chars[i] for i in band if x0 <= centres[i][0] < x1 and top <= centres[i][1] < bottom]
     return extract_text(inside) if inside else ""
 
 

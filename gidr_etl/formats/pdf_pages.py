@@ -67,7 +67,7 @@ def open_pages(path: Path, reader: str | None = None) -> Iterator[Pages]:
     """The PDF's pages, each with .page_number, .height, .chars, .lines, .rects, … as pdfplumber has them."""
     if reader_name(reader) == "pdfplumber":
         with pdfplumber.open(path) as pdf:
-            yield pdf.pages
+            yield _PdfminerPages(pdf.pages)
         return
     try:
         document = pypdfium2.PdfDocument(str(path))
@@ -97,6 +97,21 @@ def square(page: Page) -> None:
                     obj[key] = round(obj[key], 6)
             if "pts" in obj:
                 obj["pts"] = [(round(x, 6), round(y, 6)) for x, y in obj["pts"]]
+
+
+class _PdfminerPages:
+    """pdfplumber's pages, each squared (see `square`) as it is asked for."""
+
+    def __init__(self, pages: list[Page]):
+        self.pages = pages
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def __iter__(self) -> Iterator[Page]:
+        for page in self.pages:
+            square(page)
+            yield page
 
 
 class RotatedPage(Exception):

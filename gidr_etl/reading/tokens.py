@@ -78,9 +78,9 @@ def tokens(doc: Document) -> list[Token]:
         if isinstance(block, Table):
             for cell in block.reading_order():
                 row_id = (t_index, cell.row) if block.rows_known else None
-                tok = _token(cell.text, cell.prov or block.prov, row_id, True, cell.confidence)
-                tok.merged = cell.col_span > 1
-                out.append(tok)
+                out.append(
+                    _token(cell.text, cell.prov or block.prov, row_id, True, cell.confidence, merged=cell.col_span > 1)
+                )
         else:
             for n, line in enumerate(block.text.splitlines()):
                 prov = block.prov
@@ -122,11 +122,17 @@ def layout_cells(line: str) -> list[str]:
 
 
 def _token(
-    text: str, prov: Provenance | None, row_id, in_table: bool, confidence: float | None = None, glued: bool = False
+    text: str,
+    prov: Provenance | None,
+    row_id,
+    in_table: bool,
+    confidence: float | None = None,
+    glued: bool = False,
+    merged: bool = False,
 ) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
-    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued)
+    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued, merged)
 
 
 def _value_like(norm: str) -> bool:

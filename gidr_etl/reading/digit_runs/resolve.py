@@ -43,6 +43,8 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
         if with_prose.count:
             solution = with_prose
     for run in runs:
+        # Asked once a run, and only of a run left open: the search may take the whole budget.
+        fills = all(solution.values.get(k) is not None for k in run.cells) or has_split(run)
         for key in run.cells:
             cell = report.cells[key]
             cell.raw = run.text
@@ -51,7 +53,7 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
                 cell.status, cell.value = AMBIGUOUS, None
                 cell.note = (
                     f"run-together digits {run.text!r}: no cut of them fills the row's {len(run.cells)} cell(s)"
-                    if not has_split(run)
+                    if not fills
                     else f"run-together digits {run.text!r}: an equation they enter fails"
                     if key in solution.discredited
                     else f"run-together digits {run.text!r}: more than one split fits the arithmetic"

@@ -60,12 +60,19 @@ class _Stop(Exception):
     """The limit or the time budget was reached."""
 
 
+# Seconds a solve (or a question about one run) may search before it gives up undecided.
+BUDGET_SECONDS = 2.0
+
 # A linear form: const + sum(coef * cell) == 0, its cells grouped by run: {run: [(position, coef)]}.
 _Form = tuple[int, dict[int, list[tuple[int, int]]]]
 
 
 def solve(
-    runs: list[Run], known: dict[Key, int], equations: list[Equation], limit: int = 10000, budget: float = 2.0
+    runs: list[Run],
+    known: dict[Key, int],
+    equations: list[Equation],
+    limit: int = 10000,
+    budget: float = BUDGET_SECONDS,
 ) -> Solution:
     """Every split of the runs consistent with the equations; values where all of them agree."""
     deadline = time.monotonic() + budget
@@ -218,7 +225,7 @@ def _only_split(run: Run, deadline: float) -> tuple[int, ...] | None:
 
 def has_split(run: Run, deadline: float | None = None) -> bool:
     """Whether some cut of the run's digits fills its cells at all (as many pieces, none too long)."""
-    deadline = time.monotonic() + 2.0 if deadline is None else deadline
+    deadline = time.monotonic() + BUDGET_SECONDS if deadline is None else deadline
     try:
         return bool(_splits(run.text, len(run.cells), {}, [], deadline, cap=0, signed=run.signed))
     except _Stop:
