@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from gidr_etl.database import pause
 from gidr_etl.database.chunks import chunks, marks, select_in
 from gidr_etl.report import Report, bilingual
 
@@ -68,6 +69,7 @@ def recompute(db) -> int:
     rows = conn.execute(
         "select id, agency_key, year, cells_read, errors from reports where agency_key is not null and year is not null"
     )
+    pause.at("copies")
     duplicate_of, found = _compare(conn, rows)
     conn.execute("begin immediate")
     try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 
-from gidr_etl.database import copies, page_indexes, views
+from gidr_etl.database import copies, page_indexes, pause, views
 from gidr_etl.database.chunks import count_up_to
 from gidr_etl.validation import year_chains
 from gidr_etl.version import EXTRACTOR_VERSION
@@ -67,6 +67,7 @@ def refresh(db) -> str:
     conn.execute(STATE_DDL)
     made = conn.execute("select value from derived_state where name = 'digest'").fetchone()
     last, pending = conn.execute("select max(rowid), count(*) from changed_reports").fetchone()
+    pause.at("notes")
     if made and made[0] == digest():
         if not pending:
             return "nothing"

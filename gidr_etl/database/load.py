@@ -93,15 +93,19 @@ def unusable_db(path, existing: bool = False) -> str | None:
     return None
 
 
+# How long a writer waits for another's transaction before it gives up ("database is locked").
+BUSY_SECONDS = 60.0
+
+
 def open_db(path) -> sqlite_utils.Database:
     """The database at `path`, created with the public schema if new, safe for two writers."""
-    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None)
-    _set_wal(conn)
+    conn = sqlite3.connect(str(path), timeout=BUSY_SECONDS, isolation_level=None)
+    _set_wal(conn, BUSY_SECONDS)
     # WAL with synchronous=normal: a crash never corrupts the database or splits a
     # file's transaction; a power cut may lose the last commits, which a re-run reloads.
     # Syncing every commit (full) made the single writer the bottleneck of a batch.
     conn.execute("pragma synchronous=normal")
-    conn.execute("pragma busy_timeout=60000")
+    conn.execute(f"pragma busy_timeout={int(BUSY_SECONDS * 1000)}")
     conn.execute("pragma foreign_keys=on")
     prepare_connection(conn)
     conn.executescript(SCHEMA)
