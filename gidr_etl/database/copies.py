@@ -34,8 +34,17 @@ def is_blank_template(report: Report) -> bool:
     return not meta.agency and not meta.year and all(c.value is None for c in report.cells.values())
 
 
+# Between copies that read as well, the format whose cells come from the document's own
+# structure counts: a DOCX's or a web page's table cells, a PDF's positioned text, then a
+# text dump's columns, then a scan read by OCR. Any other format (a plugin's) comes after.
+FORMAT_PREFERENCE = ("docx", "html", "pdf", "txt", "scan")
+
+
 def _rank(r: dict) -> tuple:
-    return (-(r["cells_read"] or 0), r["errors"] or 0, r["id"])
+    """A total order on content, never on row ids: which copies came first must not decide."""
+    fmt = r["format"]
+    preference = FORMAT_PREFERENCE.index(fmt) if fmt in FORMAT_PREFERENCE else len(FORMAT_PREFERENCE)
+    return (-(r["cells_read"] or 0), r["errors"] or 0, preference, fmt or "", r["sha256"] or "")
 
 
 def _disagreements(a: dict, b: dict) -> tuple[int, list]:
@@ -63,23 +72,18 @@ def group_copies(reports: list[dict], cells: dict[int, dict]) -> dict[int, tuple
     return out
 
 
-def recompute(db) -> int:
-    """Set every report's duplicate_of and replace the copies_disagree findings; returns copies."""
-    conn = db.conn
-    rows = conn.execute(
-        "select id, agency_key, year, cells_read, errors from reports where agency_key is not null and year is not null"
-    )
+_COLUMNS = "id, agency_key, year, cells_read, errors, format, source_sha256"
+
+
+def recompute(conn) -> int:
+    """Set every report's duplicate_of and replace the copies_disagree findings, within the
+    caller's write transaction (what it reads is what it writes over); returns copies."""
+    rows = conn.execute(f"select {_COLUMNS} from reports where agency_key is not null and year is not null")
     pause.at("copies")
     duplicate_of, found = _compare(conn, rows)
-    conn.execute("begin immediate")
-    try:
-        conn.execute("update reports set duplicate_of = null where duplicate_of is not null")
-        conn.execute("delete from findings where rule = ?", [RULE])
-        _write(conn, duplicate_of, found)
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+    conn.execute("update reports set duplicate_of = null where duplicate_of is not null")
+    conn.execute("delete from findings where rule = ?", [RULE])
+    _write(conn, duplicate_of, found)
     return len(duplicate_of)
 
 
@@ -89,9 +93,7 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
     rows = [
         r
         for r in select_in(
-            conn,
-            "select id, agency_key, year, cells_read, errors from reports where agency_key in ({})",
-            sorted({k for k, _ in groups}),
+            conn, f"select {_COLUMNS} from reports where agency_key in ({{}})", sorted({k for k, _ in groups})
         )
         if (r[1], r[2]) in groups
     ]
@@ -107,11 +109,11 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
 
 
 def _compare(conn, rows) -> tuple[dict[int, int], list[tuple]]:
-    """Over `rows` (id, agency_key, year, cells_read, errors): each copy's counted report,
-    and the copies_disagree findings (rows for the findings table)."""
+    """Over `rows` (the columns of _COLUMNS): each copy's counted report, and the
+    copies_disagree findings (rows for the findings table)."""
     by_year: defaultdict[tuple[str, int], list[dict]] = defaultdict(list)
-    for i, key, year, cells_read, errors in rows:
-        by_year[key, year].append({"id": i, "cells_read": cells_read, "errors": errors})
+    for i, key, year, cells_read, errors, fmt, sha in rows:
+        by_year[key, year].append({"id": i, "cells_read": cells_read, "errors": errors, "format": fmt, "sha256": sha})
     groups = [g for g in by_year.values() if len(g) > 1]
     ids = [r["id"] for g in groups for r in g]
     cells: dict[int, dict] = defaultdict(dict)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import sqlite_utils
 
 from gidr_etl.database.chunks import count_up_to
-from gidr_etl.database.derived import CHANGES_DDL, note_change
+from gidr_etl.database.derived import CHANGES_DDL, current, keep_up, note_change
 from gidr_etl.database.views import forget_search_rows
 from gidr_etl.plugins import prepare_connection
 from gidr_etl.reading.places import COLUMNS as PLACE_COLUMNS
@@ -189,14 +189,19 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
     the path held other content before, that content's report goes too, unless another
     path still holds it. `file_row["report_id"]` names an already loaded report (the
     file's content was read before, from this path or another).
+
+    A report replaced (re-read) or dropped here has its derived rows redone in this same
+    transaction (derived.keep_up), so that a reader sees it before or after, never without
+    its search rows or counted twice; a new report's wait for the batch's refresh.
     """
     conn = db.conn
     conn.execute("begin immediate")
     try:
         path, sha = file_row["path"], file_row["sha256"]
         previous = next(db.query("select sha256, report_id from files where path = ?", [path]), None)
+        removed = False
         if report is not None:
-            report_id = _replace_report(db, file_row, report)
+            report_id, removed = _replace_report(db, file_row, report)
         elif file_row.get("report_id") is not None:
             report_id = file_row["report_id"]
         elif previous and sha in (None, previous["sha256"]):
@@ -206,8 +211,10 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
         else:
             report_id = None
         if previous and previous["report_id"] not in (None, report_id):
-            _release(db, previous["report_id"], path)
+            removed |= _release(db, previous["report_id"], path)
         _insert_row(db, "files", {**file_row, "report_id": report_id, "ingested_at": now()}, upsert_on="path")
+        if removed:
+            _keep_derived_up(conn)
         conn.execute("commit")
         return report_id
     except BaseException:
@@ -234,6 +241,8 @@ def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
             if report_id is not None:
                 _release(db, report_id, path)
         reports = before - conn.execute("select count(*) from reports").fetchone()[0]
+        if reports:
+            _keep_derived_up(conn)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
@@ -241,17 +250,25 @@ def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
     return len(gone), reports
 
 
-def _release(db: sqlite_utils.Database, report_id: int, path: str) -> None:
-    """`path` no longer holds this report's content: drop the report unless another file does."""
+def _release(db: sqlite_utils.Database, report_id: int, path: str) -> bool:
+    """`path` no longer holds this report's content: drop the report unless another file
+    does; returns whether it was dropped."""
     holder = next(
         db.query("select path from files where report_id = ? and path != ? order by path", [report_id, path]), None
     )
     if holder is None:
         _delete_report(db, report_id)
-    else:
-        db.execute(
-            "update reports set source_path = ? where id = ? and source_path = ?", [holder["path"], report_id, path]
-        )
+        return True
+    db.execute("update reports set source_path = ? where id = ? and source_path = ?", [holder["path"], report_id, path])
+    return False
+
+
+def _keep_derived_up(conn) -> None:
+    """Within the caller's transaction, which replaced or dropped reports: their derived
+    rows redone, when the derived tables are this version's (otherwise the batch's
+    refresh derives everything anyway)."""
+    if current(conn):
+        keep_up(conn)
 
 
 def _delete_report(db: sqlite_utils.Database, report_id: int) -> None:
@@ -262,7 +279,9 @@ def _delete_report(db: sqlite_utils.Database, report_id: int) -> None:
     db.execute("delete from reports where id = ?", [report_id])
 
 
-def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -> int:
+def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -> tuple[int, bool]:
+    """Load `report`, in place of the one read before from the same content if any;
+    returns its id and whether it replaced one."""
     sha = file_row["sha256"]
     old = list(db.query("select id from reports where source_sha256 = ?", [sha]))
     if old:
@@ -347,7 +366,7 @@ def _replace_report(db: sqlite_utils.Database, file_row: dict, report: Report) -
         ("report_id", "part", "heading", "text"),
         ((report_id, p.part, p.heading, p.text) for p in (report.prose_printed or report.prose)),
     )
-    return report_id
+    return report_id, bool(old)
 
 
 def _insert_sql(table: str, columns, upsert_on: str | None = None) -> str:

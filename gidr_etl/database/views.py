@@ -345,28 +345,34 @@ def prepare(db) -> dict:
 
 
 def _prepare(conn: sqlite3.Connection) -> dict:
-    views = view_sql()
     if conn.in_transaction:
         conn.commit()
     conn.execute("begin immediate")
     try:
-        for name in [*views, *DERIVED_TABLES]:
-            _drop(conn, name)
-        conn.execute(LABELS_DDL)
-        rows = labels()
-        conn.executemany(
-            "insert into labels (section, kind, code, template, label_zh, label_en, group_zh, ord)"
-            " values (:section, :kind, :code, :template, :label_zh, :label_en, :group_zh, :ord)",
-            rows,
-        )
-        for name, select in views.items():
-            _create(conn, name, select)
-        n_fts = _build_fts(conn)
-        page_indexes.create(conn)
+        made = make(conn)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
     # The file stays whole to copy or ship: fold the WAL into it.
     conn.execute("pragma wal_checkpoint(truncate)")
+    return made
+
+
+def make(conn: sqlite3.Connection) -> dict:
+    """Drop and make again everything `prepare` makes, within the caller's write transaction."""
+    views = view_sql()
+    for name in [*views, *DERIVED_TABLES]:
+        _drop(conn, name)
+    conn.execute(LABELS_DDL)
+    rows = labels()
+    conn.executemany(
+        "insert into labels (section, kind, code, template, label_zh, label_en, group_zh, ord)"
+        " values (:section, :kind, :code, :template, :label_zh, :label_en, :group_zh, :ord)",
+        rows,
+    )
+    for name, select in views.items():
+        _create(conn, name, select)
+    n_fts = _build_fts(conn)
+    page_indexes.create(conn)
     return {"labels": len(rows), "views": list(views), "sections_indexed": n_fts}

@@ -167,6 +167,10 @@ def ingest(
     workers = workers or all_cores()
     db = open_db(db_path)
     summary = Summary()
+    if prune_missing or force or reprocess_outdated:
+        # #22: reports dropped or re-read keep their derived rows up in the transaction
+        # that drops or replaces them (database/load.py), from an up-to-date derived state.
+        refresh(db)
     if prune_missing:
         summary.pruned_files, summary.pruned_reports = prune(db, [str(p) for p in paths if p.is_dir()])
     todo: dict[str, str] = {}  # path → sha256: each file is hashed once, here

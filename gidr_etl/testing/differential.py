@@ -49,7 +49,10 @@ def content(db: Path) -> dict[str, list]:
             if column in ID_COLUMNS and value is not None:
                 return sha.get(value, f"missing report {value}")
             if isinstance(value, str):
-                return _IDS_IN_TEXT.sub(lambda m: m[1] + ", ".join(sha.get(int(i), i) for i in m[2].split(", ")), value)
+                # a list of ids follows the ids' order: compared as the reports it names
+                return _IDS_IN_TEXT.sub(
+                    lambda m: m[1] + ", ".join(sorted(sha.get(int(i), i) for i in m[2].split(", "))), value
+                )
             return value
 
         out = {}

@@ -105,8 +105,10 @@ class Prior:
 
     def ids(self, cell) -> str:
         if cell not in self._ids:
-            ids = [str(r.id) for r in self.reports if r.cells.get(cell) is not None]
-            self._ids[cell] = "report id " + ", ".join(ids[:3]) + (" …" if len(ids) > 3 else "")
+            # which three: the first by content (the reports' order); shown by id, for a reader
+            ids = [r.id for r in self.reports if r.cells.get(cell) is not None]
+            shown = ", ".join(map(str, sorted(ids[:3])))
+            self._ids[cell] = "report id " + shown + (" …" if len(ids) > 3 else "")
         return self._ids[cell]
 
     def of_2021(self) -> Prior:
@@ -159,7 +161,8 @@ def check_year(before: Prior, this: Year) -> list[Finding]:
 
 
 def _list(values) -> str:
-    shown = [_n(v) for v in list(values)[:3]]
+    """Values in increasing order, however the reports holding them were loaded."""
+    shown = [_n(v) for v in sorted(values)[:3]]
     return " or ".join(shown) + (" or …" if len(values) > 3 else "")
 
 
@@ -178,36 +181,29 @@ DDL = (
 )
 
 
-def recompute(db) -> int:
-    """Set every report's agency_key and replace the chain findings; returns how many."""
-    conn = db.conn
-    conn.execute("begin immediate")
-    try:
-        for ddl in DDL:
-            conn.execute(ddl)
-        reports = {
-            i: (agency, year, template, placed_key if adcode else None)
-            for i, agency, year, template, adcode, placed_key in conn.execute(
-                "select id, agency, year, template, adcode, agency_key from reports"
-            )
-        }
-        names = {compact(r[0]) for r in reports.values() if r[0] and not r[3]}
-        keys = agency_keys(names)
-        report_key = {i: r[3] or (keys[compact(r[0])] if r[0] else None) for i, r in reports.items()}
-        conn.executemany("update reports set agency_key = ? where id = ?", [(k, i) for i, k in report_key.items()])
-        conn.execute("delete from agency_tails")
-        conn.executemany(
-            "insert into agency_tails (tail, name) values (?, ?)",
-            [(tail, name) for name in names for tail in tails(name)],
+def recompute(conn) -> int:
+    """Set every report's agency_key and replace the chain findings, within the caller's
+    write transaction (what it reads is what it writes over); returns how many."""
+    for ddl in DDL:
+        conn.execute(ddl)
+    reports = {
+        i: (agency, year, template, placed_key if adcode else None, sha)
+        for i, agency, year, template, adcode, placed_key, sha in conn.execute(
+            "select id, agency, year, template, adcode, agency_key, source_sha256 from reports"
         )
-        years = _years(conn, [(i, report_key[i], y, t) for i, (a, y, t, _) in reports.items() if y])
-        conn.execute(f"delete from findings where rule in ({marks(RULES)})", RULES)
-        found = _insert(conn, _check(years, years))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    return found
+    }
+    names = {compact(r[0]) for r in reports.values() if r[0] and not r[3]}
+    keys = agency_keys(names)
+    report_key = {i: r[3] or (keys[compact(r[0])] if r[0] else None) for i, r in reports.items()}
+    conn.executemany("update reports set agency_key = ? where id = ?", [(k, i) for i, k in report_key.items()])
+    conn.execute("delete from agency_tails")
+    conn.executemany(
+        "insert into agency_tails (tail, name) values (?, ?)",
+        [(tail, name) for name in names for tail in tails(name)],
+    )
+    years = _years(conn, [(i, report_key[i], y, t, sha) for i, (a, y, t, _, sha) in reports.items() if y])
+    conn.execute(f"delete from findings where rule in ({marks(RULES)})", RULES)
+    return _insert(conn, _check(years, years))
 
 
 def update(conn, changes: list[tuple]) -> tuple[set[tuple[str, int]], set[int]]:
@@ -253,7 +249,9 @@ def update(conn, changes: list[tuple]) -> tuple[set[tuple[str, int]], set[int]]:
             groups |= {(k, year) for k in (key, new) if k is not None and year is not None}
     redo = groups | {(k, y + 1) for k, y in groups}
     rows = select_in(
-        conn, "select id, agency_key, year, template from reports where agency_key in ({})", {k for k, _ in redo}
+        conn,
+        "select id, agency_key, year, template, source_sha256 from reports where agency_key in ({})",
+        {k for k, _ in redo},
     )
     years = _years(conn, [r for r in rows if r[2]])
     targets = [y for y in years if (y.agency, y.year) in redo]
@@ -290,7 +288,8 @@ def _insert(conn, found: list[tuple[int, Finding]]) -> int:
 
 
 def _years(conn, reports: list[tuple]) -> list[Year]:
-    """`reports` ((id, agency key, year, template)) with the cells the checks read."""
+    """`reports` ((id, agency key, year, template, sha256)) with the cells the checks read,
+    in the order of their content (SHA-256), never of their row ids."""
     cells: dict[int, dict[tuple[str, str, str], float | int]] = defaultdict(dict)
     chained = year_chain_cells()
     where = " or ".join("(section = ? and row = ? and col = ?)" for _ in chained)
@@ -302,4 +301,8 @@ def _years(conn, reports: list[tuple]) -> list[Year]:
         rows = select_in(conn, sql + " and report_id in ({})", [r[0] for r in reports], params)
     for i, section, row, col, value in rows:
         cells[i][section, row, col] = value
-    return [Year(i, key, year, template, cells[i]) for i, key, year, template in reports if key and year]
+    return [
+        Year(i, key, year, template, cells[i])
+        for i, key, year, template, _ in sorted(reports, key=lambda r: r[4] or "")
+        if key and year
+    ]
