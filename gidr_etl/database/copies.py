@@ -90,12 +90,11 @@ def recompute(conn) -> int:
 def update(conn, groups: set[tuple[str, int]]) -> set[int]:
     """Redo the copies among the reports of these agency-years (agency_key, year), within
     the caller's transaction; returns the ids of their reports."""
+    # Candidates by agency key and year (the index reports_agency_key), never by what they read.
     rows = [
         r
-        for r in select_in(
-            conn, f"select {_COLUMNS} from reports where agency_key in ({{}})", sorted({k for k, _ in groups})
-        )
-        if (r[1], r[2]) in groups
+        for key, year in sorted(groups)
+        for r in conn.execute(f"select {_COLUMNS} from reports where agency_key = ? and year = ?", [key, year])
     ]
     ids = sorted(r[0] for r in rows)
     duplicate_of, found = _compare(conn, rows)
