@@ -152,14 +152,21 @@ def test_the_counted_copy_does_not_depend_on_load_order(tmp_path):
     assert differences(content(chained), _fresh(chained, hongze)) == []
 
 
-def test_a_reread_report_is_replaced_with_its_derived_rows_at_once(tmp_path):
+@pytest.mark.parametrize("how", ["force", "reprocess_outdated"])
+def test_a_reread_report_is_replaced_with_its_derived_rows_at_once(how, tmp_path):
     """Defect 5: while --force re-read a batch, each re-read report was out of the search
-    index and its copies counted twice until the batch's end, and for good after a kill."""
+    index and its copies counted twice until the batch's end, and for good after a kill.
+    --reprocess-outdated after an upgrade: the derived tables were made by the older version."""
     folder = _folder(tmp_path / "in", *SEEDS)
     _web_copy(SEEDS[0], folder / "web.txt")
     db = tmp_path / "g.db"
     _ingest(folder, db=db)
     before = content(db)
+    if how == "reprocess_outdated":
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("update reports set extractor_version = '0-older'")
+        conn.execute("update derived_state set value = 'older' where name = 'digest'")
+        conn.close()
     seen = []
 
     def reader_looks(outcome):
@@ -168,6 +175,6 @@ def test_a_reread_report_is_replaced_with_its_derived_rows_at_once(tmp_path):
             raise Killed  # kill -9 in the middle of the batch
 
     with pytest.raises(Killed):
-        _ingest(folder, db=db, force=True, progress=reader_looks)
+        _ingest(folder, db=db, progress=reader_looks, **{how: True})
     assert seen == [[], [], []]
     assert differences(content(db), before) == []

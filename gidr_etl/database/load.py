@@ -192,7 +192,7 @@ def store(db: sqlite_utils.Database, file_row: dict, report: Report | None) -> i
 
     A report replaced (re-read) or dropped here has its derived rows redone in this same
     transaction (derived.keep_up), so that a reader sees it before or after, never without
-    its search rows or counted twice; a new report's wait for the batch's refresh.
+    its search rows or counted twice. A new report's derived rows wait for the batch's refresh.
     """
     conn = db.conn
     conn.execute("begin immediate")
