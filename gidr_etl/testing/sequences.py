@@ -73,6 +73,8 @@ class Sequence:
         ops = steps if isinstance(steps, list) else ["add"] + [self._draw() for _ in range(steps - 1)]
         done = []
         for op in ops:
+            if op in ("edit", "delete", "move") and not self.files():
+                op = "add"  # everything was deleted: nothing to edit or move
             self.lost: list[str] = []
             detail = getattr(self, op)()
             done.append(Step(op, detail, self.lost + self.compare()))
