@@ -22,7 +22,7 @@ from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import read_document
 from gidr_etl.ingest import limits
-from gidr_etl.ingest.claims import claim, release, wait_for
+from gidr_etl.ingest.claims import LOCK_SUFFIX, claim, release, wait_for
 from gidr_etl.ingest.discover import discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
 from gidr_etl.plugins import formats, label_variants, rules
@@ -171,7 +171,10 @@ def ingest(
         summary.pruned_files, summary.pruned_reports = prune(db, [str(p) for p in paths if p.is_dir()])
     todo: dict[str, str] = {}  # path → sha256: each file is hashed once, here
     sizes: dict[str, int] = {}
-    own = {os.path.realpath(db_path.with_name(db_path.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal")}
+    own = {
+        os.path.realpath(db_path.with_name(db_path.name + suffix))
+        for suffix in ("", "-wal", "-shm", "-journal", LOCK_SUFFIX)
+    }
     for item in discover(paths):
         if isinstance(item, tuple):
             _record(db, summary, Outcome(str(item[0]), error=item[1]), progress)
