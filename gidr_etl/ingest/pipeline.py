@@ -21,9 +21,9 @@ from gidr_etl.database.load import bulk, open_db, prune, store
 from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import read_document
-from gidr_etl.ingest import limits
+from gidr_etl.ingest import limits, relative_rows
 from gidr_etl.ingest.claims import LOCK_SUFFIX, claim, release, wait_for
-from gidr_etl.ingest.discover import discover, display_path, regular_file, sha256_of
+from gidr_etl.ingest.discover import absolute, discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
 from gidr_etl.plugins import formats, label_variants, rules
 from gidr_etl.report import Finding, Report, bilingual
@@ -167,6 +167,8 @@ def ingest(
     workers = workers or all_cores()
     db = open_db(db_path)
     summary = Summary()
+    paths = [absolute(p) for p in paths]
+    relative_rows.adopt(db, paths)
     if prune_missing:
         summary.pruned_files, summary.pruned_reports = prune(db, [str(p) for p in paths if p.is_dir()])
     todo: dict[str, str] = {}  # path → sha256: each file is hashed once, here
