@@ -25,6 +25,7 @@ from gidr_etl.ingest import limits, relative_rows
 from gidr_etl.ingest.claims import LOCK_SUFFIX, claim, release, wait_for
 from gidr_etl.ingest.discover import absolute, discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
+from gidr_etl.ingest.watch import Limited, Limits, WorkerLost
 from gidr_etl.plugins import formats, label_variants, rules
 from gidr_etl.report import Finding, Report, bilingual
 from gidr_etl.template.vocabulary import vocabulary
@@ -205,7 +206,10 @@ def ingest(
     try:
         elsewhere = claim(db, todo.values())
         mine = {path: sha for path, sha in todo.items() if sha not in elsewhere}
-        work = partial(process_file, max_bytes=max_bytes, hashed=True, seconds=seconds, memory_mb=memory_mb)
+        work = Limited(
+            partial(process_file, max_bytes=max_bytes, hashed=True, seconds=seconds, memory_mb=memory_mb),
+            Limits(seconds, memory_mb),
+        )
         failed = _read(db, summary, mine, work, workers, engine, address, progress)
         if elsewhere:
             loaded = wait_for(db, elsewhere)
@@ -237,7 +241,9 @@ def _read(
     results = engine.map(work, list(todo), max(1, min(workers, len(todo))), address) if todo else iter(())
     with bulk(db, len(todo)):
         for path, result in results:
-            if not isinstance(result, Outcome):  # the worker died under this file
+            if isinstance(result, WorkerLost):  # killed at a limit, or died: the reason is known
+                result = Outcome(path, error=str(result))
+            elif not isinstance(result, Outcome):  # the worker died under this file, how is not known
                 result = Outcome(
                     path,
                     error=f"worker died (a crash, out of memory, or stuck past the time limit): {one_line(result)}",
