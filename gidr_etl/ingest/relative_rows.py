@@ -28,7 +28,10 @@ _UP = ".." + os.sep
 def adopt(db: sqlite_utils.Database, roots: list[Path]) -> int:
     """Rename the relative rows this ingest's files (under the absolute `roots`) place; returns how many."""
     rows: dict[tuple[int, str], tuple[str, str | None]] = {}  # (levels up, the rest) → (path, sha256)
-    for path, raw, sha in db.conn.execute("select path, path_bytes, sha256 from files"):
+    # Absolute rows all start with '/': two ranges of the primary key's index hold the rest,
+    # so a database without relative rows costs two index probes, not a scan.
+    relative = "select path, path_bytes, sha256 from files where path < '/' or path >= '0'"
+    for path, raw, sha in db.conn.execute(relative):
         exact = os.fsdecode(bytes(raw) if raw is not None else os.fsencode(path))
         if not os.path.isabs(exact):
             rows[_key(exact)] = (path, sha)
