@@ -20,7 +20,7 @@ from gidr_etl.hookspecs import hookimpl
 from gidr_etl.ingest.pipeline import ingest
 from gidr_etl.plugins import load_plugins
 
-LIMIT_MB = 150
+LIMIT_MB = 300
 
 
 def _errors(db: Path) -> dict[str, str]:

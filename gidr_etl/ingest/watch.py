@@ -34,7 +34,7 @@ from gidr_etl.ingest import limits, procinfo
 WATCH_SECONDS = 0.05
 # Over the memory limit this long before the kill: long enough for limits.py's MemoryError
 # (its watchdog looks every 0.05 s) to stop reading that is in Python, at no worker's cost.
-MEMORY_GRACE = 0.2
+MEMORY_GRACE = 0.1
 # A file with no result this long past the time limit is stuck where the limit cannot reach;
 # a second after limits.py's watchdog wrote where it was stuck.
 NO_RESULT_GRACE = limits.WATCHDOG_GRACE + 1
