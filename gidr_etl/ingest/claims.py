@@ -35,9 +35,9 @@ POLL_SECONDS = 0.5
 STALE_SECONDS = 3600
 
 _HOST = socket.gethostname()
-# This process's descriptor of each lock file it opened. Never closed while the process
-# lives: closing any descriptor of a file drops every POSIX lock the process holds on it.
-_open: dict[str, int | None] = {}
+# This process's descriptor of each lock file it opened, kept open while that file is the
+# one at its path: closing any descriptor of a file drops every POSIX lock the process holds on it.
+_open: dict[str, int] = {}
 
 
 def claim(db: sqlite_utils.Database, shas: Iterable[str]) -> set[str]:
@@ -157,9 +157,22 @@ def _lock_fd(db: sqlite_utils.Database) -> int | None:
     if not main:
         return None
     path = main + LOCK_SUFFIX
-    if path not in _open:
+    fd = _open.get(path)
+    if fd is not None and not _same_file(fd, path):  # the folder was removed and made again
+        os.close(fd)
+        fd = None
+    if fd is None:
         try:
-            _open[path] = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError:
-            _open[path] = None
-    return _open[path]
+            return None
+        _open[path] = fd
+    return fd
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        here, there = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
