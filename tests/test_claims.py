@@ -100,3 +100,13 @@ def _claims(db_path) -> int:
         return con.execute("select count(*) from claims").fetchone()[0]
     finally:
         con.close()
+
+
+def test_an_earlier_versions_claims_table_gains_the_start_time_and_loses_its_stale_rows(tmp_path):
+    db = open_db(tmp_path / "g.db")
+    db.conn.execute("create table claims (sha256 text primary key, pid integer, host text, claimed_at real)")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    db.conn.execute("insert into claims values ('x', ?, ?, 0)", [gone.pid, claims._HOST])
+    assert claims.claim(db, ["y"]) == set()
+    assert db.conn.execute("select sha256, pid, started is not null from claims").fetchall() == [("y", os.getpid(), 1)]
