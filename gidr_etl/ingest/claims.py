@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Iterable
 
@@ -57,9 +58,11 @@ def claim(db: sqlite_utils.Database, shas: Iterable[str]) -> set[str]:
             owner = (pid, host, started)
             if owner == me:
                 continue
-            if owner not in live:
-                live[owner] = _alive(db, pid, host, claimed_at, started)
-            if live[owner]:
+            # Asked once per ingest (another host's claims lapse one by one).
+            key = owner if host == _HOST else (owner, claimed_at)
+            if key not in live:
+                live[key] = _alive(db, pid, host, claimed_at, started)
+            if live[key]:
                 holder[sha] = owner
             else:
                 conn.execute("delete from claims where sha256 = ?", [sha])
@@ -110,7 +113,11 @@ def _schema(db: sqlite_utils.Database) -> None:
     db.conn.execute(SCHEMA)
     # A database an earlier version made has claims without their start time: added, NULL.
     if "started" not in {row[1] for row in db.conn.execute("pragma table_info(claims)")}:
-        db.conn.execute("alter table claims add column started integer")
+        try:
+            db.conn.execute("alter table claims add column started integer")
+        except sqlite3.OperationalError as exc:  # another ingest added it meanwhile
+            if "duplicate column" not in str(exc):
+                raise
 
 
 def _alive(db: sqlite_utils.Database, pid: int, host: str, claimed_at: float, started: int | None) -> bool:
