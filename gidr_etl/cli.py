@@ -71,7 +71,7 @@ def _check_executor(ctx, param, value: str) -> str:
     default=limits.DEFAULT_SECONDS,
     show_default=True,
     metavar="SECONDS",
-    help="Stop reading a file after this long and record it as failed (0: no limit).",
+    help="Stop reading a file after this long, or this much CPU time, and record it as failed (0: no limit).",
 )
 @click.option(
     "--max-memory",
@@ -80,7 +80,7 @@ def _check_executor(ctx, param, value: str) -> str:
     default=limits.DEFAULT_MEMORY_MB,
     show_default=True,
     metavar="MB",
-    help="Stop reading a file that needs more memory than this (0: no limit).",
+    help="Stop reading a file that needs more memory than this, its worker killed if need be (0: no limit).",
 )
 @click.option(
     "--prune",

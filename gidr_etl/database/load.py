@@ -250,6 +250,29 @@ def prune(db: sqlite_utils.Database, roots: list[str]) -> tuple[int, int]:
     return len(gone), reports
 
 
+def rename_file(db: sqlite_utils.Database, old: str, new: str, new_bytes: bytes) -> None:
+    """The files row of `old` names the file at `new` (an earlier version stored it relatively,
+    ingest/relative_rows.py): renamed, with its report's source path, or dropped when `new`
+    has a row of its own. One transaction."""
+    conn = db.conn
+    conn.execute("begin immediate")
+    try:
+        row = conn.execute("select report_id from files where path = ?", [old]).fetchone()
+        if row is not None and conn.execute("select 1 from files where path = ?", [new]).fetchone():
+            conn.execute("delete from files where path = ?", [old])
+            if row[0] is not None and _release(db, row[0], old):
+                _keep_derived_up(conn)
+        elif row is not None:
+            conn.execute("update files set path = ?, path_bytes = ? where path = ?", [new, new_bytes, old])
+            if row[0] is not None:
+                conn.execute("update reports set source_path = ? where id = ? and source_path = ?", [new, row[0], old])
+                note_change(conn, row[0])
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
 def _release(db: sqlite_utils.Database, report_id: int, path: str) -> bool:
     """`path` no longer holds this report's content: drop the report unless another file
     does; returns whether it was dropped."""

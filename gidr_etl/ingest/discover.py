@@ -9,6 +9,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
+def absolute(path: Path) -> Path:
+    """`path` as the database keeps it, whatever folder the command ran from and however the
+    path is spelt ('in', './in/', '/data//x/../in'): absolute and normalised, so that one file
+    is one files row and --prune compares like with like. The folders on the way are resolved
+    (symlinks too: one folder reached two ways is one place); a file named on the command line
+    keeps its own name, a symlink's included, as a file found in a folder does."""
+    path = Path(os.path.abspath(path))
+    if path.is_dir():
+        return path.resolve()
+    return path.parent.resolve() / path.name
+
+
 def discover(paths: Iterable[Path]) -> Iterator[Path | tuple[Path, str]]:
     """Files under `paths`, sorted; an entry that cannot be read as (path, reason)."""
     for root in paths:

@@ -24,6 +24,8 @@ from typing import Any
 
 from gidr_etl.errors import ExecutorError
 from gidr_etl.hookspecs import hookimpl
+from gidr_etl.ingest import watch
+from gidr_etl.ingest.watch import WorkerLost
 from gidr_etl.plugins import executors
 
 # Tasks in flight per worker: enough that no worker waits, few enough to bound memory.
@@ -64,7 +66,9 @@ class Executor(ABC):
         number of tasks that may run at once (--workers). Keep a bounded number of tasks
         in flight so memory stays flat; when a task fails, or its worker dies, yield the
         exception as that item's result and go on. Raise ExecutorError when the batch
-        cannot run at all (a scheduler out of reach).
+        cannot run at all (a scheduler out of reach). `fn` may carry `limits` (a
+        watch.Limits: what one item may cost); an executor that can watch its workers from
+        outside enforces them there, and yields a WorkerLost saying which limit it hit.
         """
 
 
@@ -110,8 +114,8 @@ def in_order(submit: Callable[[Any], Any], todo: deque, window: int, pending: de
 
 
 def _die_with_parent() -> None:
-    """Worker initializer: on Linux, the kernel kills the worker when the main process dies,
-    so a `kill -9` of `gidr-etl ingest` leaves no orphaned workers behind."""
+    """On Linux, the kernel kills the worker when the main process dies, so a `kill -9` of
+    `gidr-etl ingest` leaves no orphaned workers behind."""
     if sys.platform == "linux":
         import ctypes
         import signal
@@ -120,42 +124,96 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def _start_worker(slots: watch.Slots | None) -> None:
+    """Worker initializer."""
+    _die_with_parent()
+    if slots is not None:
+        watch.join(slots)
+
+
+class _Pool:
+    """A process pool and, when `fn` carries limits and /proc can be read, the parent's watch
+    over its workers (watch.py)."""
+
+    def __init__(self, fn: Callable, workers: int) -> None:
+        given = getattr(fn, "limits", None)
+        self.fn = fn
+        slots = watch.Slots(workers, _START or multiprocessing) if given and watch.available() else None
+        self.watch = watch.Watch(slots, given) if slots and given else None
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=_START, initializer=_start_worker, initargs=(slots,)
+        )
+        # The workers' Process objects (the pool forgets them at shutdown): how each one ended.
+        self.processes = self.pool._processes
+
+    def submit(self, task: int, chunk: tuple):
+        future = self.pool.submit(_each, self.fn, task, chunk)
+        if self.watch is not None:
+            self.watch.start()  # after the first submit: the workers are forked by then
+        return future
+
+    def lost(self, task: int, position: int) -> WorkerLost | None:
+        """Why the worker reading the file at (task, position) is gone, if the watch killed it."""
+        reason = self.watch.killed.get((task, position)) if self.watch else None
+        return WorkerLost(reason) if reason else None
+
+    def died(self) -> WorkerLost:
+        """How this pool's one worker ended (a pool of one file)."""
+        codes = [p.exitcode for p in (self.processes or {}).values() if p.exitcode]
+        return WorkerLost(watch.died(codes[0] if codes else None))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.pool.shutdown(wait=True)
+        finally:
+            if self.watch is not None:
+                self.watch.stop()
+
+
 class LocalPool(Executor):
     name = "local"
     description = "worker processes on this machine"
 
     def map(self, fn, items, workers, address=None):
-        chunks, window = deque(_chunks(items, CHUNK)), workers * IN_FLIGHT_PER_WORKER
+        chunks, window = deque(enumerate(_chunks(items, CHUNK))), workers * IN_FLIGHT_PER_WORKER
         while chunks:
             pending: deque = deque()
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_START, initializer=_die_with_parent) as pool:
+            with _Pool(fn, workers) as pool:
                 try:
-                    for chunk, future in in_order(partial(pool.submit, partial(_each, fn)), chunks, window, pending):
+                    for (task, chunk), future in in_order(lambda c: pool.submit(*c), chunks, window, pending):
                         try:
                             results = future.result()
                         except BrokenProcessPool:
-                            pending.appendleft((chunk, future))
+                            pending.appendleft(((task, chunk), future))
                             break
                         except Exception as exc:
                             results = [exc] * len(chunk)
                         yield from zip(chunk, results)
                 except BrokenProcessPool:  # noticed when submitting
                     pass
-            # A worker died (a segfault, the OOM killer) and took the pool with it. The
-            # file that killed it is among those in flight: each of them runs alone once.
-            for chunk, future in pending:
+            # A worker died (killed at a limit by the watch, a segfault, the OOM killer) and
+            # took the pool with it. The file the watch killed has its reason; the other files
+            # in flight run alone once, so one that kills its worker is known.
+            for (task, chunk), future in pending:
                 if _succeeded(future):
                     yield from zip(chunk, future.result())
-                else:
-                    yield from ((item, self._alone(fn, item)) for item in chunk)
+                    continue
+                for position, item in enumerate(chunk):
+                    yield item, pool.lost(task, position) or self._alone(fn, task, item)
 
     @staticmethod
-    def _alone(fn, item):
-        with ProcessPoolExecutor(max_workers=1, mp_context=_START, initializer=_die_with_parent) as pool:
+    def _alone(fn, task: int, item):
+        with _Pool(fn, 1) as pool:
             try:
-                return pool.submit(fn, item).result()
+                return pool.submit(task, (item,)).result()[0]
+            except BrokenProcessPool:
+                pass
             except Exception as exc:
                 return exc
+        return pool.lost(task, 0) or pool.died()  # once the pool is shut down: its worker reaped
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[tuple]:
@@ -169,12 +227,13 @@ def _chunks(items: Iterable, size: int) -> Iterator[tuple]:
         yield tuple(chunk)
 
 
-def _each(fn: Callable, chunk: tuple) -> list:
-    """fn over a chunk's items; one that raises has its exception as its result."""
+def _each(fn: Callable, task: int, chunk: tuple) -> list:
+    """fn over a chunk's items, each watched by the parent; one that raises has its exception as its result."""
     out = []
-    for item in chunk:
+    for position, item in enumerate(chunk):
         try:
-            out.append(fn(item))
+            with watch.reading(task, position):
+                out.append(fn(item))
         except Exception as exc:
             out.append(exc)
     return out

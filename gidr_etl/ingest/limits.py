@@ -28,6 +28,9 @@ DEFAULT_SECONDS = 300.0
 DEFAULT_MEMORY_MB = 2048
 # How long the watchdog gives the time limit to work before it ends a stuck worker.
 WATCHDOG_GRACE = 15.0
+# Set in a worker the parent watches (watch.py): ending a stuck worker is the parent's to
+# do, which records why; the watchdog here then only writes where the reading was stuck.
+WATCHED = False
 
 
 class FileTimeout(ExtractionError):
@@ -63,7 +66,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     # never in the main process: it holds the database
     watchdog = _stream_with_fd() if in_worker else None
     if watchdog is not None:
-        faulthandler.dump_traceback_later(seconds + WATCHDOG_GRACE, exit=True, file=watchdog)
+        faulthandler.dump_traceback_later(seconds + WATCHDOG_GRACE, exit=not WATCHED, file=watchdog)
     try:
         yield
     finally:

@@ -21,10 +21,11 @@ from gidr_etl.database.load import bulk, open_db, prune, store
 from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import read_document
-from gidr_etl.ingest import limits
-from gidr_etl.ingest.claims import claim, release, wait_for
-from gidr_etl.ingest.discover import discover, display_path, regular_file, sha256_of
+from gidr_etl.ingest import limits, relative_rows
+from gidr_etl.ingest.claims import LOCK_SUFFIX, claim, release, wait_for
+from gidr_etl.ingest.discover import absolute, discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
+from gidr_etl.ingest.watch import Limited, Limits, WorkerLost
 from gidr_etl.plugins import formats, label_variants, rules
 from gidr_etl.report import Finding, Report, bilingual
 from gidr_etl.template.vocabulary import vocabulary
@@ -167,6 +168,8 @@ def ingest(
     workers = workers or all_cores()
     db = open_db(db_path)
     summary = Summary()
+    paths = [absolute(p) for p in paths]
+    relative_rows.adopt(db, paths)
     if prune_missing or force or reprocess_outdated:
         # #22: reports dropped or re-read keep their derived rows up in the transaction
         # that drops or replaces them (database/load.py), from an up-to-date derived state.
@@ -175,7 +178,10 @@ def ingest(
         summary.pruned_files, summary.pruned_reports = prune(db, [str(p) for p in paths if p.is_dir()])
     todo: dict[str, str] = {}  # path → sha256: each file is hashed once, here
     sizes: dict[str, int] = {}
-    own = {os.path.realpath(db_path.with_name(db_path.name + suffix)) for suffix in ("", "-wal", "-shm", "-journal")}
+    own = {
+        os.path.realpath(db_path.with_name(db_path.name + suffix))
+        for suffix in ("", "-wal", "-shm", "-journal", LOCK_SUFFIX)
+    }
     for item in discover(paths):
         if isinstance(item, tuple):
             _record(db, summary, Outcome(str(item[0]), error=item[1]), progress)
@@ -204,7 +210,10 @@ def ingest(
     try:
         elsewhere = claim(db, todo.values())
         mine = {path: sha for path, sha in todo.items() if sha not in elsewhere}
-        work = partial(process_file, max_bytes=max_bytes, hashed=True, seconds=seconds, memory_mb=memory_mb)
+        work = Limited(
+            partial(process_file, max_bytes=max_bytes, hashed=True, seconds=seconds, memory_mb=memory_mb),
+            Limits(seconds, memory_mb),
+        )
         failed = _read(db, summary, mine, work, workers, engine, address, progress)
         if elsewhere:
             loaded = wait_for(db, elsewhere)
@@ -236,7 +245,9 @@ def _read(
     results = engine.map(work, list(todo), max(1, min(workers, len(todo))), address) if todo else iter(())
     with bulk(db, len(todo)):
         for path, result in results:
-            if not isinstance(result, Outcome):  # the worker died under this file
+            if isinstance(result, WorkerLost):  # killed at a limit, or died: the reason is known
+                result = Outcome(path, error=str(result))
+            elif not isinstance(result, Outcome):  # the worker died under this file, how is not known
                 result = Outcome(
                     path,
                     error=f"worker died (a crash, out of memory, or stuck past the time limit): {one_line(result)}",
