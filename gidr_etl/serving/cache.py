@@ -1,0 +1,333 @@
+"""Pages kept per database version, answered again without running their SQL; ETag and 304.
+
+Twenty users asking for the same pages at 10,000 reports made Datasette run the same
+second-long queries over and over. Here an anonymous GET's response is kept with the time
+it was rendered: while no commit to the served databases has been seen since
+(freshness.Versions), the kept page is the page. Its ETag is the hash of its bytes, so any
+server process that would send the same bytes answers `If-None-Match` with 304, and one
+that would send other bytes never does.
+
+The server processes (workers.py) share the pages that took long to render through files
+in GIDR_ETL_PAGE_STORE, so each is rendered once, not once per process.
+
+When an ingest commits, kept pages become stale. A stale page is still sent for at most
+STALE_S seconds after the commit was seen, while one render in the background (at most
+once per freshness.MIN_REDO_S a page, by one process) makes the new one: a reader sees an
+old state or a new one, whole, and never waits behind every other reader's re-render. Past
+STALE_S, a request waits for the fresh page (RFC 5861's stale-while-revalidate, bounded).
+
+Requests with a cookie or credentials, other methods, static files and CSV streams pass
+through untouched: their responses may depend on who asks or be too big to hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import pickle
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from gidr_etl.serving.freshness import MIN_REDO_S, Versions
+
+# The folder the server processes share pages through (set by workers.py).
+STORE_ENV = "GIDR_ETL_PAGE_STORE"
+
+# How long after a commit a kept page from before it may still be sent, while its new one
+# renders. An ingest commits file after file: re-rendering every page of a 10,000-report
+# database takes tens of CPU-seconds, so shorter would leave readers waiting on renders.
+STALE_S = 60.0
+# Bytes of pages kept per server process, and the largest page kept.
+MAX_BYTES = 96 * 1024 * 1024
+MAX_PAGE = 8 * 1024 * 1024
+# Background renders at once per process: the rest of the CPU answers requests and ingests.
+BACKGROUND = 2
+# Pages shared between processes: those slower to render than this (report pages are not),
+# at most this many files.
+SHARE_MIN_S = 0.05
+MAX_SHARED = 2000
+# A render claimed by a process that died is free again after this.
+CLAIM_S = 60.0
+# Browsers keep the page but ask again each time (a 304 costs a hash compare).
+CACHE_CONTROL = b"no-cache"
+
+_PASS_PREFIXES = ("/-/static", "/-/static-plugins")
+_DROP = {b"cache-control", b"content-length", b"etag", b"transfer-encoding"}
+
+
+@dataclass
+class Page:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+    rendered_at: float  # time.monotonic() when its render began
+    took: float
+
+
+class SharedPages:
+    """Pages in a folder the server processes share: one pickle per page, replaced whole."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = os.fspath(folder)
+
+    def _path(self, key: tuple) -> str:
+        return os.path.join(self.folder, hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest())
+
+    def get(self, key: tuple) -> Page | None:
+        try:
+            with open(self._path(key), "rb") as f:
+                stored_key, page = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return None
+        return page if stored_key == key else None
+
+    def put(self, key: tuple, page: Page) -> None:
+        path = self._path(key)
+        try:
+            if not os.path.exists(path) and len(os.listdir(self.folder)) >= MAX_SHARED:
+                return
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                pickle.dump((key, page), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:  # a full or vanished folder: the page stays this process's own
+            pass
+
+    def claim(self, key: tuple) -> bool:
+        """Whether this process may render `key` in the background (no other one is)."""
+        path = self._path(key) + ".claim"
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            return True
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                if time.time() - os.stat(path).st_mtime > CLAIM_S:
+                    os.unlink(path)  # its process died while rendering
+            return False
+        except OSError:
+            return True
+
+    def release(self, key: tuple) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self._path(key) + ".claim")
+
+
+class _Recorder:
+    """An ASGI `send` that keeps the response; past MAX_PAGE it forwards it to `client` instead."""
+
+    def __init__(self, client=None):
+        self.client = client
+        self.start: dict | None = None
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.passed = False  # too big to keep: forwarded (or dropped, with no client)
+
+    async def __call__(self, message):
+        if message["type"] == "http.response.start":
+            self.start = message
+            return
+        if message["type"] != "http.response.body":
+            return
+        if self.passed:
+            if self.client:
+                await self.client(message)
+            return
+        self.chunks.append(message.get("body", b""))
+        self.size += len(self.chunks[-1])
+        if self.size > MAX_PAGE:
+            self.passed = True
+            if self.client:
+                await self.client(self.start)
+                await self.client(
+                    {
+                        "type": "http.response.body",
+                        "body": b"".join(self.chunks),
+                        "more_body": message.get("more_body", False),
+                    }
+                )
+            self.chunks = []
+
+
+def _header(scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value
+    return None
+
+
+def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")]
+    return b"*" in tags or etag in tags
+
+
+async def _no_body():
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+class PageCache:
+    """ASGI middleware around Datasette's app (plugin.asgi_wrapper)."""
+
+    def __init__(self, app, versions, store: SharedPages | None = None):
+        self.app = app
+        self._versions = versions  # a Versions, or a callable that makes one on first use
+        self.store = store
+        self.pages: OrderedDict[tuple, Page] = OrderedDict()
+        self.bytes = 0
+        self.rendering: dict[tuple, asyncio.Future] = {}
+        self._background: asyncio.Semaphore | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._scheduled: set[tuple] = set()
+
+    @property
+    def versions(self) -> Versions | None:
+        if callable(self._versions):
+            self._versions = self._versions()
+        return self._versions
+
+    @staticmethod
+    def keeps(scope) -> bool:
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            return False
+        if _header(scope, b"cookie") or _header(scope, b"authorization"):
+            return False
+        path = scope.get("path", "")
+        return (
+            not path.startswith(_PASS_PREFIXES)
+            and not path.endswith(".csv")
+            and b"_stream" not in scope.get("query_string", b"")
+        )
+
+    def _latest(self, key: tuple, versions: Versions) -> tuple[Page | None, float | None]:
+        """The newest page kept here or by another process, and when it stopped being current."""
+        page = self.pages.get(key)
+        superseded = versions.superseded_at(page.rendered_at) if page is not None else None
+        if (page is None or superseded is not None) and self.store is not None:
+            shared = self.store.get(key)
+            if shared is not None and (page is None or shared.rendered_at > page.rendered_at):
+                page, superseded = shared, versions.superseded_at(shared.rendered_at)
+                self._keep(key, page)
+        return page, superseded
+
+    async def __call__(self, scope, receive, send):
+        versions = self.versions if self.keeps(scope) else None
+        if versions is None:
+            return await self.app(scope, receive, send)
+        key = (
+            scope.get("scheme"),
+            _header(scope, b"host"),
+            scope.get("root_path", ""),
+            scope["path"],
+            scope.get("query_string", b""),
+        )
+        page, superseded = self._latest(key, versions)
+        if page is not None:
+            now = time.monotonic()
+            if superseded is None:
+                self.pages.move_to_end(key)
+                return await self._reply(page, scope, send)
+            if now - superseded < STALE_S:
+                if key not in self._scheduled and now - page.rendered_at >= MIN_REDO_S:
+                    self._render_later(key, scope, versions)
+                return await self._reply(page, scope, send)
+        waiting = self.rendering.get(key)
+        if waiting is not None:
+            page = await asyncio.shield(waiting)
+            if page is not None:
+                return await self._reply(page, scope, send)
+            return await self.app(scope, receive, send)
+        await self._render(key, scope, receive, send, versions)
+
+    async def _render(self, key, scope, receive, client, versions: Versions) -> Page | None:
+        """Render the page for `key`, keep it if it may be kept; with a `client`, answer it."""
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.rendering[key] = done
+        page = None
+        try:
+            versions.current()  # a commit made before the render starts is seen before it
+            started = time.monotonic()
+            recorder = _Recorder(client)
+            await self.app(scope, receive, recorder)
+            if recorder.passed or recorder.start is None:
+                return None
+            status = recorder.start["status"]
+            headers = [(k.lower(), v) for k, v in recorder.start.get("headers", ())]
+            body = b"".join(recorder.chunks)
+            if status == 200 and not any(k == b"set-cookie" for k, _ in headers):
+                etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+                kept = [(k, v) for k, v in headers if k not in _DROP]
+                page = Page(status, kept, body, etag, started, time.monotonic() - started)
+                self._keep(key, page)
+                if self.store is not None and page.took >= SHARE_MIN_S:
+                    self.store.put(key, page)
+            if client:
+                if page is not None:
+                    await self._reply(page, scope, client)
+                else:  # an error or a personal answer: as Datasette made it
+                    await client(recorder.start)
+                    await client({"type": "http.response.body", "body": body})
+            return page
+        finally:
+            del self.rendering[key]
+            done.set_result(page)
+
+    def _render_later(self, key, scope, versions: Versions) -> None:
+        if self._background is None:
+            self._background = asyncio.Semaphore(BACKGROUND)
+        semaphore = self._background
+
+        async def run():
+            claimed = False
+            try:
+                async with semaphore:
+                    page, superseded = self._latest(key, versions)
+                    if key in self.rendering or superseded is None:
+                        return  # rendered meanwhile, here or by another process
+                    claimed = self.store is None or self.store.claim(key)
+                    if not claimed:
+                        return  # another process renders it; its page is taken up when asked
+                    if await self._render(key, dict(scope), _no_body, None, versions) is None and page is not None:
+                        page.rendered_at = time.monotonic()  # an error: the kept page stays a while
+            except Exception:  # the stale page stays; the next request after MIN_REDO_S tries again
+                if key in self.pages:
+                    self.pages[key].rendered_at = time.monotonic()
+            finally:
+                self._scheduled.discard(key)
+                if claimed and self.store is not None:
+                    self.store.release(key)
+
+        self._scheduled.add(key)
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _keep(self, key, page: Page) -> None:
+        old = self.pages.pop(key, None)
+        if old is not None:
+            self.bytes -= len(old.body)
+        self.pages[key] = page
+        self.bytes += len(page.body)
+        while self.bytes > MAX_BYTES and self.pages:
+            _, dropped = self.pages.popitem(last=False)
+            self.bytes -= len(dropped.body)
+
+    async def _reply(self, page: Page, scope, send) -> None:
+        common = [(b"etag", page.etag), (b"cache-control", CACHE_CONTROL)]
+        if _matches(_header(scope, b"if-none-match"), page.etag):
+            vary = [(k, v) for k, v in page.headers if k == b"vary"]
+            await send({"type": "http.response.start", "status": 304, "headers": common + vary})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        headers = page.headers + common + [(b"content-length", str(len(page.body)).encode())]
+        await send({"type": "http.response.start", "status": page.status, "headers": headers})
+        await send({"type": "http.response.body", "body": page.body})
+
+
+def store_from_env() -> SharedPages | None:
+    folder = os.environ.get(STORE_ENV)
+    return SharedPages(folder) if folder and os.path.isdir(folder) else None
