@@ -7,8 +7,9 @@ it was rendered: while no commit to the served databases has been seen since
 server process that would send the same bytes answers `If-None-Match` with 304, and one
 that would send other bytes never does.
 
-The server processes (workers.py) share the pages that took long to render through files
-in GIDR_ETL_PAGE_STORE, so each is rendered once, not once per process.
+The server processes (workers.py) share their pages through files in GIDR_ETL_PAGE_STORE:
+a page is rendered once, not once per process, and a reader who was sent a page rendered
+after a commit is never sent one from before it by another process.
 
 When an ingest commits, kept pages become stale. A stale page is still sent for at most
 STALE_S seconds after the commit was seen, while one render in the background (at most
@@ -45,10 +46,8 @@ MAX_BYTES = 96 * 1024 * 1024
 MAX_PAGE = 8 * 1024 * 1024
 # Background renders at once per process: the rest of the CPU answers requests and ingests.
 BACKGROUND = 2
-# Pages shared between processes: those slower to render than this (report pages are not),
-# at most this many files.
-SHARE_MIN_S = 0.05
-MAX_SHARED = 2000
+# Pages shared between the processes, at most (each page's newest only).
+MAX_SHARED = 4000
 # A render claimed by a process that died is free again after this.
 CLAIM_S = 60.0
 # Browsers keep the page but ask again each time (a 304 costs a hash compare).
@@ -65,7 +64,6 @@ class Page:
     body: bytes
     etag: bytes
     rendered_at: float  # time.monotonic() when its render began
-    took: float
 
 
 class SharedPages:
@@ -87,15 +85,29 @@ class SharedPages:
 
     def put(self, key: tuple, page: Page) -> None:
         path = self._path(key)
+        tmp = f"{path}.{os.getpid()}.tmp"
         try:
-            if not os.path.exists(path) and len(os.listdir(self.folder)) >= MAX_SHARED:
-                return
-            tmp = f"{path}.{os.getpid()}.tmp"
             with open(tmp, "wb") as f:
                 pickle.dump((key, page), f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
+            self._trim()
         except OSError:  # a full or vanished folder: the page stays this process's own
-            pass
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def _trim(self) -> None:
+        """Past MAX_SHARED pages, the quarter least recently written go."""
+        names = [n for n in os.listdir(self.folder) if "." not in n]
+        if len(names) <= MAX_SHARED:
+            return
+        paths = [os.path.join(self.folder, n) for n in names]
+        aged = []
+        for path in paths:
+            with contextlib.suppress(OSError):
+                aged.append((os.stat(path).st_mtime, path))
+        for _, path in sorted(aged)[: len(aged) // 4]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     def claim(self, key: tuple) -> bool:
         """Whether this process may render `key` in the background (no other one is)."""
@@ -261,9 +273,9 @@ class PageCache:
             if status == 200 and not any(k == b"set-cookie" for k, _ in headers):
                 etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
                 kept = [(k, v) for k, v in headers if k not in _DROP]
-                page = Page(status, kept, body, etag, started, time.monotonic() - started)
+                page = Page(status, kept, body, etag, started)
                 self._keep(key, page)
-                if self.store is not None and page.took >= SHARE_MIN_S:
+                if self.store is not None:  # before any reply: no process sends older after newer
                     self.store.put(key, page)
             if client:
                 if page is not None:
