@@ -34,8 +34,10 @@ from dataclasses import dataclass
 
 from gidr_etl.serving.freshness import MIN_REDO_S, Versions
 
-# The folder the server processes share pages through (set by workers.py).
+# The folder the server processes share pages through, and "1" where a renderer process
+# renders stale pages for them (both set by workers.py).
 STORE_ENV = "GIDR_ETL_PAGE_STORE"
+RENDERER_ENV = "GIDR_ETL_RENDERER"
 
 # How long after a commit a kept page from before it may still be sent, while its new one
 # renders. An ingest commits file after file: re-rendering every page of a 10,000-report
@@ -48,8 +50,24 @@ MAX_PAGE = 8 * 1024 * 1024
 BACKGROUND = 2
 # Pages shared between the processes, at most (each page's newest only).
 MAX_SHARED = 4000
-# A render claimed by a process that died is free again after this.
-CLAIM_S = 60.0
+# A page asked of the renderer process is asked again if no fresh one came after this.
+WANT_S = 60.0
+WANT = ".want"
+# What of a request's ASGI scope the renderer needs to render its page again.
+_SCOPE_KEYS = (
+    "type",
+    "asgi",
+    "http_version",
+    "method",
+    "scheme",
+    "path",
+    "raw_path",
+    "root_path",
+    "query_string",
+    "headers",
+    "server",
+    "client",
+)
 # Browsers keep the page but ask again each time (a 304 costs a hash compare).
 CACHE_CONTROL = b"no-cache"
 
@@ -109,23 +127,38 @@ class SharedPages:
             with contextlib.suppress(OSError):
                 os.unlink(path)
 
-    def claim(self, key: tuple) -> bool:
-        """Whether this process may render `key` in the background (no other one is)."""
-        path = self._path(key) + ".claim"
+    def want(self, key: tuple, scope) -> None:
+        """Ask the renderer process (workers.py) for a fresh page of `key`, unless asked already."""
+        path = self._path(key) + WANT
+        request = {k: scope[k] for k in _SCOPE_KEYS if k in scope}
         try:
-            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-            return True
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
             with contextlib.suppress(OSError):
-                if time.time() - os.stat(path).st_mtime > CLAIM_S:
-                    os.unlink(path)  # its process died while rendering
-            return False
+                if time.time() - os.stat(path).st_mtime > WANT_S:
+                    os.unlink(path)  # asked of a renderer that died: ask again next time
+            return
         except OSError:
-            return True
+            return
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump((key, request), f, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def release(self, key: tuple) -> None:
+    def wanted(self) -> list[tuple[str, tuple, dict]]:
+        """The asks waiting, oldest first: (ask file, key, request scope)."""
+        asks = []
+        for name in os.listdir(self.folder):
+            if name.endswith(WANT):
+                path = os.path.join(self.folder, name)
+                with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError):
+                    with open(path, "rb") as f:
+                        key, request = pickle.load(f)
+                    asks.append((os.stat(path).st_mtime, path, key, request))
+        return [(path, key, request) for _, path, key, request in sorted(asks, key=lambda a: a[0])]
+
+    @staticmethod
+    def done(ask: str) -> None:
         with contextlib.suppress(OSError):
-            os.unlink(self._path(key) + ".claim")
+            os.unlink(ask)
 
 
 class _Recorder:
@@ -185,8 +218,11 @@ async def _no_body():
 class PageCache:
     """ASGI middleware around Datasette's app (plugin.asgi_wrapper)."""
 
-    def __init__(self, app, versions, store: SharedPages | None = None):
+    def __init__(self, app, versions, store: SharedPages | None = None, renderer: bool = False):
         self.app = app
+        # With a renderer process (workers.py), stale pages are rendered again there, at a
+        # lower priority than answering requests; else here, BACKGROUND at a time.
+        self.renderer = renderer
         self._versions = versions  # a Versions, or a callable that makes one on first use
         self.store = store
         self.pages: OrderedDict[tuple, Page] = OrderedDict()
@@ -244,8 +280,11 @@ class PageCache:
                 self.pages.move_to_end(key)
                 return await self._reply(page, scope, send)
             if now - superseded < STALE_S:
-                if key not in self._scheduled and now - page.rendered_at >= MIN_REDO_S:
-                    self._render_later(key, scope, versions)
+                if now - page.rendered_at >= MIN_REDO_S:
+                    if self.renderer and self.store is not None:
+                        self.store.want(key, scope)
+                    elif key not in self._scheduled:
+                        self._render_later(key, scope, versions)
                 return await self._reply(page, scope, send)
         waiting = self.rendering.get(key)
         if waiting is not None:
@@ -294,29 +333,28 @@ class PageCache:
         semaphore = self._background
 
         async def run():
-            claimed = False
             try:
                 async with semaphore:
-                    page, superseded = self._latest(key, versions)
-                    if key in self.rendering or superseded is None:
-                        return  # rendered meanwhile, here or by another process
-                    claimed = self.store is None or self.store.claim(key)
-                    if not claimed:
-                        return  # another process renders it; its page is taken up when asked
-                    if await self._render(key, dict(scope), _no_body, None, versions) is None and page is not None:
-                        page.rendered_at = time.monotonic()  # an error: the kept page stays a while
-            except Exception:  # the stale page stays; the next request after MIN_REDO_S tries again
-                if key in self.pages:
-                    self.pages[key].rendered_at = time.monotonic()
+                    await self.refresh(key, scope, versions)
             finally:
                 self._scheduled.discard(key)
-                if claimed and self.store is not None:
-                    self.store.release(key)
 
         self._scheduled.add(key)
         task = asyncio.get_running_loop().create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def refresh(self, key, scope, versions: Versions) -> None:
+        """Render `key` again unless its newest page is current; on an error the stale page stays a while."""
+        page, superseded = self._latest(key, versions)
+        if key in self.rendering or (page is not None and superseded is None):
+            return  # rendered meanwhile, here or by another process
+        try:
+            rendered = await self._render(key, dict(scope), _no_body, None, versions)
+        except Exception:
+            rendered = None
+        if rendered is None and page is not None:
+            page.rendered_at = time.monotonic()  # not before MIN_REDO_S again
 
     def _keep(self, key, page: Page) -> None:
         old = self.pages.pop(key, None)
@@ -343,3 +381,16 @@ class PageCache:
 def store_from_env() -> SharedPages | None:
     folder = os.environ.get(STORE_ENV)
     return SharedPages(folder) if folder and os.path.isdir(folder) else None
+
+
+async def render_wanted(cache: PageCache, versions: Versions, stop, every: float = 0.05) -> None:
+    """The renderer process's loop: the pages the serving processes asked for, rendered
+    again and shared, until `stop` (an asyncio.Event) is set."""
+    store = cache.store
+    assert store is not None
+    while not stop.is_set():
+        for ask, key, request in store.wanted():
+            await cache.refresh(key, request, versions)
+            store.done(ask)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)

@@ -65,11 +65,25 @@ def versions_for(datasette) -> freshness.Versions | None:
     return _versions[datasette]
 
 
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def page_cache(datasette) -> cache.PageCache | None:
+    """The PageCache around `datasette`'s app, once its app was made (workers.py's renderer)."""
+    return _caches.get(datasette)
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     if not CACHING:
         return None
-    return lambda app: cache.PageCache(app, lambda: versions_for(datasette), cache.store_from_env())
+
+    def wrap(app):
+        renderer = os.environ.get(cache.RENDERER_ENV) == "1"
+        _caches[datasette] = cache.PageCache(app, lambda: versions_for(datasette), cache.store_from_env(), renderer)
+        return _caches[datasette]
+
+    return wrap
 
 
 @hookimpl

@@ -8,6 +8,8 @@ connection to a process that is waiting in accept(), so a busy one takes fewer.
 
     python -m gidr_etl.serving.workers --host 127.0.0.1 --port 8001 --workers 2 -- serve gidr.db -m datasette.yml
 
+Beside them a renderer process, at a lower priority, renders again the pages the serving
+processes found stale after a commit (serving/cache.py), so that answering never waits on it.
 A worker that dies is started again (one that dies within seconds of starting stops the
 server: its arguments are wrong, and starting it again would fail the same way).
 """
@@ -25,7 +27,10 @@ import time
 import urllib.request
 import webbrowser
 
-from gidr_etl.serving.cache import STORE_ENV
+from gidr_etl.serving.cache import RENDERER_ENV, STORE_ENV
+
+# The renderer process's argument where a serving one has its socket's descriptor.
+RENDER = "render"
 
 # A worker that exits sooner than this after it started was not going to work.
 STARTUP_S = 10.0
@@ -45,16 +50,15 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _start(sock: socket.socket, datasette_args: list[str]) -> subprocess.Popen:
+def _start(sock: socket.socket | None, datasette_args: list[str]) -> subprocess.Popen:
+    """A serving process on `sock`, or without one the renderer process."""
+    env = dict(os.environ)
+    env[RENDERER_ENV] = "1" if sock else "0"
+    where = str(sock.fileno()) if sock else RENDER
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from gidr_etl.serving.workers import worker; worker()",
-            str(sock.fileno()),
-            *datasette_args,
-        ],
-        pass_fds=[sock.fileno()],
+        [sys.executable, "-c", "from gidr_etl.serving.workers import worker; worker()", where, *datasette_args],
+        pass_fds=[sock.fileno()] if sock else [],
+        env=env,
     )
 
 
@@ -87,10 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
     store = tempfile.TemporaryDirectory(prefix="gidr-pages-", dir=shm)
     os.environ[STORE_ENV] = store.name
-    procs = {i: (_start(sock, datasette_args), time.monotonic()) for i in range(max(1, args.workers))}
+    # Processes: those answering on the socket, and the renderer (index -1).
+    procs = {
+        i: (_start(sock if i >= 0 else None, datasette_args), time.monotonic()) for i in range(-1, max(1, args.workers))
+    }
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{port}/"
-    print(f"gidr-etl serve: {url} ({len(procs)} processes)", file=sys.stderr, flush=True)
+    print(f"gidr-etl serve: {url} ({len(procs) - 1} processes and a renderer)", file=sys.stderr, flush=True)
     if args.open:
         _open_when_ready(url)
     code = 0
@@ -107,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"gidr-etl serve: worker {proc.pid} exited ({proc.returncode}); starting another", file=sys.stderr
                 )
-                procs[i] = (_start(sock, datasette_args), time.monotonic())
+                procs[i] = (_start(sock if i >= 0 else None, datasette_args), time.monotonic())
         code = stopping[0]
     finally:
         for proc, _ in procs.values():
@@ -145,7 +152,7 @@ def worker(argv: list[str] | None = None) -> None:
     from gidr_etl.serving.plugin import register
 
     argv = sys.argv[1:] if argv is None else argv
-    fd, datasette_args = int(argv[0]), argv[1:]
+    fd, datasette_args = argv[0], argv[1:]
     _die_with_parent()
     register()
     if datasette_args[:1] == ["serve"]:
@@ -158,8 +165,30 @@ def worker(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     asyncio.run(ds.invoke_startup())
     asyncio.run(check_databases(ds))
-    config = uvicorn.Config(ds.app(), lifespan="on", log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
+    app = ds.app()
+    if fd == RENDER:
+        os.nice(10)  # answering requests (and ingesting) comes first
+        asyncio.run(_render(ds))
+        return
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[socket.socket(fileno=int(fd))])
+
+
+async def _render(ds) -> None:
+    """The renderer process: pages the serving processes found stale, rendered again, until SIGTERM."""
+    import asyncio
+
+    from gidr_etl.serving import cache, plugin
+
+    page_cache, versions = plugin.page_cache(ds), plugin.versions_for(ds)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if page_cache is None or page_cache.store is None or versions is None:
+        await stop.wait()  # nothing to render: pages are not kept (GIDR_ETL_PAGE_CACHE=0)
+        return
+    await cache.render_wanted(page_cache, versions, stop)
 
 
 if __name__ == "__main__":
