@@ -54,9 +54,11 @@ from gidr_etl.database import copies  # noqa: E402
 from gidr_etl.database import views as research  # noqa: E402
 from gidr_etl.database.load import open_db  # noqa: E402
 from gidr_etl.serving import server as serve  # noqa: E402
+from gidr_etl.serving.cache import STALE_HEADER as STALE  # noqa: E402
 
 TARGET_P95_S = 1.0
 TARGET_RATE = 50.0
+STALE_HEADER = STALE.decode()
 # Settings as `gidr-etl serve` passed them before: Datasette's 3 SQL threads.
 BASELINE_SETTINGS = {k: v for k, v in serve.SETTINGS.items() if k != "num_sql_threads"}
 
@@ -100,17 +102,21 @@ def page_kinds(db: Path, name: str, rng: random.Random) -> dict[str, list[str]]:
     return kinds
 
 
-def _get(url: str) -> tuple[float, int]:
+def _get(url: str) -> tuple[float, int, float | None]:
+    """Seconds taken, status, and how long after a commit a stale page was sent (None: current)."""
     started = time.perf_counter()
+    stale = None
     try:
         with urllib.request.urlopen(url, timeout=300) as resp:
             resp.read()
             status = resp.status
+            if resp.headers.get(STALE_HEADER):
+                stale = float(resp.headers[STALE_HEADER])
     except urllib.error.HTTPError as exc:
         status = exc.code
     except OSError:
         status = 0
-    return time.perf_counter() - started, status
+    return time.perf_counter() - started, status, stale
 
 
 def start_server(db: Path, config: str, work: Path, workers: int | None) -> tuple[subprocess.Popen, str]:
@@ -188,12 +194,13 @@ class Ingests:
 
 
 def run_clients(base: str, kinds: dict[str, list[str]], clients: int, per_kind: int, rng: random.Random):
-    """Latencies per page kind, non-200 answers and the wall time of the whole run."""
+    """Latencies per page kind, non-200 answers, stale pages' x-gidr-stale-for and the wall time."""
     plan = [(kind, rng.choice(paths)) for kind, paths in kinds.items() for _ in range(per_kind)]
     rng.shuffle(plan)
     lock = threading.Lock()
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     failures: list[tuple[str, int]] = []
+    stale: list[float] = []
 
     def client():
         while True:
@@ -201,11 +208,13 @@ def run_clients(base: str, kinds: dict[str, list[str]], clients: int, per_kind: 
                 if not plan:
                     return
                 kind, path = plan.pop()
-            took, status = _get(base + path)
+            took, status, stale_for = _get(base + path)
             with lock:
                 times[kind].append(took)
                 if status != 200:
                     failures.append((kind, status))
+                if stale_for is not None:
+                    stale.append(stale_for)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -213,7 +222,7 @@ def run_clients(base: str, kinds: dict[str, list[str]], clients: int, per_kind: 
         t.start()
     for t in threads:
         t.join()
-    return times, failures, time.perf_counter() - started
+    return times, failures, stale, time.perf_counter() - started
 
 
 def p95(values: list[float]) -> float:
@@ -226,6 +235,7 @@ def measure(db, config, work, kinds, args, ingest: bool) -> dict:
     proc, base = start_server(db, config, work, args.workers)
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     failures: list[tuple[str, int]] = []
+    stale: list[float] = []
     wall, rounds = 0.0, 0
     try:
         for paths in kinds.values():  # warm-up: one request per kind
@@ -233,10 +243,11 @@ def measure(db, config, work, kinds, args, ingest: bool) -> dict:
         rng = random.Random(args.seed)
         with Ingests(db) if ingest else contextlib.nullcontext() as ingests:
             while rounds < args.max_rounds:
-                took, failed, seconds = run_clients(base, kinds, args.clients, args.per_kind, rng)
+                took, failed, stale_for, seconds = run_clients(base, kinds, args.clients, args.per_kind, rng)
                 for kind, ts in took.items():
                     times[kind] += ts
                 failures += failed
+                stale += stale_for
                 wall += seconds
                 rounds += 1
                 if wall >= args.min_seconds and (ingests is None or ingests.runs >= args.min_ingests):
@@ -263,6 +274,11 @@ def measure(db, config, work, kinds, args, ingest: bool) -> dict:
         f"   overall p50 {result['p50']:.3f} s, p95 {result['p95']:.3f} s, max {result['max']:.3f} s; "
         f"{result['rate']:.1f} requests/s; {len(failures)} not 200 {sorted(set(failures))[:5]}"
     )
+    if stale:
+        print(
+            f"   {len(stale)} of {len(every)} pages sent from before the latest commit (x-gidr-stale-for: "
+            f"median {statistics.median(stale):.1f} s, max {max(stale):.1f} s after it)"
+        )
     return result
 
 

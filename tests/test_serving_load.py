@@ -109,11 +109,12 @@ def test_a_page_is_304_until_an_ingest_changes_it_then_200_with_the_new_report(s
     answers = []
     for _ in range(300):
         status, headers, body = get(base + page, etag)
-        answers.append(status)
+        answers.append((status, "x-gidr-stale-for" in headers))
         if status != 304:
             break
         time.sleep(0.2)
-    assert set(answers[:-1]) <= {304} and answers[-1] == 200, answers
+    # each old page says it is stale; the new one does not
+    assert set(answers[:-1]) <= {(304, True)} and answers[-1] == (200, False), answers
     after = {r["source_path"] for r in json.loads(body)}
     assert before < after and len(after) == 3
     assert headers["etag"] != etag

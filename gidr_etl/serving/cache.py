@@ -11,11 +11,13 @@ The server processes (workers.py) share their pages through files in GIDR_ETL_PA
 a page is rendered once, not once per process, and a reader who was sent a page rendered
 after a commit is never sent one from before it by another process.
 
-When an ingest commits, kept pages become stale. A stale page is still sent for at most
-STALE_S seconds after the commit was seen, while one render in the background (at most
-once per freshness.MIN_REDO_S a page, by one process) makes the new one: a reader sees an
-old state or a new one, whole, and never waits behind every other reader's re-render. Past
-STALE_S, a request waits for the fresh page (RFC 5861's stale-while-revalidate, bounded).
+When an ingest commits, kept pages become stale. A stale page is still sent, marked
+x-gidr-stale-for, for at most STALE_S seconds after the commit was seen, while one render
+in the background (at most once per freshness.MIN_REDO_S a page) makes the new one: by
+workers.py's renderer process, at a lower priority than answering, or in a lone Datasette
+by this process. A reader sees an old state or a new one, whole, and never waits behind
+every other reader's re-render. Past STALE_S, a request waits for the fresh page (RFC
+5861's stale-while-revalidate, bounded).
 
 Requests with a cookie or credentials, other methods, static files and CSV streams pass
 through untouched: their responses may depend on who asks or be too big to hold.
@@ -68,6 +70,8 @@ _SCOPE_KEYS = (
     "server",
     "client",
 )
+# Sent with a page from before the latest commit: seconds since that commit was seen.
+STALE_HEADER = b"x-gidr-stale-for"
 # Browsers keep the page but ask again each time (a 304 costs a hash compare).
 CACHE_CONTROL = b"no-cache"
 
@@ -285,7 +289,7 @@ class PageCache:
                         self.store.want(key, scope)
                     elif key not in self._scheduled:
                         self._render_later(key, scope, versions)
-                return await self._reply(page, scope, send)
+                return await self._reply(page, scope, send, stale_for=now - superseded)
         waiting = self.rendering.get(key)
         if waiting is not None:
             page = await asyncio.shield(waiting)
@@ -344,17 +348,19 @@ class PageCache:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def refresh(self, key, scope, versions: Versions) -> None:
-        """Render `key` again unless its newest page is current; on an error the stale page stays a while."""
+    async def refresh(self, key, scope, versions: Versions) -> bool:
+        """Render `key` again unless its newest page is current; whether a current one is kept now.
+        On an error the stale page stays (the renderer tries again after MIN_REDO_S)."""
         page, superseded = self._latest(key, versions)
         if key in self.rendering or (page is not None and superseded is None):
-            return  # rendered meanwhile, here or by another process
+            return True  # rendered meanwhile, here or by another process
         try:
             rendered = await self._render(key, dict(scope), _no_body, None, versions)
         except Exception:
             rendered = None
         if rendered is None and page is not None:
             page.rendered_at = time.monotonic()  # not before MIN_REDO_S again
+        return rendered is not None
 
     def _keep(self, key, page: Page) -> None:
         old = self.pages.pop(key, None)
@@ -366,8 +372,10 @@ class PageCache:
             _, dropped = self.pages.popitem(last=False)
             self.bytes -= len(dropped.body)
 
-    async def _reply(self, page: Page, scope, send) -> None:
+    async def _reply(self, page: Page, scope, send, stale_for: float | None = None) -> None:
         common = [(b"etag", page.etag), (b"cache-control", CACHE_CONTROL)]
+        if stale_for is not None:  # says so: a commit was seen this long before it was sent
+            common.append((STALE_HEADER, f"{stale_for:.3f}".encode()))
         if _matches(_header(scope, b"if-none-match"), page.etag):
             vary = [(k, v) for k, v in page.headers if k == b"vary"]
             await send({"type": "http.response.start", "status": 304, "headers": common + vary})
@@ -388,9 +396,16 @@ async def render_wanted(cache: PageCache, versions: Versions, stop, every: float
     again and shared, until `stop` (an asyncio.Event) is set."""
     store = cache.store
     assert store is not None
+    failed: dict[tuple, float] = {}  # a page that failed to render (a query past its time limit)
     while not stop.is_set():
         for ask, key, request in store.wanted():
-            await cache.refresh(key, request, versions)
+            if time.monotonic() - failed.get(key, float("-inf")) < MIN_REDO_S:
+                continue  # its ask stays: tried again after a pause, not at every turn
+            if await cache.refresh(key, request, versions):
+                failed.pop(key, None)
+            else:
+                failed[key] = time.monotonic()
+                continue
             store.done(ask)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
