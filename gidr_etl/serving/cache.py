@@ -393,19 +393,33 @@ def store_from_env() -> SharedPages | None:
 
 async def render_wanted(cache: PageCache, versions: Versions, stop, every: float = 0.05) -> None:
     """The renderer process's loop: the pages the serving processes asked for, rendered
-    again and shared, until `stop` (an asyncio.Event) is set."""
+    again and shared, BACKGROUND at a time, until `stop` (an asyncio.Event) is set."""
     store = cache.store
     assert store is not None
     failed: dict[tuple, float] = {}  # a page that failed to render (a query past its time limit)
-    while not stop.is_set():
-        for ask, key, request in store.wanted():
-            if time.monotonic() - failed.get(key, float("-inf")) < MIN_REDO_S:
-                continue  # its ask stays: tried again after a pause, not at every turn
+    busy: set[tuple] = set()
+    slots = asyncio.Semaphore(BACKGROUND)
+
+    async def render(ask: str, key: tuple, request: dict) -> None:
+        try:
             if await cache.refresh(key, request, versions):
                 failed.pop(key, None)
-            else:
+                store.done(ask)
+            else:  # its ask stays: tried again after a pause, not at every turn
                 failed[key] = time.monotonic()
+        finally:
+            busy.discard(key)
+            slots.release()
+
+    tasks: set[asyncio.Task] = set()
+    while not stop.is_set():
+        for ask, key, request in store.wanted():
+            if key in busy or time.monotonic() - failed.get(key, float("-inf")) < MIN_REDO_S:
                 continue
-            store.done(ask)
+            await slots.acquire()
+            busy.add(key)
+            task = asyncio.get_running_loop().create_task(render(ask, key, request))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
