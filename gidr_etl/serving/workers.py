@@ -82,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("datasette_args", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     datasette_args = args.datasette_args[1:] if args.datasette_args[:1] == ["--"] else args.datasette_args
-    sock = _listen(args.host, args.port)
+    try:
+        sock = _listen(args.host, args.port)
+    except OSError as exc:  # the port taken, or the host not this machine's
+        print(f"gidr-etl serve: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     port = sock.getsockname()[1]
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(143))
