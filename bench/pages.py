@@ -12,6 +12,7 @@ canned query, dashboard panel and a report page is then fetched from a real Data
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sqlite3
 import subprocess
@@ -116,8 +117,13 @@ def main() -> None:
     conn.conn.close()
     print(f"{n} counted reports, {cells} cells (built in {built:.0f} s); after-load steps {after_load:.1f} s")
     port = free_port()
+    # What a page costs to make: a kept page (serving/cache.py) would answer the timed fetches.
     proc = subprocess.Popen(
-        serve.command(db, port=port, workdir=work), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT
+        serve.command(db, port=port, workdir=work),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env={**os.environ, "GIDR_ETL_PAGE_CACHE": "0"},
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -184,13 +184,18 @@ def ingest(
     type=click.Path(exists=True, path_type=Path),
     help="Datasette metadata (default: the datasette.yml packaged with gidr-etl).",
 )
-def serve(db_path, port, host, open_browser, metadata):
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Server processes answering on the port (default: one per core, at most 8).",
+)
+def serve(db_path, port, host, open_browser, metadata, workers):
     """Serve the database read-only with Datasette, labels, views, search and the dashboard."""
     from gidr_etl.database.load import unusable_db
     from gidr_etl.serving.server import serve as run
 
     _usage_error(unusable_db(db_path, existing=True))
-    sys.exit(run(db_path, port=port, host=host, open_browser=open_browser, metadata=metadata))
+    sys.exit(run(db_path, port=port, host=host, open_browser=open_browser, metadata=metadata, workers=workers))
 
 
 def _usage_error(reason: str | None) -> None:

@@ -8,14 +8,18 @@ source checkout that was never pip-installed serves the same pages.
 from __future__ import annotations
 
 import html
+import os
+import re
 import sys
+import weakref
 
 from datasette import hookimpl
+from datasette.database import Results
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from gidr_etl.database import search
-from gidr_etl.serving import chinese, report_page
+from gidr_etl.serving import cache, chinese, freshness, report_page
 
 NAME = "gidr-etl"
 # Columns that hold a report id, wherever they appear.
@@ -41,6 +45,79 @@ ul.findings li.error { color: #a40000; }
 <h1>{{ heading }}</h1>
 {{ body|safe }}
 {% endblock %}"""
+
+
+# GIDR_ETL_PAGE_CACHE=0 serves as Datasette alone does: every page and table count made per
+# request (bench/load.py's baseline).
+CACHING = os.environ.get("GIDR_ETL_PAGE_CACHE", "1") != "0"
+_versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _files(datasette) -> list:
+    return [db for db in datasette.databases.values() if db.path and not db.is_memory]
+
+
+def versions_for(datasette) -> freshness.Versions | None:
+    """The version of the files `datasette` serves, one watcher per Datasette."""
+    if datasette not in _versions:
+        files = _files(datasette)
+        _versions[datasette] = freshness.Versions([db.path for db in files]) if files else None
+    return _versions[datasette]
+
+
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def page_cache(datasette) -> cache.PageCache | None:
+    """The PageCache around `datasette`'s app, once its app was made (workers.py's renderer)."""
+    return _caches.get(datasette)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    if not CACHING:
+        return None
+
+    def wrap(app):
+        renderer = os.environ.get(cache.RENDERER_ENV) == "1"
+        _caches[datasette] = cache.PageCache(app, lambda: versions_for(datasette), cache.store_from_env(), renderer)
+        return _caches[datasette]
+
+    return wrap
+
+
+@hookimpl
+def startup(datasette):
+    # Datasette 0.65 counts every table of a mutable database on each index and database
+    # page, and the whole table or view on its page: here once per version of the file.
+    if not CACHING:
+        return
+    versions = versions_for(datasette)
+    for db in _files(datasette):
+        if db.is_mutable and versions is not None:
+            _keep_counts(db, freshness.TableCounts(db.path, versions, prepare_connection))
+
+
+# The count Datasette's table page runs for a whole table or view (views/table.py).
+WHOLE_COUNT = re.compile(r"select count\(\*\) from (?:\[([^\]]+)\]|(\w+)) ")
+
+
+def _keep_counts(db, counts: freshness.TableCounts) -> None:
+    run = db.execute
+
+    async def execute(sql, params=None, *args, **kwargs):
+        whole = WHOLE_COUNT.fullmatch(sql) if isinstance(sql, str) and not params else None
+        if whole:
+            n = (await counts.get()).get(whole.group(1) or whole.group(2))
+            if n is not None:
+                return Results([(n,)], False, [("count(*)", None, None, None, None, None, None)])
+        return await run(sql, params, *args, **kwargs)
+
+    async def table_counts(limit=10):
+        return await counts.table_counts()
+
+    db.execute = execute
+    db.table_counts = table_counts
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from gidr_etl.database import views as research
+from gidr_etl.serving.workers import default_workers
 
 # datasette.yml describes the database under this name, the stem of `gidr.db`, so that
 # `datasette -i gidr.db -m datasette.yml` works as is; other file names get a rewritten copy.
@@ -32,6 +33,9 @@ SETTINGS = {
     # Facets are chosen in datasette.yml; suggesting more scans every column of the page
     # (up to 50 ms each, 2 s on requests_wide at 10,000 reports) on every view.
     "suggest_facets": "off",
+    # Queries of a page wait on these; 3 (Datasette's default) queued the slow ones of twenty
+    # users behind each other. SQLite lets go of the GIL while it runs a query.
+    "num_sql_threads": 4,
 }
 
 # Plugins that may be installed next to Datasette: none of them writes to a database.
@@ -103,26 +107,22 @@ def command(
     open_browser: bool = False,
     metadata: str | Path | None = None,
     workdir: str | Path | None = None,
+    workers: int | None = None,
 ) -> list[str]:
-    """The `python -m datasette` command line that serves `db_path`."""
-    cmd = [
-        sys.executable,
-        "-c",
-        "from gidr_etl.serving.plugin import main; main()",
-        "serve",
-        str(db_path),
-        "-m",
-        str(metadata_for(db_path, metadata, workdir)),
-        "--host",
-        host,
-        "--port",
-        str(port),
-    ]
+    """The command line that serves `db_path`: `workers` Datasette processes on one port (workers.py)."""
+    cmd = [sys.executable, "-m", "gidr_etl.serving.workers", "--host", host, "--port", str(port)]
+    cmd += ["--workers", str(workers or default_workers())] + (["--open"] if open_browser else [])
+    return cmd + ["--", *datasette_args(db_path, metadata, workdir)]
+
+
+def datasette_args(
+    db_path: str | Path, metadata: str | Path | None = None, workdir: str | Path | None = None
+) -> list[str]:
+    """`datasette serve`'s arguments for `db_path` (without host and port)."""
+    args = ["serve", str(db_path), "-m", str(metadata_for(db_path, metadata, workdir))]
     for key, value in SETTINGS.items():
-        cmd += ["--setting", key, str(value)]
-    if open_browser:
-        cmd.append("--open")
-    return cmd
+        args += ["--setting", key, str(value)]
+    return args
 
 
 def serve(
@@ -131,6 +131,7 @@ def serve(
     host: str = "127.0.0.1",
     open_browser: bool = False,
     metadata: str | Path | None = None,
+    workers: int | None = None,
 ) -> int:
     """Run Datasette on `db_path` until interrupted; returns its exit code."""
     db_path = Path(db_path)
@@ -138,7 +139,7 @@ def serve(
         raise FileNotFoundError(db_path)
     ready(db_path)
     print(f"metadata: {find_metadata(metadata)}", file=sys.stderr)
-    proc = subprocess.Popen(command(db_path, port, host, open_browser, metadata))
+    proc = subprocess.Popen(command(db_path, port, host, open_browser, metadata, workers=workers))
     if threading.current_thread() is threading.main_thread():
         # A SIGTERM to us must not leave Datasette running without its parent.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
