@@ -275,9 +275,8 @@ def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) ->
         if read.misfit is None and all(t is None for t in read.tokens):
             continue  # a label with no values: the block goes on
         if len(block) > 1 and read.misfit and len(read.misfit) == n * len(block):
-            values = [read.misfit[i * n : (i + 1) * n] for i in range(len(block))]
             own = list(equations(template, False)) + list(equations(template, True))
-            for code_, got in zip(block, pair([keys(c) for c in block], values, own)):
+            for code_, got in zip(block, pair([keys(c) for c in block], read.misfit, own)):
                 r = reads[code_]
                 reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
         elif len(block) > 1 and read.misfit:
