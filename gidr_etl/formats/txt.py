@@ -4,7 +4,8 @@ Tables in text come in a few layouts, all recognised here:
   * pipe rows: cells separated by " | " on one line (a line of only pipes is a spacer);
   * pipe cells: one cell per line, each ending in " |" (a pipe row of one cell);
   * tab rows: cells separated by tabs;
-  * a cell per paragraph: short lines separated by blank lines, many of them numbers.
+  * a cell per paragraph: short lines separated by blank lines, many of them numbers;
+  * tables drawn with box characters (w3m's dump of a bordered table: box_tables.py).
 Everything else is text, one block per line.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
+from gidr_etl.formats.box_tables import box_table, box_table_end, starts_box_table
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.text.encoding import UndecodableError, decode
@@ -81,7 +83,11 @@ def parse_text(text: str, source: str) -> list:
     i = 0
     while i < len(lines):
         kind = _kind(lines[i])
-        if kind in ("pipe", "tab"):
+        if starts_box_table(lines[i]):
+            j = box_table_end(lines, i)
+            blocks.append(box_table(lines, i, j, source))
+            i = j
+        elif kind in ("pipe", "tab"):
             j, rows = _table_rows(lines, i, kind)
             blocks.append(_table(rows, source, i + 1))
             i = j
