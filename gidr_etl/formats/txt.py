@@ -97,7 +97,8 @@ def parse_text(text: str, source: str) -> list:
             i = end
         else:
             if kind == "text":
-                blocks.append(TextBlock(lines[i].strip(), Provenance(source, line=i + 1), kind="line"))
+                # Indented as printed: a laid-out table's columns are where its values stand.
+                blocks.append(TextBlock(lines[i].rstrip(), Provenance(source, line=i + 1), kind="line"))
             i += 1
     return blocks
 

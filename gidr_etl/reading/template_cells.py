@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gidr_etl.reading.columns import place, place_by_lines
 from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
 from gidr_etl.reading.label_pairing import pair
@@ -255,8 +256,34 @@ def store_rows(report: Report, runs: list[Run], section: Section, template: str,
         lambda row: [(section.code, row, col.code) for col in cols],
         template,
     )
+    place_by_columns(reads, len(cols))
     for term in section.rows_for(template):
         store_row(report, runs, section, term.code, cols, reads.get(term.code))
+
+
+def place_by_columns(reads: dict[str, Read], n: int) -> None:
+    """Rows of converted text printing fewer values than columns: each value in the column its
+    place on the line is under, or its line after the label, as the section's full rows show
+    the columns (columns.py)."""
+    full = [r for r in reads.values() if r.misfit is None and r.label and None not in r.tokens]
+    laid_out = [r.tokens for r in full if all(t and t.at for t in r.tokens)]
+    by_lines = [(r.label, r.tokens) for r in full if _adjacent(r, n)]
+    labels = sorted(r.label.prov.line for r in reads.values() if r.label and r.label.prov and r.label.prov.line)
+    for code, r in reads.items():
+        if not (r.misfit and len(r.misfit) < n and r.label):
+            continue
+        slots = place(r.misfit, laid_out, n)  # type: ignore[arg-type]
+        last = r.misfit[-1].prov.line if r.misfit[-1].prov else None
+        if slots is None and last is not None and _adjacent(r, len(r.misfit)):
+            after = next((line for line in labels if line > last), None)
+            slots = place_by_lines(r.label, r.misfit, by_lines, n, after)  # type: ignore[arg-type]
+        if slots is not None:
+            reads[code] = Read(slots, set(), r.label, r.index, next=r.next, fuzzy=r.fuzzy)
+
+
+def _adjacent(r: Read, count: int) -> bool:
+    """Whether the row's `count` values follow its label with nothing between (no wrapped rest)."""
+    return r.index is not None and r.next == r.index + count + 1
 
 
 def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) -> None:

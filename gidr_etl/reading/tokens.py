@@ -54,6 +54,9 @@ class Token:
     # A table cell merged over several grid columns: a blank one is a cell the table's writer
     # made, never padding (which fills the grid a column at a time).
     merged: bool = False
+    # A piece of a laid-out text line: the line as printed and where the piece starts in it
+    # (reading/columns.py places a row's values by it).
+    at: tuple[str, int] | None = None
 
     @property
     def compact(self) -> str:
@@ -88,7 +91,13 @@ def tokens(doc: Document) -> list[Token]:
                     prov = Provenance(prov.file, prov.page, prov.line + n)
                 pieces = layout_cells(line)
                 glued = len(pieces) == 1 and pieces[0] == line.strip()
-                out.extend(_token(piece, prov, None, False, glued=glued) for piece in pieces)
+                start = 0
+                for piece in pieces:
+                    out.append(tok := _token(piece, prov, None, False, glued=glued))
+                    if (start := line.find(piece, start)) >= 0:
+                        tok.at, start = (line, start), start + len(piece)
+                    else:
+                        start = 0
     return out
 
 
