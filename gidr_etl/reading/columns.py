@@ -73,7 +73,7 @@ def place(row: list[Token], full_rows: list[list[Token]], n: int) -> list[Token 
 
 
 def place_by_lines(
-    label: Token, row: list[Token], full_rows: list[tuple[Token, list[Token]]], n: int, next_line: int | None
+    label: Token, row: list[Token], full_rows: list[tuple[Token, list[Token]]], n: int, following: Token | None
 ) -> list[Token | None] | None:
     """The row's values in their columns where the converter prints a table a cell a line and
     a blank cell as empty lines: LibreOffice's txt export (a cell a line, a blank cell an empty
@@ -81,11 +81,13 @@ def place_by_lines(
     an empty line, a blank cell one empty line). The full rows (label, values) show how many
     lines a cell with text takes; a blank one takes at least one and no more. Every count a
     blank may take that fits the row's lines must place each value in the same column, and the
-    row must run on to the next row's label (`next_line`) far enough to hold all its cells:
+    empty lines up to the next token (`following`) must be enough to hold the rest of its cells:
     a converter that drops blank cells (pdfminer.six, pdftotext's default mode) prints a short
-    row shorter than that, and is never read this way."""
+    row shorter than that, and is never read this way. A line dropped as page furniture in
+    between makes the count no count of cells."""
     step = _step(full_rows)
     lines = [_line(t) for t in (label, *row)]
+    next_line = _line(following) if following is not None and not following.after_dropped else None
     if step is None or next_line is None or None in lines or len(set(lines)) != len(lines):
         return None
     placements = []

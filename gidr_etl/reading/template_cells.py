@@ -44,6 +44,7 @@ class Read:
     misfit: list[Token] | None = None  # value tokens not as many as columns (blank padding aside)
     next: int | None = None  # stream index after the row's values
     fuzzy: float | None = None  # similarity when the label was matched fuzzily
+    following: Token | None = None  # the token after the row's values
 
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
@@ -226,6 +227,7 @@ def read_row(
         run, after = joined
     read = fit(run, n_cols)
     read.label, read.index, read.next = label, i, after
+    read.following = toks[after] if after < len(toks) else None
     return read
 
 
@@ -268,15 +270,12 @@ def place_by_columns(reads: dict[str, Read], n: int) -> None:
     full = [r for r in reads.values() if r.misfit is None and r.label and None not in r.tokens]
     laid_out = [r.tokens for r in full if all(t and t.at for t in r.tokens)]
     by_lines = [(r.label, r.tokens) for r in full if _adjacent(r, n)]
-    labels = sorted(r.label.prov.line for r in reads.values() if r.label and r.label.prov and r.label.prov.line)
     for code, r in reads.items():
         if not (r.misfit and len(r.misfit) < n and r.label):
             continue
         slots = place(r.misfit, laid_out, n)  # type: ignore[arg-type]
-        last = r.misfit[-1].prov.line if r.misfit[-1].prov else None
-        if slots is None and last is not None and _adjacent(r, len(r.misfit)):
-            after = next((line for line in labels if line > last), None)
-            slots = place_by_lines(r.label, r.misfit, by_lines, n, after)  # type: ignore[arg-type]
+        if slots is None and _adjacent(r, len(r.misfit)):
+            slots = place_by_lines(r.label, r.misfit, by_lines, n, r.following)  # type: ignore[arg-type]
         if slots is not None:
             reads[code] = Read(slots, set(), r.label, r.index, next=r.next, fuzzy=r.fuzzy)
 

@@ -57,6 +57,8 @@ class Token:
     # A piece of a laid-out text line: the line as printed and where the piece starts in it
     # (reading/columns.py places a row's values by it).
     at: tuple[str, int] | None = None
+    # A printed line that is no token (page furniture) lies between this token and the one before.
+    after_dropped: bool = False
 
     @property
     def compact(self) -> str:
@@ -77,6 +79,7 @@ class Token:
 def tokens(doc: Document) -> list[Token]:
     """Every table cell and text line of `doc` as a token, in reading order."""
     out: list[Token] = []
+    dropped = False
     for t_index, block in enumerate(doc.blocks):
         if isinstance(block, Table):
             for cell in block.reading_order():
@@ -91,9 +94,11 @@ def tokens(doc: Document) -> list[Token]:
                     prov = Provenance(prov.file, prov.page, prov.line + n)
                 pieces = layout_cells(line)
                 glued = len(pieces) == 1 and pieces[0] == line.strip()
+                dropped = dropped or (not pieces and bool(line.strip()))
                 start = 0
                 for piece in pieces:
                     out.append(tok := _token(piece, prov, None, False, glued=glued))
+                    tok.after_dropped, dropped = dropped, False
                     if (start := line.find(piece, start)) >= 0:
                         tok.at, start = (line, start), start + len(piece)
                     else:
