@@ -46,3 +46,54 @@ def test_crawler_header_of_a_real_dump_converted_to_markdown(tmp_path):
     md = build_report(TxtFormat().extract(path)).metadata
     assert md.title == "平潭综合实验区2021年度政府信息公开工作年度报告"
     assert (md.agency, md.year, md.publish_date) == ("平潭综合实验区", 2021, "2020-01-13")
+
+
+def test_radicals_a_pdf_font_maps_ideographs_to(tmp_path):
+    # Hongze's pdftotext dump as a PDF whose font maps 民 to ⺠ (U+2EA0) and 人 to ⼈ (U+2F08) leaves it.
+    source = ROOT / "tests" / "fixtures" / "converted" / "hongze_district_gov_2023.pdftotext.txt"
+    path = tmp_path / source.name
+    path.write_text(source.read_text("utf-8").replace("民", "\u2ea0").replace("人", "\u2f08"), "utf-8")
+    report = build_report(TxtFormat().extract(path))
+    assert report.metadata.agency in ("洪泽区人民政府", "淮安市洪泽区人民政府")
+    plain = build_report(TxtFormat().extract(source))
+    assert {k: c.value for k, c in report.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+
+
+def _w3m_dump(seed: str) -> Path:
+    import pytest
+
+    from gidr_etl.testing import converters as zoo
+
+    conv = zoo.by_name("w3m")
+    if why := conv.missing():
+        pytest.skip(why)
+    out = zoo.convert(conv, next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html")))
+    assert out.path is not None, out.error
+    return out.path
+
+
+def test_an_info_block_w3m_wrapped_over_two_lines():
+    # At w3m's default 80 columns the label 索引号 wraps its colon, the index number wraps after
+    # its "/" and the agency after 管理: each piece of the second line stands under its cell.
+    from gidr_etl.testing.seeds import gold
+
+    for seed in ("000_2d55a32003931e6c", "003_7310e8e43cef02b2"):
+        path = _w3m_dump(seed)
+        want = gold(seed)["metadata"]
+        assert want["index_no"] not in path.read_text("utf-8")  # wrapped, as w3m prints it
+        md = build_report(TxtFormat().extract(path)).metadata
+        assert (md.index_no, md.publish_date) == (want["index_no"], want["publish_date"])
+
+
+def test_only_pieces_standing_under_cells_continue_them():
+    from gidr_etl.reading.metadata import wrapped_block_hints
+    from gidr_etl.text.wrapped import join_continuation
+
+    head = "索引号  H042/         发布机构 杭州市萧山区行政审批服务管理 发布日期 2024-01-16"
+    assert join_continuation(head, "：      2024-75954    ：       办公室                       ：") == (
+        "索引号： H042/2024-75954 发布机构： 杭州市萧山区行政审批服务管理办公室 发布日期： 2024-01-16"
+    )
+    assert join_continuation(head, "   2024-75954") is None  # under no cell's start
+    # A crawler's line holding a label and its value is no cell a line below continues.
+    dump = ["索引号：H042/2024-75954", "2023年政府信息公开工作年度报告"]
+    assert wrapped_block_hints(dump) == {"index_no": "H042/2024-75954"}

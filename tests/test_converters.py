@@ -50,7 +50,7 @@ FLOOR = {
     "docx2txt": 1192,
     "mammoth": 1198,
     "html2text": 998,
-    "w3m": 1,
+    "w3m": 998,
     "lynx": 992,
     "chromium-pdf": 998,
 }

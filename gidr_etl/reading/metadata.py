@@ -6,7 +6,8 @@ import re
 
 from gidr_etl.report import Metadata
 from gidr_etl.text.cjk import despace
-from gidr_etl.text.normalize import to_simplified
+from gidr_etl.text.normalize import fold_radicals, to_simplified
+from gidr_etl.text.wrapped import pieces, unwrap
 
 _FIELD_SEP = r"\s*[:：|]?\s*"
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
@@ -63,6 +64,27 @@ def _label_re(label: str) -> str:
 _NEXT_LABEL = re.compile("|".join(_label_re(lab) for lab in _ANY_LABEL) + r"|\|")
 
 
+def _is_label(piece: str) -> bool:
+    """A field label, or its start wrapped away from the rest ("索引" of 索引/号)."""
+    key = to_simplified(piece).strip(":：")
+    return len(key) >= 2 and any(label.startswith(key) for label in _ANY_LABEL)
+
+
+def has_label_piece(line: str) -> bool:
+    return any(_is_label(piece) for _, piece in pieces(line))
+
+
+def _one_cell(piece: str) -> bool:
+    """A label alone or a value alone; "索引号：H042/2024-75954" is a label and its value."""
+    return _is_label(piece) or not _NEXT_LABEL.search(to_simplified(piece))
+
+
+def wrapped_block_hints(lines: list[str], limit: int = 60) -> dict[str, str]:
+    """metadata_hints from raw text lines (their indentation kept), an info block's cells that a
+    text browser or pdftotext wrapped onto the next line joined back first (text/wrapped.py)."""
+    return metadata_hints([line.strip() for line in unwrap(lines[:limit], has_label_piece, _one_cell)], limit)
+
+
 def metadata_hints(fragments: list[str], limit: int = 60) -> dict[str, str]:
     """index_no, agency and publish_date from a page's metadata block (raw strings).
 
@@ -87,6 +109,7 @@ def _printed_and_simplified(fragment: str) -> tuple[str, str]:
     place names wrong (乾县 → 干县). Where conversion changed the length, labels are
     matched as printed.
     """
+    fragment = fold_radicals(fragment)  # a font's radical for 民 is no part of what was printed
     simplified = to_simplified(fragment)
     return fragment, (simplified if len(simplified) == len(fragment) else fragment)
 
@@ -172,6 +195,8 @@ def publish_date(lines: list[str], hint: str | None) -> str | None:
 def index_no(lines: list[str], hint: str | None) -> str | None:
     # Over the lines joined: a page's info block kept by a PDF rendering prints 索引号 and its value apart.
     m = _INDEX.search("\n".join(despace(line) for line in lines[:60]))
+    if m and hint and hint.startswith(m.group(1)):
+        return hint  # the value wrapped after its "/" (11320703MB/ · 2021-00061), joined in the hint
     return m.group(1) if m else hint
 
 

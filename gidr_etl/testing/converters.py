@@ -193,12 +193,13 @@ def _html2text(src: Path, out: Path) -> None:
     _write(out, html2text.html2text(decode(src.read_bytes())[0]))
 
 
+# w3m and lynx as a user runs them: their default 80 columns, so long cells wrap.
 def _w3m(src: Path, out: Path) -> None:
-    _command("w3m", "-dump", "-cols", "200", "-O", "UTF-8", "-T", "text/html", str(src), stdout=out)
+    _command("w3m", "-dump", "-O", "UTF-8", "-T", "text/html", str(src), stdout=out)
 
 
 def _lynx(src: Path, out: Path) -> None:
-    _command("lynx", "-dump", "-nolist", "-width=200", "-display_charset=utf-8", str(src), stdout=out)
+    _command("lynx", "-dump", "-nolist", "-display_charset=utf-8", str(src), stdout=out)
 
 
 def _chromium(src: Path, out: Path) -> None:
@@ -325,9 +326,19 @@ class Output:
     error: str | None = None
 
 
+def _definition(run: Callable) -> str:
+    """What a converter runs (its code and the options it closes over): a change makes a new key."""
+    try:
+        code = inspect.getsource(run)
+    except (OSError, TypeError):
+        code = repr(run)
+    cells = getattr(run, "__closure__", None) or ()
+    return code + repr([_definition(c.cell_contents) if callable(c.cell_contents) else c.cell_contents for c in cells])
+
+
 def convert(conv: Converter, src: Source) -> Output:
     """`src` through `conv`, cached by the converter and the source's bytes."""
-    key = conv.name + "-" + _digest(conv.name, src.path.read_bytes())
+    key = conv.name + "-" + _digest(conv.name, _definition(conv.run), src.path.read_bytes())
     name = f"{Path(src.name).stem}.{src.path.suffix.lstrip('.')}.{conv.name}{conv.gives}"
     try:
         return Output(conv.name, src, _cached(key, name, lambda out: conv.run(src.path, out)))
