@@ -97,3 +97,31 @@ def test_only_pieces_standing_under_cells_continue_them():
     # A crawler's line holding a label and its value is no cell a line below continues.
     dump = ["索引号：H042/2024-75954", "2023年政府信息公开工作年度报告"]
     assert wrapped_block_hints(dump) == {"index_no": "H042/2024-75954"}
+
+
+def test_a_browser_s_print_header_and_footer_are_no_part_of_the_metadata(tmp_path):
+    # Chromium's print of a seed page, as pdftotext reads it: each page headed by the print date
+    # and time beside the title, footed by the file:// address. On a Chinese desktop the date reads
+    # "2026/12/7 03:27" (headless Chromium prints en-US): neither is the title, year or publish date.
+    import subprocess
+
+    import pytest
+
+    from gidr_etl.testing import converters as zoo
+    from gidr_etl.testing.seeds import agency, gold
+
+    seed = "001_f034b2af3da2120e"  # its info block prints no publish date
+    conv = zoo.by_name("chromium-pdf")
+    if (why := conv.missing()) or (why := zoo.by_name("pdftotext").missing()):
+        pytest.skip(why)
+    pdf = zoo.convert(conv, next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html"))).path
+    assert pdf is not None
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    first = text.splitlines()[0]
+    assert "AM" in first or "PM" in first  # the print date and time
+    want = gold(seed)["metadata"]
+    for header in (first.split("   ")[0], "2026/12/7 03:27"):
+        path = tmp_path / f"{seed}.txt"
+        path.write_text(text.replace(first.split("   ")[0], header), "utf-8")
+        md = build_report(TxtFormat().extract(path)).metadata
+        assert (md.agency, md.year, md.publish_date) == (agency(want), want["year"], None), header

@@ -31,6 +31,28 @@ def _unmarked(line: str) -> str:
     return _MARKUP.sub("", line)
 
 
+# What a browser prints on every page of a page it saves as PDF, never the report's own words:
+# Chromium's header starts with the print date and time ("12/7/26, 3:27 AM", on a Chinese desktop
+# "2026/12/7 03:27", as wkhtmltopdf's [date] [time] header too) before the page's title, and its
+# footer is the page's address ("file:///…/report.html   1/4").
+_PRINT_STAMP = re.compile(
+    r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[,，]?\s+(?:上午|下午)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?(?=\s|$)"
+)
+_PRINT_ADDRESS = re.compile(r"\b(?:file|about):/{0,3}\S*", re.I)
+
+
+def unprinted(lines: list[str]) -> list[str]:
+    """The lines without the print furniture a browser adds (a line of nothing else dropped)."""
+    out = []
+    for line in lines:
+        if _PRINT_ADDRESS.search(line):
+            continue
+        kept = _PRINT_STAMP.sub("", line)
+        if kept.strip() or not line.strip():
+            out.append(kept.strip() if kept != line else line)
+    return out
+
+
 # ------------------------------------------------------------------ labelled fields
 # A page's metadata block: "索引号：X  发布机构：Y  成文日期：Z", on one line or several.
 
@@ -212,6 +234,7 @@ def year_from_prose(lines: list[str]) -> int | None:
 def extract_metadata(lines: list[str], hints: dict[str, str], misread: bool = False) -> Metadata:
     """The report's metadata; a field that cannot be found is None. `misread`: the text
     was recognised from images (a seal over the title may have changed characters)."""
+    lines = unprinted(lines)
     title = find_title(lines, hints.get("title"))
     agency, year = agency_and_year(title)
     if misread:
