@@ -86,17 +86,20 @@ def test_an_info_block_w3m_wrapped_over_two_lines():
 
 
 def test_only_pieces_standing_under_cells_continue_them():
-    from gidr_etl.reading.metadata import wrapped_block_hints
-    from gidr_etl.text.wrapped import join_continuation
+    from gidr_etl.reading.metadata import wrapped_text_hints
 
     head = "索引号  H042/         发布机构 杭州市萧山区行政审批服务管理 发布日期 2024-01-16"
-    assert join_continuation(head, "：      2024-75954    ：       办公室                       ：") == (
-        "索引号： H042/2024-75954 发布机构： 杭州市萧山区行政审批服务管理办公室 发布日期： 2024-01-16"
-    )
-    assert join_continuation(head, "   2024-75954") is None  # under no cell's start
-    # A crawler's line holding a label and its value is no cell a line below continues.
+    assert wrapped_text_hints([head, "：      2024-75954    ：       办公室                       ："]) == {
+        "index_no": "H042/2024-75954",
+        "agency": "杭州市萧山区行政审批服务管理办公室",
+        "publish_date": "2024-01-16",
+    }
+    assert wrapped_text_hints([head, "   2024-75954"])["index_no"] == "H042/"  # under no cell's start
+    # A crawler's line holding a label and its value is no cell a line below continues, and a
+    # whole label takes no body text.
     dump = ["索引号：H042/2024-75954", "2023年政府信息公开工作年度报告"]
-    assert wrapped_block_hints(dump) == {"index_no": "H042/2024-75954"}
+    assert wrapped_text_hints(dump) == {"index_no": "H042/2024-75954"}
+    assert wrapped_text_hints(["索引号： H042/", "一、总体情况"]) == {"index_no": "H042/"}
 
 
 def test_a_browser_s_print_header_and_footer_are_no_part_of_the_metadata(tmp_path):
@@ -125,3 +128,29 @@ def test_a_browser_s_print_header_and_footer_are_no_part_of_the_metadata(tmp_pat
         path.write_text(text.replace(first.split("   ")[0], header), "utf-8")
         md = build_report(TxtFormat().extract(path)).metadata
         assert (md.agency, md.year, md.publish_date) == (agency(want), want["year"], None), header
+
+
+def test_an_info_block_chromium_wrapped_in_narrow_cells(tmp_path):
+    # The seed page with its info cells narrow, as CMS pages set them, printed by Chromium: 索引/号：,
+    # 发布/机/构：, "11320703MB/2021-" over "00061", "2021-" over "12-31", each piece under its cell.
+    import pytest
+
+    from gidr_etl.formats.pdf import PdfFormat
+    from gidr_etl.reading.tokens import lines
+    from gidr_etl.testing import converters as zoo
+    from gidr_etl.testing.seeds import gold
+
+    seed = "000_2d55a32003931e6c"
+    conv = zoo.by_name("chromium-pdf")
+    if why := conv.missing():
+        pytest.skip(why)
+    page = next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html")).path.read_text("utf-8")
+    narrow = tmp_path / f"{seed}.html"
+    narrow.write_text(page.replace("</style>", "table.meta td{width:2.6em;font-size:16px}</style>", 1), "utf-8")
+    out = zoo.convert(conv, zoo.Source(narrow.name, narrow, {}))
+    assert out.path is not None, out.error
+    doc = PdfFormat().extract(out.path)
+    assert not any("索引号" in line for line in lines(doc))  # the label is wrapped
+    md = build_report(doc).metadata
+    want = gold(seed)["metadata"]
+    assert (md.index_no, md.publish_date) == (want["index_no"], want["publish_date"])

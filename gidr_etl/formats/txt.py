@@ -19,7 +19,7 @@ from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
 from gidr_etl.formats.box_tables import box_table, is_box_line
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
-from gidr_etl.reading.metadata import wrapped_block_hints
+from gidr_etl.reading.metadata import wrapped_text_hints
 from gidr_etl.text.encoding import UndecodableError, decode
 
 _NUMBERISH = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,.]*\s*\S{0,4}\s*$")
@@ -49,7 +49,7 @@ class TxtFormat(InputFormat):
         except UndecodableError as exc:
             raise ExtractionError(str(exc)) from None
         doc = Document(str(path), "txt", blocks=parse_text(text, str(path)), encoding=encoding)
-        doc.hints.update(wrapped_block_hints(text.splitlines()))
+        doc.hints.update(wrapped_text_hints(text.splitlines()))
         return doc
 
 

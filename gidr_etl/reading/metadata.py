@@ -7,7 +7,7 @@ import re
 from gidr_etl.report import Metadata
 from gidr_etl.text.cjk import despace
 from gidr_etl.text.normalize import fold_radicals, to_simplified
-from gidr_etl.text.wrapped import pieces, unwrap
+from gidr_etl.text.wrapped import Piece, pieces, unwrap
 
 _FIELD_SEP = r"\s*[:：|]?\s*"
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
@@ -96,15 +96,23 @@ def has_label_piece(line: str) -> bool:
     return any(_is_label(piece) for _, piece in pieces(line))
 
 
-def _one_cell(piece: str) -> bool:
-    """A label alone or a value alone; "索引号：H042/2024-75954" is a label and its value."""
-    return _is_label(piece) or not _NEXT_LABEL.search(to_simplified(piece))
+def _joins(above: str, below: str) -> bool:
+    """Whether `below` continues the cell `above`: a label's rest (索引 + 号：), or a value's
+    ("11320703MB/" + "2021-00061"), never a label after a value or more after a whole label."""
+    if _is_label(above):
+        return not re.search("[:：]$", above) and _is_label(above + below)
+    return not _NEXT_LABEL.search(to_simplified(above)) and not _is_label(below)
 
 
-def wrapped_block_hints(lines: list[str], limit: int = 60) -> dict[str, str]:
-    """metadata_hints from raw text lines (their indentation kept), an info block's cells that a
-    text browser or pdftotext wrapped onto the next line joined back first (text/wrapped.py)."""
-    return metadata_hints([line.strip() for line in unwrap(lines[:limit], has_label_piece, _one_cell)], limit)
+def wrapped_block_hints(rows: list[list[Piece]], tolerance: float = 0, limit: int = 60) -> dict[str, str]:
+    """metadata_hints from a page's first lines as positioned pieces, an info block's cells that
+    a browser, text browser or pdftotext wrapped onto the next lines joined back first (text/wrapped.py)."""
+    return metadata_hints(unwrap(rows[:limit], has_label_piece, _joins, _is_label, tolerance), limit)
+
+
+def wrapped_text_hints(lines: list[str], limit: int = 60) -> dict[str, str]:
+    """wrapped_block_hints of text lines, their indentation kept (display columns)."""
+    return wrapped_block_hints([pieces(line) for line in lines[:limit]], 0, limit)
 
 
 def metadata_hints(fragments: list[str], limit: int = 60) -> dict[str, str]:
