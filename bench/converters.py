@@ -35,13 +35,15 @@ def main() -> int:
     sources += zoo.seed_renderings()
     if a.files:
         sources = [s for s in sources if a.files in s.name]
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 8)
     t0 = time.perf_counter()
     print(f"{'converter':18} {'file':34} {'right':>7} {'wrong':>5} {'missed':>6} {'meta':>5}")
     for out in zoo.outputs(sources, convs):
         s = zoo.score(out)
         t = totals[out.converter]
-        for i, n in enumerate((s.cells, s.right, len(s.wrong), s.missed, s.meta, s.meta_right)):
+        for i, n in enumerate(
+            (s.cells, s.right, len(s.wrong), s.missed, s.meta, s.meta_right, s.values, s.values_right)
+        ):
             t[i] += n
         note = f"  {s.error}" if s.error else ""
         if s.meta_wrong:
@@ -53,18 +55,23 @@ def main() -> int:
         if a.verbose:
             for sec, row, col, want, got in s.wrong:
                 print(f"{'':20}wrong {sec}.{row}.{col}: got {got!r}, want {want!r}")
-    print(f"\n{'converter':18} {'cells':>6} {'right':>6} {'%':>7} {'wrong':>5} {'missed':>6} {'metadata':>9}")
-    every = [0] * 6
-    for name, (cells, right, wrong, missed, meta, meta_right) in totals.items():
-        every = [x + y for x, y in zip(every, (cells, right, wrong, missed, meta, meta_right))]
+    # cells: every scored cell (a gold NULL read as NULL is right); values: the printed numbers only.
+    print(
+        f"\n{'converter':18} {'cells':>6} {'right':>6} {'%':>7} {'wrong':>5} {'missed':>6} {'metadata':>9}"
+        f" {'values':>7} {'right':>6} {'%':>7}"
+    )
+    every = [0] * 8
+    for name, row in [*totals.items(), ("all", None)]:
+        if row is None:
+            row = every
+        else:
+            every = [x + y for x, y in zip(every, row)]
+        cells, right, wrong, missed, meta, meta_right, values, values_right = row
         print(
             f"{name:18} {cells:>6} {right:>6} {right / max(cells, 1):>7.1%} {wrong:>5} {missed:>6}"
-            f" {meta_right:>4}/{meta:<4}"
+            f" {meta_right:>4}/{meta:<4} {values:>7} {values_right:>6} {values_right / max(values, 1):>7.1%}"
         )
-    cells, right, wrong, missed, meta, meta_right = every
-    print(
-        f"{'all':18} {cells:>6} {right:>6} {right / max(cells, 1):>7.1%} {wrong:>5} {missed:>6} {meta_right:>4}/{meta:<4}"
-    )
+    wrong = every[2]
     print(f"({time.perf_counter() - t0:.0f} s)")
     return 1 if wrong else 0
 

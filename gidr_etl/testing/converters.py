@@ -374,6 +374,8 @@ class Score:
     output: Output
     cells: int = 0
     right: int = 0
+    values: int = 0  # cells whose gold is a printed number (the rest are NULL in gold)
+    values_right: int = 0
     wrong: list[tuple[str, str, str, object, object]] = field(default_factory=list)  # (s, r, c, want, got)
     missed: int = 0
     meta: int = 0
@@ -402,7 +404,7 @@ def score(out: Output) -> Score:
 
     g = out.source.gold
     scored = [c for c in g["cells"] if c[3] != "?"]
-    result = Score(out, cells=len(scored))
+    result = Score(out, cells=len(scored), values=sum(c[3] is not None for c in scored))
     if out.path is None:
         result.error = out.error
         result.missed = sum(c[3] is not None for c in scored)
@@ -420,6 +422,7 @@ def score(out: Output) -> Score:
         got = report.value(s, r, c)
         if _same(want, got):
             result.right += 1
+            result.values_right += want is not None
         elif got is None:
             result.missed += 1
         else:
