@@ -2,8 +2,9 @@
 
 A researcher often holds what a converter made of a report rather than the report: poppler's
 pdftotext (-layout, -raw, default), pdfminer.six, pypdfium2's text, LibreOffice's and
-docx2txt's text of a DOCX, w3m's and lynx's dumps of an HTML page. Each output is cached by
-the content it was made from (and the converter), so a rerun costs nothing.
+docx2txt's text of a DOCX, w3m's and lynx's dumps of an HTML page. The converters and their
+cache are the zoo's (gidr_etl/testing/converters.py); here are the variants of the seeds with
+blank cells, and a score that also counts NULL cells no finding explains.
 
 `score(report, gold)` counts a Report's cells against gold as tests/gidr_score.py does: right,
 wrong (another number: the worst outcome), missed (NULL where gold has a number).
@@ -12,116 +13,34 @@ wrong (another number: the worst outcome), missed (NULL where gold has a number)
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable
+import inspect
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from gidr_etl.core import build_report
-from gidr_etl.formats.soffice import convert, find_soffice
+from gidr_etl.formats.soffice import convert as soffice_convert
+from gidr_etl.formats.soffice import find_soffice
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.report import Report
-from gidr_etl.testing.render import render_docx, write_html
+from gidr_etl.testing import layout, render
+from gidr_etl.testing.converters import Source, by_name, cache_dir, convert, real_documents, seed_renderings
 from gidr_etl.testing.seeds import SEEDS, gold
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_PDFS = sorted((ROOT / "sample_inputs").glob("*.pdf"))
 REAL_GOLD = ROOT / "tests" / "gold" / "realdocs"
-CACHE = Path(os.environ.get("GIDR_ETL_CONVERTER_CACHE", Path(tempfile.gettempdir()) / "gidr-etl-converted"))
 
-
-def _cached(kind: str, data: bytes, make: Callable[[Path], bytes], suffix: str) -> bytes:
-    """make(input file) for `data`, once per content and kind."""
-    key = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()[:32]
-    out = CACHE / f"{key}.{kind}"
-    if out.exists():
-        return out.read_bytes()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / f"input{suffix}"
-        src.write_bytes(data)
-        made = make(src)
-    part = out.with_suffix(f".{os.getpid()}.part")
-    part.write_bytes(made)
-    part.replace(out)
-    return made
-
-
-def _run(*args: str) -> bytes:
-    return subprocess.run(args, capture_output=True, check=True, timeout=180).stdout
-
-
-def _needs(tool: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is not installed (scripts/test installs it)")
-
-
-def _pdftotext(mode: str | None):
-    def make(src: Path) -> bytes:
-        _needs("pdftotext")
-        return _run("pdftotext", *([mode] if mode else []), "-enc", "UTF-8", str(src), "-")
-
-    return make
-
-
-def _pdfminer(src: Path) -> bytes:
-    from pdfminer.high_level import extract_text
-
-    return extract_text(str(src)).encode("utf-8")
-
-
-def _pypdfium2(src: Path) -> bytes:
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(str(src))
-    try:
-        return "\n".join(page.get_textpage().get_text_range() for page in pdf).encode("utf-8")
-    finally:
-        pdf.close()
-
-
-def _soffice_txt(src: Path) -> bytes:
-    if find_soffice() is None:
-        pytest.skip("LibreOffice is not installed (scripts/test installs it)")
-    return convert(src, "txt:Text (encoded):UTF8", src.parent).read_bytes()
-
-
-def _docx2txt(src: Path) -> bytes:
-    import docx2txt
-
-    return docx2txt.process(str(src)).encode("utf-8")
-
-
-def _w3m(src: Path) -> bytes:
-    _needs("w3m")
-    return _run("w3m", "-dump", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8", str(src))
-
-
-def _lynx(src: Path) -> bytes:
-    _needs("lynx")
-    return _run("lynx", "-dump", "-nolist", "-assume_charset=utf-8", "-display_charset=utf-8", str(src))
-
-
-# Converter name -> (the input it takes, how it makes text).
-CONVERTERS: dict[str, tuple[str, Callable[[Path], bytes]]] = {
-    "pdftotext-layout": ("pdf", _pdftotext("-layout")),
-    "pdftotext": ("pdf", _pdftotext(None)),
-    "pdftotext-raw": ("pdf", _pdftotext("-raw")),
-    "pdfminer": ("pdf", _pdfminer),
-    "pypdfium2": ("pdf", _pypdfium2),
-    "soffice-txt": ("docx", _soffice_txt),
-    "docx2txt": ("docx", _docx2txt),
-    "w3m": ("html", _w3m),
-    "lynx": ("html", _lynx),
-}
-# Converters that keep one table row a line; the others print one value a line.
+# Converters that keep one table row a line (or a cell a line, blanks printed); the others print
+# one value a line with blank cells dropped.
 ROW_A_LINE = ("pdftotext-layout", "soffice-txt", "docx2txt", "w3m", "lynx")
 ONE_A_LINE = ("pdftotext", "pdftotext-raw", "pdfminer", "pypdfium2")
+
+
+def kind_of(converter: str) -> str:
+    """The input a converter takes here: pdf, docx or html."""
+    return by_name(converter).takes[0].lstrip(".")
 
 
 def zeros_blank(g: dict) -> dict:
@@ -146,57 +65,52 @@ def some_zeros_blank(g: dict) -> dict:
 VARIANTS = {"zeros-blank": zeros_blank, "some-zeros-blank": some_zeros_blank}
 
 
-def seed_source(seed: str, kind: str, g: dict | None = None) -> bytes:
-    """The seed (with gold `g`, else its own) rendered as `kind` (html, docx, or pdf: the DOCX
-    through LibreOffice)."""
+def _rendered(seed: str, kind: str, variant: str) -> Path:
+    """The seed rendered as `kind` with its variant's gold, cached by what it renders from."""
+    g = VARIANTS[variant](gold(seed))
+    code = inspect.getsource(render) + inspect.getsource(layout)
+    key = hashlib.sha256((json.dumps(g, sort_keys=True) + code).encode()).hexdigest()[:24]
+    folder = cache_dir() / f"variant-{key}"
+    out = folder / f"{seed}-{variant}.{kind}"
+    if out.exists():
+        return out
+    folder.mkdir(parents=True, exist_ok=True)
     if kind == "html":
-        with tempfile.TemporaryDirectory() as tmp:
-            return write_html(seed, Path(tmp) / "r.html", g=g).read_bytes()
-    with tempfile.TemporaryDirectory() as tmp:
-        docx = render_docx(seed, Path(tmp) / "r.docx", g=g).read_bytes()
-    if kind == "docx":
-        return docx
-    if find_soffice() is None:
-        pytest.skip("LibreOffice is not installed (scripts/test installs it)")
-    # The DOCX's bytes vary with the time it was saved: its PDF is cached by the seed's gold.
-    key = f"{seed}\0".encode() + repr(g or gold(seed)).encode() + Path(render_docx.__code__.co_filename).read_bytes()
-    return _cached("pdf", key, lambda _: _docx_pdf(docx), ".key")
-
-
-def _docx_pdf(docx: bytes) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "r.docx"
-        src.write_bytes(docx)
-        return convert(src, "pdf", Path(tmp) / "out").read_bytes()
-
-
-@dataclass
-class Case:
-    name: str  # e.g. "000_2d55a32003931e6c.pdf"
-    source: Callable[[], bytes]
-    gold: dict
-
-
-def cases(kind: str, variant: str | None = None) -> list[Case]:
-    """Every input of `kind`: the real PDFs (for pdf) and the seeds' renderings; with a `variant`
-    (VARIANTS), the seeds rendered with that variant's gold instead."""
-    import json
-
-    out = []
-    if kind == "pdf" and not variant:
-        for pdf in REAL_PDFS:
-            out.append(Case(pdf.name, pdf.read_bytes, json.loads((REAL_GOLD / f"{pdf.stem}.json").read_text("utf-8"))))
-    for seed in SEEDS:
-        g = VARIANTS[variant](gold(seed)) if variant else gold(seed)
-        name = f"{seed}{'-' + variant if variant else ''}.{kind}"
-        out.append(Case(name, lambda seed=seed, g=g: seed_source(seed, kind, g if variant else None), g))
+        render.write_html(seed, out, g=g)
+    else:
+        docx = folder / f"{seed}-{variant}.docx"
+        if not docx.exists():
+            render.render_docx(seed, docx, g=g)
+        if kind == "pdf":
+            if find_soffice() is None:
+                pytest.skip("LibreOffice is not installed (scripts/test installs it)")
+            soffice_convert(docx, "pdf", folder)
     return out
 
 
-def converted(converter: str, case: Case) -> str:
-    kind, make = CONVERTERS[converter]
-    data = case.source()
-    return _cached(converter, data, make, f".{kind}").decode("utf-8")
+def cases(kind: str, variant: str | None = None) -> list[Source]:
+    """Every input of `kind`: the real PDFs and the seeds' renderings; with a `variant`
+    (VARIANTS), the seeds rendered with that variant's gold instead."""
+    if variant:
+        return [
+            Source(f"{seed}-{variant}.{kind}", _rendered(seed, kind, variant), VARIANTS[variant](gold(seed)))
+            for seed in SEEDS
+        ]
+    if kind == "pdf" and find_soffice() is None:
+        pytest.skip("LibreOffice is not installed (scripts/test installs it)")
+    # The real PDFs (the real DOCX is a blank template, no report: the zoo's test reads it).
+    real = [s for s in real_documents(ROOT / "sample_inputs", REAL_GOLD) if s.path.suffix == f".{kind}" == ".pdf"]
+    return real + [s for s in seed_renderings() if s.path.suffix == f".{kind}"]
+
+
+def converted(converter: str, case: Source) -> str:
+    """The converter's text of `case` (the test is skipped where the converter is not installed)."""
+    conv = by_name(converter)
+    if why := conv.missing():
+        pytest.skip(f"{converter}: {why} (scripts/test installs it)")
+    out = convert(conv, case)
+    assert out.path is not None, out.error
+    return out.path.read_text("utf-8")
 
 
 def read_text(text: str, tmp: Path, name: str = "converted.txt") -> Report:

@@ -11,32 +11,29 @@ from pathlib import Path
 
 import pytest
 from converted_text import (
-    CONVERTERS,
     ONE_A_LINE,
     ROW_A_LINE,
     VARIANTS,
     Score,
     cases,
     converted,
+    kind_of,
     read_text,
     score,
 )
-
-from gidr_etl.formats.txt import parse_text
-from gidr_etl.model import Table
 
 # Converters whose input is a PDF: the seeds' PDFs are LibreOffice's, so those need soffice.
 _PDF = pytest.mark.soffice
 
 
 def _marks(converter: str):
-    kind = CONVERTERS[converter][0]
+    kind = kind_of(converter)
     return [pytest.mark.slow] + ([_PDF] if kind in ("pdf", "docx") else [])
 
 
 def _scored(converter: str, variant: str | None, tmp: Path) -> tuple[Score, list[str]]:
     total, bad = Score(), []
-    for case in cases(CONVERTERS[converter][0], variant):
+    for case in cases(kind_of(converter), variant):
         s, lines = score(read_text(converted(converter, case), tmp, f"{case.name}.txt"), case.gold)
         total.add(s)
         bad += [f"{case.name} {line}" for line in lines if not line.startswith("missed")]
@@ -58,21 +55,6 @@ def test_one_value_a_line_reads_only_what_is_forced(converter, variant, tmp_path
     # a cell is right or NULL with a finding, never another number.
     total, wrong = _scored(converter, variant, tmp_path)
     assert wrong == [] and total.unsaid == 0
-
-
-def test_w3m_box_table_is_read_as_its_cells():
-    # w3m's dump of the seed's bordered requests table: a group cell merged over eight rows,
-    # its text wrapped a few characters a line, is one cell; a label wrapped over lines is one.
-    (case,) = [c for c in cases("html") if c.name.startswith("001_")]
-    text = converted("w3m", case)
-    tables = [b for b in parse_text(text, "w3m.txt") if isinstance(b, Table)]
-    requests = next(t for t in tables if any("本年新收" in c.text for c in t.cells))
-    denied = next(c for c in requests.cells if c.text == "（三）不予公开")
-    assert denied.row_span == 8
-    partial = next(c for c in requests.cells if c.text.startswith("（二）部分公开"))
-    assert partial.text == "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
-    row = sorted((c for c in requests.cells if c.row == partial.row and c.col > partial.col), key=lambda c: c.col)
-    assert [c.text for c in row] == ["18", "6", "0", "0", "0", "0", "24"]
 
 
 def _layout_case(seed: str) -> tuple[str, dict]:
@@ -119,7 +101,7 @@ def test_layout_value_between_two_columns_is_ambiguous(tmp_path):
 def test_cell_a_line_blank_cells_are_their_empty_lines(converter, tmp_path):
     # LibreOffice's txt export, docx2txt and lynx print a table a cell a line and a blank cell as
     # empty lines: "二、上年结转…", "5", five blanks, "5" is 5 _ _ _ _ _ 5.
-    (case,) = [c for c in cases(CONVERTERS[converter][0], "some-zeros-blank") if c.name.startswith("001_")]
+    (case,) = [c for c in cases(kind_of(converter), "some-zeros-blank") if c.name.startswith("001_")]
     report = read_text(converted(converter, case), tmp_path)
     assert [report.value("requests", "carried_over", c) for c in ("natural_person", "commercial", "total")] == [
         5,

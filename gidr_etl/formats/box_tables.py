@@ -1,10 +1,14 @@
-"""Tables drawn with box characters, as `w3m -dump` prints an HTML table with a border.
+"""Tables drawn with box-drawing characters, as `w3m -dump` prints an HTML table with borders:
 
-w3m lays a bordered table out on a character grid: every cell is boxed by │ and ─, a cell
-merged over rows or columns has no border inside it, and text too wide for its column wraps
-onto the cell's next lines (a CJK character is two columns wide, a box character one). The
-borders are the table's own structure, so the cells are read back from them: each cell once,
-with its row and column spans, its wrapped lines joined, a blank cell blank.
+    ┌──────────┬──────┐
+    │ 信息内容 │ 件数 │
+    ├──────────┼──────┤      a cell's text may wrap over several lines between two rules;
+    │ 规章     │ 0    │      a merged cell is a region no line or rule crosses.
+    └──────────┴──────┘
+
+The drawing states every cell: the vertical strokes bound the columns, the horizontal ones the
+rows, and a region no stroke divides is one cell, its spans what it covers. Positions are display
+columns (a CJK character is two wide, a box character one, as w3m lays them out).
 """
 
 from __future__ import annotations
@@ -12,95 +16,76 @@ from __future__ import annotations
 import unicodedata
 
 from gidr_etl.model import Provenance, Table, TableCell
+from gidr_etl.text.cjk import join_lines
 
-# Characters standing on a vertical grid line (corners and junctions too), and horizontal rules.
-VERTICAL = frozenset("│┃║├┤┼┬┴┌┐└┘┝┥┠┨╂┿╋┣┫┳┻┏┓┗┛╞╡╪╤╧╟╢╫╔╗╚╝╠╣╬╦╩")
-HORIZONTAL = frozenset("─━═")
-_CORNER = frozenset("┌┏╔")
-
-
-def starts_box_table(line: str) -> bool:
-    """A table's top border: "┌───┬───┐"."""
-    s = line.strip()
-    return len(s) >= 3 and s[0] in _CORNER and all(ch in VERTICAL or ch in HORIZONTAL for ch in s)
+VERTICAL = set("│┃║├┤┼┬┴┌┐└┘┣┫╋┳┻┏┓┗┛╠╣╬╦╩╔╗╚╝╟╢╫╤╧╞╡╪")
+HORIZONTAL = set("─━═")
+BOX = VERTICAL | HORIZONTAL
 
 
-def box_table_end(lines: list[str], start: int) -> int:
-    """The index after the table whose top border is lines[start]: every line of a table starts
-    with a box character."""
-    i = start + 1
-    while i < len(lines) and (s := lines[i].strip()) and s[0] in VERTICAL:
-        i += 1
-    return i
+def is_box_line(line: str) -> bool:
+    """A line of a drawn table: it starts, after indentation, with a box character."""
+    stripped = line.lstrip()
+    return bool(stripped) and stripped[0] in VERTICAL
 
 
-def _width(ch: str) -> int:
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def _columns(line: str) -> dict[int, str]:
-    """The line's characters by display column (a wide character at its first column)."""
-    out, x = {}, 0
-    for ch in line:
-        out[x] = ch
-        x += _width(ch)
+def _columns(line: str) -> list[str]:
+    """The line by display column: a wide character fills two, its second "" (no character)."""
+    out: list[str] = []
+    for ch in line.rstrip():
+        out.append(ch)
+        if unicodedata.east_asian_width(ch) in "WF":
+            out.append("")
     return out
 
 
-def box_table(lines: list[str], start: int, end: int, source: str) -> Table:
-    """The table drawn in lines[start:end] as cells anchored on its grid."""
-    grid = [_columns(line) for line in lines[start:end]]
-    bars = sorted({x for row in grid for x, ch in row.items() if ch in VERTICAL})
-    spans = list(zip(bars, bars[1:]))
+def box_table(lines: list[str], source: str, first_line: int) -> Table | None:
+    """The Table a run of drawn lines shows (first_line: the first one's line number), or None
+    when the drawing has no cell."""
+    grid = [_columns(line) for line in lines]
+    width = max(map(len, grid), default=0)
+    grid = [row + [" "] * (width - len(row)) for row in grid]
+    xs = sorted({x for row in grid for x, ch in enumerate(row) if ch in VERTICAL})
+    rules = [y for y, row in enumerate(grid) if any(ch in HORIZONTAL for ch in row)]
+    bands = [(a + 1, b) for a, b in zip(rules, rules[1:]) if b > a + 1]  # text lines between two rules
+    segments = list(zip(xs, xs[1:]))
+    if not bands or not segments:
+        return None
 
-    def text(y: int, j: int) -> str | None:
-        """The characters of line y between bars j and j+1; None where that stretch is a border."""
-        left, right = spans[j]
-        chars = [grid[y][x] for x in range(left + 1, right) if x in grid[y]]
-        if chars and all(ch in HORIZONTAL for ch in chars):
-            return None
-        return "".join(chars)
+    def open_right(band: tuple[int, int], x: int) -> bool:  # no stroke at x on the band's lines
+        return all(grid[y][x] not in VERTICAL for y in range(*band))
 
-    # Stretches of lines between bars that no border separates are one cell.
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
+    def open_below(b: int, seg: tuple[int, int]) -> bool:  # no rule under band b across the segment
+        y = bands[b][1]
+        return all(grid[y][x] not in HORIZONTAL for x in range(seg[0] + 1, seg[1]))
 
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
+    # Union the units (band, segment) no stroke divides; each class is one cell.
+    parent = {(b, s): (b, s) for b in range(len(bands)) for s in range(len(segments))}
 
-    content = {(y, j): t for y in range(len(grid)) for j in range(len(spans)) if (t := text(y, j)) is not None}
-    for key in content:
-        parent[key] = key
-    for y, j in content:
-        if (y, j + 1) in content and grid[y].get(spans[j][1]) not in VERTICAL:
-            parent[find((y, j))] = find((y, j + 1))
-        if (y + 1, j) in content:
-            parent[find((y, j))] = find((y + 1, j))
-    members: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for key in content:
-        members.setdefault(find(key), []).append(key)
-    tops = sorted({min(y for y, _ in keys) for keys in members.values()})
+    def find(u):
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    for b, band in enumerate(bands):
+        for s, seg in enumerate(segments):
+            if s + 1 < len(segments) and open_right(band, seg[1]):
+                parent[find((b, s + 1))] = find((b, s))
+            if b + 1 < len(bands) and open_below(b, seg):
+                parent[find((b + 1, s))] = find((b, s))
+    regions: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for unit in parent:
+        regions.setdefault(find(unit), []).append(unit)
     cells = []
-    for keys in members.values():
-        ys = sorted({y for y, _ in keys})
-        js = sorted({j for _, j in keys})
-        left, right = spans[js[0]][0], spans[js[-1]][1]
-        pieces = ["".join(grid[y][x] for x in range(left + 1, right) if x in grid[y]).strip() for y in ys]
-        row = tops.index(ys[0])
-        row_span = sum(ys[0] <= t <= ys[-1] for t in tops)
-        prov = Provenance(source, line=start + ys[0] + 1)
-        cells.append(TableCell(_join(pieces), row, js[0], row_span, len(js), prov=prov))
-    cells.sort(key=lambda c: (c.row, c.col))
-    return Table(cells, Provenance(source, line=start + 1), rows_known=True)
-
-
-def _join(pieces: list[str]) -> str:
-    """A cell's lines as one text: a line wrapped inside CJK text joins without a space."""
-    out = ""
-    for piece in filter(None, pieces):
-        if out and not (_width(out[-1]) == 2 or _width(piece[0]) == 2):
-            out += " "
-        out += piece
-    return out
+    for units in regions.values():
+        b0, b1 = min(b for b, _ in units), max(b for b, _ in units)
+        s0, s1 = min(s for _, s in units), max(s for _, s in units)
+        left, right = segments[s0][0] + 1, segments[s1][1]
+        # A cell over several bands holds the lines between them too: w3m prints a merged cell's
+        # text on whichever line is its middle, a rule line of the cells beside it.
+        text_lines = ["".join(grid[y][left:right]).strip() for y in range(bands[b0][0], bands[b1][1])]
+        text = join_lines([t for t in text_lines if t and not set(t) <= BOX])
+        prov = Provenance(source, line=first_line + bands[b0][0])
+        cells.append(TableCell(text, b0, s0, row_span=b1 - b0 + 1, col_span=s1 - s0 + 1, prov=prov))
+    return Table(sorted(cells, key=lambda c: (c.row, c.col)), Provenance(source, line=first_line))

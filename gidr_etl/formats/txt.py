@@ -5,7 +5,7 @@ Tables in text come in a few layouts, all recognised here:
   * pipe cells: one cell per line, each ending in " |" (a pipe row of one cell);
   * tab rows: cells separated by tabs;
   * a cell per paragraph: short lines separated by blank lines, many of them numbers;
-  * tables drawn with box characters (w3m's dump of a bordered table: box_tables.py).
+  * drawn tables: box-drawing characters around each cell (w3m -dump; box_tables.py).
 Everything else is text, one block per line.
 """
 
@@ -16,9 +16,10 @@ from pathlib import Path
 
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
-from gidr_etl.formats.box_tables import box_table, box_table_end, starts_box_table
+from gidr_etl.formats.box_tables import box_table, is_box_line
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.reading.metadata import wrapped_text_hints
 from gidr_etl.text.encoding import UndecodableError, decode
 
 _NUMBERISH = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,.]*\s*\S{0,4}\s*$")
@@ -47,7 +48,9 @@ class TxtFormat(InputFormat):
             text, encoding = decode(data)
         except UndecodableError as exc:
             raise ExtractionError(str(exc)) from None
-        return Document(str(path), "txt", blocks=parse_text(text, str(path)), encoding=encoding)
+        doc = Document(str(path), "txt", blocks=parse_text(text, str(path)), encoding=encoding)
+        doc.hints.update(wrapped_text_hints(text.splitlines()))
+        return doc
 
 
 def _kind(line: str) -> str:
@@ -83,9 +86,10 @@ def parse_text(text: str, source: str) -> list:
     i = 0
     while i < len(lines):
         kind = _kind(lines[i])
-        if starts_box_table(lines[i]):
-            j = box_table_end(lines, i)
-            blocks.append(box_table(lines, i, j, source))
+        if is_box_line(lines[i]):
+            j = next((k for k in range(i, len(lines)) if not is_box_line(lines[k])), len(lines))
+            table = box_table(lines[i:j], source, i + 1)
+            blocks.extend([table] if table else [])
             i = j
         elif kind in ("pipe", "tab"):
             j, rows = _table_rows(lines, i, kind)
