@@ -84,14 +84,15 @@ def place_by_lines(
     empty lines up to the next token (`following`) must be enough to hold the rest of its cells:
     a converter that drops blank cells (pdfminer.six, pdftotext's default mode) prints a short
     row shorter than that, and is never read this way. A line dropped as page furniture in
-    between makes the count no count of cells."""
-    step = _step(full_rows)
+    between makes the count no count of cells. A section with no full row leaves the lines a
+    cell takes open: one (LibreOffice) or two (docx2txt, lynx), each a reading."""
+    steps = [_step(full_rows)] if full_rows else [1, 2]
     lines = [_line(t) for t in (label, *row)]
     next_line = _line(following) if following is not None and not following.after_dropped else None
-    if step is None or next_line is None or None in lines or len(set(lines)) != len(lines):
+    if None in steps or next_line is None or None in lines or len(set(lines)) != len(lines):
         return None
     placements = []
-    for blank in range(1, step + 1):
+    for step, blank in ((s, b) for s in steps for b in range(1, s + 1)):  # type: ignore[operator]
         slots: list[Token | None] = [None] * n
         col, prev, fits = 0, lines[0], True
         for tok, line in zip(row, lines[1:]):
