@@ -65,10 +65,17 @@ def some_zeros_blank(g: dict) -> dict:
 VARIANTS = {"zeros-blank": zeros_blank, "some-zeros-blank": some_zeros_blank}
 
 
-def _rendered(seed: str, kind: str, variant: str) -> Path:
-    """The seed rendered as `kind` with its variant's gold, cached by what it renders from."""
+def borderless(html: str) -> str:
+    """The page as a CMS often writes its tables: no border, the cells' text without paragraphs
+    (w3m then lays the table out in spaces, lynx a row a line)."""
+    return html.replace(' border="1"', "").replace("<p>", "").replace("</p>", "")
+
+
+def _rendered(seed: str, kind: str, variant: str, html_style=None) -> Path:
+    """The seed rendered as `kind` with its variant's gold (an HTML page restyled by
+    `html_style`), cached by what it renders from."""
     g = VARIANTS[variant](gold(seed))
-    code = inspect.getsource(render) + inspect.getsource(layout)
+    code = inspect.getsource(render) + inspect.getsource(layout) + (inspect.getsource(html_style) if html_style else "")
     key = hashlib.sha256((json.dumps(g, sort_keys=True) + code).encode()).hexdigest()[:24]
     folder = cache_dir() / f"variant-{key}"
     out = folder / f"{seed}-{variant}.{kind}"
@@ -76,7 +83,7 @@ def _rendered(seed: str, kind: str, variant: str) -> Path:
         return out
     folder.mkdir(parents=True, exist_ok=True)
     if kind == "html":
-        render.write_html(seed, out, g=g)
+        out.write_text((html_style or str)(render.render_html(seed, g=g)), "utf-8")
     else:
         docx = folder / f"{seed}-{variant}.docx"
         if not docx.exists():
@@ -86,6 +93,18 @@ def _rendered(seed: str, kind: str, variant: str) -> Path:
                 pytest.skip("LibreOffice is not installed (scripts/test installs it)")
             soffice_convert(docx, "pdf", folder)
     return out
+
+
+def borderless_cases(variant: str) -> list[Source]:
+    """The seeds' HTML with `variant`'s gold, its tables borderless."""
+    return [
+        Source(
+            f"{seed}-{variant}-borderless.html",
+            _rendered(seed, "html", variant, borderless),
+            VARIANTS[variant](gold(seed)),
+        )
+        for seed in SEEDS
+    ]
 
 
 def cases(kind: str, variant: str | None = None) -> list[Source]:

@@ -15,6 +15,7 @@ from converted_text import (
     ROW_A_LINE,
     VARIANTS,
     Score,
+    borderless_cases,
     cases,
     converted,
     kind_of,
@@ -133,3 +134,21 @@ def test_cell_a_line_with_blanks_dropped_is_not_read_by_lines(footer, variant, t
     assert s.wrong == 0 and s.unsaid == 0, wrong
     assert report.value("requests", "carried_over", "commercial") is None
     assert report.cells["requests", "carried_over", "commercial"].status == "ambiguous"
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_w3m_borderless_table_reads_by_display_columns(variant, tmp_path):
+    # w3m lays a borderless table out in spaces, a CJK character two columns wide, each cell
+    # padded to its column: "行政规范性文件 32           10           153" (a label as wide as
+    # its column leaves one space) and "二、上年结转…   5                          5".
+    total, wrong = Score(), []
+    for case in borderless_cases(variant):
+        s, lines = score(read_text(converted("w3m", case), tmp_path, f"{case.name}.txt"), case.gold)
+        total.add(s)
+        wrong += [f"{case.name} {line}" for line in lines if not line.startswith("missed")]
+        if case.name.startswith("001_") and variant == "some-zeros-blank":
+            report = read_text(converted("w3m", case), tmp_path)
+            assert report.value("art20_1", "normative_documents", "in_force") == 153
+            assert report.value("requests", "carried_over", "total") == 5
+    assert wrong == [] and total.unsaid == 0
+    assert total.right >= 0.95 * total.cells, (total.right, total.cells)

@@ -129,8 +129,9 @@ def layout_cells(line: str) -> list[str]:
         rest = rest.rstrip()[: -len(v)]
     if not rest.strip():
         return values if len(values) > 1 else [line]  # a row of values only
-    # The label must end in a column gap, not a single space.
-    if not _GAP.fullmatch(rest[len(rest.rstrip()) :]):
+    # The label must end in a column gap, not a single space; unless the values stand apart in
+    # columns: w3m pads each cell to its column's width, a label as wide leaving one space.
+    if not _GAP.fullmatch(rest[len(rest.rstrip()) :]) and not (len(values) > 1 and _GAP.search(line[len(rest) :])):
         return [line]
     return [rest.strip(), *values]
 
