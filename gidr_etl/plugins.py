@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # types only: these modules are plugins themselves
 DEFAULT_PLUGINS = (
     "gidr_etl.formats.txt",
     "gidr_etl.formats.html",
+    "gidr_etl.formats.markdown",
     "gidr_etl.formats.docx",
     "gidr_etl.formats.pdf",
     "gidr_etl.formats.scan",

@@ -151,3 +151,13 @@ def test_traditional_metadata_labels_are_read_and_values_kept_as_printed():
 def test_a_value_is_not_converted_into_another_place():
     # OpenCC's t2s reads 乾 as 干: a place name is never converted.
     assert metadata_hints(["發布機構：乾县人民政府"]) == {"agency": "乾县人民政府"}
+
+
+def test_radicals_a_pdf_font_prints_read_as_their_ideographs():
+    # "上海市人⺠政府": U+2EA0 (Radicals Supplement) for 民 needs data/radicals.txt; U+2F08 ⼈ NFKC folds.
+    from gidr_etl.reading.metadata import metadata_hints
+    from gidr_etl.text.normalize import fold_radicals, normalize_text
+
+    assert normalize_text("上海市⼈⺠政府⻓宁区⻔户") == "上海市人民政府长宁区门户"
+    assert fold_radicals("⺠⻅⻉⻋⻚⻢⻥⻩⻬") == "民见贝车页马鱼黄齐"
+    assert metadata_hints(["发布机构：上海市⼈⺠政府"]) == {"agency": "上海市人民政府"}

@@ -46,3 +46,111 @@ def test_crawler_header_of_a_real_dump_converted_to_markdown(tmp_path):
     md = build_report(TxtFormat().extract(path)).metadata
     assert md.title == "平潭综合实验区2021年度政府信息公开工作年度报告"
     assert (md.agency, md.year, md.publish_date) == ("平潭综合实验区", 2021, "2020-01-13")
+
+
+def test_radicals_a_pdf_font_maps_ideographs_to(tmp_path):
+    # Hongze's pdftotext dump as a PDF whose font maps 民 to ⺠ (U+2EA0) and 人 to ⼈ (U+2F08) leaves it.
+    source = ROOT / "tests" / "fixtures" / "converted" / "hongze_district_gov_2023.pdftotext.txt"
+    path = tmp_path / source.name
+    path.write_text(source.read_text("utf-8").replace("民", "\u2ea0").replace("人", "\u2f08"), "utf-8")
+    report = build_report(TxtFormat().extract(path))
+    assert report.metadata.agency in ("洪泽区人民政府", "淮安市洪泽区人民政府")
+    plain = build_report(TxtFormat().extract(source))
+    assert {k: c.value for k, c in report.cells.items()} == {k: c.value for k, c in plain.cells.items()}
+
+
+def _w3m_dump(seed: str) -> Path:
+    import pytest
+
+    from gidr_etl.testing import converters as zoo
+
+    conv = zoo.by_name("w3m")
+    if why := conv.missing():
+        pytest.skip(why)
+    out = zoo.convert(conv, next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html")))
+    assert out.path is not None, out.error
+    return out.path
+
+
+def test_an_info_block_w3m_wrapped_over_two_lines():
+    # At w3m's default 80 columns the label 索引号 wraps its colon, the index number wraps after
+    # its "/" and the agency after 管理: each piece of the second line stands under its cell.
+    from gidr_etl.testing.seeds import gold
+
+    for seed in ("000_2d55a32003931e6c", "003_7310e8e43cef02b2"):
+        path = _w3m_dump(seed)
+        want = gold(seed)["metadata"]
+        assert want["index_no"] not in path.read_text("utf-8")  # wrapped, as w3m prints it
+        md = build_report(TxtFormat().extract(path)).metadata
+        assert (md.index_no, md.publish_date) == (want["index_no"], want["publish_date"])
+
+
+def test_only_pieces_standing_under_cells_continue_them():
+    from gidr_etl.reading.metadata import wrapped_text_hints
+
+    head = "索引号  H042/         发布机构 杭州市萧山区行政审批服务管理 发布日期 2024-01-16"
+    assert wrapped_text_hints([head, "：      2024-75954    ：       办公室                       ："]) == {
+        "index_no": "H042/2024-75954",
+        "agency": "杭州市萧山区行政审批服务管理办公室",
+        "publish_date": "2024-01-16",
+    }
+    assert wrapped_text_hints([head, "   2024-75954"])["index_no"] == "H042/"  # under no cell's start
+    # A crawler's line holding a label and its value is no cell a line below continues, and a
+    # whole label takes no body text.
+    dump = ["索引号：H042/2024-75954", "2023年政府信息公开工作年度报告"]
+    assert wrapped_text_hints(dump) == {"index_no": "H042/2024-75954"}
+    assert wrapped_text_hints(["索引号： H042/", "一、总体情况"]) == {"index_no": "H042/"}
+
+
+def test_a_browser_s_print_header_and_footer_are_no_part_of_the_metadata(tmp_path):
+    # Chromium's print of a seed page, as pdftotext reads it: each page headed by the print date
+    # and time beside the title, footed by the file:// address. On a Chinese desktop the date reads
+    # "2026/12/7 03:27" (headless Chromium prints en-US): neither is the title, year or publish date.
+    import subprocess
+
+    import pytest
+
+    from gidr_etl.testing import converters as zoo
+    from gidr_etl.testing.seeds import agency, gold
+
+    seed = "001_f034b2af3da2120e"  # its info block prints no publish date
+    conv = zoo.by_name("chromium-pdf")
+    if (why := conv.missing()) or (why := zoo.by_name("pdftotext").missing()):
+        pytest.skip(why)
+    pdf = zoo.convert(conv, next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html"))).path
+    assert pdf is not None
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
+    first = text.splitlines()[0]
+    assert "AM" in first or "PM" in first  # the print date and time
+    want = gold(seed)["metadata"]
+    for header in (first.split("   ")[0], "2026/12/7 03:27"):
+        path = tmp_path / f"{seed}.txt"
+        path.write_text(text.replace(first.split("   ")[0], header), "utf-8")
+        md = build_report(TxtFormat().extract(path)).metadata
+        assert (md.agency, md.year, md.publish_date) == (agency(want), want["year"], None), header
+
+
+def test_an_info_block_chromium_wrapped_in_narrow_cells(tmp_path):
+    # The seed page with its info cells narrow, as CMS pages set them, printed by Chromium: 索引/号：,
+    # 发布/机/构：, "11320703MB/2021-" over "00061", "2021-" over "12-31", each piece under its cell.
+    import pytest
+
+    from gidr_etl.formats.pdf import PdfFormat
+    from gidr_etl.reading.tokens import lines
+    from gidr_etl.testing import converters as zoo
+    from gidr_etl.testing.seeds import gold
+
+    seed = "000_2d55a32003931e6c"
+    conv = zoo.by_name("chromium-pdf")
+    if why := conv.missing():
+        pytest.skip(why)
+    page = next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html")).path.read_text("utf-8")
+    narrow = tmp_path / f"{seed}.html"
+    narrow.write_text(page.replace("</style>", "table.meta td{width:2.6em;font-size:16px}</style>", 1), "utf-8")
+    out = zoo.convert(conv, zoo.Source(narrow.name, narrow, {}))
+    assert out.path is not None, out.error
+    doc = PdfFormat().extract(out.path)
+    assert not any("索引号" in line for line in lines(doc))  # the label is wrapped
+    md = build_report(doc).metadata
+    want = gold(seed)["metadata"]
+    assert (md.index_no, md.publish_date) == (want["index_no"], want["publish_date"])

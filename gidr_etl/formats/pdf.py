@@ -25,6 +25,7 @@ from gidr_etl.formats.base import InputFormat
 from gidr_etl.formats.page_layout import GRID_TOL, grid_index, grid_lines, is_footer, join_pieces, page_title, squeeze
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.reading.metadata import wrapped_block_hints
 from gidr_etl.text.cjk import CLOSE, LIST_MARK, NUMERALS, OPEN, join_lines
 
 # Outer table edges on consecutive pages this close belong to one continued table.
@@ -157,6 +158,9 @@ def _read_page(page, file: str, blocks: list, hints: dict[str, str]) -> None:
     lines = _lines(page, [p.bbox for p in parts])
     if n == 1 and (title := page_title(lines)):
         hints["title"] = title
+    if n == 1:
+        # A page printed by a browser with narrow info cells wraps them: 索引/号：, 11320703MB/2021-/00061.
+        hints.update(wrapped_block_hints([line["pieces"] for line in lines], _COLUMN_TOL))
     items = sorted([(p.bbox[1], p) for p in parts] + [(line["top"], line) for line in lines], key=lambda i: i[0])
     for i, (_, item) in enumerate(items):
         if not isinstance(item, _Part):
@@ -295,8 +299,36 @@ def _lines(page, bboxes: list[tuple]) -> list[dict]:
         text = squeeze(line["text"])
         if text and not is_footer(text, line["top"], line["bottom"], page.height):
             size = max(c["size"] for c in line["chars"])
-            found.append({"text": text, "top": line["top"], "size": size, "line": len(found) + 1})
+            found.append(
+                {
+                    "text": text,
+                    "top": line["top"],
+                    "size": size,
+                    "line": len(found) + 1,
+                    "pieces": _pieces(line["chars"]),
+                }
+            )
     return found
+
+
+# A gap between two characters wider than this share of their size parts two pieces (a space).
+_PIECE_GAP = 0.25
+# Cells of one column start at one x, a browser left-aligning them; a glyph's box may start a
+# little right of its origin (Chromium's 日 2 pt right of 发), so within this many points.
+_COLUMN_TOL = 3.0
+
+
+def _pieces(chars: list[dict]) -> list[tuple[float, str]]:
+    """A line's pieces: its characters parted at gaps, each with the x it starts at."""
+    out: list[tuple[float, str]] = []
+    end = None
+    for c in sorted((c for c in chars if not c["text"].isspace()), key=lambda c: c["x0"]):
+        if end is None or c["x0"] - end > _PIECE_GAP * c["size"]:
+            out.append((c["x0"], c["text"]))
+        else:
+            out[-1] = (out[-1][0], out[-1][1] + c["text"])
+        end = c["x1"]
+    return out
 
 
 def _continues(blocks: list, part: _Part) -> bool:

@@ -4,7 +4,8 @@ Tables in text come in a few layouts, all recognised here:
   * pipe rows: cells separated by " | " on one line (a line of only pipes is a spacer);
   * pipe cells: one cell per line, each ending in " |" (a pipe row of one cell);
   * tab rows: cells separated by tabs;
-  * a cell per paragraph: short lines separated by blank lines, many of them numbers.
+  * a cell per paragraph: short lines separated by blank lines, many of them numbers;
+  * drawn tables: box-drawing characters around each cell (w3m -dump; box_tables.py).
 Everything else is text, one block per line.
 """
 
@@ -15,8 +16,10 @@ from pathlib import Path
 
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
+from gidr_etl.formats.box_tables import box_table, is_box_line
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
+from gidr_etl.reading.metadata import wrapped_text_hints
 from gidr_etl.text.encoding import UndecodableError, decode
 
 _NUMBERISH = re.compile(r"^\s*[-+]?[\d０-９][\d０-９,.]*\s*\S{0,4}\s*$")
@@ -45,7 +48,9 @@ class TxtFormat(InputFormat):
             text, encoding = decode(data)
         except UndecodableError as exc:
             raise ExtractionError(str(exc)) from None
-        return Document(str(path), "txt", blocks=parse_text(text, str(path)), encoding=encoding)
+        doc = Document(str(path), "txt", blocks=parse_text(text, str(path)), encoding=encoding)
+        doc.hints.update(wrapped_text_hints(text.splitlines()))
+        return doc
 
 
 def _kind(line: str) -> str:
@@ -81,7 +86,12 @@ def parse_text(text: str, source: str) -> list:
     i = 0
     while i < len(lines):
         kind = _kind(lines[i])
-        if kind in ("pipe", "tab"):
+        if is_box_line(lines[i]):
+            j = next((k for k in range(i, len(lines)) if not is_box_line(lines[k])), len(lines))
+            table = box_table(lines[i:j], source, i + 1)
+            blocks.extend([table] if table else [])
+            i = j
+        elif kind in ("pipe", "tab"):
             j, rows = _table_rows(lines, i, kind)
             blocks.append(_table(rows, source, i + 1))
             i = j
@@ -91,7 +101,8 @@ def parse_text(text: str, source: str) -> list:
             i = end
         else:
             if kind == "text":
-                blocks.append(TextBlock(lines[i].strip(), Provenance(source, line=i + 1), kind="line"))
+                # Indented as printed: a laid-out table's columns are where its values stand.
+                blocks.append(TextBlock(lines[i].rstrip(), Provenance(source, line=i + 1), kind="line"))
             i += 1
     return blocks
 

@@ -6,7 +6,8 @@ import re
 
 from gidr_etl.report import Metadata
 from gidr_etl.text.cjk import despace
-from gidr_etl.text.normalize import to_simplified
+from gidr_etl.text.normalize import fold_radicals, to_simplified
+from gidr_etl.text.wrapped import Piece, pieces, unwrap
 
 _FIELD_SEP = r"\s*[:：|]?\s*"
 _DATE = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
@@ -28,6 +29,28 @@ _MARKUP = re.compile(r"^(?:\s*(?:#{1,6}|[*>]+|正文(?=$|[:：\s\d])[:：]?))+\s
 
 def _unmarked(line: str) -> str:
     return _MARKUP.sub("", line)
+
+
+# What a browser prints on every page of a page it saves as PDF, never the report's own words:
+# Chromium's header starts with the print date and time ("12/7/26, 3:27 AM", on a Chinese desktop
+# "2026/12/7 03:27", as wkhtmltopdf's [date] [time] header too) before the page's title, and its
+# footer is the page's address ("file:///…/report.html   1/4").
+_PRINT_STAMP = re.compile(
+    r"^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[,，]?\s+(?:上午|下午)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?(?=\s|$)"
+)
+_PRINT_ADDRESS = re.compile(r"\b(?:file|about):/{0,3}\S*", re.I)
+
+
+def unprinted(lines: list[str]) -> list[str]:
+    """The lines without the print furniture a browser adds (a line of nothing else dropped)."""
+    out = []
+    for line in lines:
+        if _PRINT_ADDRESS.search(line):
+            continue
+        kept = _PRINT_STAMP.sub("", line)
+        if kept.strip() or not line.strip():
+            out.append(kept.strip() if kept != line else line)
+    return out
 
 
 # ------------------------------------------------------------------ labelled fields
@@ -63,6 +86,35 @@ def _label_re(label: str) -> str:
 _NEXT_LABEL = re.compile("|".join(_label_re(lab) for lab in _ANY_LABEL) + r"|\|")
 
 
+def _is_label(piece: str) -> bool:
+    """A field label, or its start wrapped away from the rest ("索引" of 索引/号)."""
+    key = to_simplified(piece).strip(":：")
+    return len(key) >= 2 and any(label.startswith(key) for label in _ANY_LABEL)
+
+
+def has_label_piece(line: str) -> bool:
+    return any(_is_label(piece) for _, piece in pieces(line))
+
+
+def _joins(above: str, below: str) -> bool:
+    """Whether `below` continues the cell `above`: a label's rest (索引 + 号：), or a value's
+    ("11320703MB/" + "2021-00061"), never a label after a value or more after a whole label."""
+    if _is_label(above):
+        return not re.search("[:：]$", above) and _is_label(above + below)
+    return not _NEXT_LABEL.search(to_simplified(above)) and not _is_label(below)
+
+
+def wrapped_block_hints(rows: list[list[Piece]], tolerance: float = 0, limit: int = 60) -> dict[str, str]:
+    """metadata_hints from a page's first lines as positioned pieces, an info block's cells that
+    a browser, text browser or pdftotext wrapped onto the next lines joined back first (text/wrapped.py)."""
+    return metadata_hints(unwrap(rows[:limit], has_label_piece, _joins, _is_label, tolerance), limit)
+
+
+def wrapped_text_hints(lines: list[str], limit: int = 60) -> dict[str, str]:
+    """wrapped_block_hints of text lines, their indentation kept (display columns)."""
+    return wrapped_block_hints([pieces(line) for line in lines[:limit]], 0, limit)
+
+
 def metadata_hints(fragments: list[str], limit: int = 60) -> dict[str, str]:
     """index_no, agency and publish_date from a page's metadata block (raw strings).
 
@@ -87,6 +139,7 @@ def _printed_and_simplified(fragment: str) -> tuple[str, str]:
     place names wrong (乾县 → 干县). Where conversion changed the length, labels are
     matched as printed.
     """
+    fragment = fold_radicals(fragment)  # a font's radical for 民 is no part of what was printed
     simplified = to_simplified(fragment)
     return fragment, (simplified if len(simplified) == len(fragment) else fragment)
 
@@ -172,6 +225,8 @@ def publish_date(lines: list[str], hint: str | None) -> str | None:
 def index_no(lines: list[str], hint: str | None) -> str | None:
     # Over the lines joined: a page's info block kept by a PDF rendering prints 索引号 and its value apart.
     m = _INDEX.search("\n".join(despace(line) for line in lines[:60]))
+    if m and hint and hint.startswith(m.group(1)):
+        return hint  # the value wrapped after its "/" (11320703MB/ · 2021-00061), joined in the hint
     return m.group(1) if m else hint
 
 
@@ -187,6 +242,7 @@ def year_from_prose(lines: list[str]) -> int | None:
 def extract_metadata(lines: list[str], hints: dict[str, str], misread: bool = False) -> Metadata:
     """The report's metadata; a field that cannot be found is None. `misread`: the text
     was recognised from images (a seal over the title may have changed characters)."""
+    lines = unprinted(lines)
     title = find_title(lines, hints.get("title"))
     agency, year = agency_and_year(title)
     if misread:

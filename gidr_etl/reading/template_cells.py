@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gidr_etl.reading.columns import place, place_by_lines
 from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
 from gidr_etl.reading.label_pairing import pair
@@ -43,6 +44,7 @@ class Read:
     misfit: list[Token] | None = None  # value tokens not as many as columns (blank padding aside)
     next: int | None = None  # stream index after the row's values
     fuzzy: float | None = None  # similarity when the label was matched fuzzily
+    following: Token | None = None  # the token after the row's values
 
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
@@ -225,6 +227,7 @@ def read_row(
         run, after = joined
     read = fit(run, n_cols)
     read.label, read.index, read.next = label, i, after
+    read.following = toks[after] if after < len(toks) else None
     return read
 
 
@@ -255,8 +258,31 @@ def store_rows(report: Report, runs: list[Run], section: Section, template: str,
         lambda row: [(section.code, row, col.code) for col in cols],
         template,
     )
+    place_by_columns(reads, len(cols))
     for term in section.rows_for(template):
         store_row(report, runs, section, term.code, cols, reads.get(term.code))
+
+
+def place_by_columns(reads: dict[str, Read], n: int) -> None:
+    """Rows of converted text printing fewer values than columns: each value in the column its
+    place on the line is under, or its line after the label, as the section's full rows show
+    the columns (columns.py)."""
+    full = [r for r in reads.values() if r.misfit is None and r.label and None not in r.tokens]
+    laid_out = [r.tokens for r in full if all(t and t.at for t in r.tokens)]
+    by_lines = [(r.label, r.tokens) for r in full if _adjacent(r, n)]
+    for code, r in reads.items():
+        if not (r.misfit and len(r.misfit) < n and r.label):
+            continue
+        slots = place(r.misfit, laid_out, n)  # type: ignore[arg-type]
+        if slots is None and _adjacent(r, len(r.misfit)):
+            slots = place_by_lines(r.label, r.misfit, by_lines, n, r.following)  # type: ignore[arg-type]
+        if slots is not None:
+            reads[code] = Read(slots, set(), r.label, r.index, next=r.next, fuzzy=r.fuzzy)
+
+
+def _adjacent(r: Read, count: int) -> bool:
+    """Whether the row's `count` values follow its label with nothing between (no wrapped rest)."""
+    return r.index is not None and r.next == r.index + count + 1
 
 
 def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) -> None:
@@ -275,9 +301,8 @@ def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) ->
         if read.misfit is None and all(t is None for t in read.tokens):
             continue  # a label with no values: the block goes on
         if len(block) > 1 and read.misfit and len(read.misfit) == n * len(block):
-            values = [read.misfit[i * n : (i + 1) * n] for i in range(len(block))]
             own = list(equations(template, False)) + list(equations(template, True))
-            for code_, got in zip(block, pair([keys(c) for c in block], values, own)):
+            for code_, got in zip(block, pair([keys(c) for c in block], read.misfit, own)):
                 r = reads[code_]
                 reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
         elif len(block) > 1 and read.misfit:

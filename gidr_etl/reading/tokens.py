@@ -54,6 +54,11 @@ class Token:
     # A table cell merged over several grid columns: a blank one is a cell the table's writer
     # made, never padding (which fills the grid a column at a time).
     merged: bool = False
+    # A piece of a laid-out text line: the line as printed and where the piece starts in it
+    # (reading/columns.py places a row's values by it).
+    at: tuple[str, int] | None = None
+    # A printed line that is no token (page furniture) lies between this token and the one before.
+    after_dropped: bool = False
 
     @property
     def compact(self) -> str:
@@ -74,6 +79,7 @@ class Token:
 def tokens(doc: Document) -> list[Token]:
     """Every table cell and text line of `doc` as a token, in reading order."""
     out: list[Token] = []
+    dropped = False
     for t_index, block in enumerate(doc.blocks):
         if isinstance(block, Table):
             for cell in block.reading_order():
@@ -88,7 +94,15 @@ def tokens(doc: Document) -> list[Token]:
                     prov = Provenance(prov.file, prov.page, prov.line + n)
                 pieces = layout_cells(line)
                 glued = len(pieces) == 1 and pieces[0] == line.strip()
-                out.extend(_token(piece, prov, None, False, glued=glued) for piece in pieces)
+                dropped = dropped or (not pieces and bool(line.strip()))
+                start = 0
+                for piece in pieces:
+                    out.append(tok := _token(piece, prov, None, False, glued=glued))
+                    tok.after_dropped, dropped = dropped, False
+                    if (start := line.find(piece, start)) >= 0:
+                        tok.at, start = (line, start), start + len(piece)
+                    else:
+                        start = 0
     return out
 
 
@@ -115,8 +129,9 @@ def layout_cells(line: str) -> list[str]:
         rest = rest.rstrip()[: -len(v)]
     if not rest.strip():
         return values if len(values) > 1 else [line]  # a row of values only
-    # The label must end in a column gap, not a single space.
-    if not _GAP.fullmatch(rest[len(rest.rstrip()) :]):
+    # The label must end in a column gap, not a single space; unless the values stand apart in
+    # columns: w3m pads each cell to its column's width, a label as wide leaving one space.
+    if not _GAP.fullmatch(rest[len(rest.rstrip()) :]) and not (len(values) > 1 and _GAP.search(line[len(rest) :])):
         return [line]
     return [rest.strip(), *values]
 

@@ -20,6 +20,26 @@ _NUMBERING = re.compile(NUMBERING)
 _NOT_KEY = re.compile(rf"[^\w{IDEOGRAPHS}]|_")
 
 
+@lru_cache(maxsize=1)
+def _radicals() -> dict[int, str]:
+    from importlib import resources
+
+    table = {}
+    for line in resources.files("gidr_etl").joinpath("data/radicals.txt").read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            code, ideograph = line.split("\t")[:2]
+            table[int(code, 16)] = ideograph
+    return table
+
+
+def fold_radicals(text: str) -> str:
+    """CJK radicals as the ideographs they draw: PDF fonts map 民 to ⺠ (U+2EA0) or 人 to ⼈ (U+2F08).
+
+    NFKC folds the Kangxi Radicals (U+2F00–U+2FDF); the Supplement (U+2E80–U+2EFF) needs the
+    table in data/radicals.txt."""
+    return unicodedata.normalize("NFKC", text.translate(_radicals()))
+
+
 @lru_cache(maxsize=2)
 def _opencc(config: str):
     import opencc
@@ -47,7 +67,7 @@ _CACHE = 1 << 13
 @lru_cache(maxsize=_CACHE)
 def normalize_text(text: str) -> str:
     """Half-width forms, Simplified characters, no injected pinyin, one space at most."""
-    text = unicodedata.normalize("NFKC", strip_pinyin(text))
+    text = fold_radicals(strip_pinyin(text))
     text = to_simplified(text).replace("\u00a0", " ").replace("\u3000", " ")
     return re.sub(r"[ \t]+", " ", text)
 
