@@ -293,7 +293,7 @@ def _cached(key: str, name: str, make: Callable[[Path], object]) -> Path:
     return final
 
 
-def seed_renderings(seeds: Iterable[str] = SEEDS) -> list[Source]:
+def seed_renderings(seeds: Iterable[str] = SEEDS, kinds: tuple[str, ...] = (HTML, DOCX, PDF)) -> list[Source]:
     """Each seed as HTML, DOCX and (LibreOffice from the DOCX) PDF, cached by what they render from.
 
     python-docx stamps the time into the DOCX's zip, so the rendering is keyed by its inputs
@@ -304,12 +304,15 @@ def seed_renderings(seeds: Iterable[str] = SEEDS) -> list[Source]:
     for seed in seeds:
         g = gold(seed)
         key = "render-" + _digest(json.dumps(g, sort_keys=True), code)
-        html = _cached(key, f"{seed}.html", partial(render.write_html, seed))
-        docx = _cached(key, f"{seed}.docx", partial(render.render_docx, seed))
-        out += [Source(html.name, html, g), Source(docx.name, docx, g)]
-        if soffice.find_soffice() is not None:
-            pdf = _cached(key, f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
-            out.append(Source(pdf.name, pdf, g))
+        if HTML in kinds:
+            html = _cached(key, f"{seed}.html", partial(render.write_html, seed))
+            out.append(Source(html.name, html, g))
+        if DOCX in kinds or PDF in kinds:
+            docx = _cached(key, f"{seed}.docx", partial(render.render_docx, seed))
+            out += [Source(docx.name, docx, g)] if DOCX in kinds else []
+            if PDF in kinds and soffice.find_soffice() is not None:
+                pdf = _cached(key, f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
+                out.append(Source(pdf.name, pdf, g))
     return out
 
 
