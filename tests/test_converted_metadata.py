@@ -152,3 +152,26 @@ def test_an_info_block_chromium_wrapped_in_narrow_cells(tmp_path):
     md = build_report(doc).metadata
     want = gold(seed)["metadata"]
     assert (md.index_no, md.publish_date) == (want["index_no"], want["publish_date"])
+
+
+def test_radicals_wkhtmltopdf_prints_for_ideographs():
+    # Debian's wkhtmltopdf maps 人民 to ⼈⺠ (U+2F08 U+2EA0) in the PDFs it makes of a seed page.
+    import pypdfium2
+
+    from gidr_etl.formats.pdf import PdfFormat
+    from gidr_etl.testing import converters as zoo
+    from gidr_etl.testing.seeds import agency, gold
+
+    seed = "001_f034b2af3da2120e"
+    conv = zoo.by_name("wkhtmltopdf")
+    if why := conv.missing():
+        pytest.skip(why)
+    pdf = zoo.convert(conv, zoo.seed_renderings([seed], (".html",))[0]).path
+    assert pdf is not None
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        printed = document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert "\u2ea0" in printed  # ⺠, which NFKC leaves alone
+    assert build_report(PdfFormat().extract(pdf)).metadata.agency == agency(gold(seed)["metadata"])

@@ -53,6 +53,7 @@ FLOOR = {
     "w3m": 998,
     "lynx": 992,
     "chromium-pdf": 998,
+    "wkhtmltopdf": 991,
 }
 
 
