@@ -19,7 +19,7 @@ def dump():
     conv = zoo.by_name("w3m")
     if why := conv.missing():
         pytest.skip(why)
-    src = next(s for s in zoo.seed_renderings([SEED]) if s.name.endswith(".html"))
+    src = zoo.seed_renderings([SEED], (".html",))[0]
     out = zoo.convert(conv, src)
     assert out.path is not None, out.error
     return out.path

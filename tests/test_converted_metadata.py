@@ -3,6 +3,8 @@ date or index number in a crawler header or a page's info block (kept by a PDF r
 
 from pathlib import Path
 
+import pytest
+
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.reading.metadata import extract_metadata
@@ -60,14 +62,12 @@ def test_radicals_a_pdf_font_maps_ideographs_to(tmp_path):
 
 
 def _w3m_dump(seed: str) -> Path:
-    import pytest
-
     from gidr_etl.testing import converters as zoo
 
     conv = zoo.by_name("w3m")
     if why := conv.missing():
         pytest.skip(why)
-    out = zoo.convert(conv, next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html")))
+    out = zoo.convert(conv, zoo.seed_renderings([seed], (".html",))[0])
     assert out.path is not None, out.error
     return out.path
 
@@ -102,13 +102,12 @@ def test_only_pieces_standing_under_cells_continue_them():
     assert wrapped_text_hints(["索引号： H042/", "一、总体情况"]) == {"index_no": "H042/"}
 
 
+@pytest.mark.slow  # Chromium prints the page (cached by content after the first run)
 def test_a_browser_s_print_header_and_footer_are_no_part_of_the_metadata(tmp_path):
     # Chromium's print of a seed page, as pdftotext reads it: each page headed by the print date
     # and time beside the title, footed by the file:// address. On a Chinese desktop the date reads
     # "2026/12/7 03:27" (headless Chromium prints en-US): neither is the title, year or publish date.
     import subprocess
-
-    import pytest
 
     from gidr_etl.testing import converters as zoo
     from gidr_etl.testing.seeds import agency, gold
@@ -117,7 +116,7 @@ def test_a_browser_s_print_header_and_footer_are_no_part_of_the_metadata(tmp_pat
     conv = zoo.by_name("chromium-pdf")
     if (why := conv.missing()) or (why := zoo.by_name("pdftotext").missing()):
         pytest.skip(why)
-    pdf = zoo.convert(conv, next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html"))).path
+    pdf = zoo.convert(conv, zoo.seed_renderings([seed], (".html",))[0]).path
     assert pdf is not None
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True).stdout.decode()
     first = text.splitlines()[0]
@@ -130,11 +129,10 @@ def test_a_browser_s_print_header_and_footer_are_no_part_of_the_metadata(tmp_pat
         assert (md.agency, md.year, md.publish_date) == (agency(want), want["year"], None), header
 
 
+@pytest.mark.slow  # Chromium prints the page (cached by content after the first run)
 def test_an_info_block_chromium_wrapped_in_narrow_cells(tmp_path):
     # The seed page with its info cells narrow, as CMS pages set them, printed by Chromium: 索引/号：,
     # 发布/机/构：, "11320703MB/2021-" over "00061", "2021-" over "12-31", each piece under its cell.
-    import pytest
-
     from gidr_etl.formats.pdf import PdfFormat
     from gidr_etl.reading.tokens import lines
     from gidr_etl.testing import converters as zoo
@@ -144,7 +142,7 @@ def test_an_info_block_chromium_wrapped_in_narrow_cells(tmp_path):
     conv = zoo.by_name("chromium-pdf")
     if why := conv.missing():
         pytest.skip(why)
-    page = next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(".html")).path.read_text("utf-8")
+    page = zoo.seed_renderings([seed], (".html",))[0].path.read_text("utf-8")
     narrow = tmp_path / f"{seed}.html"
     narrow.write_text(page.replace("</style>", "table.meta td{width:2.6em;font-size:16px}</style>", 1), "utf-8")
     out = zoo.convert(conv, zoo.Source(narrow.name, narrow, {}))
@@ -154,3 +152,26 @@ def test_an_info_block_chromium_wrapped_in_narrow_cells(tmp_path):
     md = build_report(doc).metadata
     want = gold(seed)["metadata"]
     assert (md.index_no, md.publish_date) == (want["index_no"], want["publish_date"])
+
+
+def test_radicals_wkhtmltopdf_prints_for_ideographs():
+    # Debian's wkhtmltopdf maps 人民 to ⼈⺠ (U+2F08 U+2EA0) in the PDFs it makes of a seed page.
+    import pypdfium2
+
+    from gidr_etl.formats.pdf import PdfFormat
+    from gidr_etl.testing import converters as zoo
+    from gidr_etl.testing.seeds import agency, gold
+
+    seed = "001_f034b2af3da2120e"
+    conv = zoo.by_name("wkhtmltopdf")
+    if why := conv.missing():
+        pytest.skip(why)
+    pdf = zoo.convert(conv, zoo.seed_renderings([seed], (".html",))[0]).path
+    assert pdf is not None
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        printed = document[0].get_textpage().get_text_range()
+    finally:
+        document.close()
+    assert "\u2ea0" in printed  # ⺠, which NFKC leaves alone
+    assert build_report(PdfFormat().extract(pdf)).metadata.agency == agency(gold(seed)["metadata"])

@@ -51,6 +51,7 @@ FLOOR = {
     "w3m": 998,
     "lynx": 998,
     "chromium-pdf": 998,
+    "wkhtmltopdf": 991,
 }
 
 

@@ -34,7 +34,7 @@ def real(path: Path) -> zoo.Source:
 
 
 def rendering(seed: str, suffix: str) -> zoo.Source:
-    return next(s for s in zoo.seed_renderings([seed]) if s.name.endswith(suffix))
+    return zoo.seed_renderings([seed], (suffix,))[0]
 
 
 def tables(path: Path) -> list[Table]:

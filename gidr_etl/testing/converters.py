@@ -3,8 +3,8 @@
 Researchers hold what a converter made of a report more often than the file an agency
 published (issue 21). Each converter below is one a user runs: poppler's pdftotext and
 pdftohtml, pdfminer.six, PyMuPDF, pymupdf4llm, pypdfium2, markitdown, pandoc (the
-pypandoc-binary wheel), LibreOffice, docx2txt, mammoth, html2text, w3m, lynx and Chromium's
-print to PDF. A converter that is not installed is left out with its reason, never an error.
+pypandoc-binary wheel), LibreOffice, docx2txt, mammoth, html2text, w3m, lynx, Chromium's
+print to PDF and wkhtmltopdf. A converter that is not installed is left out with its reason, never an error.
 
 Inputs are the real documents (sample_inputs/ with tests/gold/realdocs/) and the seeds rendered
 as HTML, DOCX and PDF (LibreOffice from the DOCX). Renderings and conversions are cached by
@@ -217,6 +217,20 @@ def _chromium(src: Path, out: Path) -> None:
         )
 
 
+def _wkhtmltopdf(src: Path, out: Path) -> None:
+    # Debian's build (unpatched Qt) prints no header or footer; its PDFs map many ideographs to
+    # CJK radicals (⼈⺠ for 人民), as PDFs in the wild do.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    subprocess.run(
+        ["wkhtmltopdf", "-q", str(src), str(out)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=True,
+        timeout=TIMEOUT,
+    )
+
+
 CONVERTERS: tuple[Converter, ...] = (
     Converter("pdftotext-layout", (PDF,), TXT, _pdftotext("-layout"), ("pdftotext",)),
     Converter("pdftotext-raw", (PDF,), TXT, _pdftotext("-raw"), ("pdftotext",)),
@@ -241,6 +255,7 @@ CONVERTERS: tuple[Converter, ...] = (
     Converter("w3m", (HTML,), TXT, _w3m, ("w3m",)),
     Converter("lynx", (HTML,), TXT, _lynx, ("lynx",)),
     Converter("chromium-pdf", (HTML,), PDF, _chromium, ("chromium",)),
+    Converter("wkhtmltopdf", (HTML,), PDF, _wkhtmltopdf, ("wkhtmltopdf",)),
 )
 
 
@@ -293,7 +308,7 @@ def _cached(key: str, name: str, make: Callable[[Path], object]) -> Path:
     return final
 
 
-def seed_renderings(seeds: Iterable[str] = SEEDS) -> list[Source]:
+def seed_renderings(seeds: Iterable[str] = SEEDS, kinds: tuple[str, ...] = (HTML, DOCX, PDF)) -> list[Source]:
     """Each seed as HTML, DOCX and (LibreOffice from the DOCX) PDF, cached by what they render from.
 
     python-docx stamps the time into the DOCX's zip, so the rendering is keyed by its inputs
@@ -304,12 +319,15 @@ def seed_renderings(seeds: Iterable[str] = SEEDS) -> list[Source]:
     for seed in seeds:
         g = gold(seed)
         key = "render-" + _digest(json.dumps(g, sort_keys=True), code)
-        html = _cached(key, f"{seed}.html", partial(render.write_html, seed))
-        docx = _cached(key, f"{seed}.docx", partial(render.render_docx, seed))
-        out += [Source(html.name, html, g), Source(docx.name, docx, g)]
-        if soffice.find_soffice() is not None:
-            pdf = _cached(key, f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
-            out.append(Source(pdf.name, pdf, g))
+        if HTML in kinds:
+            html = _cached(key, f"{seed}.html", partial(render.write_html, seed))
+            out.append(Source(html.name, html, g))
+        if DOCX in kinds or PDF in kinds:
+            docx = _cached(key, f"{seed}.docx", partial(render.render_docx, seed))
+            out += [Source(docx.name, docx, g)] if DOCX in kinds else []
+            if PDF in kinds and soffice.find_soffice() is not None:
+                pdf = _cached(key, f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
+                out.append(Source(pdf.name, pdf, g))
     return out
 
 
