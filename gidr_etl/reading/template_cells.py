@@ -127,6 +127,31 @@ def column_header(cols: list[Term], rows: list[Term]):
     return test
 
 
+def value_area(toks: list[Token], start: int, end: int, cols: list[Term], rows: list[Term]) -> dict[int, int]:
+    """Per explicit table in [start, end) (tokens.Token.explicit), the grid column its value
+    columns start at: that of the leftmost header cell naming one of `cols` (and no row)."""
+    out: dict[int, int] = {}
+    for tok in toks[start:end]:
+        if not (tok.explicit and tok.row_id and tok.col is not None) or tok.is_value():
+            continue
+        if any(c.matches(tok.key) for c in cols) and not any(r.matches(tok.key) for r in rows):
+            table = tok.row_id[0]
+            out[table] = min(out.get(table, tok.col), tok.col)
+    return out
+
+
+def in_value_area(run: list[Token], first: int | None) -> list[Token]:
+    """An explicit row's values without the blank cells that stand left of the value columns:
+    the label's area, where a Word table left the label's row unmerged ("（七）总计" | blank |
+    95 …, Hongze 2024's PDF). A cell is placed by its grid column, never by the row's sums."""
+    if first is None:
+        return run
+    lead = 0
+    while lead < len(run) and run[lead].is_blank() and (col := run[lead].col) is not None and col < first:
+        lead += 1
+    return run[lead:]
+
+
 def fit(run: list[Token], n: int) -> Read:
     """A run of value tokens as n columns; a run of another length waits for settle_row."""
     if len(run) == n:
@@ -147,6 +172,7 @@ def read_rows(
     out: dict[str, Read] = {}
     cursor = start
     header = column_header(cols, rows)
+    area = value_area(toks, start, end, cols, rows)
     stacked: set[int] = set()  # label pieces naming two rows
     for term in rows:
         i = find_label(toks, cursor, end, term)
@@ -165,7 +191,7 @@ def read_rows(
             out[term.code] = Read([None] * len(cols), set(), toks[i], i, next=i + 1)
             cursor = i + 1
             continue
-        read = out[term.code] = read_row(toks, i, end, term, len(cols), header, rows)
+        read = out[term.code] = read_row(toks, i, end, term, len(cols), header, rows, area)
         if i in stacked:
             read.tokens, read.ambiguous, read.misfit = [None] * len(cols), set(range(len(cols))), None
         cursor = read.next if read.next is not None else cursor  # read_row sets it
@@ -178,7 +204,7 @@ def read_rows(
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
             i, score = found
-            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows)
+            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
             out[term.code].fuzzy = score
     return out
 
@@ -205,7 +231,14 @@ def _label_end(key: str, term: Term) -> int | None:
 
 
 def read_row(
-    toks, i: int, end: int, term: Term, n_cols: int, header=None, rows: tuple[Term, ...] | list[Term] = ()
+    toks,
+    i: int,
+    end: int,
+    term: Term,
+    n_cols: int,
+    header=None,
+    rows: tuple[Term, ...] | list[Term] = (),
+    area: dict[int, int] | None = None,
 ) -> Read:
     """The row whose label is toks[i]: its values, after any wrapped rest of the label."""
     label = toks[i]
@@ -221,6 +254,8 @@ def read_row(
     ):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
+    if label.row_id is not None and area:
+        run = in_value_area(run, area.get(label.row_id[0]))
     if (joined := continued(toks, run, after, n_cols)) is not None:
         run, after = joined
     read = fit(run, n_cols)

@@ -51,9 +51,10 @@ class Token:
     # Printed with no separator inside or around it: a whole text line, or a piece a run-on
     # dump was cut into. Only such a token may hold several cells' digits run together.
     glued: bool = False
-    # A table cell merged over several grid columns: a blank one is a cell the table's writer
-    # made, never padding (which fills the grid a column at a time).
-    merged: bool = False
+    # A cell of a table whose writer emits every cell (model.Table.explicit_cells: HTML, Word,
+    # a PDF's or a scan's ruled grid): it stands where it is printed, a blank one is blank.
+    explicit: bool = False
+    col: int | None = None  # a table cell's grid column (its anchor's)
 
     @property
     def compact(self) -> str:
@@ -67,8 +68,11 @@ class Token:
         return self.norm.replace(" ", "") in PLACEHOLDERS
 
     def may_pad(self) -> bool:
-        """A blank that may be padding or span filler rather than a cell (see `merged`)."""
-        return self.is_blank() and not self.merged
+        """A blank that may be padding or span filler rather than a cell. Only text dumps make
+        such blanks: a crawler's pipe text pads a row to the grid's width with bare "|"s (seed
+        002: "… | 0 | ||"), a converter's pipe table prints a span as empty cells. An explicit
+        cell never is one (see `explicit`)."""
+        return self.is_blank() and not self.explicit
 
 
 def tokens(doc: Document) -> list[Token]:
@@ -79,7 +83,15 @@ def tokens(doc: Document) -> list[Token]:
             for cell in block.reading_order():
                 row_id = (t_index, cell.row) if block.rows_known else None
                 out.append(
-                    _token(cell.text, cell.prov or block.prov, row_id, True, cell.confidence, merged=cell.col_span > 1)
+                    _token(
+                        cell.text,
+                        cell.prov or block.prov,
+                        row_id,
+                        True,
+                        cell.confidence,
+                        explicit=block.explicit_cells,
+                        col=cell.col,
+                    )
                 )
         else:
             for n, line in enumerate(block.text.splitlines()):
@@ -128,11 +140,14 @@ def _token(
     in_table: bool,
     confidence: float | None = None,
     glued: bool = False,
-    merged: bool = False,
+    explicit: bool = False,
+    col: int | None = None,
 ) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
-    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued, merged)
+    return Token(
+        text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued, explicit, col
+    )
 
 
 def _value_like(norm: str) -> bool:
