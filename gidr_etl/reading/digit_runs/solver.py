@@ -54,6 +54,7 @@ class Solution:
     count: int
     complete: bool
     discredited: frozenset[Key] = frozenset()
+    forced: frozenset[Key] = frozenset()  # cells of runs of one digit per cell, standing beside failed sums
 
 
 class _Stop(Exception):
@@ -118,7 +119,11 @@ def _salvage(
     """The digits contradict the equations somewhere: discredit only the runs a failed equation touches.
 
     1. A run whose digits alone allow one split ("000" for three cells) stands as printed,
-       unless a failed equation touches it.
+       unless a failed equation touches it. A run of one digit per cell ("6000017" for seven
+       cells: the crawler prints every cell, zeros included, and nothing between them) is
+       forced by structure: it stands even then, as long as the equations lying wholly in it
+       (its row's sum) hold; the failed equations through it are the source's own sums, which
+       the rules report.
     2. The failed equations: those among settled cells that do not hold, and in each group of
        linked runs with no consistent split, cores of equations that cannot hold together
        (a group stays failed whole if the budget runs out); a run with no split at all fails alone.
@@ -130,11 +135,14 @@ def _salvage(
     known = dict(known)
     open_runs: list[int] = []
     suspect: set[Key] = set()
+    forced: set[Key] = set()  # cells of runs of one digit per cell whose own equations hold
     for r, run in enumerate(runs):
         only = _only_split(run, deadline)
         if only is not None:
             known.update(zip(run.cells, only))
             values.update(zip(run.cells, only))
+            if _one_digit_a_cell(run) and _holds_within(run, only, equations):
+                forced.update(run.cells)
         elif has_split(run, deadline):
             open_runs.append(r)
         else:
@@ -154,6 +162,7 @@ def _salvage(
             suspect.update(cell for r in comp for cell in runs[r].cells)
     for eq in failed:
         suspect.update(eq.left + eq.right)
+    suspect -= forced
     # A run with one discredited cell is discredited whole: a damaged digit moves every cut after
     # it, and a run that breaks an equation may not be the row its label says (a scrambled page).
     for run in runs:
@@ -177,7 +186,22 @@ def _salvage(
         if n:
             values.update(comp_values)
     discredited = frozenset(cell for cell in suspect if cell in owner and values[cell] is None)
-    return Solution(values, 0, complete, discredited)
+    return Solution(values, 0, complete, discredited, frozenset(forced))
+
+
+def _one_digit_a_cell(run: Run) -> bool:
+    """Whether the run prints exactly as many digits as it has cells."""
+    return sum(ch.isdigit() for ch in run.text) == len(run.cells)
+
+
+def _holds_within(run: Run, split: tuple[int, ...], equations: list[Equation]) -> bool:
+    """Whether the equations lying wholly in the run's cells hold with this split."""
+    value = dict(zip(run.cells, split))
+    return all(
+        sum(value[k] for k in eq.left) == sum(value[k] for k in eq.right) + eq.constant
+        for eq in equations
+        if set(eq.left + eq.right) <= value.keys()
+    )
 
 
 def _failed_equations(runs, comp, group, known, deadline) -> list[Equation]:
