@@ -97,16 +97,19 @@ def align(run: list[Token], keys: list[Key], equations: list[Equation]) -> Align
         return Aligned([None] * n, set(range(n)), 0)
     values = [value_of(t) for t in run]
     index = {id(t): i for i, t in enumerate(run)}
-    admissible = [
-        (o, preferred)
-        for o, preferred in options
-        if all(
+
+    def holds(o: Alignment) -> bool:
+        return all(
             _can_hold(eq, {k: values[index[id(t)]] if t is not None else None for k, t in zip(keys, o)})
             for eq in equations
         )
-    ]
-    # Dropping padding or page numbers explains the row best, unless its arithmetic rules that out.
-    admissible = [o for o, preferred in admissible if preferred] or [o for o, _ in admissible]
+
+    # Dropping only what is no value (padding, page numbers) is what the layout says: the
+    # arithmetic chooses among those readings, and where none of them adds up, the row is
+    # read as they agree and its sums fail as the source's own (findings). A printed number
+    # is dropped only where no such reading exists and the arithmetic singles it out.
+    layout = [o for o, preferred in options if preferred]
+    admissible = [o for o in layout if holds(o)] or layout or [o for o, _ in options if holds(o)]
     if not admissible:
         return Aligned([None] * n, set(range(n)), 0)
     tokens: list[Token | None] = []

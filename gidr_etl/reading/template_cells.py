@@ -18,9 +18,9 @@ from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.row_alignment import align, row_equations, unpadded
 from gidr_etl.reading.table_pieces import continued
-from gidr_etl.reading.tokens import DIGIT_RUN, Token
+from gidr_etl.reading.tokens import DIGIT_RUN, Token, thousands_apart
 from gidr_etl.reading.values import read_value
-from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
+from gidr_etl.report import AMBIGUOUS, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
 from gidr_etl.text.normalize import label_key
@@ -334,6 +334,11 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
             read = _misfit(read, short)
     if not (read and read.misfit):
         return read
+    if len(read.misfit) < len(keys):
+        # "10 113" is 10113 spaced as thousands or two values: in a row one value short, two.
+        apart: list[Token | None] = [piece for t in read.misfit for piece in thousands_apart(t)]
+        if len(apart) == len(keys):
+            return Read(apart, set(), read.label, read.index, next=read.next)
     if len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
         # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
         # the cuts are fixed boundaries (spaces in the run), the digits between them open.
@@ -384,6 +389,8 @@ def store_row(
         elif tok is not None:
             cell.value, cell.status = read_value(tok.text, col.kind)
             cell.raw, cell.prov, cell.confidence = tok.text, tok.prov, tok.confidence
+            if cell.status == UNREADABLE and tok.norm.startswith("-") and col.kind == "count":
+                cell.note = "a count printed negative: counts are never negative"
         elif read and read.label:
             cell.prov, cell.note = read.label.prov, f"row printed with fewer than {len(cols)} values"
         report.cells[cell.section, cell.row, cell.col] = cell

@@ -9,7 +9,7 @@ rows remembers its row, so that a row's values are never taken from the next row
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gidr_etl.model import Document, Provenance, Table
 from gidr_etl.text.cjk import page_footer
@@ -25,6 +25,12 @@ PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", 
 # A run of digits too long to be one cell's number is (probably) several cells run together;
 # a sign before it belongs to its first cell (a dump's 本年增/减 glued to its neighbours: "-12391").
 DIGIT_RUN = re.compile(r"^[+-]?\d[\d ]*$")
+# Numbers apart by spaces in one cell or text item are several values, never one number:
+# pdftohtml joins two neighbouring cells' text into one item ("72 64"), markitdown puts two
+# values in one cell ("10 1"). Only a space between groups of three digits is a thousands
+# separator, as some reports print large figures ("12 459").
+SPACED_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?: +[-+]?\d+(?:\.\d+)?)+")
+SPACED_THOUSANDS = re.compile(r"[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?")
 # Lines a converter leaves inside a table that belong to no cell: page footers
 # ("— 5 —", "第3页 共5页"; the page number short, as a longer number between dashes may
 # be a value) and generic column headers ("数据1", "Column2").
@@ -82,9 +88,9 @@ def tokens(doc: Document) -> list[Token]:
         if isinstance(block, Table):
             for cell in block.reading_order():
                 row_id = (t_index, cell.row) if block.rows_known else None
-                out.append(
+                out.extend(
                     _token(
-                        cell.text,
+                        text,
                         cell.prov or block.prov,
                         row_id,
                         True,
@@ -92,6 +98,7 @@ def tokens(doc: Document) -> list[Token]:
                         explicit=block.explicit_cells,
                         col=cell.col,
                     )
+                    for text in numbers_apart(cell.text)
                 )
         else:
             for n, line in enumerate(block.text.splitlines()):
@@ -100,8 +107,31 @@ def tokens(doc: Document) -> list[Token]:
                     prov = Provenance(prov.file, prov.page, prov.line + n)
                 pieces = layout_cells(line)
                 glued = len(pieces) == 1 and pieces[0] == line.strip()
-                out.extend(_token(piece, prov, None, False, glued=glued) for piece in pieces)
+                # A glued line's spaced digits are a dump's digit run, its spaces fixed cuts
+                # (template_cells.settle_row); a cell of a laid-out line is cut like a table cell.
+                out.extend(
+                    _token(text, prov, None, False, glued=glued)
+                    for piece in pieces
+                    for text in ([piece] if glued else numbers_apart(piece))
+                )
     return out
+
+
+def numbers_apart(text: str) -> list[str]:
+    """A cell's text as the values it prints: several where numbers stand apart by spaces
+    (see SPACED_NUMBERS), else the text itself."""
+    norm = normalize_text(text).strip()
+    if SPACED_NUMBERS.fullmatch(norm) and not SPACED_THOUSANDS.fullmatch(norm):
+        return text.split()
+    return [text]
+
+
+def thousands_apart(tok: Token) -> list[Token]:
+    """A cell printed as digits spaced like thousands ("10 113") as the numbers it may also be
+    (10 and 113), for a row that prints one value short of its cells; else the token itself."""
+    if tok.glued or not SPACED_THOUSANDS.fullmatch(tok.norm):
+        return [tok]
+    return [replace(tok, text=p, norm=normalize_text(p).strip(), key=label_key(p)) for p in tok.text.split()]
 
 
 def layout_cells(line: str) -> list[str]:
