@@ -143,7 +143,7 @@ def _fixtures():
 #   grid, and a blank before the values is taken for a spanned label's filler as one after
 #   them for padding (seed 002 prints "行政事业性收费 | 0 | 0 | |" so). In an HTML or DOCX
 #   table the blank value cell is merged over the value columns, so it is a cell, not
-#   padding (tokens.Token.merged), and such a row is ambiguous;
+#   padding (tokens.Token.explicit), and such a row is ambiguous;
 # - delete_value in Hongze 2023's appeals row: the source breaks its own arithmetic (行政复议
 #   总计 0 beside 10 upheld), and with 复议后起诉's 5 deleted the only alignment the row
 #   sums allow reads the row wrong; an alignment by arithmetic trusts the printed sums.

@@ -355,7 +355,8 @@ def _misfit(read: Read, run: list[Token]) -> Read:
 
 def _run_together(tok: Token) -> bool:
     """A dump's digits with a leading zero ("012") are cells run together, never one number;
-    so are a dump's piece's digits a space cuts ("3985758 12"): the space fixes a boundary."""
+    so are a dump's piece's digits a space cuts ("3985758 12"): the space fixes a boundary.
+    Only a crawler's dump glues cells (the page's text saved as one line: Pingtan 2021)."""
     return tok.glued and (LEADING_ZERO.match(tok.norm) is not None or (tok.in_table and " " in tok.norm))
 
 
