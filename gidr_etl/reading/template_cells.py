@@ -328,7 +328,7 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
     own = row_equations(equations(template, False) + equations(template, True), keys)
     full = [t for t in read.tokens if t is not None] if read and read.misfit is None else []
     if read and len(full) == len(keys):  # as many values as columns, unless:
-        if any(_run_together(t) for t in full):
+        if any(_run_together(t) for t in full) or full[-1].apart:
             read = _misfit(read, full)
         elif (short := unpadded(full, keys, own)) is not None:
             read = _misfit(read, short)
@@ -342,7 +342,11 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
     if len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
         # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
         # the cuts are fixed boundaries (spaces in the run), the digits between them open.
-        runs.append(Run(" ".join(t.norm for t in read.misfit), keys))
+        tail_apart = read.misfit[-1].apart
+        if not (tail_apart and len(read.misfit) == 1 and " " not in read.misfit[0].norm.strip()):
+            runs.append(Run(" ".join(t.norm for t in read.misfit), keys, optional_tail=tail_apart))
+        # else: a lone number standing apart is all the row printed, or a page number in a row
+        # that printed nothing: its cells stay ambiguous.
         return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
     aligned = align(read.misfit, keys, own)
     settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)

@@ -61,6 +61,9 @@ class Token:
     # a PDF's or a scan's ruled grid): it stands where it is printed, a blank one is blank.
     explicit: bool = False
     col: int | None = None  # a table cell's grid column (its anchor's)
+    # A dump's number whose last piece stands apart, spaces on both sides ("规章500 3 行政…"):
+    # that piece may be a page number a converter left in the one-line text (digit_runs/dumps.py).
+    apart: bool = False
 
     @property
     def compact(self) -> str:

@@ -38,6 +38,9 @@ class Run:
     text: str
     cells: list[Key]
     signed: frozenset[int] = frozenset()
+    # The last piece stood apart in the dump ("规章500 3 行政…"): it may be a page number a
+    # converter left on a line of its own, so the run is read with it and without it.
+    optional_tail: bool = False
 
 
 @dataclass
@@ -241,7 +244,7 @@ def _consistent(runs, comp, group, known, deadline) -> bool:
 def _only_split(run: Run, deadline: float) -> tuple[int, ...] | None:
     """The split of a run its digits alone allow, if there is exactly one."""
     try:
-        found = _splits(run.text, len(run.cells), {}, [], deadline, cap=1, signed=run.signed)
+        found = _run_splits(run, {}, [], deadline, cap=1)
     except _Stop:
         return None
     return found[0] if len(found) == 1 else None
@@ -251,7 +254,7 @@ def has_split(run: Run, deadline: float | None = None) -> bool:
     """Whether some cut of the run's digits fills its cells at all (as many pieces, none too long)."""
     deadline = time.monotonic() + BUDGET_SECONDS if deadline is None else deadline
     try:
-        return bool(_splits(run.text, len(run.cells), {}, [], deadline, cap=0, signed=run.signed))
+        return bool(_run_splits(run, {}, [], deadline, cap=0))
     except _Stop:
         return True
 
@@ -304,7 +307,7 @@ def _solve_component(runs, comp, forms, known, limit, deadline) -> tuple[int, di
     for r in comp:
         run = runs[r]
         fixed = {i: known[c] for i, c in enumerate(run.cells) if c in known}
-        domains[r] = _splits(run.text, len(run.cells), fixed, inner[r], deadline, signed=run.signed)
+        domains[r] = _run_splits(run, fixed, inner[r], deadline)
     cross = [f for f in forms if len(f[1]) > 1]
 
     seen: dict[int, list] = {}  # run -> per position: the one value seen, or None after a disagreement
@@ -341,6 +344,19 @@ def _solve_component(runs, comp, forms, known, limit, deadline) -> tuple[int, di
     if count == 0:
         return 0, {}
     return count, {cell: v for r in comp for cell, v in zip(runs[r].cells, seen[r])}
+
+
+def _run_splits(run: Run, fixed: dict[int, int], inner: list[_Form], deadline: float, cap: int = MAX_OPTIONS):
+    """The run's splits (_splits), with and without an optional last piece."""
+    found = _splits(run.text, len(run.cells), fixed, inner, deadline, cap, run.signed)
+    head = run.text.rsplit(" ", 1)[0] if run.optional_tail and " " in run.text.strip() else None
+    if head is None:
+        return found
+    more = _splits(head, len(run.cells), fixed, inner, deadline, cap, run.signed)
+    out = list(dict.fromkeys(found + more))
+    if len(out) > cap:
+        raise _Stop(0)
+    return out
 
 
 def _splits(
