@@ -97,3 +97,26 @@ def test_a_blank_cell_in_the_label_area_is_no_value_cell():
     report = read(root / "sample_inputs" / "hongze_district_gov_2024.pdf").report
     assert report.cells["requests", "total", "natural_person"].value == 95
     assert report.cells["requests", "total", "total"].value == 95
+
+
+@pytest.mark.slow
+def test_the_test_writers_word_table_ends_a_short_row_as_word_does(tmp_path):
+    """A row printing one cell fewer than the grid (the fuzzer's delete_value) ends early, with
+    w:gridAfter, as Word writes it: python-docx's full grid would pad it with a blank cell that
+    is no cell of the document, which a reader of explicit cells must take as one."""
+    import zipfile
+
+    from gidr_etl.formats.docx import DocxFormat
+
+    g = render.gold(SEED_NAME)
+    blocks = render.outline(SEED_NAME, g)
+    kind, rows = next(b for b in blocks if b[0] == "table" and any("本年新收" in c.text for r in b[1] for c in r))
+    short = next(r for r in rows if any("本年新收" in c.text for c in r))
+    del short[-1]  # the row's 总计 cell not printed
+    path = tmp_path / "short.docx"
+    render.build_docx(None, g, blocks=blocks).save(str(path))
+    assert "gridAfter" in zipfile.ZipFile(path).read("word/document.xml").decode()
+    doc = DocxFormat().extract(path)
+    table = next(t for t in doc.tables() if any("本年新收" in c.text for c in t.cells))
+    label = next(c for c in table.cells if "本年新收" in c.text)
+    assert [c.text for c in table.reading_order() if c.row == label.row][1:] == ["0"] * 6
