@@ -63,6 +63,11 @@ class Table:
     # Plugins that can only see a stream of cells (one per line, say) with no row
     # structure mark it, so the core does not trust row boundaries.
     rows_known: bool = True
+    # Formats whose tables hold every cell their writer made set it: an HTML <td>, a Word
+    # cell, a cell of a PDF's or a scan's ruled grid. A blank cell there is a cell left blank,
+    # never padding, span filler or part of a digit run (the reader's layout hypotheses for
+    # text dumps and converters' pipe tables).
+    explicit_cells: bool = False
 
     @property
     def n_rows(self) -> int:

@@ -3,7 +3,7 @@ real dumps, and a contradiction that discredits only what it touches. Every dump
 no cell holds a number other than the one its text says."""
 
 import pytest
-from dump2019 import busy_cells, dump, seed_cells
+from dump2019 import REQUEST_COLUMNS, REQUEST_ROWS, busy_cells, dump, seed_cells
 
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
@@ -142,3 +142,51 @@ def test_zeros_stand_beside_a_contradiction():
     assert sol.count == 0
     assert [sol.values[k] for k in zeros] == [0, 0, 0]
     assert all(sol.values[k] is None for k in review) and set(review) <= sol.discredited
+
+
+# Requests rows of one digit per cell, as "6000017" prints them (issue #21, point 2).
+ONE_DIGIT_ROWS = {
+    "new": [6, 0, 0, 0, 0, 1, 7],
+    "granted": [5, 0, 0, 0, 0, 1, 6],
+    "unavailable_not_held": [1, 0, 0, 0, 0, 0, 1],
+    "total": [6, 0, 0, 0, 0, 1, 7],
+}
+
+
+@pytest.mark.parametrize(
+    "figures, printed_total",
+    [
+        ({}, [1, 0, 0, 0, 0, 0, 1]),  # seed 002's zeros, its (七)总计 printed as if one request was granted
+        (ONE_DIGIT_ROWS, [5, 0, 0, 0, 0, 1, 6]),  # the outcomes total 7, the total row says 6
+    ],
+    ids=["seed_zeros", "one_digit_rows"],
+)
+def test_totals_that_disagree_with_their_parts(tmp_path, figures, printed_total):
+    """Each requests row prints as many digits as it has cells: the split is forced by the
+    digit count, so every row stands though the printed totals break the column sums, and the
+    broken sums are errors."""
+    cells = seed_cells()
+    for row, values in {**figures, "total": printed_total}.items():
+        cells.update({("requests", row, c): v for c, v in zip(REQUEST_COLUMNS, values)})
+    report = read(tmp_path, dump(cells))
+    requests = section(cells, "requests")
+    assert not wrong(report, cells)
+    assert not missed(report, requests)
+    assert all(report.cells[k].inferred for k in requests)
+    errors = {(f.rule, f.row, f.col) for f in report.findings if f.severity == "error"}
+    parts = [r for r, _ in REQUEST_ROWS[2:-2]]  # the outcome rows the total row sums
+    broken = [
+        c for c in REQUEST_COLUMNS if sum(cells["requests", r, c] for r in parts) != cells["requests", "total", c]
+    ]
+    assert broken and {("requests_column_sum", "total", c) for c in broken} <= errors
+
+
+def test_a_row_of_one_digit_per_cell_that_breaks_its_own_sum_is_not_forced():
+    """'6000019' for seven cells: one digit a cell would make the row's own sum fail (6 + 1 ≠ 9):
+    a blank cell beside a two-digit figure prints as many digits, so the digit count forces nothing."""
+    cells = [("requests", "new", c) for c in REQUEST_COLUMNS]
+    total_row = [("requests", "total", c) for c in REQUEST_COLUMNS]
+    eqs = list(equations("2019"))
+    sol = solve([Run("6000019", cells), Run("0000000", total_row)], {}, eqs)
+    assert all(sol.values[k] is None for k in cells)
+    assert not sol.forced & set(cells)

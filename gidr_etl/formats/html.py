@@ -334,7 +334,7 @@ def _grid(t: _TableBuilder, source: str) -> Table:
             taken.update((i, j) for i in range(r, r + rs) for j in range(c, c + cell.colspan))
             cells.append(TableCell(_cell_text(cell), r, c, rs, cell.colspan, Provenance(source, line=cell.line)))
             c += cell.colspan
-    return Table(cells, Provenance(source, line=t.line))
+    return Table(cells, Provenance(source, line=t.line), explicit_cells=True)
 
 
 def _flatten(items: list) -> list[Block | _Img]:

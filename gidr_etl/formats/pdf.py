@@ -362,7 +362,7 @@ def _table(head: _Part, file: str) -> Table:
         col = grid_index(xs, c.x0)
         span = max(grid_index(xs, c.x1) - col, 1)
         anchored.append(TableCell(c.text, c.row, col, c.row_span, span, Provenance(file, c.page)))
-    return Table(anchored, Provenance(file, head.page))
+    return Table(anchored, Provenance(file, head.page), explicit_cells=True)
 
 
 def _append(cells: list[_CellBox], n_rows: int, piece: _Part) -> tuple[list[_CellBox], int]:

@@ -7,10 +7,19 @@ hold, counts being never negative. A cell keeps its value only when every admiss
 alignment gives it the same printed value; any other cell is ambiguous. Guessing the
 alignment (keeping the first n values, shifting the rest left) is how wrong numbers are made.
 
-Where the row prints more values than columns, alignments that drop only what is no value
-are taken first, unless the row's arithmetic rules them all out: blank padding at the row's
-ends, and lone number lines (a page number as converters leave it: "12" on a line of its own
-between rows printed several values a line, or between table cells: it breaks the row structure).
+Where the row prints more values than columns, the layout says what is no value, and only
+alignments dropping nothing else are taken (the arithmetic chooses among them; where none adds
+up, the row is read as they agree and its sums fail as the source's own). The layout
+hypotheses, each made by a real producer:
+- padding, blanks at a row's end: a crawler's pipe text pads each row to the grid's width with
+  bare "|"s, a blank cell printing the same (seed 002: "… | 0 | ||"); pandoc's and markitdown's
+  Markdown tables pad a short row to the header's width;
+- span filler, blanks at a row's start: a Markdown table (pandoc, markitdown, an OCR service's
+  pipe pieces) prints a merged label as the label and empty cells;
+- lone number lines: a page number pdftotext or a web page's text leaves on a line of its own
+  ("12") between rows printed several values a line, or between table cells.
+A table whose writer emits every cell (HTML, Word, a PDF's ruled grid: tokens.Token.explicit)
+makes none of them: its blank cells are cells.
 """
 
 from __future__ import annotations
@@ -48,9 +57,10 @@ def row_equations(equations: list[Equation] | tuple[Equation, ...], keys: list[K
 
 def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) -> list[Token] | None:
     """A row printed with as many cells as columns whose last cells are blank: the blanks may be
-    cells left blank, or padding a table writer added to a row printed one value short (every
-    row as wide as the widest). Where the row's own arithmetic cannot hold with the blanks as
-    cells, they are padding: the printed values without them, to be aligned like any short row."""
+    cells left blank, or padding a crawler's pipe text added to a row its page printed one cell
+    short (each row padded to the grid's width, a blank cell and padding alike: see the module's
+    docstring). Where the row's own arithmetic cannot hold with the blanks as cells, they may be
+    padding: the printed values without them, to be aligned like any short row."""
     trail = next((i for i, t in enumerate(reversed(tokens)) if not t.may_pad()), len(tokens))
     if not trail or trail == len(tokens):
         return None
@@ -97,16 +107,19 @@ def align(run: list[Token], keys: list[Key], equations: list[Equation]) -> Align
         return Aligned([None] * n, set(range(n)), 0)
     values = [value_of(t) for t in run]
     index = {id(t): i for i, t in enumerate(run)}
-    admissible = [
-        (o, preferred)
-        for o, preferred in options
-        if all(
+
+    def holds(o: Alignment) -> bool:
+        return all(
             _can_hold(eq, {k: values[index[id(t)]] if t is not None else None for k, t in zip(keys, o)})
             for eq in equations
         )
-    ]
-    # Dropping padding or page numbers explains the row best, unless its arithmetic rules that out.
-    admissible = [o for o, preferred in admissible if preferred] or [o for o, _ in admissible]
+
+    # Dropping only what is no value (padding, page numbers) is what the layout says: the
+    # arithmetic chooses among those readings, and where none of them adds up, the row is
+    # read as they agree and its sums fail as the source's own (findings). A printed number
+    # is dropped only where no such reading exists and the arithmetic singles it out.
+    layout = [o for o, preferred in options if preferred]
+    admissible = [o for o in layout if holds(o)] or layout or [o for o, _ in options if holds(o)]
     if not admissible:
         return Aligned([None] * n, set(range(n)), 0)
     tokens: list[Token | None] = []

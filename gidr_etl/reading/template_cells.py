@@ -19,9 +19,9 @@ from gidr_etl.reading.label_pairing import pair
 from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.row_alignment import align, row_equations, unpadded
 from gidr_etl.reading.table_pieces import continued
-from gidr_etl.reading.tokens import DIGIT_RUN, Token
+from gidr_etl.reading.tokens import DIGIT_RUN, Token, thousands_apart
 from gidr_etl.reading.values import read_value
-from gidr_etl.report import AMBIGUOUS, READ, Finding, Report, TemplateCell, bilingual
+from gidr_etl.report import AMBIGUOUS, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
 from gidr_etl.template.vocabulary import Section, Term, Vocabulary
 from gidr_etl.text.normalize import label_key
@@ -129,6 +129,31 @@ def column_header(cols: list[Term], rows: list[Term]):
     return test
 
 
+def value_area(toks: list[Token], start: int, end: int, cols: list[Term], rows: list[Term]) -> dict[int, int]:
+    """Per explicit table in [start, end) (tokens.Token.explicit), the grid column its value
+    columns start at: that of the leftmost header cell naming one of `cols` (and no row)."""
+    out: dict[int, int] = {}
+    for tok in toks[start:end]:
+        if not (tok.explicit and tok.row_id and tok.col is not None) or tok.is_value():
+            continue
+        if any(c.matches(tok.key) for c in cols) and not any(r.matches(tok.key) for r in rows):
+            table = tok.row_id[0]
+            out[table] = min(out.get(table, tok.col), tok.col)
+    return out
+
+
+def in_value_area(run: list[Token], first: int | None) -> list[Token]:
+    """An explicit row's values without the blank cells that stand left of the value columns:
+    the label's area, where a Word table left the label's row unmerged ("（七）总计" | blank |
+    95 …, Hongze 2024's PDF). A cell is placed by its grid column, never by the row's sums."""
+    if first is None:
+        return run
+    lead = 0
+    while lead < len(run) and run[lead].is_blank() and (col := run[lead].col) is not None and col < first:
+        lead += 1
+    return run[lead:]
+
+
 def fit(run: list[Token], n: int) -> Read:
     """A run of value tokens as n columns; a run of another length waits for settle_row."""
     if len(run) == n:
@@ -149,6 +174,7 @@ def read_rows(
     out: dict[str, Read] = {}
     cursor = start
     header = column_header(cols, rows)
+    area = value_area(toks, start, end, cols, rows)
     stacked: set[int] = set()  # label pieces naming two rows
     for term in rows:
         i = find_label(toks, cursor, end, term)
@@ -167,7 +193,7 @@ def read_rows(
             out[term.code] = Read([None] * len(cols), set(), toks[i], i, next=i + 1)
             cursor = i + 1
             continue
-        read = out[term.code] = read_row(toks, i, end, term, len(cols), header, rows)
+        read = out[term.code] = read_row(toks, i, end, term, len(cols), header, rows, area)
         if i in stacked:
             read.tokens, read.ambiguous, read.misfit = [None] * len(cols), set(range(len(cols))), None
         cursor = read.next if read.next is not None else cursor  # read_row sets it
@@ -180,7 +206,7 @@ def read_rows(
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
             i, score = found
-            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows)
+            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
             out[term.code].fuzzy = score
     return out
 
@@ -207,7 +233,14 @@ def _label_end(key: str, term: Term) -> int | None:
 
 
 def read_row(
-    toks, i: int, end: int, term: Term, n_cols: int, header=None, rows: tuple[Term, ...] | list[Term] = ()
+    toks,
+    i: int,
+    end: int,
+    term: Term,
+    n_cols: int,
+    header=None,
+    rows: tuple[Term, ...] | list[Term] = (),
+    area: dict[int, int] | None = None,
 ) -> Read:
     """The row whose label is toks[i]: its values, after any wrapped rest of the label."""
     label = toks[i]
@@ -223,6 +256,8 @@ def read_row(
     ):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
+    if label.row_id is not None and area:
+        run = in_value_area(run, area.get(label.row_id[0]))
     if (joined := continued(toks, run, after, n_cols)) is not None:
         run, after = joined
     read = fit(run, n_cols)
@@ -318,16 +353,25 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
     own = row_equations(equations(template, False) + equations(template, True), keys)
     full = [t for t in read.tokens if t is not None] if read and read.misfit is None else []
     if read and len(full) == len(keys):  # as many values as columns, unless:
-        if any(_run_together(t) for t in full):
+        if any(_run_together(t) for t in full) or full[-1].apart:
             read = _misfit(read, full)
         elif (short := unpadded(full, keys, own)) is not None:
             read = _misfit(read, short)
     if not (read and read.misfit):
         return read
+    if len(read.misfit) < len(keys):
+        # "10 113" is 10113 spaced as thousands or two values: in a row one value short, two.
+        apart: list[Token | None] = [piece for t in read.misfit for piece in thousands_apart(t)]
+        if len(apart) == len(keys):
+            return Read(apart, set(), read.label, read.index, next=read.next)
     if len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
         # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
         # the cuts are fixed boundaries (spaces in the run), the digits between them open.
-        runs.append(Run(" ".join(t.norm for t in read.misfit), keys))
+        tail_apart = read.misfit[-1].apart
+        if not (tail_apart and len(read.misfit) == 1 and " " not in read.misfit[0].norm.strip()):
+            runs.append(Run(" ".join(t.norm for t in read.misfit), keys, optional_tail=tail_apart))
+        # else: a lone number standing apart is all the row printed, or a page number in a row
+        # that printed nothing: its cells stay ambiguous.
         return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
     aligned = align(read.misfit, keys, own)
     settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)
@@ -340,7 +384,8 @@ def _misfit(read: Read, run: list[Token]) -> Read:
 
 def _run_together(tok: Token) -> bool:
     """A dump's digits with a leading zero ("012") are cells run together, never one number;
-    so are a dump's piece's digits a space cuts ("3985758 12"): the space fixes a boundary."""
+    so are a dump's piece's digits a space cuts ("3985758 12"): the space fixes a boundary.
+    Only a crawler's dump glues cells (the page's text saved as one line: Pingtan 2021)."""
     return tok.glued and (LEADING_ZERO.match(tok.norm) is not None or (tok.in_table and " " in tok.norm))
 
 
@@ -374,6 +419,8 @@ def store_row(
         elif tok is not None:
             cell.value, cell.status = read_value(tok.text, col.kind)
             cell.raw, cell.prov, cell.confidence = tok.text, tok.prov, tok.confidence
+            if cell.status == UNREADABLE and tok.norm.startswith("-") and col.kind == "count":
+                cell.note = "a count printed negative: counts are never negative"
         elif read and read.label:
             cell.prov, cell.note = read.label.prov, f"row printed with fewer than {len(cols)} values"
         report.cells[cell.section, cell.row, cell.col] = cell

@@ -9,7 +9,7 @@ rows remembers its row, so that a row's values are never taken from the next row
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gidr_etl.model import Document, Provenance, Table
 from gidr_etl.text.cjk import page_footer
@@ -25,6 +25,12 @@ PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", 
 # A run of digits too long to be one cell's number is (probably) several cells run together;
 # a sign before it belongs to its first cell (a dump's 本年增/减 glued to its neighbours: "-12391").
 DIGIT_RUN = re.compile(r"^[+-]?\d[\d ]*$")
+# Numbers apart by spaces in one cell or text item are several values, never one number:
+# pdftohtml joins two neighbouring cells' text into one item ("72 64"), markitdown puts two
+# values in one cell ("10 1"). Only a space between groups of three digits is a thousands
+# separator, as some reports print large figures ("12 459").
+SPACED_NUMBERS = re.compile(r"[-+]?\d+(?:\.\d+)?(?: +[-+]?\d+(?:\.\d+)?)+")
+SPACED_THOUSANDS = re.compile(r"[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?")
 # Lines a converter leaves inside a table that belong to no cell: page footers
 # ("— 5 —", "第3页 共5页"; the page number short, as a longer number between dashes may
 # be a value) and generic column headers ("数据1", "Column2").
@@ -51,9 +57,13 @@ class Token:
     # Printed with no separator inside or around it: a whole text line, or a piece a run-on
     # dump was cut into. Only such a token may hold several cells' digits run together.
     glued: bool = False
-    # A table cell merged over several grid columns: a blank one is a cell the table's writer
-    # made, never padding (which fills the grid a column at a time).
-    merged: bool = False
+    # A cell of a table whose writer emits every cell (model.Table.explicit_cells: HTML, Word,
+    # a PDF's or a scan's ruled grid): it stands where it is printed, a blank one is blank.
+    explicit: bool = False
+    col: int | None = None  # a table cell's grid column (its anchor's)
+    # A dump's number whose last piece stands apart, spaces on both sides ("规章500 3 行政…"):
+    # that piece may be a page number a converter left in the one-line text (digit_runs/dumps.py).
+    apart: bool = False
     # A piece of a laid-out text line: the line as printed and where the piece starts in it
     # (reading/columns.py places a row's values by it).
     at: tuple[str, int] | None = None
@@ -72,8 +82,11 @@ class Token:
         return self.norm.replace(" ", "") in PLACEHOLDERS
 
     def may_pad(self) -> bool:
-        """A blank that may be padding or span filler rather than a cell (see `merged`)."""
-        return self.is_blank() and not self.merged
+        """A blank that may be padding or span filler rather than a cell. Only text dumps make
+        such blanks: a crawler's pipe text pads a row to the grid's width with bare "|"s (seed
+        002: "… | 0 | ||"), a converter's pipe table prints a span as empty cells. An explicit
+        cell never is one (see `explicit`)."""
+        return self.is_blank() and not self.explicit
 
 
 def tokens(doc: Document) -> list[Token]:
@@ -84,8 +97,17 @@ def tokens(doc: Document) -> list[Token]:
         if isinstance(block, Table):
             for cell in block.reading_order():
                 row_id = (t_index, cell.row) if block.rows_known else None
-                out.append(
-                    _token(cell.text, cell.prov or block.prov, row_id, True, cell.confidence, merged=cell.col_span > 1)
+                out.extend(
+                    _token(
+                        text,
+                        cell.prov or block.prov,
+                        row_id,
+                        True,
+                        cell.confidence,
+                        explicit=block.explicit_cells,
+                        col=cell.col,
+                    )
+                    for text in numbers_apart(cell.text)
                 )
         else:
             for n, line in enumerate(block.text.splitlines()):
@@ -96,14 +118,33 @@ def tokens(doc: Document) -> list[Token]:
                 glued = len(pieces) == 1 and pieces[0] == line.strip()
                 dropped = dropped or (not pieces and bool(line.strip()))
                 start = 0
-                for piece in pieces:
-                    out.append(tok := _token(piece, prov, None, False, glued=glued))
+                # A glued line's spaced digits are a dump's digit run, its spaces fixed cuts
+                # (template_cells.settle_row); a cell of a laid-out line is cut like a table cell.
+                for text in (t for piece in pieces for t in ([piece] if glued else numbers_apart(piece))):
+                    out.append(tok := _token(text, prov, None, False, glued=glued))
                     tok.after_dropped, dropped = dropped, False
-                    if (start := line.find(piece, start)) >= 0:
-                        tok.at, start = (line, start), start + len(piece)
+                    if (start := line.find(text, start)) >= 0:
+                        tok.at, start = (line, start), start + len(text)
                     else:
                         start = 0
     return out
+
+
+def numbers_apart(text: str) -> list[str]:
+    """A cell's text as the values it prints: several where numbers stand apart by spaces
+    (see SPACED_NUMBERS), else the text itself."""
+    norm = normalize_text(text).strip()
+    if SPACED_NUMBERS.fullmatch(norm) and not SPACED_THOUSANDS.fullmatch(norm):
+        return text.split()
+    return [text]
+
+
+def thousands_apart(tok: Token) -> list[Token]:
+    """A cell printed as digits spaced like thousands ("10 113") as the numbers it may also be
+    (10 and 113), for a row that prints one value short of its cells; else the token itself."""
+    if tok.glued or not SPACED_THOUSANDS.fullmatch(tok.norm):
+        return [tok]
+    return [replace(tok, text=p, norm=normalize_text(p).strip(), key=label_key(p)) for p in tok.text.split()]
 
 
 def layout_cells(line: str) -> list[str]:
@@ -143,11 +184,14 @@ def _token(
     in_table: bool,
     confidence: float | None = None,
     glued: bool = False,
-    merged: bool = False,
+    explicit: bool = False,
+    col: int | None = None,
 ) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
-    return Token(text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued, merged)
+    return Token(
+        text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued, explicit, col
+    )
 
 
 def _value_like(norm: str) -> bool:

@@ -92,7 +92,9 @@ def _docx_table(doc, rows: Rows):
         table.columns[i].width = Twips(width)
         for r in range(n_rows):
             grid[r * n_cols + i].width = Twips(width)
+    covered: set[tuple[int, int]] = set()
     for r, c, cell in placed:
+        covered.update((i, j) for i in range(r, r + cell.rowspan) for j in range(c, c + cell.colspan))
         target = grid[r * n_cols + c]
         if cell.rowspan > 1 or cell.colspan > 1:
             # python-docx writes a real merge: gridSpan across, vMerge restart/continue down.
@@ -100,7 +102,28 @@ def _docx_table(doc, rows: Rows):
         target.text = cell.text
         for run in (run for p in target.paragraphs for run in p.runs):
             run.font.size = Pt(10)  # the template's table text size
+    _end_short_rows(grid, n_rows, n_cols, covered)
     return table
+
+
+def _end_short_rows(grid, n_rows: int, n_cols: int, covered: set) -> None:
+    """A row printing fewer cells than the grid ends early, as Word writes it (its cells, then
+    w:gridAfter for the grid columns it leaves), never padded with empty cells: python-docx's
+    full grid would add blank cells no real writer makes (a row of a variant one value short)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for r in range(n_rows):
+        left = [c for c in range(n_cols) if (r, c) not in covered]
+        if not left or any((r, c) in covered for c in range(left[0], n_cols)):
+            continue  # none left, or a hole before a cell merged from above: kept as printed
+        tr = grid[r * n_cols + left[0]]._tc.getparent()
+        for c in left:
+            tc = grid[r * n_cols + c]._tc
+            tc.getparent().remove(tc)
+        after = OxmlElement("w:gridAfter")
+        after.set(qn("w:val"), str(len(left)))
+        tr.get_or_add_trPr().append(after)
 
 
 def build_docx(seed: str | None, g: dict | None = None, blocks: list | None = None):

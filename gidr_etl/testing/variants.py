@@ -464,10 +464,10 @@ def m_delete_value(d, rng, lay):
     table, row, vals = _misaligned_row(d, rng)
     before = _grid_columns(row)
     del row[rng.choice(vals)]
-    if lay in ("markdown", "docx"):
-        # The grid is printed full (a converter's pipe table; a Word table, every row as many
-        # cells as the grid), the row padded to the table's width: each value now stands under
-        # the column of the one before it, and the text says so (no other sign of the gap).
+    if lay == "markdown":
+        # A converter's pipe table prints the grid full, the row padded to the table's width:
+        # each value now stands under the column of the one before it, and the text says so (no
+        # other sign of the gap). A Word table's row ends early instead (render._end_short_rows).
         after = {col: key for key, col in _grid_columns(row).items()}
         for key, col in before.items():
             if (moved := after.get(col)) is not None and moved != key and d.values.get(moved) is not None:

@@ -141,7 +141,11 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
         text, confidence = _cell_text(found)
         prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
         cells.append(TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence))
-    return Table(cells, Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)))
+    return Table(
+        cells,
+        Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)),
+        explicit_cells=True,
+    )
 
 
 def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[tuple[int, int, int, int]]:

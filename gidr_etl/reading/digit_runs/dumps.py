@@ -49,10 +49,19 @@ def explode(toks: list[Token]) -> list[Token]:
         end = end_match.start() if end_match else len(text)
         out += [_token(p, tok.prov, None, False) for p in _parts(text[:start])]
         for part in _parts(_GLUED_NUMBERING.sub("\x00", text[start:end])):
-            for piece in _NUMBER.split(_FURNITURE.sub(" ", part)):
+            pieces = _NUMBER.split(_FURNITURE.sub(" ", part))
+            for k, piece in enumerate(pieces):
                 for bit in piece.split("\x00"):
                     if bit.strip():
                         out.append(_token(bit, tok.prov, None, True, glued=True))
+                        # pieces alternate text and numbers (the split's group): a number ends
+                        # standing apart when a space precedes its last piece and follows it.
+                        out[-1].apart = bool(
+                            k % 2
+                            and k + 1 < len(pieces)
+                            and pieces[k + 1][:1].isspace()
+                            and (" " in bit.strip() or pieces[k - 1][-1:].isspace())
+                        )
         out += [_token(p, tok.prov, None, False) for p in _parts(text[end:])]
     return out
 

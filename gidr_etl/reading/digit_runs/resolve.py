@@ -62,4 +62,8 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
                 )
             else:
                 cell.status, cell.value, cell.inferred = READ, value, True
-                cell.note = f"split from run-together digits {run.text!r}: the only split the arithmetic allows"
+                cell.note = (
+                    f"split from run-together digits {run.text!r}: one digit per cell, as many as the row's cells"
+                    if key in solution.forced
+                    else f"split from run-together digits {run.text!r}: the only split the arithmetic allows"
+                )

@@ -38,6 +38,9 @@ class Run:
     text: str
     cells: list[Key]
     signed: frozenset[int] = frozenset()
+    # The last piece stood apart in the dump ("规章500 3 行政…"): it may be a page number a
+    # converter left on a line of its own, so the run is read with it and without it.
+    optional_tail: bool = False
 
 
 @dataclass
@@ -54,6 +57,7 @@ class Solution:
     count: int
     complete: bool
     discredited: frozenset[Key] = frozenset()
+    forced: frozenset[Key] = frozenset()  # cells of runs of one digit per cell, standing beside failed sums
 
 
 class _Stop(Exception):
@@ -118,7 +122,11 @@ def _salvage(
     """The digits contradict the equations somewhere: discredit only the runs a failed equation touches.
 
     1. A run whose digits alone allow one split ("000" for three cells) stands as printed,
-       unless a failed equation touches it.
+       unless a failed equation touches it. A run of one digit per cell ("6000017" for seven
+       cells: the crawler prints every cell, zeros included, and nothing between them) is
+       forced by structure: it stands even then, as long as the equations lying wholly in it
+       (its row's sum) hold; the failed equations through it are the source's own sums, which
+       the rules report.
     2. The failed equations: those among settled cells that do not hold, and in each group of
        linked runs with no consistent split, cores of equations that cannot hold together
        (a group stays failed whole if the budget runs out); a run with no split at all fails alone.
@@ -130,11 +138,14 @@ def _salvage(
     known = dict(known)
     open_runs: list[int] = []
     suspect: set[Key] = set()
+    forced: set[Key] = set()  # cells of runs of one digit per cell whose own equations hold
     for r, run in enumerate(runs):
         only = _only_split(run, deadline)
         if only is not None:
             known.update(zip(run.cells, only))
             values.update(zip(run.cells, only))
+            if _one_digit_a_cell(run) and _holds_within(run, only, equations):
+                forced.update(run.cells)
         elif has_split(run, deadline):
             open_runs.append(r)
         else:
@@ -154,6 +165,7 @@ def _salvage(
             suspect.update(cell for r in comp for cell in runs[r].cells)
     for eq in failed:
         suspect.update(eq.left + eq.right)
+    suspect -= forced
     # A run with one discredited cell is discredited whole: a damaged digit moves every cut after
     # it, and a run that breaks an equation may not be the row its label says (a scrambled page).
     for run in runs:
@@ -177,7 +189,22 @@ def _salvage(
         if n:
             values.update(comp_values)
     discredited = frozenset(cell for cell in suspect if cell in owner and values[cell] is None)
-    return Solution(values, 0, complete, discredited)
+    return Solution(values, 0, complete, discredited, frozenset(forced))
+
+
+def _one_digit_a_cell(run: Run) -> bool:
+    """Whether the run prints exactly as many digits as it has cells."""
+    return sum(ch.isdigit() for ch in run.text) == len(run.cells)
+
+
+def _holds_within(run: Run, split: tuple[int, ...], equations: list[Equation]) -> bool:
+    """Whether the equations lying wholly in the run's cells hold with this split."""
+    value = dict(zip(run.cells, split))
+    return all(
+        sum(value[k] for k in eq.left) == sum(value[k] for k in eq.right) + eq.constant
+        for eq in equations
+        if set(eq.left + eq.right) <= value.keys()
+    )
 
 
 def _failed_equations(runs, comp, group, known, deadline) -> list[Equation]:
@@ -217,7 +244,7 @@ def _consistent(runs, comp, group, known, deadline) -> bool:
 def _only_split(run: Run, deadline: float) -> tuple[int, ...] | None:
     """The split of a run its digits alone allow, if there is exactly one."""
     try:
-        found = _splits(run.text, len(run.cells), {}, [], deadline, cap=1, signed=run.signed)
+        found = _run_splits(run, {}, [], deadline, cap=1)
     except _Stop:
         return None
     return found[0] if len(found) == 1 else None
@@ -227,7 +254,7 @@ def has_split(run: Run, deadline: float | None = None) -> bool:
     """Whether some cut of the run's digits fills its cells at all (as many pieces, none too long)."""
     deadline = time.monotonic() + BUDGET_SECONDS if deadline is None else deadline
     try:
-        return bool(_splits(run.text, len(run.cells), {}, [], deadline, cap=0, signed=run.signed))
+        return bool(_run_splits(run, {}, [], deadline, cap=0))
     except _Stop:
         return True
 
@@ -280,7 +307,7 @@ def _solve_component(runs, comp, forms, known, limit, deadline) -> tuple[int, di
     for r in comp:
         run = runs[r]
         fixed = {i: known[c] for i, c in enumerate(run.cells) if c in known}
-        domains[r] = _splits(run.text, len(run.cells), fixed, inner[r], deadline, signed=run.signed)
+        domains[r] = _run_splits(run, fixed, inner[r], deadline)
     cross = [f for f in forms if len(f[1]) > 1]
 
     seen: dict[int, list] = {}  # run -> per position: the one value seen, or None after a disagreement
@@ -317,6 +344,19 @@ def _solve_component(runs, comp, forms, known, limit, deadline) -> tuple[int, di
     if count == 0:
         return 0, {}
     return count, {cell: v for r in comp for cell, v in zip(runs[r].cells, seen[r])}
+
+
+def _run_splits(run: Run, fixed: dict[int, int], inner: list[_Form], deadline: float, cap: int = MAX_OPTIONS):
+    """The run's splits (_splits), with and without an optional last piece."""
+    found = _splits(run.text, len(run.cells), fixed, inner, deadline, cap, run.signed)
+    head = run.text.rsplit(" ", 1)[0] if run.optional_tail and " " in run.text.strip() else None
+    if head is None:
+        return found
+    more = _splits(head, len(run.cells), fixed, inner, deadline, cap, run.signed)
+    out = list(dict.fromkeys(found + more))
+    if len(out) > cap:
+        raise _Stop(0)
+    return out
 
 
 def _splits(
