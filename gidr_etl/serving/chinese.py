@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from gidr_etl.serving.report_page import zh
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
+from gidr_etl.validation.rules import METADATA_ZH
 
 # Columns that hold a code of labels_zh.yml, by the kind of code.
 NAMED_CODES = {"rule": "rule", "severity": "severity", "status": "status"}
@@ -35,6 +36,8 @@ SHARES = {
 # Pages whose row/col codes belong to one section without a `section` column saying so.
 SECTION_OF_TABLE = {"requests_wide": "requests", "appeals_wide": "appeals", "balance_failures": "requests"}
 DEFAULT_TEMPLATE = "2021"
+# The section a metadata_missing finding names (validation/rules.py), its fields as cols.
+METADATA = "metadata"
 _SHORT_NAME_END = re.compile(r"（|\(|：|；| =|=| · ")
 
 
@@ -63,6 +66,8 @@ def code_name(column: str, value, row=None, table: str | None = None) -> str:
     section = value if column == "section" else _get(row, "section") or SECTION_OF_TABLE.get(table or "")
     if not section:
         return ""
+    if section == METADATA:  # a finding on the report's own facts, not on a template cell
+        return zh("section", value) if column == "section" else METADATA_ZH.get(value, "")
     names = _vocabulary_names()
     templates = [t for t in (_get(row, "template"), DEFAULT_TEMPLATE, *TEMPLATES) if t]
     for template in templates:

@@ -1,0 +1,59 @@
+"""A researcher's first hour (issue 24) in headless Debian Chromium at 1366×900: the dashboard,
+the tables, search and the report page Chinese first, with data on the first screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
+    pytest.mark.browser,
+    pytest.mark.server,
+]
+SCREEN = {"width": 1366, "height": 900}
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser.new_page(viewport=SCREEN, locale="zh-CN")
+        browser.close()
+
+
+def _chart(page, title: str):
+    """The drawn SVG of the dashboard chart headed `title`."""
+    card = page.locator(".dashboard-card", has=page.locator(f"text={title}")).first
+    svg = card.locator(".vega-embed svg").first
+    svg.wait_for(state="attached", timeout=30_000)
+    return svg
+
+
+def _axis_labels(svg) -> list[str]:
+    return svg.locator("g.role-axis-label text").all_text_contents()
+
+
+def test_dashboard_legends_chinese_axes_whole_and_the_province_panel_plots_both(server, page):
+    page.goto(server.url("/-/dashboards/overview"))
+    page.locator(".vega-embed svg").nth(3).wait_for(state="attached", timeout=30_000)
+    page.wait_for_timeout(500)
+    drawn = page.locator(".vega-embed svg")
+    legends = " ".join(
+        " ".join(drawn.nth(i).locator("g.role-legend-label text").all_text_contents()) for i in range(drawn.count())
+    )
+    assert "警告" in legends and not re.search(r"\b(error|warning|null)\b", legends), legends
+    # counts tick at whole numbers only
+    for title in ("各年度新收申请", "校验发现", "各省报告与新收申请"):
+        labels = [t for t in _axis_labels(_chart(page, title)) if re.fullmatch(r"[\d.,]+", t)]
+        assert labels and all("." not in t for t in labels), (title, labels)
+    province = _chart(page, "各省报告与新收申请")
+    titles = province.locator("g.role-axis-title text").all_text_contents()
+    assert any("报告数" in t for t in titles) and any("新收申请" in t for t in titles), titles
+    assert province.locator("g.role-legend-label text").all_text_contents()  # the levels
+    page.screenshot(path=str(ARTIFACTS / "dashboard_first_hour.png"), full_page=True)
