@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import DB_NAME
 from test_browser import ARTIFACTS, CHROMIUM, FLAGS
 
 pytestmark = [
@@ -57,3 +58,31 @@ def test_dashboard_legends_chinese_axes_whole_and_the_province_panel_plots_both(
     assert any("报告数" in t for t in titles) and any("新收申请" in t for t in titles), titles
     assert province.locator("g.role-legend-label text").all_text_contents()  # the levels
     page.screenshot(path=str(ARTIFACTS / "dashboard_first_hour.png"), full_page=True)
+
+
+def test_report_page_hover_says_what_is_known_and_the_place_is_shown(server, page):
+    import sqlite3
+
+    with sqlite3.connect(server.db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        reports = {
+            r["format"]: r
+            for r in conn.execute("select * from reports where format in ('pdf', 'txt') and county is not null")
+        }
+        for fmt, report in reports.items():
+            cell = conn.execute(
+                "select * from cells where report_id = ? and section = 'requests' and row = 'new' and col = 'total'",
+                [report["id"]],
+            ).fetchone()
+            page.goto(server.url(f"/-/report/{DB_NAME}/{report['id']}"))
+            title = page.locator('td[data-cell="requests.new.total"]').get_attribute("title")
+            assert "?" not in title, title
+            assert ("page" in title) == (cell["page"] is not None), title
+            assert ("line" in title) == (cell["line"] is not None), title
+            if cell["page"]:
+                assert f"page {cell['page']}" in title
+            if cell["line"]:
+                assert f"line {cell['line']}" in title
+            place = page.locator("dl.report-meta").inner_text()
+            assert f"{report['province']} / {report['city']} / {report['county']}（{report['adcode']}）" in place
+    assert set(reports) == {"pdf", "txt"}  # a PDF (pages, no lines) and a text file (lines, no pages)

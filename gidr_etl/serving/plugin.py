@@ -147,6 +147,7 @@ def _meta_html(datasette, database, report, files, copies) -> str:
         ("标题 Title", e(report.get("title") or "")),
         ("机关 Agency", e(report.get("agency") or "")),
         ("年度 Year", e(str(report.get("year") or ""))),
+        ("地区 Place", e(report_page.place(report) or "未定位 not placed")),
         ("模板 Template", e(report.get("template") or "")),
         ("源文件 Source file", "<br>".join(f"<code>{e(p)}</code>" for p in files or [report.get("source_path") or ""])),
         ("格式 Format", e(report.get("format") or "")),
