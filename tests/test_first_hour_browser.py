@@ -69,7 +69,7 @@ def test_report_page_hover_says_what_is_known_and_the_place_is_shown(server, pag
             r["format"]: r
             for r in conn.execute("select * from reports where format in ('pdf', 'txt') and county is not null")
         }
-        for fmt, report in reports.items():
+        for report in reports.values():
             cell = conn.execute(
                 "select * from cells where report_id = ? and section = 'requests' and row = 'new' and col = 'total'",
                 [report["id"]],
