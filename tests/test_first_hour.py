@@ -168,6 +168,9 @@ def test_every_code_the_package_writes_has_a_chinese_name():
     unnamed = [("rule", r) for r in found if not _is_cjk(zh("rule", r))]
     unnamed += [("severity", s) for s in severities if not _is_cjk(zh("severity", s))]
     unnamed += [("status", s) for s in _written_statuses() if not _is_cjk(zh("status", s))]
+    from gidr_etl.reading.locate import PROSE_PARTS
+
+    unnamed += [("part", p) for p in ("preamble", *(code for code, _ in PROSE_PARTS)) if not _is_cjk(zh("part", p))]
     assert unnamed == []
     assert all(name_in_sql("rule", r) != r for r in found)  # the dashboard's gidr_zh
     vocab = vocabulary()

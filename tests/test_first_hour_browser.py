@@ -86,3 +86,76 @@ def test_report_page_hover_says_what_is_known_and_the_place_is_shown(server, pag
             place = page.locator("dl.report-meta").inner_text()
             assert f"{report['province']} / {report['city']} / {report['county']}（{report['adcode']}）" in place
     assert set(reports) == {"pdf", "txt"}  # a PDF (pages, no lines) and a text file (lines, no pages)
+
+
+def _rows_on_screen(page) -> int:
+    """How many data rows are wholly on the first screen."""
+    rows = page.locator("table.rows-and-columns tbody tr")
+    return sum(
+        1
+        for i in range(min(rows.count(), 20))
+        if (box := rows.nth(i).bounding_box()) and box["y"] + box["height"] <= 900
+    )
+
+
+def _headings(page) -> list[str]:
+    return [h.strip().split("\n")[0].strip() for h in page.locator("table.rows-and-columns thead th").all_inner_texts()]
+
+
+def _facets(page) -> list[str]:
+    return page.locator(".facet-info").evaluate_all("els => els.map(e => e.dataset.column)")
+
+
+def test_reports_table_data_first_facets_chinese_and_each_once(server, page):
+    page.goto(server.url(f"/{DB_NAME}/reports"))
+    assert _rows_on_screen(page) >= 1
+    columns = page.locator("table.rows-and-columns thead th").evaluate_all("els => els.map(e => e.dataset.column)")
+    assert columns.index("agency") < 3 and columns.index("year") < 4
+    assert columns[-2:] == ["source_path", "source_sha256"]  # the bookkeeping last
+    names = page.locator(".facet-info-name strong").all_inner_texts()
+    assert names and all(re.match(r"[\u4e00-\u9fff]", n) for n in names), names
+    page.screenshot(path=str(ARTIFACTS / "reports_first_screen.png"))
+    page.goto(server.url(f"/{DB_NAME}/reports") + "?_facet=province&_facet=city")
+    facets = _facets(page)
+    assert sorted(facets) == sorted(set(facets)) and {"province", "city"} <= set(facets), facets
+
+
+def test_wide_views_show_rows_of_data_on_the_first_screen(server, page):
+    for view in ("requests_wide", "report_summary"):
+        page.goto(server.url(f"/{DB_NAME}/{view}"))
+        assert _rows_on_screen(page) >= 3, view
+        first = page.locator("table.rows-and-columns tbody tr").first.locator("td.col-agency").inner_text()
+        assert first.strip(), view  # a report with its agency opens the page
+        assert all(re.match(r"[\u4e00-\u9fff]", h) or h.split()[0] in ("Link", "rowid") for h in _headings(page)), (
+            _headings(page)
+        )
+        page.screenshot(path=str(ARTIFACTS / f"{view}_first_screen.png"))
+    page.goto(server.url(f"/{DB_NAME}/requests_wide"))
+    width = {c: page.locator(f"table.rows-and-columns th.col-{c}").bounding_box()["width"] for c in ("row", "row_zh")}
+    assert width["row"] < width["row_zh"], width
+    # the first rows' 行 on a line or two, not four (the longest, 申请人逾期未按收费通知…, may take more)
+    lines = page.locator("table.rows-and-columns tbody tr td.col-row_zh").evaluate_all(
+        "els => els.slice(0, 3).map(e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })"
+    )
+    assert max(lines) <= 2, lines
+
+
+def test_search_page_title_headings_parts_and_snippets_as_printed(server, page):
+    import sqlite3
+
+    page.goto(server.url(f"/{DB_NAME}/search", q="审批"))
+    assert page.title().startswith("全文检索") and len(page.title()) < 60, page.title()
+    assert _rows_on_screen(page) >= 1
+    headings = _headings(page)
+    assert headings and all(re.match(r"[\u4e00-\u9fff]", h) for h in headings), headings
+    parts = page.locator("td.col-parts").all_inner_texts()
+    assert parts and not any(re.search(r"[a-z]", p) for p in parts), parts
+    rows = server.rows(f"/{DB_NAME}/search.json", q="审批")
+    with sqlite3.connect(server.db_path) as conn:
+        for row in rows:
+            printed = [t for (t,) in conn.execute("select text from sections where report_id = ?", [row["report_id"]])]
+            printed += [t for (t,) in conn.execute("select title from reports where id = ?", [row["report_id"]])]
+            shown = re.sub(r"[…【】\s]", "", row["snippet"])
+            assert any(shown in re.sub(r"\s", "", t or "") for t in printed), row["snippet"]
+    assert any("，" in r["snippet"] for r in rows)  # full-width, as the reports print it

@@ -15,7 +15,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from gidr_etl.database import search
-from gidr_etl.serving import chinese, report_page
+from gidr_etl.serving import chinese, report_page, snippet
 
 NAME = "gidr-etl"
 # Columns that hold a report id, wherever they appear.
@@ -47,6 +47,7 @@ ul.findings li.error { color: #a40000; }
 def prepare_connection(conn):
     search.register(conn)
     chinese.register(conn)
+    snippet.register(conn)
 
 
 @hookimpl
@@ -56,11 +57,16 @@ def register_routes():
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    # Our _table.html and _facet_results.html (Chinese first) before Datasette's own.
+    # Our _table.html, _facet_results.html and query.html (Chinese first) before Datasette's own.
     from jinja2 import ChoiceLoader, FileSystemLoader
 
     env.loader = ChoiceLoader([FileSystemLoader(chinese.templates_dir()), env.loader])
     env.globals.update(gidr_heading=chinese.heading, gidr_facet_label=chinese.facet_label)
+    env.globals.update(
+        gidr_query_heading=chinese.query_heading,
+        gidr_facet_heading=chinese.facet_heading,
+        gidr_column_order=chinese.column_order,
+    )
 
 
 @hookimpl
