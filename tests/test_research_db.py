@@ -54,12 +54,6 @@ def copies_server(copies_db, tmp_path_factory):
         yield srv
 
 
-@pytest.fixture(scope="module")
-def samples_only_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("only") / f"{DB_NAME}.db"
-    run_cli("ingest", SAMPLES, "--db", db)
-    return db
-
 
 def _q(db: Path, sql: str, *params):
     with sqlite3.connect(db) as conn:
@@ -79,9 +73,9 @@ def test_conversions_are_copies_of_their_pdfs(copies_db):
     ) in pairs
 
 
-def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
+def test_only_distinct_reports_count(copies_server, copies_db, samples_db):
     srv = copies_server
-    distinct = _q(samples_only_db, "select count(*) from reports where not is_template")[0][0]
+    distinct = _q(samples_db, "select count(*) from reports where not is_template")[0][0]
     # copies (and the blank template) stay queryable
     assert _q(copies_db, "select count(*) from reports where not is_template")[0][0] == distinct + len(PDFS) + 1
     assert len(srv.rows(f"/{DB_NAME}/report_summary.json", _size="max")) == distinct
@@ -89,7 +83,7 @@ def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
     expected = {
         r[0]: r[1]
         for r in _q(
-            samples_only_db,
+            samples_db,
             """
         select r.year, sum(c.value) from cells c join reports r on r.id = c.report_id
         where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is not null group by r.year""",
@@ -99,7 +93,7 @@ def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
     assert {y: got[y] for y in expected} == expected
     assert (
         sum(r["reports"] for r in srv.rows(f"/{DB_NAME}/totals_by_year.json"))
-        == _q(samples_only_db, "select count(*) from reports where year is not null")[0][0]
+        == _q(samples_db, "select count(*) from reports where year is not null")[0][0]
     )
     charts = srv.get("/-/metadata.json")["plugins"]["datasette-dashboards"]["overview"]["charts"]
     (n,) = srv.rows(f"/{DB_NAME}.json", sql=re.sub(r"\[\[.*?\]\]", "", charts["reports-count"]["query"]))
@@ -110,7 +104,7 @@ def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
         == sum(expected.values())
         + (
             _q(
-                samples_only_db,
+                samples_db,
                 """
         select coalesce(sum(c.value), 0) from cells c join reports r on r.id = c.report_id
         where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is null""",
