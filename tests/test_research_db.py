@@ -54,7 +54,6 @@ def copies_server(copies_db, tmp_path_factory):
         yield srv
 
 
-
 def _q(db: Path, sql: str, *params):
     with sqlite3.connect(db) as conn:
         return conn.execute(sql, params).fetchall()
