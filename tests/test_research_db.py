@@ -4,6 +4,7 @@ a page per report, pages answering while an ingest writes."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -309,3 +310,28 @@ def test_export_one_report_in_the_official_layout(copies_db, tmp_path):
     ]
     values = [v for v in new_row[2:9]]
     assert sorted(values) == sorted(read) and values[-1] == max(read)
+
+
+def test_the_reports_page_links_to_the_counted_reports_facet_counts_too(copies_server, copies_db):
+    """The reports table lists copies; its link narrows the rows and the facet counts to the
+    reports that count (issue 24: 上海市 showed 4 for one report)."""
+    import html
+
+    with urllib.request.urlopen(copies_server.url(f"/{DB_NAME}/reports"), timeout=30) as resp:
+        page = resp.read().decode("utf-8")
+    href = html.unescape(re.search(r'class="gidr-counted" href="([^"]+)"', page).group(1))
+
+    def facet(query: str) -> dict:
+        with urllib.request.urlopen(f"{copies_server.base}/{DB_NAME}/reports.json{query}", timeout=30) as resp:
+            data = json.loads(resp.read())
+        return {r["value"]: r["count"] for r in data["facet_results"]["province"]["results"]}
+
+    counted = dict(
+        _q(
+            copies_db,
+            "select province, count(*) from reports where duplicate_of is null and not is_template"
+            " and province is not null group by province",
+        )
+    )
+    assert facet(f"{href}&_facet=province&_size=1") == counted
+    assert facet("?_facet=province&_size=1") != counted  # the copies are counted without it
