@@ -12,6 +12,9 @@ from gidr_etl.ingest import limits
 from gidr_etl.plugins import add_commands, describe, load_errors
 from gidr_etl.version import __version__
 
+# `gidr-etl ingest` found no file under its paths (0, 1 and 2 are loaded, some failed, usage).
+NOTHING_FOUND = 3
+
 
 @click.group()
 @click.version_option(__version__, prog_name="gidr-etl")
@@ -100,7 +103,8 @@ def ingest(
     When a file's content changes, its new report replaces the old one.
 
     Exit status: 0 when every file was loaded, 1 when some failed (the rest are
-    loaded and the failures recorded in the files table), 2 on bad usage.
+    loaded and the failures recorded in the files table), 2 on bad usage, 3 when the
+    paths hold no file at all (no database is made).
     """
     from gidr_etl.database.load import unusable_db
     from gidr_etl.plugins import formats
@@ -131,6 +135,10 @@ def ingest(
 
     from gidr_etl.ingest.executors import ExecutorError
 
+    if not prune_missing and next(iter(discover(paths)), None) is None:
+        # before the database is opened: an empty folder leaves no empty database behind
+        click.echo(f"Error: nothing to ingest: no files under {', '.join(map(str, paths))}", err=True)
+        sys.exit(NOTHING_FOUND)
     try:
         max_bytes = int(max_size * 2**20) if max_size else None
         summary = run(
@@ -152,8 +160,18 @@ def ingest(
     finally:
         if bar:
             bar.__exit__(None, None, None)
+    distinct = (
+        f" ({summary.reports - summary.repeated} distinct: {summary.repeated} copies of another report)"
+        if summary.repeated
+        else ""
+    )
     click.echo(
-        f"{summary.files} files: {summary.reports} reports loaded, "
+        f"{summary.files} files: {summary.reports} reports loaded{distinct}, "
+        + (
+            f"{summary.templates} blank template{'s' * (summary.templates > 1)} (not counted), "
+            if summary.templates
+            else ""
+        )
         + (f"{summary.copies} same content as another file, " if summary.copies else "")
         + f"{summary.skipped} unchanged, "
         f"{len(summary.failed)} failed; {summary.cells} cells; findings: "
@@ -246,12 +264,18 @@ def export(db_path, out, fmts, report_id):
     """Export a wide sheet per table (one row per counted report) as CSV, XLSX, JSON."""
     from gidr_etl.serving import export as exporting
 
-    if report_id is not None:
-        target = out if out.suffix == ".xlsx" else out / f"report_{report_id}.xlsx"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        click.echo(exporting.export_report(db_path, report_id, target))
-        return
-    for path in exporting.export(db_path, out, fmts or exporting.FORMATS):
+    try:
+        exporting.check_database(db_path, report_id)  # before the --to folder is made
+        if report_id is not None:
+            target = out if out.suffix == ".xlsx" else out / f"report_{report_id}.xlsx"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            click.echo(exporting.export_report(db_path, report_id, target))
+            return
+        written = exporting.export(db_path, out, fmts or exporting.FORMATS)
+    except (exporting.ExportError, OSError) as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    for path in written:
         click.echo(path)
 
 

@@ -31,6 +31,10 @@ def test_wheel_ships_the_vocabulary_the_datasette_metadata_and_the_seeds(tmp_pat
     (wheel,) = tmp_path.glob("gidr_etl-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"gidr_etl/data/template.toml", "gidr_etl/data/datasette.yml"} <= names
+    # the Datasette templates that draw the pages Chinese first (serving/chinese.py)
+    templates = {p.name for p in (ROOT / "gidr_etl" / "serving" / "templates").glob("*.html")}
+    assert templates >= {"_table.html", "_facet_results.html", "query.html"}
+    assert {f"gidr_etl/serving/templates/{t}" for t in templates} <= names
     # PEP 561: plugin authors' type checkers read the package's annotations
     assert "gidr_etl/py.typed" in names
     # the contract kit (gidr_etl.testing) renders the seeds and checks their gold

@@ -257,3 +257,26 @@ def test_header_label_cut_by_the_page_break_is_rejoined():
         [("自然人", 2, 1), ("商业企业", 1, 1), ("科研机构", 1, 1)],
         [("3", 1, 1), ("1", 1, 1), ("2", 1, 1)],
     ]
+
+
+def test_a_line_in_two_fonts_stays_one_line_whatever_their_descents():
+    """Word and LibreOffice print a line's Latin digits in another font than its Chinese, on one
+    baseline; the fonts' boxes hang by their own descents (0 where LibreOffice writes none
+    for a fallback font such as WenQuanYi Micro Hei). The digits of a real page given a box
+    5 points deeper, as a deeper descent draws it: the page's lines are the same."""
+    from gidr_etl.formats import pdf_pages
+    from gidr_etl.formats.pdf import _lines
+
+    def deeper(char: dict) -> dict:
+        if not char["text"].isascii():
+            return char
+        return {**char, **{k: char[k] + 5 for k in ("top", "bottom", "doctop")}, "y0": char["y0"] - 5}
+
+    for reader in pdf_pages.READERS:
+        with pdf_pages.open_pages(SAMPLES / "hongze_district_gov_2023.pdf", reader) as pages:
+            page = next(iter(pages))
+            lines = [line["text"] for line in _lines(page, [])]
+            assert any("2023" in line and "年" in line for line in lines)
+            page._objects = {**page.objects, "char": [deeper(c) for c in page.chars]}
+            page.get_textmap.cache_clear()
+            assert [line["text"] for line in _lines(page, [])] == lines, reader

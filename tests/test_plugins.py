@@ -25,14 +25,13 @@ from gidr_etl.testing import render, seeds
 PLUGINS = ROOT / "plugins"
 TUTORIAL = ROOT / "docs" / "writing-plugins.md"
 FENCE = re.compile(r"^```\w+ file=(\S+)\n(.*?)^```$", re.S | re.M)
-NOT_CODE = {"README.md"}
 SEED = seeds.SEEDS[2]  # the 2019 template, Traditional characters, a blank total
 
 needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed")
 
 
 def test_the_tutorial_is_the_markdown_plugin_exactly():
-    """Each file of the plugin is the doc's code blocks for it, in order, joined by two blank lines."""
+    """Each file of the plugin (its README too) is the doc's code blocks for it, in order, joined by two blank lines."""
     blocks: dict[str, list[str]] = {}
     for name, code in FENCE.findall(TUTORIAL.read_text("utf-8")):
         blocks.setdefault(name, []).append(code.rstrip("\n"))
@@ -40,11 +39,37 @@ def test_the_tutorial_is_the_markdown_plugin_exactly():
     files = {
         str(p.relative_to(folder))
         for p in folder.rglob("*")
-        if p.is_file() and p.name not in NOT_CODE and not ({"__pycache__", ".pytest_cache"} & set(p.parts))
+        if p.is_file() and not ({"__pycache__", ".pytest_cache"} & set(p.parts))
     }
     assert set(blocks) == files
     for name, pieces in blocks.items():
         assert "\n\n\n".join(pieces) + "\n" == (folder / name).read_text("utf-8"), f"{name} differs from the tutorial"
+
+
+def test_the_tutorial_installs_the_package_its_reader_built(tmp_path):
+    """Step 3 installs the folder section 1 had the reader make, not the repository's copy:
+    the tutorial's blocks written out there install and are listed as a plugin."""
+    text = TUTORIAL.read_text("utf-8")
+    root = re.search(r"^    (\S+)/\n        pyproject\.toml", text, re.M).group(1)
+    step3 = text[text.index("## 3. ") : text.index("## 4. ")]
+    assert re.search(r"^    gidr-etl install -e (\S+)$", step3, re.M).group(1) == f"./{root}"
+    folder = tmp_path / root
+    for name, code in FENCE.findall(text):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        with (folder / name).open("a", encoding="utf-8") as out:
+            out.write(("\n\n" if out.tell() else "") + code)
+    site = tmp_path / "site"
+    # pip as `gidr-etl install` runs it, into a folder of its own rather than this environment
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
+        + ["--no-build-isolation", "--no-index", "--target", str(site), f"./{root}"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    rows = {r["name"]: r for r in json.loads(run_cli("plugins", "--json", env=env_for(site), check=0).stdout)}
+    assert rows["markdown"]["formats"] == ["markdown"] and "error" not in rows["markdown"]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ pipeline losing or corrupting what the format printed.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +14,12 @@ from pathlib import Path
 import pytest
 import render
 
+from gidr_etl.formats.soffice import find_soffice
+
 ROOT = Path(__file__).resolve().parent.parent
 SCORER = ROOT / "tests" / "gidr_score.py"
 
-needs_soffice = pytest.mark.skipif(
-    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
-    reason="LibreOffice (soffice) not installed",
-)
+needs_soffice = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed")
 
 
 def _cli() -> list[str]:
@@ -38,6 +36,53 @@ RENDER = {
 }
 
 
+def _selected(request) -> list[tuple[str, str]]:
+    """The (seed, kind) of this module's tests that this run selected and can run."""
+    return [
+        (item.callspec.params["seed"], item.callspec.params["kind"])
+        for item in request.session.items
+        if item.module.__name__ == __name__
+        and getattr(item, "originalname", "") == "test_rendered_seed_scores_perfect"
+        and not (item.callspec.params["kind"] == "pdf" and find_soffice() is None)
+    ]
+
+
+@pytest.fixture(scope="module")
+def scored(request, tmp_path_factory) -> tuple[dict[str, str], str]:
+    """Every selected rendering in one folder, ingested by the CLI once and scored once
+    (a process and its start-up per batch, not per file): each file's lines of the
+    scorer's report, and the ingest's output."""
+    root = tmp_path_factory.mktemp("rendered")
+    docs, golds = root / "docs", root / "gold"
+    docs.mkdir()
+    golds.mkdir()
+    names: dict[str, list[str]] = {}
+    for seed, kind in _selected(request):
+        RENDER[kind](seed, docs / f"{seed}.{kind}")
+        names.setdefault(seed, []).append(f"{seed}.{kind}")
+    for seed, files in names.items():
+        gold = render.gold(seed)
+        gold["source"] = files
+        (golds / f"{seed}.json").write_text(json.dumps(gold, ensure_ascii=False), "utf-8")
+    db = root / "gidr.db"
+    ingest = subprocess.run(
+        [*_cli(), "ingest", str(docs), "--db", str(db), "-q"], capture_output=True, text=True, timeout=600
+    )
+    score = subprocess.run(
+        [sys.executable, str(SCORER), "--db", str(db), "--gold", str(golds), "-v"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines: dict[str, str] = {}
+    name = ""
+    for line in score.stdout.splitlines():
+        if not line.startswith(" "):
+            name = line.split(":", 1)[0]
+        lines[name] = lines.get(name, "") + line + "\n"
+    return lines, ingest.stdout + ingest.stderr
+
+
 @pytest.mark.parametrize(
     "kind",
     [
@@ -47,24 +92,7 @@ RENDER = {
     ],
 )
 @pytest.mark.parametrize("seed", render.SEEDS)
-def test_rendered_seed_scores_perfect(seed, kind, tmp_path):
-    docs, golds = tmp_path / "docs", tmp_path / "gold"
-    docs.mkdir()
-    golds.mkdir()
+def test_rendered_seed_scores_perfect(seed, kind, scored):
+    lines, ingest = scored
     name = f"{seed}.{kind}"
-    RENDER[kind](seed, docs / name)
-    gold = render.gold(seed)
-    gold["source"] = name
-    (golds / f"{seed}.json").write_text(json.dumps(gold, ensure_ascii=False), "utf-8")
-    db = tmp_path / "gidr.db"
-    ingest = subprocess.run(
-        [*_cli(), "ingest", str(docs), "--db", str(db), "-q"], capture_output=True, text=True, timeout=300
-    )
-    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
-    score = subprocess.run(
-        [sys.executable, str(SCORER), "--db", str(db), "--gold", str(golds), "-v"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert score.returncode == 0, score.stdout + score.stderr
+    assert lines.get(name, "").startswith(f"{name}: ok"), lines.get(name, "") + ingest

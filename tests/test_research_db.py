@@ -4,6 +4,7 @@ a page per report, pages answering while an ingest writes."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -54,13 +55,6 @@ def copies_server(copies_db, tmp_path_factory):
         yield srv
 
 
-@pytest.fixture(scope="module")
-def samples_only_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("only") / f"{DB_NAME}.db"
-    run_cli("ingest", SAMPLES, "--db", db)
-    return db
-
-
 def _q(db: Path, sql: str, *params):
     with sqlite3.connect(db) as conn:
         return conn.execute(sql, params).fetchall()
@@ -79,9 +73,9 @@ def test_conversions_are_copies_of_their_pdfs(copies_db):
     ) in pairs
 
 
-def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
+def test_only_distinct_reports_count(copies_server, copies_db, samples_db):
     srv = copies_server
-    distinct = _q(samples_only_db, "select count(*) from reports where not is_template")[0][0]
+    distinct = _q(samples_db, "select count(*) from reports where not is_template")[0][0]
     # copies (and the blank template) stay queryable
     assert _q(copies_db, "select count(*) from reports where not is_template")[0][0] == distinct + len(PDFS) + 1
     assert len(srv.rows(f"/{DB_NAME}/report_summary.json", _size="max")) == distinct
@@ -89,7 +83,7 @@ def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
     expected = {
         r[0]: r[1]
         for r in _q(
-            samples_only_db,
+            samples_db,
             """
         select r.year, sum(c.value) from cells c join reports r on r.id = c.report_id
         where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is not null group by r.year""",
@@ -99,7 +93,7 @@ def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
     assert {y: got[y] for y in expected} == expected
     assert (
         sum(r["reports"] for r in srv.rows(f"/{DB_NAME}/totals_by_year.json"))
-        == _q(samples_only_db, "select count(*) from reports where year is not null")[0][0]
+        == _q(samples_db, "select count(*) from reports where year is not null")[0][0]
     )
     charts = srv.get("/-/metadata.json")["plugins"]["datasette-dashboards"]["overview"]["charts"]
     (n,) = srv.rows(f"/{DB_NAME}.json", sql=re.sub(r"\[\[.*?\]\]", "", charts["reports-count"]["query"]))
@@ -110,7 +104,7 @@ def test_only_distinct_reports_count(copies_server, copies_db, samples_only_db):
         == sum(expected.values())
         + (
             _q(
-                samples_only_db,
+                samples_db,
                 """
         select coalesce(sum(c.value), 0) from cells c join reports r on r.id = c.report_id
         where c.section = 'requests' and c.row = 'new' and c.col = 'total' and r.year is null""",
@@ -290,7 +284,7 @@ def test_export_wide_tables_count_each_report_once(copies_server, copies_db, tmp
         assert r["agency"] == (want["agency"] or "")
     wb = load_workbook(tmp_path / "gidr.xlsx", read_only=True)
     assert wb.sheetnames == ["art20", "requests", "appeals"]
-    assert sum(1 for _ in wb["requests"].iter_rows()) == len(rows) + 1
+    assert sum(1 for _ in wb["requests"].iter_rows()) == len(rows) + 2  # Chinese names over the codes
     data = json.loads((tmp_path / "gidr.json").read_text("utf-8"))
     assert [d["report_id"] for d in data["appeals"]] == [int(r["report_id"]) for r in rows]
 
@@ -316,3 +310,28 @@ def test_export_one_report_in_the_official_layout(copies_db, tmp_path):
     ]
     values = [v for v in new_row[2:9]]
     assert sorted(values) == sorted(read) and values[-1] == max(read)
+
+
+def test_the_reports_page_links_to_the_counted_reports_facet_counts_too(copies_server, copies_db):
+    """The reports table lists copies; its link narrows the rows and the facet counts to the
+    reports that count (issue 24: 上海市 showed 4 for one report)."""
+    import html
+
+    with urllib.request.urlopen(copies_server.url(f"/{DB_NAME}/reports"), timeout=30) as resp:
+        page = resp.read().decode("utf-8")
+    href = html.unescape(re.search(r'class="gidr-counted" href="([^"]+)"', page).group(1))
+
+    def facet(query: str) -> dict:
+        with urllib.request.urlopen(f"{copies_server.base}/{DB_NAME}/reports.json{query}", timeout=30) as resp:
+            data = json.loads(resp.read())
+        return {r["value"]: r["count"] for r in data["facet_results"]["province"]["results"]}
+
+    counted = dict(
+        _q(
+            copies_db,
+            "select province, count(*) from reports where duplicate_of is null and not is_template"
+            " and province is not null group by province",
+        )
+    )
+    assert facet(f"{href}&_facet=province&_size=1") == counted
+    assert facet("?_facet=province&_size=1") != counted  # the copies are counted without it

@@ -87,7 +87,10 @@ def _correction_rate(prefix: str) -> str:
 
 
 def _wide_view(section: str, cols: list[str], only: str = "") -> str:
-    """One row per report × printed row of `section`, its columns side by side, labelled."""
+    """One row per report × printed row of `section`, its columns side by side, labelled.
+
+    Reports without an agency (often blank: all zeros) go last, not first as NULL sorts:
+    the materialised rows' order is the order a page opens with."""
     return f"""
 select c.report_id, r.agency, r.year, r.template,
        c.row, l.group_zh as row_group_zh, l.label_zh as row_zh, l.label_en as row_en,
@@ -97,7 +100,7 @@ join reports r on r.id = c.report_id
 {_label_join("l", "row", "c.section", "c.row")}
 where c.section = '{section}' and {COUNTED}{only and f" and c.report_id {only}"}
 group by c.report_id, c.row
-order by r.agency, r.year, c.report_id, l.ord"""
+order by r.agency is null, r.agency, r.year, c.report_id, l.ord"""
 
 
 def view_sql(only: str = "") -> dict[str, str]:
@@ -167,7 +170,7 @@ from reports r
 left join v on v.report_id = r.id
 left join f on f.report_id = r.id
 where {COUNTED}{only and f" and r.id {only}"}
-order by r.agency, r.year, r.id""",
+order by r.agency is null, r.agency, r.year, r.id""",
         # 勾稽关系: new + carried_over = total + carried_forward, per applicant column.
         # The difference counts a blank cell as 0, as the requests_balance rule does.
         "balance_failures": f"""

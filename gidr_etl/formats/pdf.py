@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfplumber.utils import extract_text
+from pdfplumber.utils import chars_to_textmap, extract_text
 from pdfplumber.utils.exceptions import PdfminerException
 
 from gidr_etl.errors import ExtractionError
@@ -289,13 +289,12 @@ def _lines(page, bboxes: list[tuple]) -> list[dict]:
     """The text lines outside the tables, top to bottom, page footers dropped."""
 
     def outside(obj: dict) -> bool:
-        if obj.get("object_type") != "char":
-            return True
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in bboxes)
 
+    chars = [_on_baseline(c) for c in page.chars if outside(c)]
     found: list[dict] = []
-    for line in (page.filter(outside) if bboxes else page).extract_text_lines(return_chars=True):
+    for line in chars_to_textmap(chars, layout_bbox=page.bbox).extract_text_lines(return_chars=True):
         text = squeeze(line["text"])
         if text and not is_footer(text, line["top"], line["bottom"], page.height):
             size = max(c["size"] for c in line["chars"])
@@ -329,6 +328,24 @@ def _pieces(chars: list[dict]) -> list[tuple[float, str]]:
             out[-1] = (out[-1][0], out[-1][1] + c["text"])
         end = c["x1"]
     return out
+
+
+def _on_baseline(char: dict) -> dict:
+    """An upright character placed one font size tall above its baseline, as lines are grouped.
+
+    A line's glyphs share a baseline, not a box: each font's box hangs its descent below it,
+    and the descent is what the font descriptor says (LibreOffice writes 0 for fallback
+    fonts such as WenQuanYi Micro Hei and AR PL UMing), or, where pdfium finds it unusable,
+    the glyph's own outline. "温州市…办公室" in one font and "2022" in another then sat
+    over 3 points apart with one reader and not the other, and one line became two.
+    """
+    a, b, c, d, _, origin = char["matrix"]
+    if not (char["upright"] and a > 0 and d > 0 and not b and not c):
+        return char
+    # pdfminer's and pdfium's y0 and origin are in the same (PDF) frame, bottom in the page's.
+    baseline = char["bottom"] + char["y0"] - origin
+    top = baseline - char["size"]
+    return {**char, "top": top, "bottom": baseline, "doctop": char["doctop"] - char["top"] + top}
 
 
 def _continues(blocks: list, part: _Part) -> bool:

@@ -184,6 +184,9 @@ class PdfiumPage(Page):
             pdfium_c.FPDFText_GetLooseCharBox(text, i, box)
             pdfium_c.FPDFText_GetMatrix(text, i, matrix)
             a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
+            # pdfminer's matrix is each glyph's own, translated to its origin (pdfium's: the
+            # text object's); pdf.py finds a glyph's baseline from it.
+            pdfium_c.FPDFText_GetCharOrigin(text, i, origin_x, origin_y)
             upright = a * d > 0 and b * c <= 0
             x0, x1, y0 = box.left, box.right, box.bottom
             if upright and not b and not c:
@@ -191,7 +194,6 @@ class PdfiumPage(Page):
                 if box.top - y0 > 2 * size:
                     # pdfium left the text matrix's scale out of this box (seen on glyphs
                     # with a negative advance): scale it about the glyph's origin.
-                    pdfium_c.FPDFText_GetCharOrigin(text, i, origin_x, origin_y)
                     x1 = x0 + (x1 - x0) * d
                     y0 = origin_y.value + (y0 - origin_y.value) * d
                 # pdfminer's box is one font size tall above the descent (pdfium's: up to the ascent).
@@ -215,7 +217,7 @@ class PdfiumPage(Page):
                 "width": x1 - x0,
                 "height": bottom - top,
                 "size": size,
-                "matrix": (a, b, c, d, matrix.e, matrix.f),
+                "matrix": (a, b, c, d, origin_x.value, origin_y.value),
             }
 
     def _paths(self, page: pypdfium2.PdfPage) -> dict[str, list[dict]]:

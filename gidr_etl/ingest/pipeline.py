@@ -69,6 +69,11 @@ class Summary:
     reports: int = 0
     skipped: int = 0
     copies: int = 0  # same content as another file of the batch: loaded once
+    templates: int = 0  # blank templates read: kept as files, never counted as reports
+    # of the reports loaded, those another report (other content, same agency and year)
+    # already counts (database/copies.py): reports - repeated are the distinct ones
+    repeated: int = 0
+    report_ids: list[int] = field(default_factory=list)  # the reports loaded, for `repeated`
     pruned_files: int = 0
     pruned_reports: int = 0
     outdated: int = 0  # skipped, though read by another extractor version
@@ -231,8 +236,21 @@ def ingest(
     finally:
         release(db)
     refresh(db)  # keys, chains, copies, pivots, search: for what this batch (or a killed one) changed
+    summary.repeated = _repeated(db, summary.report_ids)
     db.conn.close()
     return summary
+
+
+def _repeated(db, report_ids: list[int]) -> int:
+    """How many of these reports are copies of another report (reports.duplicate_of set)."""
+    chunk = 500  # SQLite's older builds take 999 bound variables at most
+    return sum(
+        db.conn.execute(
+            f"select count(*) from reports where duplicate_of is not null and id in ({','.join('?' * len(part))})",
+            part,
+        ).fetchone()[0]
+        for part in (report_ids[i : i + chunk] for i in range(0, len(report_ids), chunk))
+    )
 
 
 def _read(
@@ -290,13 +308,18 @@ def _skip(db, summary: Summary, outcome: Outcome, loaded: dict, progress, count:
 def _record(db, summary: Summary, outcome: Outcome, progress) -> None:
     summary.files += 1
     _set_aside_template(outcome)
+    report_id = None
     try:
-        store(db, outcome.file_row(), outcome.report)
+        report_id = store(db, outcome.file_row(), outcome.report)
     except Exception as exc:  # a report the database refuses is that file's error
         outcome.status, outcome.error, outcome.report = FAILED, f"cannot load: {one_line(exc)}", None
         store(db, outcome.file_row(), None)
-    if outcome.status == OK and outcome.report is not None:
+    if outcome.status == TEMPLATE:
+        summary.templates += 1
+    elif outcome.status == OK and outcome.report is not None:
         summary.reports += 1
+        if report_id is not None:
+            summary.report_ids.append(report_id)
         summary.cells += sum(1 for c in outcome.report.cells.values() if c.value is not None)
         for f in outcome.report.findings:
             summary.findings[f.severity] = summary.findings.get(f.severity, 0) + 1

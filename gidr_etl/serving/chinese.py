@@ -16,13 +16,15 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+import yaml
 from markupsafe import Markup
 
 from gidr_etl.serving.report_page import zh
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
+from gidr_etl.validation.rules import METADATA_ZH
 
 # Columns that hold a code of labels_zh.yml, by the kind of code.
-NAMED_CODES = {"rule": "rule", "severity": "severity", "status": "status"}
+NAMED_CODES = {"rule": "rule", "severity": "severity", "status": "status", "part": "part"}
 # Columns holding a fraction that a page shows as a percentage.
 SHARES = {
     "disclosure_share",
@@ -35,6 +37,8 @@ SHARES = {
 # Pages whose row/col codes belong to one section without a `section` column saying so.
 SECTION_OF_TABLE = {"requests_wide": "requests", "appeals_wide": "appeals", "balance_failures": "requests"}
 DEFAULT_TEMPLATE = "2021"
+# The section a metadata_missing finding names (validation/rules.py), its fields as cols.
+METADATA = "metadata"
 _SHORT_NAME_END = re.compile(r"（|\(|：|；| =|=| · ")
 
 
@@ -63,6 +67,8 @@ def code_name(column: str, value, row=None, table: str | None = None) -> str:
     section = value if column == "section" else _get(row, "section") or SECTION_OF_TABLE.get(table or "")
     if not section:
         return ""
+    if section == METADATA:  # a finding on the report's own facts, not on a template cell
+        return zh("section", value) if column == "section" else METADATA_ZH.get(value, "")
     names = _vocabulary_names()
     templates = [t for t in (_get(row, "template"), DEFAULT_TEMPLATE, *TEMPLATES) if t]
     for template in templates:
@@ -162,3 +168,44 @@ def facet_label(column: str, facet_value, table: str | None) -> Markup:
     if name:
         return Markup(f'{html.escape(name)} <code class="gidr-code">{html.escape(value)}</code>')
     return Markup.escape(str(label) if label not in (None, "") else "-")
+
+
+@lru_cache(maxsize=1)
+def _described() -> dict[str, str]:
+    """Each column name's description in the packaged datasette.yml, from the first table that has it."""
+    meta = yaml.safe_load(resources.files("gidr_etl").joinpath("data/datasette.yml").read_text("utf-8"))
+    out: dict[str, str] = {}
+    for table in meta["databases"]["gidr"]["tables"].values():
+        for name, description in (table.get("columns") or {}).items():
+            out.setdefault(name, description)
+    return out
+
+
+def query_heading(column: str, metadata) -> Markup:
+    """A query page's column heading: the query's own description of it (`columns:` under the
+    query in datasette.yml), else the table column's of the same name; Chinese over the code."""
+    own = (metadata or {}).get("columns") or {}
+    return heading({"name": column, "description": own.get(column) or _described().get(column)})
+
+
+def facet_heading(column: str, metadata) -> Markup:
+    """A facet's heading: the column's Chinese short name beside its code."""
+    name = short_name(((metadata or {}).get("columns") or {}).get(column))
+    if not name:
+        return Markup.escape(column)
+    return Markup(f'{html.escape(name)} <small class="gidr-code">{html.escape(column)}</small>')
+
+
+def column_order(columns, metadata) -> list[int]:
+    """The display order of a table page's columns: as its `columns:` in datasette.yml lists them
+    (a table's data before its bookkeeping), the unlisted ones after, the link column first."""
+    listed = list(((metadata or {}).get("columns") or {}).keys())
+
+    def key(item):
+        i, column = item
+        name = column["name"] if isinstance(column, dict) else column.name
+        if name in listed:
+            return (1, listed.index(name), i)
+        return (0 if i == 0 else 2, 0, i)  # Datasette's Link/rowid column stays first
+
+    return [i for i, _ in sorted(enumerate(columns), key=key)]

@@ -11,14 +11,90 @@ import csv
 import json
 import sqlite3
 from collections import defaultdict
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
+
+import yaml
 
 from gidr_etl.serving import report_page
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
 FORMATS = ("csv", "xlsx", "json")
-# The report's metadata leading each row.
-META = ("report_id", "agency", "agency_key", "year", "template", "title", "publish_date", "index_no", "source_path")
+# The report's metadata leading each row: its `reports` column (id is report_id here).
+META = (
+    "report_id",
+    "agency",
+    "province",
+    "city",
+    "county",
+    "adcode",
+    "year",
+    "template",
+    "title",
+    "publish_date",
+    "index_no",
+    "agency_key",
+    "source_path",
+)
+# Tables a gidr-etl database has, by which a file is told from any other.
+_NEEDED = ("reports", "cells")
+
+
+class ExportError(Exception):
+    """What keeps an export from being written, in one line."""
+
+
+def check_database(db_path: str | Path, report_id: int | None = None) -> None:
+    """Raise ExportError unless db_path is a gidr-etl database (holding report_id, if given).
+
+    Opened read-only and checked before anything is written, so a wrong file creates nothing.
+    """
+    path = Path(db_path)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {name for (name,) in conn.execute("select name from sqlite_master")}
+            missing = [t for t in _NEEDED if t not in tables]
+            if missing:
+                raise ExportError(f"{path}: not a gidr-etl database (no {', '.join(missing)} table)")
+            if (
+                report_id is not None
+                and conn.execute("select 1 from reports where id = ?", [report_id]).fetchone() is None
+            ):
+                raise ExportError(f"{path}: no report {report_id} (report ids are the reports table's id column)")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ExportError(f"{path}: not a gidr-etl database (SQLite: {exc})") from None
+
+
+@lru_cache(maxsize=1)
+def _meta_names() -> dict[str, str]:
+    """The Chinese name of each META column: its `reports` heading in datasette.yml."""
+    from gidr_etl.serving.chinese import short_name
+
+    meta = yaml.safe_load(resources.files("gidr_etl").joinpath("data/datasette.yml").read_text("utf-8"))
+    columns = meta["databases"]["gidr"]["tables"]["reports"]["columns"]
+    return {name: short_name(columns.get("id" if name == "report_id" else name)) for name in META}
+
+
+def chinese_header(addresses: list[tuple[str, str, str]]) -> list[str]:
+    """The header row in Chinese over META and the cell columns: 行 · 列 as the template prints them."""
+    names = _meta_names()
+    vocab = vocabulary()
+    out = [names[m] or m for m in META]
+    for section, row, col in addresses:
+        sec = vocab.section(section)
+        r = next(r for t in TEMPLATES for r in sec.rows_for(t) if r.code == row)
+        c = next(c for t in TEMPLATES for c in sec.columns_for(t) if c.code == col)
+        parts = [r.group, r.label, c.group, c.label]
+        if section not in ("requests", "appeals"):  # art20's sheet holds nine sections
+            parts.insert(0, sec.label)
+        out.append(" · ".join(p for p in parts if p))
+    return out
+
+
 # The printed tables: 二 (the art20_* sections), 三 requests, 四 appeals.
 TABLES = {"art20": "二、主动公开", "requests": "三、依申请公开", "appeals": "四、复议诉讼"}
 
@@ -46,14 +122,17 @@ def column_name(address: tuple[str, str, str]) -> str:
     return f"{row}.{col}" if section in ("requests", "appeals") else f"{section}.{row}.{col}"
 
 
-def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[list]]]:
-    """table → (header, rows): one row per counted report (copies and templates left out)."""
+def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[str], list[list]]]:
+    """table → (header, Chinese header, rows): one row per counted report (copies and templates left out)."""
     conn = sqlite3.connect(str(db_path))
     try:
-        has_copies = any(r[1] == "duplicate_of" for r in conn.execute("pragma table_info(reports)"))
+        columns = {r[1] for r in conn.execute("pragma table_info(reports)")}
+        # a database an older gidr-etl wrote may lack the copies' and the places' columns
+        selected = ", ".join("id" if m == "report_id" else m if m in columns else "null" for m in META)
         reports = conn.execute(
-            f"select id, agency, agency_key, year, template, title, publish_date, index_no, source_path from reports"
-            f"{' where duplicate_of is null and not is_template' if has_copies else ''} order by agency_key, year, id"
+            f"select {selected} from reports"
+            f"{' where duplicate_of is null and not is_template' if 'duplicate_of' in columns else ''}"
+            " order by agency_key, year, id"
         ).fetchall()
         values: dict[int, dict] = defaultdict(dict)
         for rid, s, r, c, v in conn.execute("select report_id, section, row, col, value from cells"):
@@ -63,18 +142,21 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[list]]]:
     out = {}
     for table, addresses in cell_columns().items():
         header = list(META) + [column_name(a) for a in addresses]
-        out[table] = (header, [list(rep) + [values[rep[0]].get(a) for a in addresses] for rep in reports])
+        rows = [list(rep) + [values[rep[0]].get(a) for a in addresses] for rep in reports]
+        out[table] = (header, chinese_header(addresses), rows)
     return out
 
 
 def export(db_path: str | Path, out_dir: str | Path, formats=FORMATS) -> list[Path]:
     """Write the wide tables in each format into out_dir; returns the files written."""
+    check_database(db_path)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     tables = wide_tables(db_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if "csv" in formats:
-        for table, (header, rows) in tables.items():
+        # CSV keeps the one header row of codes every loader (pandas, R, Stata) expects
+        for table, (header, _, rows) in tables.items():
             path = out_dir / f"{table}.csv"
             with path.open("w", encoding="utf-8-sig", newline="") as f:
                 w = csv.writer(f)
@@ -85,8 +167,10 @@ def export(db_path: str | Path, out_dir: str | Path, formats=FORMATS) -> list[Pa
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        for table, (header, rows) in tables.items():
+        for table, (header, names, rows) in tables.items():
             ws = wb.create_sheet(table)
+            ws.freeze_panes = "A3"  # write-only sheets take it before the first row
+            ws.append(names)  # Chinese over the codes: the sheet people read in Excel
             ws.append(header)
             for row in rows:
                 ws.append(row)
@@ -97,7 +181,7 @@ def export(db_path: str | Path, out_dir: str | Path, formats=FORMATS) -> list[Pa
         path = out_dir / "gidr.json"
         path.write_text(
             json.dumps(
-                {t: [dict(zip(h, r)) for r in rows] for t, (h, rows) in tables.items()}, ensure_ascii=False, indent=1
+                {t: [dict(zip(h, r)) for r in rows] for t, (h, _, rows) in tables.items()}, ensure_ascii=False, indent=1
             ),
             "utf-8",
         )
@@ -111,13 +195,12 @@ def export_report(db_path: str | Path, report_id: int, path: str | Path) -> Path
     from openpyxl.styles import Alignment, Font
     from openpyxl.worksheet.worksheet import Worksheet
 
+    check_database(db_path, report_id)
     conn = sqlite3.connect(str(db_path))
     try:
         rep = conn.execute(
             "select agency, year, template, source_path from reports where id = ?", [report_id]
         ).fetchone()
-        if rep is None:
-            raise KeyError(f"no report {report_id}")
         cells = {
             (s, r, c): v
             for s, r, c, v in conn.execute(

@@ -19,7 +19,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from gidr_etl.database import search
-from gidr_etl.serving import cache, chinese, freshness, report_page
+from gidr_etl.serving import cache, chinese, freshness, report_page, snippet
 
 NAME = "gidr-etl"
 # Columns that hold a report id, wherever they appear.
@@ -124,6 +124,7 @@ def _keep_counts(db, counts: freshness.TableCounts) -> None:
 def prepare_connection(conn):
     search.register(conn)
     chinese.register(conn)
+    snippet.register(conn)
 
 
 @hookimpl
@@ -133,11 +134,16 @@ def register_routes():
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    # Our _table.html and _facet_results.html (Chinese first) before Datasette's own.
+    # Our _table.html, _facet_results.html and query.html (Chinese first) before Datasette's own.
     from jinja2 import ChoiceLoader, FileSystemLoader
 
     env.loader = ChoiceLoader([FileSystemLoader(chinese.templates_dir()), env.loader])
     env.globals.update(gidr_heading=chinese.heading, gidr_facet_label=chinese.facet_label)
+    env.globals.update(
+        gidr_query_heading=chinese.query_heading,
+        gidr_facet_heading=chinese.facet_heading,
+        gidr_column_order=chinese.column_order,
+    )
 
 
 @hookimpl
@@ -224,6 +230,7 @@ def _meta_html(datasette, database, report, files, copies) -> str:
         ("标题 Title", e(report.get("title") or "")),
         ("机关 Agency", e(report.get("agency") or "")),
         ("年度 Year", e(str(report.get("year") or ""))),
+        ("地区 Place", e(report_page.place(report) or "未定位 not placed")),
         ("模板 Template", e(report.get("template") or "")),
         ("源文件 Source file", "<br>".join(f"<code>{e(p)}</code>" for p in files or [report.get("source_path") or ""])),
         ("格式 Format", e(report.get("format") or "")),

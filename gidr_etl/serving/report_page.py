@@ -140,6 +140,18 @@ def _head_html(h: Head, tag: str = "th") -> str:
     return f"<{tag}{span}>{html.escape(h.text)}</{tag}>"
 
 
+def position(page: int | None, line: int | None) -> str:
+    """Where a cell was printed, as far as it is known: a PDF knows the page, a text file the line."""
+    known = [f"第 {page} 页 page {page}" if page else "", f"第 {line} 行 line {line}" if line else ""]
+    return "，".join(k for k in known if k)
+
+
+def place(report: dict) -> str:
+    """The report's place: province / city / county as placed (reading/places.py), the code beside."""
+    where = " / ".join(report[k] for k in ("province", "city", "county") if report.get(k))
+    return f"{where}（{report['adcode']}）" if where and report.get("adcode") else where
+
+
 def _cell_html(address, cell: dict | None, flagged: dict) -> str:
     status = status_of(cell)
     status_zh = zh("status", status)
@@ -147,8 +159,8 @@ def _cell_html(address, cell: dict | None, flagged: dict) -> str:
     if cell:
         if cell.get("raw") is not None:
             notes.append(f"原文 printed: {cell['raw']}")
-        if cell.get("page") or cell.get("line"):
-            notes.append(f"位置 page {cell.get('page') or '?'}, line {cell.get('line') or '?'}")
+        if where := position(cell.get("page"), cell.get("line")):
+            notes.append(f"位置 {where}")
         if cell.get("note"):
             notes.append(f"附注 {cell['note']}")
     found = flagged.get(address, [])
