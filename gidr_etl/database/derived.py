@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import math
 
-from gidr_etl.database import copies, page_indexes, views
+from gidr_etl.database import copies, page_indexes, scorecard, views
 from gidr_etl.database.chunks import count_up_to
-from gidr_etl.validation import year_chains
+from gidr_etl.validation import year_chains, year_gaps
 from gidr_etl.version import EXTRACTOR_VERSION
 
 # The reports a batch changed, as they were before it (dropped, replaced) or as loaded.
@@ -55,6 +55,8 @@ def digest() -> str:
         year_chains.RULES,
         copies.RULE,
         copies.MIN_AGREEMENT,
+        year_gaps.RULE,  # evaluators (issue 25)
+        scorecard.rule_checks(),  # evaluators: a plugin's scored rule rebuilds the scorecard's table
     )
     return hashlib.sha256(repr(made_of).encode()).hexdigest()
 
@@ -76,6 +78,7 @@ def refresh(db) -> str:
             return "changed"
     # Everything: notes added meanwhile (another ingest) stay for the next refresh.
     year_chains.recompute(db)
+    year_gaps.recompute(conn)  # evaluators (issue 25): after the agency keys are set
     copies.recompute(db)
     views.prepare(db)
     conn.execute("begin immediate")
@@ -95,6 +98,7 @@ def _changed(conn) -> None:
     try:
         changes = conn.execute("select report_id, agency, agency_key, year from changed_reports").fetchall()
         groups, rechained = year_chains.update(conn, changes)
+        rechained |= year_gaps.update(conn, {k for k, _ in groups})  # evaluators (issue 25)
         recounted = copies.update(conn, groups)
         conn.execute(f"create temp table if not exists {_IDS.split('.')[1]} (id integer primary key)")
         conn.execute(f"delete from {_IDS}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gidr_etl.database import page_indexes, search
+from gidr_etl.database import page_indexes, scorecard, search
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
 # Trigram tokenizer (Chinese has no spaces to split words on) needs SQLite >= 3.34.
@@ -200,6 +200,8 @@ from reports a
 join reports b on b.agency_key = a.agency_key and b.year = a.year + 1
 where a.duplicate_of is null and not a.is_template and b.duplicate_of is null and not b.is_template
 order by a.agency, a.year""",
+        # evaluators (issue 25): on time, parts complete, template current, sums, prose
+        **scorecard.view_sql(COUNTED),
     }
 
 
@@ -359,6 +361,7 @@ def _prepare(conn: sqlite3.Connection) -> dict:
             " values (:section, :kind, :code, :template, :label_zh, :label_en, :group_zh, :ord)",
             rows,
         )
+        scorecard.prepare(conn)  # evaluators (issue 25): the table the compliance view reads
         for name, select in views.items():
             _create(conn, name, select)
         n_fts = _build_fts(conn)
