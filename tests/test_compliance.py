@@ -221,3 +221,38 @@ def test_a_plugins_deadline_and_rule_count_in_the_scorecard_as_built_in_ones(tmp
     # own rule (the fee named) fails.
     assert by_stem == {XIAOSHAN.stem: "01", LIANYUN.stem: "10"}
     assert ("fee_not_named", "parts_complete", "fails") in _db_rows(db, "select * from scorecard_rules")
+
+
+# ------------------------------------------------------------------ served and exported
+
+
+@pytest.mark.server
+def test_the_scorecard_served_by_datasette(server):
+    view = server.rows(f"/{DB_NAME}/compliance.json", _size="max")
+    with sqlite3.connect(server.db_path) as conn:
+        counted = conn.execute("select count(*) from reports where duplicate_of is null and not is_template").fetchone()
+    assert len(view) == counted[0]
+    meta = server.get("/-/metadata.json")["databases"][DB_NAME]
+    assert meta["tables"]["compliance"]["columns"]["on_time"].startswith("按时发布")
+    # one agency over its years: 洪泽区人民政府 2023 and 淮安市洪泽区人民政府 2024 are one agency
+    years = server.rows(f"/{DB_NAME}/agency_scorecard.json", agency="洪泽区")
+    assert [(r["year"], r["sums_balance"], r["prose_agrees"], r["note"]) for r in years] == [
+        (2023, 0, 1, None),
+        (2024, 1, 0, None),
+    ]
+    # the dashboard's panel: the share passing, by province and year, over the decided reports
+    chart = server.get("/-/metadata.json")["plugins"]["datasette-dashboards"]["compliance"]["charts"]["pass-share"]
+    sql = chart["query"].replace("[[ and instr(c.agency, :agency) > 0 ]]", "")
+    shares = server.rows(f"/{DB_NAME}.json", sql=sql)
+    jiangsu_2023 = {
+        r["check_name"].split()[-1]: r["share"] for r in shares if (r["province"], r["year"]) == ("江苏省", "2023")
+    }
+    assert jiangsu_2023["sums_balance"] == 0 and jiangsu_2023["template_current"] == 1
+    assert jiangsu_2023["on_time"] is None  # 洪泽 2023 prints no publish date: nothing decided
+
+
+def test_the_scorecard_is_exported(samples_db, tmp_path):
+    invoke("export", samples_db, "--to", tmp_path, "--format", "csv", check=0)
+    lines = (tmp_path / "compliance.csv").read_text("utf-8-sig").splitlines()
+    assert lines[0].startswith("report_id,agency,agency_key,year") and "on_time" in lines[0]
+    assert len(lines) - 1 == _db_rows(samples_db, "select count(*) from compliance")[0][0]

@@ -91,3 +91,11 @@ select r.id as report_id, r.agency, r.agency_key, r.year, r.template, r.publish_
 from reports r
 where {counted})"""
     }
+
+
+def sheet(conn: sqlite3.Connection) -> tuple[list[str], list[list]] | None:
+    """The compliance view as an export sheet (header, rows), or None in a database without it."""
+    if not conn.execute("select 1 from sqlite_master where name = ?", [VIEW]).fetchone():
+        return None
+    cursor = conn.execute(f"select * from [{VIEW}] order by agency_key, year, report_id")
+    return [d[0] for d in cursor.description], [list(row) for row in cursor]

@@ -13,6 +13,7 @@ import sqlite3
 from collections import defaultdict
 from pathlib import Path
 
+from gidr_etl.database import scorecard
 from gidr_etl.serving import report_page
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
@@ -58,12 +59,15 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[list]]]:
         values: dict[int, dict] = defaultdict(dict)
         for rid, s, r, c, v in conn.execute("select report_id, section, row, col, value from cells"):
             values[rid][s, r, c] = v
+        checks = scorecard.sheet(conn)  # evaluators (issue 25): the scorecard, a sheet of its own
     finally:
         conn.close()
     out = {}
     for table, addresses in cell_columns().items():
         header = list(META) + [column_name(a) for a in addresses]
         out[table] = (header, [list(rep) + [values[rep[0]].get(a) for a in addresses] for rep in reports])
+    if checks is not None:
+        out[scorecard.VIEW] = checks
     return out
 
 
