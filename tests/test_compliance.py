@@ -180,6 +180,8 @@ def test_the_scorecard_says_what_the_findings_say(samples_db):
     assert by_stem["hongze_district_gov_2023"][3] == 0  # its appeals_row_sum errors
     assert by_stem["hongze_district_gov_2024"][4] == 0  # its prose_contradiction
     assert "template_2021_blank_govnianbao" not in by_stem  # a blank template is never counted
+    # 洪泽区 reported 2023 and 2024 (printed as 洪泽区人民政府, then 淮安市洪泽区人民政府): no year missing
+    assert _db_rows(samples_db, "select count(*) from findings where rule = 'year_gap'") == [(0,)]
 
 
 class _Zhejiang:

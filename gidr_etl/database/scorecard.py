@@ -75,8 +75,9 @@ def _check(check: str) -> str:
     return f"case when {failed} then 0 when {undecided} then null else 1 end as [{check}]"
 
 
-def view_sql(counted: str) -> dict[str, str]:
-    """The compliance view: one row per counted report (`counted`: views.COUNTED)."""
+def view_sql(counted: str, only: str = "") -> dict[str, str]:
+    """The compliance view: one row per counted report (`counted`: views.COUNTED); `only`
+    ("in (select ...)") restricts it to the reports whose ids it holds, as views.view_sql's."""
     names = list(checks())
     passed = " + ".join(f"coalesce([{c}], 0)" for c in names)
     decided = " + ".join(f"([{c}] is not null)" for c in names)
@@ -89,7 +90,7 @@ select r.id as report_id, r.agency, r.agency_key, r.year, r.template, r.publish_
        r.province, r.city, r.county, r.level, r.kind,
        {columns}
 from reports r
-where {counted})"""
+where {counted}{only and f" and r.id {only}"})"""
     }
 
 

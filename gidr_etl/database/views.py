@@ -201,7 +201,7 @@ join reports b on b.agency_key = a.agency_key and b.year = a.year + 1
 where a.duplicate_of is null and not a.is_template and b.duplicate_of is null and not b.is_template
 order by a.agency, a.year""",
         # evaluators (issue 25): on time, parts complete, template current, sums, prose
-        **scorecard.view_sql(COUNTED),
+        **scorecard.view_sql(COUNTED, only),
     }
 
 
@@ -313,6 +313,9 @@ MATERIALISED = {
     "requests_wide": ("report_id", "year", "row", "agency"),
     "appeals_wide": ("report_id", "year", "row"),
     "report_summary": ("report_id", "year", "agency"),
+    # evaluators (issue 25): as a view, 1.2 s a page and 1.7 s the dashboard's panel at 10,000
+    # reports (two findings lookups per check per report); agency_key for agency_scorecard
+    scorecard.VIEW: ("report_id", "year", "agency_key", "province"),
 }
 
 
