@@ -258,3 +258,29 @@ def test_the_scorecard_is_exported(samples_db, tmp_path):
     lines = (tmp_path / "compliance.csv").read_text("utf-8-sig").splitlines()
     assert lines[0].startswith("report_id,agency,agency_key,year") and "on_time" in lines[0]
     assert len(lines) - 1 == _db_rows(samples_db, "select count(*) from compliance")[0][0]
+
+
+class _RequiresContact:
+    """A province asking for one more item: the built-in part_missing with it laid over."""
+
+    @hookimpl
+    def register_rules(self, register):
+        contact = {"item": "联系方式", "anywhere": True, "words": ["联系", "邮编"], "source": "省规定（测试）"}
+        register(
+            "part_missing", "warning", compliance.part_missing_rule(extra_items=[{**contact, "templates": ["2021"]}])
+        )
+
+
+def test_a_plugin_adds_a_required_item_to_part_missing(tmp_path):
+    text = _text(XIAOSHAN)  # gives no 联系 (contact) and no 邮编 (postcode)
+    pm = load_plugins()
+    pm.register(_RequiresContact(), "test-contact")
+    try:
+        found = _found(_report(text, tmp_path))["part_missing"]
+        assert [f.col for f in found] == ["联系方式"]
+        assert "part_missing" not in _found(
+            _report(text.replace("无收取信息处理费", "联系电话 0571-1234。无收取信息处理费"), tmp_path)
+        )
+    finally:
+        pm.unregister(name="test-contact")
+    assert "part_missing" not in _found(_report(text, tmp_path))  # the built-in rule is back
