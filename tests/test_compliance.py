@@ -284,3 +284,12 @@ def test_a_plugin_adds_a_required_item_to_part_missing(tmp_path):
     finally:
         pm.unregister(name="test-contact")
     assert "part_missing" not in _found(_report(text, tmp_path))  # the built-in rule is back
+
+
+def test_each_finding_has_its_chinese_name():
+    from gidr_etl.serving.report_page import zh
+    from gidr_etl.validation import year_gaps
+
+    names = {rule: zh("rule", rule) for rule in (*COMPLIANCE, year_gaps.RULE)}
+    assert all(names.values()), names
+    assert zh("severity", "info") == "提示"
