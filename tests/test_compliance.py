@@ -293,3 +293,20 @@ def test_each_finding_has_its_chinese_name():
     names = {rule: zh("rule", rule) for rule in (*COMPLIANCE, year_gaps.RULE)}
     assert all(names.values()), names
     assert zh("severity", "info") == "提示"
+
+
+def test_a_report_read_before_the_checks_existed_is_not_scored_on_them(samples_db, tmp_path):
+    from gidr_etl.database import views
+
+    db = tmp_path / f"{DB_NAME}.db"
+    db.write_bytes(samples_db.read_bytes())
+    with sqlite3.connect(db) as conn:
+        conn.execute("update reports set extractor_version = '4' where source_path like ?", [f"%{XIAOSHAN.name}"])
+    views.prepare(db)
+    [row] = _db_rows(
+        db,
+        "select on_time, parts_complete, template_current, sums_balance, prose_agrees from compliance c"
+        " join reports r on r.id = c.report_id where r.source_path like ?",
+        f"%{XIAOSHAN.name}",
+    )
+    assert row == (None, None, None, 1, 1)  # an older read: no verdict it was not given

@@ -7,7 +7,8 @@ every equation rule of template/arithmetic.py), laid down at each prepare as the
 `compliance.scored` marked, a plugin's among them: so a plugin's rule counts in the
 scorecard as a built-in one does. A check is 0 when a warning or error of one of its
 `fails` rules is on the report, NULL (cannot be told) when a finding of one of its
-`undecided` rules is, else 1.
+`undecided` rules is, else 1; and NULL for a check whose rules came after the extractor
+version that read the report (`since_compliance`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sqlite3
 from gidr_etl.plugins import rules
 from gidr_etl.template.arithmetic import RULES as SUM_RULES
 from gidr_etl.validation.compliance import SCORECARD_ATTRIBUTE, data
+from gidr_etl.version import COMPLIANCE_SINCE
 
 TABLE = "scorecard_rules"
 CHECKS_TABLE = "scorecard_checks"  # the checks' names, for the dashboard's headings
@@ -72,7 +74,10 @@ def _check(check: str) -> str:
         )
 
     failed, undecided = any_of(FAILS, "f.severity != 'info'"), any_of(UNDECIDED, "1")
-    return f"case when {failed} then 0 when {undecided} then null else 1 end as [{check}]"
+    # read before the check's rules existed: not checked, so no verdict
+    unchecked = f"cast(r.extractor_version as integer) < {int(COMPLIANCE_SINCE)}"
+    before = f"when {unchecked} then null " if checks()[check].get("since_compliance") else ""
+    return f"case {before}when {failed} then 0 when {undecided} then null else 1 end as [{check}]"
 
 
 def view_sql(counted: str, only: str = "") -> dict[str, str]:
