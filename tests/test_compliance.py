@@ -110,6 +110,13 @@ def test_an_emptied_part_is_missing(tmp_path):
     assert finding.row == "problems" and "为空" in finding.message
 
 
+def test_a_part_numbering_its_own_items_keeps_them(tmp_path):
+    # 六 listing its items as 一、二、 (a smaller number than its own): they are its text, not a new part
+    listed = _text(ANKANG).replace("\n\n无。", "\n\n一、本年度未收取信息处理费。\n二、无其他需要报告的事项。")
+    report = _report(listed, tmp_path)
+    assert report.parts["other"].startswith("一、本年度未收取信息处理费") and "part_missing" not in _found(report)
+
+
 def test_the_2021_format_asks_for_the_information_processing_fee(tmp_path):
     # 安康 prints only "无。" under 六: the fee the 2021 format asks for is not reported.
     [finding] = _found(_report(_text(ANKANG), tmp_path))["part_missing"]
