@@ -11,6 +11,7 @@ from gidr_etl.reading.metadata import extract_metadata, names_report
 from gidr_etl.reading.ocr_check import check_ocr_values
 from gidr_etl.reading.places import place
 from gidr_etl.reading.printed_prose import printed_text
+from gidr_etl.reading.report_parts import part_texts
 from gidr_etl.reading.template_cells import detect_template, extract_tables
 from gidr_etl.reading.tokens import lines, tokens
 from gidr_etl.report import MISSING, Finding, Report, bilingual
@@ -55,6 +56,7 @@ def build_report(doc: Document) -> Report:
     report.place, found = place(metadata.agency, "\n".join(text))
     report.findings.extend(found)
     report.prose_printed = prose_parts(toks, regions, join=printed_text)
+    report.parts = part_texts("\n".join(text))
     resolve_runs(report, runs, "\n".join(p.text for p in report.prose))
     report.findings.extend(validate(report))
     return report

@@ -30,7 +30,9 @@ def register_formats(register: Callable[[InputFormat], None]) -> None:
 
 @hookspec
 def register_rules(register: Callable[[str, str, RuleCheck], None]) -> None:
-    """Register validation rules: call register(name, "error" or "warning", check) for each."""
+    """Register validation rules: call register(name, "error", "warning" or "info", check) for each.
+
+    A rule registered under a built-in rule's name replaces it."""
 
 
 @hookspec

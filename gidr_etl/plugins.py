@@ -41,6 +41,7 @@ DEFAULT_PLUGINS = (
     "gidr_etl.formats.pdf",
     "gidr_etl.formats.scan",
     "gidr_etl.validation.rules",
+    "gidr_etl.validation.compliance",
     "gidr_etl.ingest.executors",
 )
 
@@ -153,7 +154,7 @@ class Rule(NamedTuple):
     """A validation rule as registered: `check(report)` yields Issues (section, row, col, message)."""
 
     name: str
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "info"
     check: hookspecs.RuleCheck
 
 
@@ -181,12 +182,16 @@ def formats() -> list[InputFormat]:
 
 
 def rules() -> list[Rule]:
-    """Every registered validation rule, built-in and from plugins."""
+    """Every registered validation rule, built-in and from plugins; a plugin's rule replaces a
+    built-in of the same name (a province's own deadlines: validation/compliance.py)."""
 
     def build() -> list[Rule]:
-        found: list[Rule] = []
-        call_hook("register_rules", register=lambda name, severity, fn: found.append(Rule(name, severity, fn)))
-        return found
+        found: dict[str, Rule] = {}
+        # pluggy's order calls the latest registered plugin first, so the first name seen stays.
+        call_hook(
+            "register_rules", register=lambda name, severity, fn: found.setdefault(name, Rule(name, severity, fn))
+        )
+        return list(found.values())
 
     return list(_registry("register_rules", build))
 

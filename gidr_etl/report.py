@@ -34,7 +34,7 @@ class TemplateCell:
 @dataclass
 class Finding:
     rule: str
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "warning" | "info" (a check that could not be decided)
     section: str | None
     row: str | None
     col: str | None
@@ -116,6 +116,7 @@ class Report:
     place: Placement | None = None  # reading/places.py
     prose: list[ProsePart] = field(default_factory=list)
     prose_printed: list[ProsePart] = field(default_factory=list)  # the same, as printed
+    parts: dict[str, str] = field(default_factory=dict)  # reading/report_parts.py: numbered part → its text
     tables_found: set[str] = field(default_factory=set)
     encoding: str | None = None
     pages: int | None = None

@@ -27,6 +27,7 @@ DERIVED = {
     "requests_wide": "select * from requests_wide",
     "appeals_wide": "select * from appeals_wide",
     "report_summary": "select * from report_summary",
+    "compliance": "select * from compliance",  # evaluators' scorecard (issue 25)
     "sections_fts": "select rowid, report_id, part, heading, text from sections_fts",
     "reports_fts": "select rowid, title, agency from reports_fts",
     "agency_tails": "select tail, name from agency_tails",

@@ -17,7 +17,7 @@ from helpers import ROOT
 from gidr_etl import hookspecs
 from gidr_etl.database import copies
 from gidr_etl.plugins import rules
-from gidr_etl.validation import year_chains
+from gidr_etl.validation import year_chains, year_gaps
 
 PACKAGE = ROOT / "gidr_etl"
 # A finding made in place, not by a registered rule: Finding("rule_name", …).
@@ -30,7 +30,7 @@ def hooks() -> set[str]:
 
 def rules_raised() -> set[str]:
     registered = {rule.name for rule in rules()}
-    across_reports = {year_chains.CARRIED, year_chains.IN_FORCE, copies.RULE}
+    across_reports = {year_chains.CARRIED, year_chains.IN_FORCE, copies.RULE, year_gaps.RULE}
     in_place = {name for path in PACKAGE.rglob("*.py") for name in RAISED_IN_PLACE.findall(path.read_text("utf-8"))}
     return registered | across_reports | in_place
 

@@ -283,7 +283,7 @@ def test_export_wide_tables_count_each_report_once(copies_server, copies_db, tmp
         assert (float(r["new.total"]) if r["new.total"] else None) == want["total"]
         assert r["agency"] == (want["agency"] or "")
     wb = load_workbook(tmp_path / "gidr.xlsx", read_only=True)
-    assert wb.sheetnames == ["art20", "requests", "appeals"]
+    assert wb.sheetnames == ["art20", "requests", "appeals", "compliance"]  # compliance: issue 25's scorecard
     assert sum(1 for _ in wb["requests"].iter_rows()) == len(rows) + 2  # Chinese names over the codes
     data = json.loads((tmp_path / "gidr.json").read_text("utf-8"))
     assert [d["report_id"] for d in data["appeals"]] == [int(r["report_id"]) for r in rows]

@@ -22,9 +22,9 @@ import functools
 import hashlib
 import math
 
-from gidr_etl.database import copies, page_indexes, pause, views
+from gidr_etl.database import copies, page_indexes, pause, scorecard, views
 from gidr_etl.database.chunks import count_up_to
-from gidr_etl.validation import year_chains
+from gidr_etl.validation import year_chains, year_gaps
 from gidr_etl.version import EXTRACTOR_VERSION
 
 # The reports a batch changed, as they were before it (dropped, replaced) or as loaded.
@@ -61,6 +61,8 @@ def digest() -> str:
         copies.RULE,
         copies.MIN_AGREEMENT,
         copies.FORMAT_PREFERENCE,
+        year_gaps.RULE,  # evaluators (issue 25)
+        scorecard.rule_checks(),  # evaluators: a plugin's scored rule rebuilds the scorecard's table
     )
     return hashlib.sha256(repr(made_of).encode()).hexdigest()
 
@@ -109,6 +111,7 @@ def _refresh(conn) -> str:
             return "changed"
     last = _notes(conn)[-1:]
     year_chains.recompute(conn)
+    year_gaps.recompute(conn)  # evaluators (issue 25): after the agency keys are set
     copies.recompute(conn)
     views.make(conn)
     _consume(conn, last[0][0] if last else None)
@@ -142,6 +145,7 @@ def keep_up(conn) -> None:
         return
     changes = [n[1:] for n in notes]
     groups, rechained = year_chains.update(conn, changes)
+    rechained |= year_gaps.update(conn, {k for k, _ in groups})  # evaluators (issue 25)
     recounted = copies.update(conn, groups)
     conn.execute(f"create temp table if not exists {_IDS.split('.')[1]} (id integer primary key)")
     conn.execute(f"delete from {_IDS}")

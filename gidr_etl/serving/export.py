@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from gidr_etl.database import scorecard
 from gidr_etl.serving import report_page
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
@@ -137,6 +138,7 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[str], li
         values: dict[int, dict] = defaultdict(dict)
         for rid, s, r, c, v in conn.execute("select report_id, section, row, col, value from cells"):
             values[rid][s, r, c] = v
+        checks = scorecard.sheet(conn)  # evaluators (issue 25): the scorecard, a sheet of its own
     finally:
         conn.close()
     out = {}
@@ -144,6 +146,10 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[str], li
         header = list(META) + [column_name(a) for a in addresses]
         rows = [list(rep) + [values[rep[0]].get(a) for a in addresses] for rep in reports]
         out[table] = (header, chinese_header(addresses), rows)
+    if checks is not None:
+        header, rows = checks
+        zh = {check: spec["zh"] for check, spec in scorecard.checks().items()}
+        out[scorecard.VIEW] = (header, [_meta_names().get(h) or zh.get(h) or h for h in header], rows)
     return out
 
 
