@@ -190,3 +190,18 @@ def test_a_row_of_one_digit_per_cell_that_breaks_its_own_sum_is_not_forced():
     sol = solve([Run("6000019", cells), Run("0000000", total_row)], {}, eqs)
     assert all(sol.values[k] is None for k in cells)
     assert not sol.forced & set(cells)
+
+
+def test_a_blank_after_a_signed_change_leaves_the_cut_open(tmp_path):
+    """A blank 处理决定数量 prints nothing: "行政许可94018-18" may be 94018, -1, 8 or 94018, -18 and
+    a blank, so 本年增/减 and 处理决定数量 stay open (fuzz seed 77 read -1)."""
+    cells = busy_cells()
+    cells["art20_5", "licensing", "prior_items"] = 94018
+    cells["art20_5", "licensing", "change"] = -18
+    cells["art20_5", "licensing", "decisions"] = None
+    text = dump(cells)
+    assert "行政许可94018-18其他" in text
+    report = read(tmp_path, text)
+    assert not wrong(report, cells)
+    assert report.value("art20_5", "licensing", "prior_items") == 94018
+    assert all(report.cells["art20_5", "licensing", c].status == AMBIGUOUS for c in ("change", "decisions"))

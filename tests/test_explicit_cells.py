@@ -97,6 +97,8 @@ def test_a_blank_cell_in_the_label_area_is_no_value_cell():
     report = read(root / "sample_inputs" / "hongze_district_gov_2024.pdf").report
     assert report.cells["requests", "total", "natural_person"].value == 95
     assert report.cells["requests", "total", "total"].value == 95
+    # So is （六）其他处理, printed as one row below the table's header.
+    assert [report.cells["requests", "other", c].value for c in ("natural_person", "total")] == [0, 0]
 
 
 @pytest.mark.slow

@@ -152,15 +152,11 @@ def _fixtures():
 #   after the label for the label's span filler, so 98 is read as the value; where a blank is
 #   a cell and where filler needs the table's column positions (the header's), not yet read
 #   for pipe tables;
-# - seed 77, delete_value in a dump: "行政许可94018-18" one value short cuts one way only if
-#   every cell prints digits (94018, -1, 8), but a dump prints a blank cell as nothing, so
-#   -18 and a blank is as good: the solver does not yet weigh blank cells.
 STILL_WRONG = {
     "mutation-delete_value_2d8505fde9",
     "mutation-insert_value_0bd197d75d",
     "mutation-insert_value_fab62094f3",
     "mutation-insert_value_5a0d89f229",
-    "mutation-delete_value-dump_ae6b30ff4d",
 }
 
 

@@ -56,13 +56,15 @@ def row_equations(equations: list[Equation] | tuple[Equation, ...], keys: list[K
 
 
 def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) -> list[Token] | None:
-    """A row printed with as many cells as columns whose last cells are blank: the blanks may be
-    cells left blank, or padding a crawler's pipe text added to a row its page printed one cell
-    short (each row padded to the grid's width, a blank cell and padding alike: see the module's
-    docstring). Where the row's own arithmetic cannot hold with the blanks as cells, they may be
-    padding: the printed values without them, to be aligned like any short row."""
+    """A row printed with as many cells as columns whose first or last cells are blank: the blanks
+    may be cells left blank, or padding a crawler's pipe text added to a row its page printed
+    one cell short (each row padded to the grid's width, a blank cell and padding alike), or a
+    Markdown table's filler after a merged label (see the module's docstring). Where the row's
+    own arithmetic cannot hold with the blanks as cells, they may be padding or filler: the
+    printed values without them, to be aligned like any short row."""
     trail = next((i for i, t in enumerate(reversed(tokens)) if not t.may_pad()), len(tokens))
-    if not trail or trail == len(tokens):
+    lead = next((i for i, t in enumerate(tokens) if not t.may_pad()), len(tokens))
+    if not (trail or lead) or trail == len(tokens):
         return None
     values = {k: value_of(t) for k, t in zip(keys, tokens)}
     if all(_can_hold(eq, values) for eq in equations):

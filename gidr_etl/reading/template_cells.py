@@ -162,7 +162,13 @@ def fit(run: list[Token], n: int) -> Read:
 
 
 def read_rows(
-    toks, start, end, rows: list[Term], cols: list[Term], table: tuple[list[Term], tuple[str, ...]] = ([], ())
+    toks,
+    start,
+    end,
+    rows: list[Term],
+    cols: list[Term],
+    table: tuple[list[Term], tuple[str, ...]] = ([], ()),
+    area: dict[int, int] | None = None,
 ) -> dict[str, Read]:
     """Each row's label and values within [start, end), rows found in template order.
 
@@ -174,7 +180,7 @@ def read_rows(
     out: dict[str, Read] = {}
     cursor = start
     header = column_header(cols, rows)
-    area = value_area(toks, start, end, cols, rows)
+    area = area if area is not None else value_area(toks, start, end, cols, rows)
     stacked: set[int] = set()  # label pieces naming two rows
     for term in rows:
         i = find_label(toks, cursor, end, term)
@@ -484,15 +490,17 @@ def _read_requests(report, runs, toks, region, sections, vocab) -> None:
     if template == "2021" and not any(code in reads for code in sub_rows):
         rows = [r.code for r in section.rows_for(template)]
         found_before = [i for c in rows[: rows.index(sub_rows[0])] if c in reads and (i := reads[c].index) is not None]
-        _read_unitemized_other(report, runs, toks, max(found_before, default=start), end, section, cols, sub_rows)
+        # The value columns as the table's header places them (the header lies before `start`).
+        area = value_area(toks, start, end, cols, section.rows_for(template))
+        _read_unitemized_other(report, runs, toks, max(found_before, default=start), end, section, cols, sub_rows, area)
 
 
-def _read_unitemized_other(report, runs, toks, start, end, section, cols, sub_rows) -> None:
+def _read_unitemized_other(report, runs, toks, start, end, section, cols, sub_rows, area) -> None:
     # Some 2021 reports print （六）其他处理 as one row, the 2019 way. Its sub-rows
     # were not printed; the printed row is kept as row 'other'. Counts are never
     # negative, so where that row is 0 each sub-row is 0 too; elsewhere they stay NULL.
     other = next(r for r in section.rows if r.code == "other")
-    reads = read_rows(toks, start + 1, end, [other], cols)
+    reads = read_rows(toks, start + 1, end, [other], cols, area=area)
     if "other" not in reads:
         return
     store_row(

@@ -45,11 +45,18 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
     for run in runs:
         # Asked once a run, and only of a run left open: the search may take the whole budget.
         fills = all(solution.values.get(k) is not None for k in run.cells) or has_split(run)
-        for key in run.cells:
+        open_after_sign = _maybe_blank_after_sign(run)
+        for i, key in enumerate(run.cells):
             cell = report.cells[key]
             cell.raw = run.text
             value = solution.values.get(key)
-            if value is None:
+            if value is not None and i in open_after_sign:
+                cell.status, cell.value = AMBIGUOUS, None
+                cell.note = (
+                    f"run-together digits {run.text!r}: the signed piece may be 本年增/减 alone, "
+                    "the cells after it blank (a dump prints a blank cell as nothing)"
+                )
+            elif value is None:
                 cell.status, cell.value = AMBIGUOUS, None
                 cell.note = (
                     f"run-together digits {run.text!r}: no cut of them fills the row's {len(run.cells)} cell(s)"
@@ -67,3 +74,17 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
                     if key in solution.forced
                     else f"split from run-together digits {run.text!r}: the only split the arithmetic allows"
                 )
+
+
+def _maybe_blank_after_sign(run: Run) -> set[int]:
+    """The cells a sign-led last piece may cover but need not: a 2019 crawler dump prints
+    本年增/减 with its sign glued to the cells beside it ("行政许可94018-18") and a blank
+    处理决定数量 as nothing, so "-18" may be -1 and 8, or -18 and a blank. Each cut needs the
+    cells to print digits; a blank cell prints none, so these cells stay open."""
+    pieces = run.text.split()
+    if not pieces or pieces[-1][0] not in "+-" or not run.signed:
+        return set()
+    first = len(run.cells) - 1
+    # The signed cell the last piece starts at: the last signed position before the cells it may fill.
+    start = max((i for i in run.signed if i < first), default=None)
+    return set(range(start, len(run.cells))) if start is not None else set()
