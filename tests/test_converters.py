@@ -42,14 +42,14 @@ FLOOR = {
     "pandoc-gfm": 2196,
     "pandoc-plain": 2196,
     "pandoc-docx": 998,
-    "soffice-txt": 1198,
+    "soffice-txt": 1192,
     "soffice-html": 1198,
     "soffice-docx": 998,
-    "docx2txt": 1198,
+    "docx2txt": 1192,
     "mammoth": 1198,
     "html2text": 998,
     "w3m": 998,
-    "lynx": 998,
+    "lynx": 992,
     "chromium-pdf": 998,
 }
 
