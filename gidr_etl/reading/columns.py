@@ -73,26 +73,31 @@ def place(row: list[Token], full_rows: list[list[Token]], n: int) -> list[Token 
 
 
 def place_by_lines(
-    label: Token, row: list[Token], full_rows: list[tuple[Token, list[Token]]], n: int, following: Token | None
+    label: Token,
+    row: list[Token],
+    following: Token | None,
+    full_rows: list[tuple[Token, list[Token], Token | None]],
+    n: int,
 ) -> list[Token | None] | None:
     """The row's values in their columns where the converter prints a table a cell a line and
     a blank cell as empty lines: LibreOffice's txt export (a cell a line, a blank cell an empty
     one), docx2txt (each cell followed by an empty line) and lynx (a cell with text followed by
-    an empty line, a blank cell one empty line). The full rows (label, values) show how many
-    lines a cell with text takes; a blank one takes at least one and no more. Every count a
-    blank may take that fits the row's lines must place each value in the same column, and the
-    empty lines up to the next token (`following`) must be enough to hold the rest of its cells:
-    a converter that drops blank cells (pdfminer.six, pdftotext's default mode) prints a short
-    row shorter than that, and is never read this way. A line dropped as page furniture in
-    between makes the count no count of cells. A section with no full row leaves the lines a
-    cell takes open: one (LibreOffice) or two (docx2txt, lynx), each a reading."""
-    steps = [_step(full_rows)] if full_rows else [1, 2]
+    an empty line, a blank cell one empty line). The full rows (label, values, the token after
+    them) show how many lines a cell with text takes and how many lines part one row from the
+    next (cells merged from the rows above print empty lines too); a blank cell takes at least
+    one line and no more than a cell with text. Every count a blank may take that fits the
+    row's lines, up to the next token, with a parting the full rows show, must place each
+    value in the same column. A converter that drops blank cells (pdfminer.six, pdftotext's
+    default mode) prints a short row shorter than that, and is never read this way; nor is a
+    row followed by a line dropped as page furniture, whose lines are then no count of cells."""
+    step = _step([(lab, toks) for lab, toks, _ in full_rows])
+    partings = {p for lab, toks, after in full_rows if (p := _parting(toks[-1], after, step)) is not None}
     lines = [_line(t) for t in (label, *row)]
-    next_line = _line(following) if following is not None and not following.after_dropped else None
-    if None in steps or next_line is None or None in lines or len(set(lines)) != len(lines):
+    trailing = _parting(row[-1], following, step)
+    if step is None or trailing is None or not partings or None in lines or len(set(lines)) != len(lines):
         return None
     placements = []
-    for step, blank in ((s, b) for s in steps for b in range(1, s + 1)):  # type: ignore[operator]
+    for blank in range(1, step + 1):
         slots: list[Token | None] = [None] * n
         col, prev, fits = 0, lines[0], True
         for tok, line in zip(row, lines[1:]):
@@ -102,12 +107,25 @@ def place_by_lines(
                 break
             col += skipped
             slots[col], col, prev = tok, col + 1, line
-        # The cells after the last value, blank, before the next row starts.
-        if fits and next_line - prev - step >= (n - col) * blank:  # type: ignore[operator]
+        # The cells after the last value are blank, then the rows part as full rows do.
+        if fits and trailing - (n - col) * blank in partings:
             placements.append(slots)
     if not placements or any(p != placements[0] for p in placements):
         return None
+    # Values on consecutive lines from the label on, blank cells only at the end, are also
+    # what a text that lost a value prints (the lines close up): only empty lines between
+    # values show cells left blank.
+    if None not in placements[0][: placements[0].index(row[-1])]:
+        return None
     return placements[0]
+
+
+def _parting(last: Token, following: Token | None, step: int | None) -> int | None:
+    """The empty lines between a row's last cell (taking `step` lines) and the next token."""
+    if step is None or following is None or following.after_dropped:
+        return None
+    a, b = _line(last), _line(following)
+    return None if a is None or b is None else b - a - step
 
 
 def _line(tok: Token) -> int | None:

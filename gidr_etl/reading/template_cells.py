@@ -310,13 +310,13 @@ def place_by_columns(reads: dict[str, Read], n: int) -> None:
     the columns (columns.py)."""
     full = [r for r in reads.values() if r.misfit is None and r.label and None not in r.tokens]
     laid_out = [r.tokens for r in full if all(t and t.at for t in r.tokens)]
-    by_lines = [(r.label, r.tokens) for r in full if _adjacent(r, n)]
+    by_lines = [(r.label, r.tokens, r.following) for r in full if _adjacent(r, n)]
     for code, r in reads.items():
         if not (r.misfit and len(r.misfit) < n and r.label):
             continue
         slots = place(r.misfit, laid_out, n)  # type: ignore[arg-type]
         if slots is None and _adjacent(r, len(r.misfit)):
-            slots = place_by_lines(r.label, r.misfit, by_lines, n, r.following)  # type: ignore[arg-type]
+            slots = place_by_lines(r.label, r.misfit, r.following, by_lines, n)  # type: ignore[arg-type]
         if slots is not None:
             reads[code] = Read(slots, set(), r.label, r.index, next=r.next, fuzzy=r.fuzzy)
 
