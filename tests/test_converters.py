@@ -21,8 +21,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.soffice]
 
 # Wrong numbers other work is fixing, by converter: the cause, named. Strict: a fix makes them pass.
 KNOWN_WRONG = {
-    "pdftohtml": "pdftohtml writes two neighbouring cells as one text item ('72 64'), read as 7264 and the row"
-    " shifted (huaian_municipal_gov_2024.pdf): two numbers in a cell are two values (issue 21 point 3)",
     "markitdown": "markitdown's PDF text (pdfminer.six) of hongze: '10 1' in one text item read as 101 (2023, point 3);"
     " a row's values printed in a table above its label and paired with the label before them (2024)",
 }
