@@ -84,9 +84,10 @@ class Token:
     def may_pad(self) -> bool:
         """A blank that may be padding or span filler rather than a cell. Only text dumps make
         such blanks: a crawler's pipe text pads a row to the grid's width with bare "|"s (seed
-        002: "… | 0 | ||"), a converter's pipe table prints a span as empty cells. An explicit
-        cell never is one (see `explicit`)."""
-        return self.is_blank() and not self.explicit
+        002: "… | 0 | ||"), a converter's pipe table prints a span as empty cells. Both are
+        empty: a placeholder the author printed ("—", "/", "无") is a cell, and so is an
+        explicit cell (see `explicit`)."""
+        return not self.norm.strip() and not self.explicit
 
 
 def tokens(doc: Document) -> list[Token]:
