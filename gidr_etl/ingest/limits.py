@@ -115,7 +115,7 @@ def _memory_limit(memory_mb: int | None) -> Iterator[None]:
         while not done.wait(_WATCH_SECONDS):
             grown = _resident() - start
             if grown > 2 * limit:
-                os._exit(_KILLED_FOR_MEMORY)
+                os._exit(KILLED_FOR_MEMORY)
             if grown > limit and not signalled and main is not None:
                 signalled = True
                 signal.pthread_kill(main, _MEMORY_SIGNAL)
@@ -133,7 +133,8 @@ def _memory_limit(memory_mb: int | None) -> Iterator[None]:
 
 _WATCH_SECONDS = 0.05
 _MEMORY_SIGNAL = signal.SIGUSR1
-_KILLED_FOR_MEMORY = 137
+# The exit status of a worker whose own watchdog ended it at twice its memory limit.
+KILLED_FOR_MEMORY = 137
 _PAGE = resource.getpagesize()
 
 

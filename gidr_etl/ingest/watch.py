@@ -207,6 +207,8 @@ def died(exitcode: int | None) -> str:
         except ValueError:
             name = "unknown"
         return f"worker died (signal {number}, {name}: a crash)"
+    if exitcode == limits.KILLED_FOR_MEMORY:  # its own watchdog, faster than this one's grace
+        return "worker stopped itself: resident memory past twice the limit (see --max-memory)"
     if exitcode:
         return f"worker died (exit status {exitcode})"
     return "worker died"
