@@ -92,7 +92,7 @@ def view_sql(counted: str, only: str = "") -> dict[str, str]:
 select *, {passed} as checks_passed, {decided} as checks_decided
 from (
 select r.id as report_id, r.agency, r.agency_key, r.year, r.template, r.publish_date,
-       r.province, r.city, r.county, r.level, r.kind,
+       r.province, r.city, r.county, r.adcode, r.level, r.kind,
        {columns}
 from reports r
 where {counted}{only and f" and r.id {only}"})"""

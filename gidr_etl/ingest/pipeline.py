@@ -21,8 +21,8 @@ from gidr_etl.database.load import bulk, open_db, prune, store
 from gidr_etl.errors import one_line
 from gidr_etl.formats.base import HEAD_BYTES
 from gidr_etl.formats.choice import read_document
-from gidr_etl.ingest import limits, relative_rows
-from gidr_etl.ingest.claims import LOCK_SUFFIX, claim, release, wait_for
+from gidr_etl.ingest import claims, limits, relative_rows
+from gidr_etl.ingest.claims import claim, release, wait_for
 from gidr_etl.ingest.discover import absolute, discover, display_path, regular_file, sha256_of
 from gidr_etl.ingest.executors import all_cores, get_executor
 from gidr_etl.ingest.watch import Limited, Limits, WorkerLost
@@ -185,7 +185,7 @@ def ingest(
     sizes: dict[str, int] = {}
     own = {
         os.path.realpath(db_path.with_name(db_path.name + suffix))
-        for suffix in ("", "-wal", "-shm", "-journal", LOCK_SUFFIX)
+        for suffix in ("", "-wal", "-shm", "-journal", claims.LOCK_SUFFIX)
     }
     for item in discover(paths):
         if isinstance(item, tuple):

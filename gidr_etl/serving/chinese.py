@@ -39,6 +39,8 @@ SECTION_OF_TABLE = {"requests_wide": "requests", "appeals_wide": "appeals", "bal
 DEFAULT_TEMPLATE = "2021"
 # The section a metadata_missing finding names (validation/rules.py), its fields as cols.
 METADATA = "metadata"
+# The section a finding on a prose part names (validation/compliance.py), its row the part.
+PARTS = "parts"
 _SHORT_NAME_END = re.compile(r"（|\(|：|；| =|=| · ")
 
 
@@ -69,6 +71,9 @@ def code_name(column: str, value, row=None, table: str | None = None) -> str:
         return ""
     if section == METADATA:  # a finding on the report's own facts, not on a template cell
         return zh("section", value) if column == "section" else METADATA_ZH.get(value, "")
+    if section == PARTS:
+        # its col is the required item, named in Chinese by data/compliance.toml itself
+        return {"section": zh("section", value), "row": zh("part", value)}.get(column, value)
     names = _vocabulary_names()
     templates = [t for t in (_get(row, "template"), DEFAULT_TEMPLATE, *TEMPLATES) if t]
     for template in templates:

@@ -11,7 +11,7 @@ import csv
 import json
 import sqlite3
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -70,14 +70,20 @@ def check_database(db_path: str | Path, report_id: int | None = None) -> None:
         raise ExportError(f"{path}: not a gidr-etl database (SQLite: {exc})") from None
 
 
-@lru_cache(maxsize=1)
-def _meta_names() -> dict[str, str]:
-    """The Chinese name of each META column: its `reports` heading in datasette.yml."""
+@cache
+def _column_names(table: str) -> dict[str, str]:
+    """The Chinese name of each column of `table`: its heading in datasette.yml."""
     from gidr_etl.serving.chinese import short_name
 
     meta = yaml.safe_load(resources.files("gidr_etl").joinpath("data/datasette.yml").read_text("utf-8"))
-    columns = meta["databases"]["gidr"]["tables"]["reports"]["columns"]
-    return {name: short_name(columns.get("id" if name == "report_id" else name)) for name in META}
+    columns = meta["databases"]["gidr"]["tables"][table]["columns"]
+    return {name: short_name(text) for name, text in columns.items()}
+
+
+def _meta_names() -> dict[str, str]:
+    """The Chinese name of each META column: its `reports` heading."""
+    names = _column_names("reports")
+    return {name: names.get("id" if name == "report_id" else name, "") for name in META}
 
 
 def chinese_header(addresses: list[tuple[str, str, str]]) -> list[str]:
@@ -148,8 +154,8 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[str], li
         out[table] = (header, chinese_header(addresses), rows)
     if checks is not None:
         header, rows = checks
-        zh = {check: spec["zh"] for check, spec in scorecard.checks().items()}
-        out[scorecard.VIEW] = (header, [_meta_names().get(h) or zh.get(h) or h for h in header], rows)
+        names = _column_names(scorecard.VIEW)
+        out[scorecard.VIEW] = (header, [names.get(h) or h for h in header], rows)
     return out
 
 

@@ -104,7 +104,15 @@ def prose_contradiction(report: Report):
         )
 
 
-METADATA_ZH = {"agency": "发布机关", "year": "年度"}
+# The report's own facts a finding may name (metadata_missing; the evaluators' checks in
+# validation/compliance.py: the publish date, the agency's kind, the template).
+METADATA_ZH = {
+    "agency": "发布机关",
+    "year": "年度",
+    "publish_date": "发布日期",
+    "kind": "机关类别",
+    "template": "模板版本",
+}
 
 
 def metadata_missing(report: Report):
