@@ -20,10 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.soffice]
 
 # Wrong numbers other work is fixing, by converter: the cause, named. Strict: a fix makes them pass.
-KNOWN_WRONG = {
-    "markitdown": "markitdown's PDF text (pdfminer.six) of hongze: '10 1' in one text item read as 101 (2023, point 3);"
-    " a row's values printed in a table above its label and paired with the label before them (2024)",
-}
+KNOWN_WRONG = {}
 
 # Right cells per converter (of the cells scored over all its inputs), measured on this branch.
 # Gold null cells count as right when read as NULL, as in tests/gidr_score.py.

@@ -262,6 +262,11 @@ def read_row(
     ):
         first += 1
     run, after = value_run(toks, first, end, label.row_id, header)
+    if label.row_id is None and _label_cell_empty(run):
+        # markitdown's PDF text (pdfminer.six) pulls a wrapped label out of its table: the
+        # values stay a table row whose label cell is empty, printed before or after their
+        # label as the page's text order has it. Which label is the row's is not shown.
+        return Read([None] * n_cols, set(range(n_cols)), label, i, next=after)
     if label.row_id is not None and area:
         run = in_value_area(run, area.get(label.row_id[0]))
     if (joined := continued(toks, run, after, n_cols)) is not None:
@@ -270,6 +275,11 @@ def read_row(
     read.label, read.index, read.next = label, i, after
     read.following = toks[after] if after < len(toks) else None
     return read
+
+
+def _label_cell_empty(run: list[Token]) -> bool:
+    """Whether `run` starts with a table row's first cell, empty: the row's label is not in it."""
+    return bool(run) and run[0].row_id is not None and run[0].col == 0 and run[0].is_blank()
 
 
 def _continues(tok: Token, term: Term) -> bool:
