@@ -27,7 +27,7 @@ from gidr_etl.formats.txt import TxtFormat
 from gidr_etl.report import Report
 from gidr_etl.testing import layout, render
 from gidr_etl.testing.converters import Source, by_name, cache_dir, convert, real_documents, seed_renderings
-from gidr_etl.testing.seeds import SEEDS, gold
+from gidr_etl.testing.seeds import SEEDS, gold, same_value
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_GOLD = ROOT / "tests" / "gold" / "realdocs"
@@ -165,7 +165,7 @@ def score(report: Report, g: dict) -> tuple[Score, list[str]]:
         if want == "?":
             continue
         got = report.value(section, row, col)
-        if _same(got, want):
+        if same_value(got, want):
             s.right += 1
         elif got is None:
             s.missed += 1
@@ -176,12 +176,3 @@ def score(report: Report, g: dict) -> tuple[Score, list[str]]:
             s.wrong += 1
             wrong.append(f"{section}.{row}.{col}: got {got!r}, want {want!r}")
     return s, wrong
-
-
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        return abs(float(a) - float(b)) < 1e-6
-    except (TypeError, ValueError):
-        return str(a) == str(b)

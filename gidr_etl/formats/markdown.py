@@ -22,12 +22,11 @@ from pathlib import Path
 from gidr_etl.errors import ExtractionError
 from gidr_etl.formats.base import TEXT_MAX_BYTES, InputFormat
 from gidr_etl.formats.html import parse_html
-from gidr_etl.formats.txt import parse_text
+from gidr_etl.formats.txt import parse_text, read_text
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.model import Block, Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.reading.metadata import metadata_hints
 from gidr_etl.text.cjk import join_lines
-from gidr_etl.text.encoding import UndecodableError, decode
 
 # The row under a pipe table's header: |---|:--:| or html2text's ---|---
 _DELIMITER = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
@@ -150,13 +149,7 @@ class MarkdownFormat(InputFormat):
     max_bytes = TEXT_MAX_BYTES
 
     def extract(self, path: Path) -> Document:
-        data = Path(path).read_bytes()
-        if not data.strip():
-            raise ExtractionError("empty file")
-        try:
-            text, encoding = decode(data)
-        except UndecodableError as exc:
-            raise ExtractionError(str(exc)) from None
+        text, encoding = read_text(path)
         source = str(path)
         blocks = parse_markdown(text, source)
         if not blocks:

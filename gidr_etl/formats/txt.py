@@ -29,6 +29,17 @@ _MIN_CELL_RUN = 12
 _MAX_CELL_LEN = 60
 
 
+def read_text(path: Path) -> tuple[str, str]:
+    """A text file's text and the encoding it was in; an empty or undecodable file is an ExtractionError."""
+    data = Path(path).read_bytes()
+    if not data.strip():
+        raise ExtractionError("empty file")
+    try:
+        return decode(data)
+    except UndecodableError as exc:
+        raise ExtractionError(str(exc)) from None
+
+
 class TxtFormat(InputFormat):
     name = "txt"
     extensions = (".txt", ".text", "")
@@ -41,13 +52,7 @@ class TxtFormat(InputFormat):
         return None
 
     def extract(self, path: Path) -> Document:
-        data = path.read_bytes()
-        if not data.strip():
-            raise ExtractionError("empty file")
-        try:
-            text, encoding = decode(data)
-        except UndecodableError as exc:
-            raise ExtractionError(str(exc)) from None
+        text, encoding = read_text(path)
         doc = Document(str(path), "txt", blocks=parse_text(text, str(path)), encoding=encoding)
         doc.hints.update(wrapped_text_hints(text.splitlines()))
         return doc

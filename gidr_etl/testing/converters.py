@@ -31,7 +31,7 @@ from pathlib import Path
 
 from gidr_etl.formats import soffice
 from gidr_etl.testing import layout, render
-from gidr_etl.testing.seeds import SEEDS, gold
+from gidr_etl.testing.seeds import SEEDS, gold, same_value
 
 # The suffixes a converter writes and gidr-etl reads.
 PDF, DOCX, HTML, TXT, MD = ".pdf", ".docx", ".html", ".txt", ".md"
@@ -402,15 +402,6 @@ class Score:
     error: str | None = None
 
 
-def _same(a: object, b: object) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        return abs(float(a) - float(b)) < 1e-6  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(a) == str(b)
-
-
 META_KEYS = ("agency", "year", "template", "publish_date", "index_no")
 
 
@@ -438,7 +429,7 @@ def score(out: Output) -> Score:
         return result
     for s, r, c, want in scored:
         got = report.value(s, r, c)
-        if _same(want, got):
+        if same_value(want, got):
             result.right += 1
             result.values_right += want is not None
         elif got is None:
@@ -452,7 +443,7 @@ def score(out: Output) -> Score:
             continue
         have = report.template if key == "template" else getattr(md, key, None)
         result.meta += 1
-        if any(_same(have, o) for o in (expect if isinstance(expect, list) else [expect])):
+        if any(same_value(have, o) for o in (expect if isinstance(expect, list) else [expect])):
             result.meta_right += 1
         else:
             result.meta_wrong.append(f"{key}={have!r} (want {expect!r})")

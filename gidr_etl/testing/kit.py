@@ -27,7 +27,7 @@ from gidr_etl.formats.choice import ranked_formats
 from gidr_etl.model import Document, Provenance, Table, TableCell, TextBlock
 from gidr_etl.plugins import formats
 from gidr_etl.report import Report
-from gidr_etl.testing.seeds import SEEDS, gold
+from gidr_etl.testing.seeds import SEEDS, gold, same_value
 
 HINT_KEYS = {"title", "publish_date", "index_no", "agency"}
 TEXT_KINDS = {"heading", "paragraph", "line"}
@@ -118,7 +118,7 @@ def check_gold(report: Report, seed: str) -> Report:
     wrong = [
         f"{s}.{r}.{c}: got {report.value(s, r, c)!r}, want {v!r}"
         for s, r, c, v in g["cells"]
-        if v != "?" and not _same(report.value(s, r, c), v)
+        if v != "?" and not same_value(report.value(s, r, c), v)
     ]
     assert not wrong, f"{seed}: {len(wrong)} cells differ from the gold:\n  " + "\n  ".join(wrong[:30])
     got = {**dataclasses.asdict(report.metadata), "template": report.template}
@@ -126,7 +126,7 @@ def check_gold(report: Report, seed: str) -> Report:
         want = g["metadata"].get(key)
         if want is not None:
             options = want if isinstance(want, list) else [want]
-            assert any(_same(got.get(key), o) for o in options), (
+            assert any(same_value(got.get(key), o) for o in options), (
                 f"{seed}: metadata {key} is {got.get(key)!r}, want {want!r}"
             )
     found = {(f.rule, f.section, f.row, f.col) for f in report.findings}
@@ -135,12 +135,3 @@ def check_gold(report: Report, seed: str) -> Report:
     alarms = [f for f in report.findings if f.severity == "error" and (f.rule, f.section, f.row, f.col) not in wanted]
     assert not alarms, f"{seed}: false alarms: {[(f.rule, f.message) for f in alarms]}"
     return report
-
-
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        return abs(float(a) - float(b)) < 1e-6
-    except (TypeError, ValueError):
-        return str(a) == str(b)

@@ -34,3 +34,13 @@ def text(seed: str) -> str:
 
 def first(value):
     return next((v for v in value if v), None) if isinstance(value, list) else value
+
+
+def same_value(a: object, b: object) -> bool:
+    """Whether a value read equals gold's: numbers by value (21 == 21.0), else as text."""
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        return abs(float(a) - float(b)) < 1e-6  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(a) == str(b)
