@@ -26,12 +26,15 @@ def find_soffice() -> str | None:
     return os.environ.get("GIDR_ETL_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(src: Path, to: str, outdir: Path, timeout: float | None = None) -> Path:
-    """Convert `src` with LibreOffice into `outdir` as format `to` ("docx", "doc", "pdf" …)."""
-    return convert_many([src], to, outdir, timeout)[0]
+def convert(src: Path, to: str, outdir: Path, timeout: float | None = None, infilter: str | None = None) -> Path:
+    """Convert `src` with LibreOffice into `outdir` as format `to` ("docx", "doc", "pdf" …);
+    `infilter` names the import filter where the suffix would choose another (HTML as Writer)."""
+    return convert_many([src], to, outdir, timeout, infilter)[0]
 
 
-def convert_many(sources: list[Path], to: str, outdir: Path, timeout: float | None = None) -> list[Path]:
+def convert_many(
+    sources: list[Path], to: str, outdir: Path, timeout: float | None = None, infilter: str | None = None
+) -> list[Path]:
     """Convert several files in one LibreOffice run (its start-up is most of a small file's time)."""
     timeout = timeout or float(os.environ.get("GIDR_ETL_SOFFICE_TIMEOUT", TIMEOUT))
     soffice = find_soffice()
@@ -46,6 +49,7 @@ def convert_many(sources: list[Path], to: str, outdir: Path, timeout: float | No
             f"-env:UserInstallation={Path(profile).as_uri()}",
             "--headless",
             "--norestore",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
             to,
             "--outdir",

@@ -151,22 +151,8 @@ def _pandoc_to(to: str) -> Callable[[Path, Path], None]:
 
 def _soffice_to(to: str, infilter: str | None = None) -> Callable[[Path, Path], None]:
     def run(src: Path, out: Path) -> None:
-        soffice_bin = soffice.find_soffice()
-        assert soffice_bin is not None
-        with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as profile:
-            _command(
-                soffice_bin,
-                f"-env:UserInstallation={Path(profile).as_uri()}",
-                "--headless",
-                "--norestore",
-                *([f"--infilter={infilter}"] if infilter else []),
-                "--convert-to",
-                to,
-                "--outdir",
-                tmp,
-                str(src),
-            )
-            shutil.move(str(Path(tmp) / f"{src.stem}.{to.split(':')[0]}"), out)
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.move(str(soffice.convert(src, to, Path(tmp), TIMEOUT, infilter)), out)
 
     return run
 
