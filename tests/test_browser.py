@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,16 +32,22 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def page():
+@contextmanager
+def chromium_page(viewport: dict):
+    """A zh-CN page of Debian's chromium (driven by Playwright) at `viewport`, for a module's tests."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        yield page
+        yield browser.new_page(viewport=viewport, locale="zh-CN")
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page():
+    with chromium_page({"width": 1400, "height": 1000}) as page:
+        yield page
 
 
 def test_table_pages_show_chinese_labels(server, page):

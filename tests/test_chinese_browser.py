@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from helpers import DB_NAME, report_id
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+from test_browser import ARTIFACTS, CHROMIUM, chromium_page
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed")
 SCREEN = {"width": 1400, "height": 900}
@@ -14,13 +14,8 @@ SCREEN = {"width": 1400, "height": 900}
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser.new_page(viewport=SCREEN, locale="zh-CN")
-        browser.close()
+    with chromium_page(SCREEN) as page:
+        yield page
 
 
 def test_requests_wide_data_on_the_first_screen(server, page):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from helpers import DB_NAME
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+from test_browser import ARTIFACTS, CHROMIUM, chromium_page
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
@@ -19,13 +19,8 @@ SCREEN = {"width": 1366, "height": 900}
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser.new_page(viewport=SCREEN, locale="zh-CN")
-        browser.close()
+    with chromium_page(SCREEN) as page:
+        yield page
 
 
 def _chart(page, title: str):

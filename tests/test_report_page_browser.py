@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from helpers import DB_NAME, report_id
-from test_browser import ARTIFACTS, CHROMIUM, FLAGS
+from test_browser import ARTIFACTS, CHROMIUM, chromium_page
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed"),
@@ -19,13 +19,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-        browser.close()
+    with chromium_page({"width": 1400, "height": 1000}) as page:
+        yield page
 
 
 def test_report_page_as_printed(server, page):
