@@ -271,3 +271,29 @@ def test_metadata_renamed_for_other_file_names(tmp_path):
     charts = meta["plugins"]["datasette-dashboards"]["overview"]["charts"]
     assert {c["db"] for c in charts.values() if "db" in c} == {"reports2024"}
     assert serve.metadata_for(tmp_path / "gidr.db") == serve.find_metadata()
+
+
+def test_a_summed_figure_with_a_doubtful_cell_is_unknown(tmp_path):
+    """report_summary sums several cells (disclosed = granted + partial, denied = the eight
+    denied rows): a cell left NULL for a doubt makes the sum NULL, never a smaller number."""
+    from helpers import invoke
+
+    db = tmp_path / "g.db"
+    invoke("ingest", SAMPLES / "001_f034b2af3da2120e.txt", "--db", db, "-q", check=0)
+    conn = sqlite3.connect(db)
+    before = dict(
+        zip(
+            ("disclosed", "denied", "total"),
+            conn.execute("select disclosed, denied, total_handled from report_summary").fetchone(),
+        )
+    )
+    assert before["disclosed"] and before["total"]
+    # As the OCR check leaves a lost digit: NULL + unreadable.
+    conn.execute(
+        "update cells set value = null, status = 'unreadable'"
+        " where section = 'requests' and col = 'total' and row = 'partial'"
+    )
+    conn.commit()
+    research.prepare(conn)
+    row = conn.execute("select disclosed, disclosure_share, denied, total_handled from report_summary").fetchone()
+    assert row == (None, None, before["denied"], before["total"])

@@ -67,12 +67,25 @@ def _cell(row: str, col: str, rid: str) -> str:
 
 
 # 纠正率 apart for 行政复议 and for 行政诉讼 (both its rows): the appeals rows of each.
+DENIED_ROWS = "row like 'denied\\_%' escape '\\'"
 APPEAL_GROUPS = {"review": "row = 'review'", "suit": "row like 'suit\\_%' escape '\\'"}
+
+
+def _sum(where: str) -> str:
+    """The cells `where` selects, summed: a printed blank counts as 0 (as the sum rules count
+    it), and a cell left NULL for a doubt (ambiguous, unreadable, missing) makes the sum
+    unknown, not silently too low: a summary must not show 6 handled requests where the
+    table's 26 was lost."""
+    return (
+        f"case when count(case when {where} and status not in ('read', 'blank') then 1 end) = 0"
+        f" and count(case when {where} then 1 end) > 0"
+        f" then sum(case when {where} then coalesce(value, 0) end) end"
+    )
 
 
 def _appeal_sums() -> str:
     return ",\n        ".join(
-        f"sum(case when section = 'appeals' and {rows} and col = '{col}' then value end) as {group}_{col}"
+        _sum(f"section = 'appeals' and {rows} and col = '{col}'") + f" as {group}_{col}"
         for group, rows in APPEAL_GROUPS.items()
         for col in ("upheld", "corrected", "other")
     )
@@ -80,10 +93,7 @@ def _appeal_sums() -> str:
 
 def _correction_rate(prefix: str) -> str:
     """纠正率: corrected over the decided cases (upheld + corrected + other) of `prefix`."""
-    return (
-        f"round(1.0 * {prefix}_corrected / nullif(coalesce({prefix}_upheld, 0)"
-        f" + coalesce({prefix}_corrected, 0) + coalesce({prefix}_other, 0), 0), 4)"
-    )
+    return f"round(1.0 * {prefix}_corrected / nullif({prefix}_upheld + {prefix}_corrected + {prefix}_other, 0), 4)"
 
 
 def _wide_view(section: str, cols: list[str], only: str = "") -> str:
@@ -135,16 +145,16 @@ where {COUNTED}""",
         "report_summary": f"""
 with v as (
     select report_id,
-        sum(case when section = 'requests' and col = 'total' and row = 'new' then value end) as applications_received,
-        sum(case when section = 'requests' and col = 'total' and row = 'carried_over' then value end) as carried_over,
-        sum(case when section = 'requests' and col = 'total' and row = 'total' then value end) as total_handled,
-        sum(case when section = 'requests' and col = 'total' and row = 'carried_forward' then value end) as carried_forward,
-        sum(case when section = 'requests' and col = 'total' and row in ('granted', 'partial') then value end) as disclosed,
-        sum(case when section = 'requests' and col = 'total' and row like 'denied\\_%' escape '\\' then value end) as denied,
-        sum(case when section = 'appeals' and col = 'upheld' then value end) as appeals_upheld,
-        sum(case when section = 'appeals' and col = 'corrected' then value end) as appeals_corrected,
-        sum(case when section = 'appeals' and col = 'other' then value end) as appeals_other,
-        sum(case when section = 'appeals' and col = 'total' then value end) as appeals_total,
+        {_sum("section = 'requests' and col = 'total' and row = 'new'")} as applications_received,
+        {_sum("section = 'requests' and col = 'total' and row = 'carried_over'")} as carried_over,
+        {_sum("section = 'requests' and col = 'total' and row = 'total'")} as total_handled,
+        {_sum("section = 'requests' and col = 'total' and row = 'carried_forward'")} as carried_forward,
+        {_sum("section = 'requests' and col = 'total' and row in ('granted', 'partial')")} as disclosed,
+        {_sum(f"section = 'requests' and col = 'total' and {DENIED_ROWS}")} as denied,
+        {_sum("section = 'appeals' and col = 'upheld'")} as appeals_upheld,
+        {_sum("section = 'appeals' and col = 'corrected'")} as appeals_corrected,
+        {_sum("section = 'appeals' and col = 'other'")} as appeals_other,
+        {_sum("section = 'appeals' and col = 'total'")} as appeals_total,
         {_appeal_sums()}
     from cells{only and f" where report_id {only}"}
     group by report_id
