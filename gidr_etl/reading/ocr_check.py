@@ -118,12 +118,15 @@ def _judge(
             return {k}
     if explanations:
         blamed = set().union(*(x for x, _ in explanations))
+        if len(explanations) > 1:
+            blame = f"this cell or another: {len(explanations)} choices of {len(blamed)} cells explain them"
+        else:
+            blame = "this cell" + (f" and {len(blamed) - 1} other(s) together" if len(blamed) > 1 else "")
         for k in blamed:
-            others = len(blamed) - 1
             _unreadable(
                 cells[k],
-                f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.3f}; the table's sums"
-                f" fail and hold again only without it{f' and {others} other cell(s)' if others else ''}",
+                f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.3f}; "
+                f"the table's sums fail and blame {blame}",
             )
             values[k] = None
         return blamed
