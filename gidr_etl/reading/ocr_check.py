@@ -164,27 +164,33 @@ def _explanations(
     """The smallest sets of candidate cells that explain every failure (with the values the
     equations then give them, None where they leave one open), of MAX_EXPLAINED cells at most."""
     suspects = [{k for k in _terms(eq) if k in candidates} for eq in failing]
+    pool = sorted(set().union(*suspects))
     for size in range(1, MAX_EXPLAINED + 1):
         found = []
-        for release in sorted(_hitting_sets(suspects, size)):
-            if len(release) == size and (solved := _solve(release, equations, values)) is not None:
+        for release in sorted(_releases(suspects, pool, size)):
+            if (solved := _solve(release, equations, values)) is not None:
                 found.append((release, solved))
         if found:
             return found
     return []
 
 
-def _hitting_sets(sets: list[set[Key]], size: int) -> set[tuple[Key, ...]]:
-    """The sets of at most `size` keys holding a key of every set in `sets` (sorted tuples)."""
-    if not sets:
-        return {()}
-    if size == 0:
-        return set()
-    smallest = min(sets, key=len)
-    out = set()
-    for k in smallest:
-        rest = [s for s in sets if k not in s]
-        out |= {tuple(sorted((k, *found))) for found in _hitting_sets(rest, size - 1)}
+def _releases(sets: list[set[Key]], pool: list[Key], size: int) -> set[tuple[Key, ...]]:
+    """The sets of `size` keys of `pool` holding a key of every set in `sets` (sorted tuples):
+    one of each set not yet held first, then any others (a second misread may be what makes
+    the first one's sums hold)."""
+    out: set[tuple[Key, ...]] = set()
+
+    def grow(chosen: tuple[Key, ...], unheld: list[set[Key]]) -> None:
+        if len(chosen) == size:
+            if not unheld:
+                out.add(tuple(sorted(chosen)))
+            return
+        for k in min(unheld, key=len) if unheld else pool:
+            if k not in chosen:
+                grow((*chosen, k), [s for s in unheld if k not in s])
+
+    grow((), sets)
     return out
 
 
@@ -283,7 +289,9 @@ def _report_unchecked(report: Report, failing: list[Equation], as_read: Values) 
                 eq.rule,
                 severity.get(eq.rule, "error"),
                 *eq.at,
-                bilingual(f"按 OCR 识读值：{zh}（相关格已置空）", f"as read by OCR: {en} (the cells in doubt are NULL)"),
+                bilingual(
+                    f"按 OCR 识读值：{zh}（相关格已置空）", f"as read by OCR: {en} (the cells in doubt are NULL)"
+                ),
             )
         )
 
@@ -311,7 +319,8 @@ def _holds(eq: Equation, values: Values) -> bool | None:
 
 def _solve_for(eq: Equation, key: Key, values: Values) -> int | None:
     """The value of `key` that makes the equation hold, from its other cells; None if one has no number."""
-    total, coef = 0, 0
+    total: int | float = 0
+    coef = 0
     for sign, side in ((1, eq.left), (-1, eq.right)):
         for k in side:
             if k == key:
