@@ -115,6 +115,23 @@ def test_two_misreads_that_agree_are_not_confirmed_by_the_sum_they_share():
     assert all("as read by OCR" in f.message for f in report.findings if f.rule in SUM_RULES)
 
 
+def test_a_doubtful_value_confirmed_by_an_agreeing_misread_is_judged_again():
+    # As above, but the 总计 row's 1 and 本年新收's 21 (自然人) read in doubt: 新收 + 结转 = 总计 + 结转
+    # confirms the 1 (with the other lost digit), 21 is confirmed by its column's balance. The
+    # sums judged again with them blame the two 1s, not the 21.
+    report = _gold_report("hongze_district_gov_2023")
+    new, total, natural = (
+        ("requests", "new", "total"),
+        ("requests", "total", "total"),
+        ("requests", "new", "natural_person"),
+    )
+    report.cells[new].value = report.cells[total].value = 1
+    report.cells[total].confidence = report.cells[natural].confidence = BAR - 0.05
+    _check(report)
+    assert report.status(*new) == report.status(*total) == UNREADABLE
+    assert report.value(*natural) == 21 and "confirmed" in report.cells[natural].note
+
+
 def test_a_sum_printed_wrong_loses_only_the_cell_it_blames_and_keeps_its_flag():
     # hongze 2023 prints its 行政复议 row as 10 + 1 + 0 + 0 with 总计 0; only 总计 = 11 makes it
     # hold with counts (no part can be negative): 总计 is NULL, the parts stand, the rule reports it.

@@ -30,8 +30,8 @@ confidence (read from a text layer) are never touched, but their values count in
      sum). Values read near-certainly stand and the sum rules report the failure; the less
      certain ones of the failing equations are NULL + cell_unreadable.
 3. A value in doubt stands only when an equation whose other cells stand, and are not blamed
-   by a failing equation, gives exactly that value, and every equation it is in holds with
-   it (confirmed). Otherwise it is NULL + cell_unreadable.
+   by a failing equation, gives exactly that value (confirmed); the equations are then judged
+   again (2) with it among the values not in doubt. Otherwise it is NULL + cell_unreadable.
 """
 
 from __future__ import annotations
@@ -82,12 +82,18 @@ def check_ocr_values(
     values = dict(as_read)
     for k in doubtful:
         values[k] = None
-    failing = [eq for eq in equations if _holds(eq, values) is False]
+    groups = _connected(equations)  # the requests table; each appeals row
+    failing: list[Equation] = []
     blamed: set[Key] = set()
-    for group in _connected(equations):  # the requests table; each appeals row
-        if failed := [eq for eq in failing if eq in group]:
-            blamed |= _judge(report, failed, group, values, ocr - doubtful)
-    _confirm(cells, equations, values, doubtful, blamed)
+    while True:  # the values in doubt that the sums confirm stand, and are judged with the others
+        now = [eq for eq in equations if _holds(eq, values) is False]
+        failing += [eq for eq in now if eq not in failing]
+        standing = {k for k in ocr if values[k] is not None and cells[k].status == READ and not cells[k].inferred}
+        for group in groups:
+            if failed := [eq for eq in now if eq in group]:
+                blamed |= _judge(report, failed, group, values, standing)
+        if not _confirm(cells, equations, values, doubtful, blamed):
+            break
     for k in doubtful:
         _unreadable(
             cells[k], f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.2f}, below {bar_of(k)}"
@@ -252,8 +258,10 @@ def _reduce(rows: list[list[Fraction]], release: tuple[Key, ...]) -> dict[Key, i
 
 def _confirm(
     cells: dict[Key, TemplateCell], equations: Sequence[Equation], values: Values, doubtful: set[Key], blamed: set[Key]
-) -> None:
-    """Doubtful values an equation of cells outside the doubt confirms leave `doubtful`."""
+) -> set[Key]:
+    """Doubtful values an equation of cells outside the doubt confirms leave `doubtful` and
+    stand in `values`; returns them (the sums they take part in are then judged again)."""
+    confirmed: set[Key] = set()
     changed = True
     while changed:
         changed = False
@@ -262,15 +270,13 @@ def _confirm(
             if len(open_) != 1 or any(k in blamed for k in _terms(eq)):
                 continue
             k = open_[0]
-            if _solve_for(eq, k, values) != cells[k].value:
-                continue
-            values[k] = cells[k].value
-            if all(_holds(other, values) is not False for other in equations if k in _terms(other)):
+            if _solve_for(eq, k, values) == cells[k].value:
+                values[k] = cells[k].value
                 doubtful.discard(k)
+                confirmed.add(k)
                 cells[k].note = f"OCR confidence {cells[k].confidence:.2f}, confirmed by the table's sums"
                 changed = True
-            else:
-                values[k] = None
+    return confirmed
 
 
 def _report_unchecked(report: Report, failing: list[Equation], as_read: Values) -> None:
