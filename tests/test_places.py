@@ -247,15 +247,18 @@ def test_an_unplaced_misread_copy_of_a_report_counts_once(tmp_path):
     title = "                洪泽区人民政府\n"
     assert title in text
     (folder / "hongze_2023.ocr.txt").write_text(text.replace(title, "                洪泽匹人民政府\n"), "utf-8")
-    db = tmp_path / "gidr.db"
-    run_cli("ingest", folder, "--db", db, check=0)
-    con = sqlite3.connect(db)
-    rows = con.execute("select source_path, agency, adcode, agency_key, duplicate_of from reports order by id")
-    by_name = {Path(p).name: rest for p, *rest in rows}
-    assert tuple(by_name["hongze_2023.ocr.txt"][:3]) == ("洪泽匹人民政府", None, "洪泽匹人民政府")
-    assert con.execute("select count(*) from findings where rule = 'place_unknown'").fetchone() == (1,)
-    assert sum(r[3] is not None for r in by_name.values()) == 1
-    assert _dashboard(db) == (1, 1, 1)
-    # A second ingest (incremental: nothing changed, then the PDF again with --force) keeps it so.
+    # In one batch (everything derived at once), and batch by batch (kept up per report): the
+    # misread copy after its PDF, then the PDF read again.
+    for batches in ([folder], [folder / "hongze_district_gov_2023.pdf", folder]):
+        db = tmp_path / f"{len(batches)}.db"
+        for batch in batches:
+            run_cli("ingest", batch, "--db", db, check=0)
+        con = sqlite3.connect(db)
+        rows = con.execute("select source_path, agency, adcode, agency_key, duplicate_of from reports order by id")
+        by_name = {Path(p).name: rest for p, *rest in rows}
+        assert tuple(by_name["hongze_2023.ocr.txt"][:3]) == ("洪泽匹人民政府", None, "洪泽匹人民政府")
+        assert con.execute("select count(*) from findings where rule = 'place_unknown'").fetchone() == (1,)
+        assert sum(r[3] is not None for r in by_name.values()) == 1
+        assert _dashboard(db) == (1, 1, 1)
     run_cli("ingest", folder / "hongze_district_gov_2023.pdf", "--db", db, "--force", check=0)
     assert _dashboard(db) == (1, 1, 1)

@@ -24,7 +24,7 @@ from gidr_etl.database.chunks import chunks, marks, select_in
 from gidr_etl.reading.metadata import edits
 from gidr_etl.report import Report, bilingual
 from gidr_etl.text.normalize import compact
-from gidr_etl.validation.year_chains import tails
+from gidr_etl.validation.year_chains import place_tails
 
 TEMPLATE = "template"  # files.status of a blank template
 RULE = "copies_disagree"
@@ -33,12 +33,12 @@ RULE = "copies_disagree"
 # and year (a department's own, say) disagrees almost everywhere.
 MIN_AGREEMENT = 0.8
 # A report whose agency could not be placed (its name misread by OCR, 洪泽匹 for 洪泽区) has a
-# key of its own. It is still a copy of a report of the same year whose agency's name is one
-# misread apart (a character changed, lost or added per MISREAD_CHARS, MAX_MISREADS at most)
-# when every cell both read agrees and at least NAME_MIN_FIGURES of those are not 0: two
-# agencies' tables of zeros agree by nothing.
+# key of its own. It is still a copy of a report of the same year whose agency's name is the
+# same or one misread apart (one character changed, lost or added, in a name of MISREAD_CHARS
+# or more: two would make 淮安市洪泽区… and 淮安市淮阴区… one) when every cell both read
+# agrees and at least NAME_MIN_FIGURES of those are not 0: two agencies' tables of zeros
+# agree by nothing.
 MISREAD_CHARS = 4
-MAX_MISREADS = 2
 NAME_MIN_FIGURES = 5
 
 
@@ -100,15 +100,14 @@ def misread_apart(a: str | None, b: str | None) -> bool:
 
 
 def _printings(name: str) -> list[str]:
-    return [compact(name), *tails(compact(name))]
+    return [compact(name), *place_tails(compact(name))]
 
 
 def _apart(names_a: list[str], names_b: list[str]) -> bool:
     for x in names_a:
         for y in names_b:
-            allowed = min(MAX_MISREADS, min(len(x), len(y)) // MISREAD_CHARS)
-            # an edit changes at most two of the characters either name has: a cheap bound first
-            if len(set(x) ^ set(y)) <= 2 * allowed and edits(x, y) <= allowed:
+            allowed = int(min(len(x), len(y)) >= MISREAD_CHARS)
+            if abs(len(x) - len(y)) <= allowed and edits(x, y) <= allowed:
                 return True
     return False
 
@@ -132,23 +131,24 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
     """Redo the copies among the reports of these agency-years (agency_key, year), and of
     those joined to them by a misread name, within the caller's transaction; returns the
     ids of their reports."""
-    # Candidates by year and agency key (the index reports_agency_key), or by a name one misread
-    # from another's where one of the two is not placed: never by what they read.
-    components = []
-    for year in sorted({y for _, y in groups}):
-        rows = list(conn.execute(f"select {_COLUMNS} from reports where year = ? and agency_key is not null", [year]))
-        present = {r[0] for r in rows}
-        start = {(k, y) for k, y in groups if y == year}
-        while True:
-            redo = _components(rows, start)
-            redone = {r[0] for c in redo for r in c}
-            # a copy whose counted report went, or is redone without it: its own group is redone too
-            stale = {(r[1], r[2]) for r in rows if r[9] is not None and r[0] not in redone}
-            stale = {g for g in stale if any(r[9] not in present or r[9] in redone for r in rows if (r[1], r[2]) == g)}
-            if not stale:
-                break
-            start |= stale
-        components += redo
+    # Candidates by agency key and year (the index reports_agency_key), or by a name that may
+    # be one misread from one of theirs: never by what they read.
+    rows: dict[tuple[str, int], list[tuple]] = {}
+    todo = set(groups)
+    while todo:
+        for key, year in sorted(todo):
+            rows[key, year] = conn.execute(
+                f"select {_COLUMNS} from reports where agency_key = ? and year = ?", [key, year]
+            ).fetchall()
+        todo = {g for key, year in sorted(todo) for g in _misread_neighbours(conn, key, year, rows[key, year])} - set(
+            rows
+        )
+        if not todo:
+            # a copy (by name) whose counted report went, or is redone: its own group is redone too
+            ids = [r[0] for members in rows.values() for r in members]
+            stale = select_in(conn, _COPIES_OF.format(_IN), ids) + conn.execute(_COPIES_OF.format(_GONE)).fetchall()
+            todo = {(key, year) for key, year in stale} - set(rows)
+    components = _components([r for members in rows.values() for r in members])
     ids = sorted(r[0] for c in components for r in c)
     duplicate_of, found = _compare(conn, components)
     for chunk in chunks(ids):
@@ -160,19 +160,51 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
     return set(ids)
 
 
-def _components(rows: list[tuple], start: set[tuple[str, int]] | None = None) -> list[list[tuple]]:
+_COPIES_OF = (
+    "select agency_key, year from reports r where duplicate_of is not null"
+    " and agency_key is not null and year is not null and {}"
+)
+_IN = "duplicate_of in ({})"
+_GONE = "not exists (select 1 from reports c where c.id = r.duplicate_of)"
+
+
+def _misread_neighbours(conn, key: str, year: int, members: list[tuple]) -> set[tuple[str, int]]:
+    """The groups (agency_key, year) of the year a name of these reports may be one misread
+    from, where one of the two is not placed: for a group with a report not placed, any
+    whose name holds one of the first two characters of one of its printings (a misread
+    changes one); for a placed one, the groups not placed."""
+    printings = sorted({n for r in members if r[7] for n in _printings(r[7])})
+    if not printings:
+        return set()
+    if any(r[8] is None for r in members):
+        chars = sorted({c for name in printings for c in list(dict.fromkeys(name))[:2]})
+        found = conn.execute(
+            "select agency_key, agency from reports where year = ? and agency_key is not null and agency_key != ?"
+            f" and ({' or '.join('instr(agency, ?) > 0' for _ in chars)})",
+            [year, key, *chars],
+        )
+    else:
+        found = conn.execute(
+            "select agency_key, agency from reports where year = ? and agency_key is not null and agency_key != ?"
+            " and adcode is null",
+            [year, key],
+        )
+    return {(k, year) for k, agency in found if agency and _apart(printings, _printings(agency))}
+
+
+def _components(rows: list[tuple]) -> list[list[tuple]]:
     """Rows (the columns of _COLUMNS) in the groups whose copies are looked for together:
     one agency key and year, joined with another's of the year where a name not placed is
-    one misread from one of its names. Only the groups joined to one of `start` (agency_key,
-    year) when given: what a batch changed."""
+    the same as or one misread from one of its names."""
     by_key: defaultdict[tuple[str, int], list[tuple]] = defaultdict(list)
     for r in rows:
         by_key[r[1], r[2]].append(r)
-    names = {g: [n for r in members if r[7] for n in _printings(r[7])] for g, members in by_key.items()}
+    names = {g: sorted({n for r in members if r[7] for n in _printings(r[7])}) for g, members in by_key.items()}
     unplaced = {g for g, members in by_key.items() if any(r[8] is None for r in members)}
+    everyone, not_placed = _NameIndex(names), _NameIndex({g: names[g] for g in unplaced})
     seen: set[tuple[str, int]] = set()
     components = []
-    for first in sorted(by_key if start is None else start & by_key.keys()):
+    for first in sorted(by_key):
         if first in seen:
             continue
         seen.add(first)
@@ -180,12 +212,36 @@ def _components(rows: list[tuple], start: set[tuple[str, int]] | None = None) ->
         while todo:
             g = todo.pop()
             members += by_key[g]
-            for other in by_key if g in unplaced else unplaced:
+            for other in sorted((everyone if g in unplaced else not_placed).near(names[g])):
                 if other not in seen and other[1] == g[1] and _apart(names[g], names[other]):
                     seen.add(other)
                     todo.append(other)
         components.append(members)
     return components
+
+
+class _NameIndex:
+    """The groups by the names they print, and by those names with one character left out:
+    two names one misread apart (a character changed, lost or added) share one of these, so
+    the groups a name may be one misread from are found without comparing it with every
+    agency of the year."""
+
+    def __init__(self, names: dict[tuple[str, int], list[str]]):
+        self.groups: defaultdict[str, set] = defaultdict(set)
+        for g, printings in names.items():
+            for name in printings:
+                for variant in _variants(name):
+                    self.groups[variant].add(g)
+
+    def near(self, printings: list[str]) -> set[tuple[str, int]]:
+        """A superset of the groups one of whose names is one of these or one misread from one."""
+        return {g for name in printings for variant in _variants(name) for g in self.groups.get(variant, ())}
+
+
+def _variants(name: str) -> set[str]:
+    if len(name) < MISREAD_CHARS:
+        return {name}
+    return {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}
 
 
 def _compare(conn, components: list[list[tuple]]) -> tuple[dict[int, int], list[tuple]]:
