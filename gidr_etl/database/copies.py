@@ -134,15 +134,16 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
     # Candidates by agency key and year (the index reports_agency_key), or by a name that may
     # be one misread from one of theirs: never by what they read.
     rows: dict[tuple[str, int], list[tuple]] = {}
+    unplaced: dict[int, list[tuple]] = {}  # by year, read once: (agency_key, agency) not placed
     todo = set(groups)
     while todo:
         for key, year in sorted(todo):
             rows[key, year] = conn.execute(
                 f"select {_COLUMNS} from reports where agency_key = ? and year = ?", [key, year]
             ).fetchall()
-        todo = {g for key, year in sorted(todo) for g in _misread_neighbours(conn, key, year, rows[key, year])} - set(
-            rows
-        )
+        todo = {
+            g for key, year in sorted(todo) for g in _misread_neighbours(conn, key, year, rows[key, year], unplaced)
+        } - set(rows)
         if not todo:
             # a copy (by name) whose counted report went, or is redone: its own group is redone too
             ids = [r[0] for members in rows.values() for r in members]
@@ -168,7 +169,9 @@ _IN = "duplicate_of in ({})"
 _GONE = "not exists (select 1 from reports c where c.id = r.duplicate_of)"
 
 
-def _misread_neighbours(conn, key: str, year: int, members: list[tuple]) -> set[tuple[str, int]]:
+def _misread_neighbours(
+    conn, key: str, year: int, members: list[tuple], unplaced: dict[int, list[tuple]]
+) -> set[tuple[str, int]]:
     """The groups (agency_key, year) of the year a name of these reports may be one misread
     from, where one of the two is not placed: for a group with a report not placed, any
     whose name holds one of the first two characters of one of its printings (a misread
@@ -184,11 +187,12 @@ def _misread_neighbours(conn, key: str, year: int, members: list[tuple]) -> set[
             [year, key, *chars],
         )
     else:
-        found = conn.execute(
-            "select agency_key, agency from reports where year = ? and agency_key is not null and agency_key != ?"
-            " and adcode is null",
-            [year, key],
-        )
+        if year not in unplaced:
+            unplaced[year] = conn.execute(
+                "select agency_key, agency from reports where year = ? and agency_key is not null and adcode is null",
+                [year],
+            ).fetchall()
+        found = [(k, agency) for k, agency in unplaced[year] if k != key]
     return {(k, year) for k, agency in found if agency and _apart(printings, _printings(agency))}
 
 
