@@ -24,11 +24,11 @@ confidence (read from a text layer) are never touched, but their values count in
      aside. A table as printed that does not add up (real reports' often do not) cannot be
      told from a misread here, so it loses the blamed cells, not its flag: each failing
      equation the nulling leaves unchecked is reported by its sum rule on the values as read.
-   - No explanation of MAX_EXPLAINED cells or fewer: more values would have to be misread
-     than a page's OCR misreads, each confirmed by another equation; this is the table as
-     printed not adding up (a lone row sum of a table whose every cell is also in a column
-     sum). Values read near-certainly stand and the sum rules report the failure; the less
-     certain ones of the failing equations are NULL + cell_unreadable.
+   - No explanation of MAX_EXPLAINED cells or fewer: more values would have to be misread,
+     each near-certainly, than the scans show; this is the table as printed not adding up
+     (several of its totals printed off). Values read near-certainly stand and the sum
+     rules report the failures; the less certain ones of the failing equations are
+     NULL + cell_unreadable.
 3. A value in doubt stands only when an equation whose other cells stand, and are not blamed
    by a failing equation, gives exactly that value (confirmed); the equations are then judged
    again (2) with it among the values not in doubt. Otherwise it is NULL + cell_unreadable.
