@@ -28,7 +28,7 @@ def build_report(doc: Document) -> Report:
     toks = explode(tokens(doc))
     regions = locate(toks, vocab)
     text = lines(doc)
-    metadata = extract_metadata(text, doc.hints, misread=doc.format == "scan")
+    metadata = extract_metadata(text, doc.hints, misread=doc.recognised())
     template = detect_template(toks, regions, vocab)
     findings: list[Finding] = []
     if template is None:
@@ -49,6 +49,7 @@ def build_report(doc: Document) -> Report:
         pages=doc.pages,
     )
     runs = extract_tables(report, toks, regions, vocab)
+    # Acts on the cells that carry a recognition confidence, whichever format read them.
     check_ocr_values(report, equations(report.template, unitemized_other(report.template, report.cells)))
     # A notice about 主动公开 may name a table's heading: a report names itself or has a table's cells.
     if not names_report(metadata.title) and all(c.status == MISSING for c in report.cells.values()):

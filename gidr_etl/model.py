@@ -38,6 +38,8 @@ class TextBlock:
     text: str
     prov: Provenance
     kind: str = "paragraph"  # "heading" | "paragraph" | "line"
+    # Recognition confidence (0–1) of text read from an image (its least certain piece); None for a text layer.
+    confidence: float | None = None
 
 
 @dataclass
@@ -123,3 +125,8 @@ class Document:
 
     def text_blocks(self) -> Iterator[TextBlock]:
         return (b for b in self.blocks if isinstance(b, TextBlock))
+
+    def recognised(self) -> bool:
+        """Whether its text was read from images: a text block carries a recognition
+        confidence, whichever format (a plugin's own OCR reader too) read it."""
+        return any(b.confidence is not None for b in self.text_blocks())

@@ -23,12 +23,52 @@ def make_scan(
     pdf: Path, out: Path, dpi: int = 180, tilt: float = 0.6, photographed: bool = False, seed: int | None = None
 ) -> Path:
     """Write `pdf` as an image-only scan to `out`; returns `out`."""
+    return _scan(pdf, out, dpi, tilt, photographed, seed, {})
+
+
+Box = tuple[float, float, float, float]  # x0, top, x1, bottom in points
+
+
+def make_scan_without(pdf: Path, out: Path, lost: dict[int, list[Box]], **options) -> Path:
+    """`pdf` as make_scan makes it, with the print in each box (by 0-based page) lost before
+    the scan, as where toner did not take or a scanner's detector box cuts a number short."""
+    return _scan(pdf, out, options.get("dpi", 180), options.get("tilt", 0.6), False, options.get("seed"), lost)
+
+
+def leading_digit(pdf: Path, row_label: str, column: int) -> tuple[int, Box]:
+    """(0-based page, box) of the first character in a ruled table's row, whose cells' text
+    includes `row_label`, at `column` (negative: from the right), as the PDF's text layer
+    (pdfplumber) places them."""
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf)) as doc:
+        for n, page in enumerate(doc.pages):
+            for table in page.find_tables():
+                for row, texts in zip(table.rows, table.extract()):
+                    if any(row_label in (t or "").replace("\n", "") for t in texts):
+                        x0, top, x1, bottom = row.cells[column]
+                        inside = [
+                            c
+                            for c in page.chars
+                            if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
+                        ]
+                        first = min(inside, key=lambda c: c["x0"])
+                        return n, (first["x0"], first["top"], first["x1"], first["bottom"])
+    raise LookupError(f"no table row with {row_label!r} in {pdf}")
+
+
+def _scan(
+    pdf: Path, out: Path, dpi: int, tilt: float, photographed: bool, seed: int | None, lost: dict[int, list[Box]]
+) -> Path:
     rng = np.random.default_rng(zlib.crc32(Path(pdf).name.encode()) if seed is None else seed)
     pages = []
     doc = pdfium.PdfDocument(str(pdf))
     try:
         for n in range(len(doc)):
             image = doc[n].render(scale=dpi / 72).to_pil().convert("RGB")
+            draw = ImageDraw.Draw(image)
+            for x0, top, x1, bottom in lost.get(n, []):
+                draw.rectangle([v * dpi / 72 for v in (x0 - 0.5, top - 0.5, x1 + 0.5, bottom + 0.5)], fill="white")
             if n == 0:
                 image = _seal(image, rng)
             pages.append(_degrade(image, rng, tilt, photographed))

@@ -3,11 +3,15 @@
 Each case is a real report with its agency's name (and where needed its text) changed, read
 by the real TXT reader and core, so the name reaches places.py as the metadata reads it."""
 
+import re
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import DB_NAME, SAMPLES, run_cli
+from helpers import ROOT
 
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
@@ -184,3 +188,77 @@ def test_datasette_facets_and_canned_query_by_province(server):
         ("淮安市人民政府", "320800", "市"),
         ("淮安市洪泽区人民政府", "320813", "县"),
     ]
+
+
+# ------------------------------------------------------------------ names read by OCR (issue 23, point 8)
+
+
+def _dashboard(db: Path) -> tuple[int, int, int]:
+    """The dashboard's report and agency counts (its own queries, filters off) and report_summary's rows."""
+    charts = yaml.safe_load((ROOT / "gidr_etl" / "data" / "datasette.yml").read_text("utf-8"))
+    charts = charts["plugins"]["datasette-dashboards"]["overview"]["charts"]
+    con = sqlite3.connect(db)
+    counts = [con.execute(re.sub(r"\[\[.*?\]\]", "", charts[c]["query"])).fetchone()[0] for c in _COUNTS]
+    return (*counts, con.execute("select count(*) from report_summary").fetchone()[0])
+
+
+_COUNTS = ("reports-count", "agencies-count")
+
+
+def _shuyang(text: str) -> str:
+    """Hongze 2023's text moved to 宿迁市沭阳县 (wrapped where the report wraps 淮安市洪 / 泽区)."""
+    moved = text.replace("洪泽区", "沭阳县").replace("洪\n泽区", "沭\n阳县").replace("淮安市", "宿迁市")
+    assert moved.count("沭\n阳县") == 1 and "沭阳县" in moved
+    return moved
+
+
+def test_an_ocr_misread_county_is_placed_where_the_text_names_it_and_counts_once(tmp_path):
+    """The issue's case: OCR reads 沭 as 沐 wherever it is printed on a line, so the title and
+    the prose say 沐阳县 (49 counties are one character from it, 泗阳县 in the same 宿迁市);
+    only where the page's line ends between 沭 and 阳县 did it read the name right. That is the
+    text naming the county: placed, agency_corrected; and the report's other copy counts it once."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    moved = _shuyang(HONGZE_2023.read_text("utf-8"))
+    (folder / "shuyang_2023.txt").write_text(moved, "utf-8")
+    (folder / "shuyang_2023.ocr.txt").write_text(moved.replace("沭阳县", "沐阳县"), "utf-8")
+    db = tmp_path / "gidr.db"
+    run_cli("ingest", folder, "--db", db, check=0)
+    con = sqlite3.connect(db)
+    rows = con.execute("select source_path, agency, adcode, agency_key, duplicate_of from reports order by id")
+    by_name = {Path(p).name: rest for p, *rest in rows}
+    agency, adcode, key, _ = by_name["shuyang_2023.ocr.txt"]
+    assert (agency, adcode, key) == ("沐阳县人民政府", "321322", "321322 人民政府 宿迁市沭阳县人民政府")
+    assert by_name["shuyang_2023.txt"][2] == key
+    (message,) = con.execute("select message from findings where rule = 'agency_corrected'").fetchone()
+    assert "沭阳县（321322）" in message and "正文 沭阳县" in message
+    assert sum(r[3] is not None for r in by_name.values()) == 1  # one is a copy of the other
+    assert _dashboard(db) == (1, 1, 1)
+
+
+def test_an_unplaced_misread_copy_of_a_report_counts_once(tmp_path):
+    """The real hongze 2023 PDF beside a copy whose title's agency was misread (洪泽匹人民政府:
+    no division is one character from 洪泽匹), so it cannot be placed and has a key of its own.
+    Its year and name one misread from the PDF's, and its cells agreeing, make it a copy."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(SAMPLES / "hongze_district_gov_2023.pdf", folder / "hongze_district_gov_2023.pdf")
+    text = HONGZE_2023.read_text("utf-8")
+    title = "                洪泽区人民政府\n"
+    assert title in text
+    (folder / "hongze_2023.ocr.txt").write_text(text.replace(title, "                洪泽匹人民政府\n"), "utf-8")
+    # In one batch (everything derived at once), and batch by batch (kept up per report): the
+    # misread copy after its PDF, then the PDF read again.
+    for batches in ([folder], [folder / "hongze_district_gov_2023.pdf", folder]):
+        db = tmp_path / f"{len(batches)}.db"
+        for batch in batches:
+            run_cli("ingest", batch, "--db", db, check=0)
+        con = sqlite3.connect(db)
+        rows = con.execute("select source_path, agency, adcode, agency_key, duplicate_of from reports order by id")
+        by_name = {Path(p).name: rest for p, *rest in rows}
+        assert tuple(by_name["hongze_2023.ocr.txt"][:3]) == ("洪泽匹人民政府", None, "洪泽匹人民政府")
+        assert con.execute("select count(*) from findings where rule = 'place_unknown'").fetchone() == (1,)
+        assert sum(r[3] is not None for r in by_name.values()) == 1
+        assert _dashboard(db) == (1, 1, 1)
+    run_cli("ingest", folder / "hongze_district_gov_2023.pdf", "--db", db, "--force", check=0)
+    assert _dashboard(db) == (1, 1, 1)

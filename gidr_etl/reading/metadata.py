@@ -268,7 +268,7 @@ _REPORT_NAME_TEXT = "政府信息公开工作年度报告"
 # Characters a title may have misread, at most, and an agency one per this many characters.
 _MAX_MISREADS = 2
 _CHARS_A_MISREAD = 4
-_YEAR_THEN = re.compile(r"(20\d\d)年度?")
+_YEAR_THEN = re.compile(r"(20\d\d)\s*年度?")  # "2023 年": a text layer's or an OCR's space before 年
 
 
 def edits(a: str, b: str) -> int:

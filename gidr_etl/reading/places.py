@@ -10,9 +10,12 @@ Nothing is placed on a guess:
 - a name several divisions share (鼓楼区) is placed only when the report's own text points
   at exactly one of them: the credit code in its 索引号, its address, its site's domain,
   its prose, in that order; otherwise it stays NULL with `place_ambiguous`;
-- a name no division has (沐阳县) is read as a misprint only when exactly one division is
-  within one character of it and the text names that division or one above it; the
-  printed name is kept and `agency_corrected` says what was done;
+- a name no division has (沐阳县) is read as a misprint, or an OCR misread, only when exactly
+  one division is within one character of it and the text names that division or one above
+  it, or its site's domain spells it; the printed name is kept and `agency_corrected` says
+  what was done. The text is read with its lines joined: an OCR'd page, like a PDF's text
+  layer, may print the name right only where a line end splits it (沭 / 阳县), having
+  misread it wherever it stands whole;
 - a name with no division at all is NULL with `place_unknown`.
 """
 
@@ -249,16 +252,26 @@ def _evidence(
         ]
         for c in candidates
     }
-    address = "\n".join(line for line in text.splitlines() if any(w in line for w in ev["address_words"]))
+    # A page's text is wrapped at its line ends (淮安市洪 / 泽区, in a PDF's text layer and in
+    # every page read by OCR): names are looked for in the lines joined, an address in its
+    # line and the next.
+    lines = text.splitlines()
+    address = "\n".join(
+        compact(line + next_line)
+        for line, next_line in zip(lines, [*lines[1:], ""])
+        if any(w in line for w in ev["address_words"])
+    )
     found += _mentions("地址", address, candidates, distinct)
+    # a misprint's candidates differ in their own names: the site's domain and the text may spell the right one
+    own = len({c.name for c in candidates}) > 1
     hosts = dict.fromkeys(h.lower() for h in _HOST.findall(text))
     for host in hosts:
         labels = host.split(".")[:-2]
-        found.append((f"网站 {host}", [c for c in candidates if _domain_names(c, distinct[id(c)], labels)]))
-    # a misprint's candidates differ in their own names: the text may print the right one
-    named = [c for c in candidates if c.name in text]
+        found.append((f"网站 {host}", [c for c in candidates if _domain_names(c, distinct[id(c)], labels, own)]))
+    prose = compact(text)
+    named = [c for c in candidates if c.name in prose]
     found.append((f"正文 {'、'.join(c.name for c in named)}", named))
-    found += _mentions("正文", text, candidates, distinct)
+    found += _mentions("正文", prose, candidates, distinct)
     return [(seen, points) for seen, points in found if points]
 
 
@@ -270,10 +283,12 @@ def _mentions(where: str, text: str, candidates, distinct) -> list[tuple[str, li
     return [(f"{where} {'、'.join(names)}", points)] if points else []
 
 
-def _domain_names(candidate: Division, distinct: list[Division], labels: list[str]) -> bool:
+def _domain_names(candidate: Division, distinct: list[Division], labels: list[str], own: bool = False) -> bool:
+    """Whether a site's domain labels spell the candidate: the initials of its divisions below
+    the province, or the full pinyin of a division only it is in (or of its own name, `own`)."""
     below_province = [d for d in candidate.chain() if d.parent is not None]
     initials = "".join(_pinyin(d.name)[1] for d in below_province)
-    fulls = [_pinyin(d.name)[0] for d in distinct]
+    fulls = [_pinyin(d.name)[0] for d in [*distinct, *([candidate] if own else [])]]
     return any(
         label == initials and len(initials) >= 3 or any(len(f) >= 4 and f in label for f in fulls) for label in labels
     )

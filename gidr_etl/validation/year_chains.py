@@ -69,6 +69,12 @@ def tails(name: str) -> list[str]:
     ]
 
 
+def place_tails(name: str) -> list[str]:
+    """The shorter printings of `name` that still begin with a place: 淮安市洪泽区人民政府 →
+    洪泽区人民政府, but 淮安市人民政府 → none (人民政府 alone would be every city's)."""
+    return [t for t in tails(name) if _PLACE.match(t)]
+
+
 def key_for(name: str, longer: set[str]) -> str:
     """The key of `name`, given the fuller names in the database that have it as a tail."""
     if not _PLACE.match(name):

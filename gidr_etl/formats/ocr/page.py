@@ -39,7 +39,7 @@ class PageRead:
     """What one page holds, top to bottom: TextBlocks and Tables; lines for the title."""
 
     items: list[tuple[float, Block]] = field(default_factory=list)  # (top in points, block)
-    lines: list[dict] = field(default_factory=list)  # text, top, size (points), line
+    lines: list[dict] = field(default_factory=list)  # text, top, size (points), line, bbox, confidence
 
 
 def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
@@ -72,7 +72,15 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     out.lines = _read_lines(clean, rest, scale, page)
     for line in out.lines:
         out.items.append(
-            (line["top"], TextBlock(line["text"], Provenance(file, page, line["line"], line["bbox"]), kind="line"))
+            (
+                line["top"],
+                TextBlock(
+                    line["text"],
+                    Provenance(file, page, line["line"], line["bbox"]),
+                    kind="line",
+                    confidence=line["confidence"],
+                ),
+            )
         )
     out.items.sort(key=lambda item: item[0])
     return out
@@ -258,5 +266,8 @@ def _read_lines(grey: np.ndarray, quads: list[np.ndarray], scale: float, page: i
         if not text or is_footer(text, top, bottom, height):
             continue
         bbox = tuple(round(v, 1) for v in (min(b[0] for b in row) / scale, top, max(b[2] for b in row) / scale, bottom))
-        lines.append({"text": text, "top": top, "size": size, "line": len(lines) + 1, "bbox": bbox})
+        confidence = min(b[5] for b in row)
+        lines.append(
+            {"text": text, "top": top, "size": size, "line": len(lines) + 1, "bbox": bbox, "confidence": confidence}
+        )
     return lines
