@@ -74,6 +74,43 @@ def test_export_sheets_carry_the_place_and_chinese_names_over_the_codes(samples_
     }
 
 
+def test_csv_header_is_codes_by_default_and_chinese_on_request(samples_db, tmp_path):
+    """--header code (the default) keeps the one row of codes loaders expect; zh gives the
+    Chinese names in its place, both gives them over the codes, as the XLSX sheets do."""
+    from openpyxl import load_workbook
+
+    def export(*header: str) -> dict[str, list[list[str]]]:
+        out = tmp_path / (header[-1] if header else "default")
+        invoke("export", samples_db, "--to", out, "--format", "csv", *header, check=0)
+        tables = {}
+        for path in sorted(out.glob("*.csv")):
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                tables[path.stem] = list(csv.reader(f))
+        return tables
+
+    invoke("export", samples_db, "--to", tmp_path, "--format", "xlsx", check=0)
+    wb = load_workbook(tmp_path / "gidr.xlsx", read_only=True)
+    sheets = {t: [list(r) for r in wb[t].iter_rows(min_row=1, max_row=2, values_only=True)] for t in wb.sheetnames}
+    default = export()
+    assert set(default) == set(sheets) >= {"requests", "appeals", "art20"}
+    for table, (names, codes) in sheets.items():
+        assert default[table][0] == codes, table
+        assert len(set(names)) == len(names), f"{table}: one Chinese name heads two columns"
+    for header in ("code", "zh", "both"):
+        got = export("--header", header)
+        assert set(got) == set(default), header
+        for table, (names, codes) in sheets.items():
+            heads = {"code": [codes], "zh": [names], "both": [names, codes]}[header]
+            assert got[table][: len(heads)] == heads, (header, table)
+            assert got[table][len(heads) :] == default[table][1:], (header, table)
+    # a loader reading the one-row Chinese header finds each value under its Chinese name
+    with (tmp_path / "zh" / "requests.csv").open(encoding="utf-8-sig", newline="") as f:
+        first = next(csv.DictReader(f))
+    new = default["requests"][0].index("new.natural_person")
+    assert first["本年新收政府信息公开申请数量 · 自然人"] == default["requests"][1][new]
+    assert first["报告编号"] == default["requests"][1][0]
+
+
 def test_ingest_summary_names_the_blank_template_and_the_distinct_reports(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
