@@ -9,7 +9,7 @@ import re
 import shutil
 import sqlite3
 
-from helpers import ROOT, SAMPLES, SEEDS, invoke, run_cli
+from helpers import ROOT, SAMPLES, SEEDS, invoke
 
 TEMPLATE = SAMPLES / "template_2021_blank_govnianbao.docx"
 
@@ -26,7 +26,7 @@ def test_export_of_a_file_that_is_not_a_database_is_one_line_and_creates_nothing
     notes.write_text("会议记录：明天九点开会。\n", "utf-8")
     for extra in ([], ["--report", "1"]):
         out = tmp_path / f"out{len(extra)}"
-        proc = run_cli("export", notes, "--to", out, *extra)
+        proc = invoke("export", notes, "--to", out, *extra)
         assert proc.returncode == 1
         assert "not a gidr-etl database" in _one_line_error(proc)
         assert not out.exists()
@@ -34,7 +34,7 @@ def test_export_of_a_file_that_is_not_a_database_is_one_line_and_creates_nothing
 
 
 def test_export_of_a_report_that_is_not_there_is_one_line(samples_db, tmp_path):
-    proc = run_cli("export", samples_db, "--report", 999, "--to", tmp_path / "out")
+    proc = invoke("export", samples_db, "--report", 999, "--to", tmp_path / "out")
     assert proc.returncode == 1
     assert "no report 999" in _one_line_error(proc)
     assert not (tmp_path / "out").exists()
@@ -130,11 +130,11 @@ def test_ingest_summary_names_the_blank_template_and_the_distinct_reports(tmp_pa
 def test_ingest_of_an_empty_folder_says_so_and_makes_no_database(tmp_path):
     (tmp_path / "empty").mkdir()
     db = tmp_path / "g.db"
-    proc = run_cli("ingest", tmp_path / "empty", "--db", db)
+    proc = invoke("ingest", tmp_path / "empty", "--db", db)
     assert proc.returncode == 3
     assert "nothing to ingest" in _one_line_error(proc)
     assert not db.exists()
-    assert run_cli("ingest", SEEDS[0], "--db", db).returncode == 0  # a file is something
+    assert invoke("ingest", SEEDS[0], "--db", db).returncode == 0  # a file is something
 
 
 # ------------------------------------------------------------------ every code with its Chinese name

@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import ALTERED_SEED, CONVERTED, DB_NAME, ROOT, SAMPLES, SEEDS, run_cli, running_server
+from helpers import ALTERED_SEED, CONVERTED, DB_NAME, ROOT, SAMPLES, SEEDS, invoke, run_cli, running_server
 
 pytestmark = [pytest.mark.server]
 
@@ -243,7 +243,7 @@ def test_export_wide_tables_count_each_report_once(copies_server, copies_db, tmp
 
     from openpyxl import load_workbook
 
-    run_cli("export", copies_db, "--to", tmp_path, check=0)
+    invoke("export", copies_db, "--to", tmp_path, check=0)
     raw = (tmp_path / "requests.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
@@ -264,7 +264,7 @@ def test_export_one_report_in_the_official_layout(copies_db, tmp_path):
     from openpyxl import load_workbook
 
     (rid,) = _q(copies_db, "select id from reports where source_path like '%hongze_district_gov_2023.pdf'")[0]
-    run_cli("export", copies_db, "--report", rid, "--to", tmp_path / "r.xlsx", check=0)
+    invoke("export", copies_db, "--report", rid, "--to", tmp_path / "r.xlsx", check=0)
     ws = load_workbook(tmp_path / "r.xlsx").active
     merged = {str(m): ws.cell(m.min_row, m.min_col).value for m in ws.merged_cells.ranges}
     assert "法人或其他组织" in merged.values() and "行政诉讼" in merged.values() and "不予公开" in merged.values()

@@ -317,6 +317,9 @@ def seed_renderings(seeds: Iterable[str] = SEEDS, kinds: tuple[str, ...] = (HTML
     """
     code = inspect.getsource(render) + inspect.getsource(layout)
     out = []
+    seeds = list(seeds)
+    if PDF in kinds and soffice.find_soffice() is not None:
+        _seed_pdfs(seeds, code)
     for seed in seeds:
         g = gold(seed)
         key = "render-" + _digest(json.dumps(g, sort_keys=True), code)
@@ -327,10 +330,28 @@ def seed_renderings(seeds: Iterable[str] = SEEDS, kinds: tuple[str, ...] = (HTML
             docx = _cached(key, f"{seed}.docx", partial(render.render_docx, seed))
             out += [Source(docx.name, docx, g)] if DOCX in kinds else []
             if PDF in kinds and soffice.find_soffice() is not None:
-                laid_out = "render-" + _digest(json.dumps(g, sort_keys=True), code, fonts())
-                pdf = _cached(laid_out, f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
+                pdf = _cached(_pdf_key(g, code), f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
                 out.append(Source(pdf.name, pdf, g))
     return out
+
+
+def _pdf_key(g: dict, code: str) -> str:
+    return "render-" + _digest(json.dumps(g, sort_keys=True), code, fonts())
+
+
+def _seed_pdfs(seeds: list[str], code: str) -> None:
+    """Put the seeds' PDFs not yet cached into the cache, made in one LibreOffice run (its
+    start-up is most of a seed's conversion, seconds each)."""
+    missing = [seed for seed in seeds if not (cache_dir() / _pdf_key(gold(seed), code) / f"{seed}.pdf").exists()]
+    if len(missing) < 2:
+        return  # one seed: seed_renderings converts it alone
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+        docxs = [render.render_docx(seed, Path(tmp) / f"{seed}.docx") for seed in missing]
+        for seed, pdf in zip(missing, soffice.convert_many(docxs, "pdf", Path(tmp), TIMEOUT)):
+            final = cache_dir() / _pdf_key(gold(seed), code) / f"{seed}.pdf"
+            final.parent.mkdir(parents=True, exist_ok=True)
+            pdf.replace(final)
 
 
 # ------------------------------------------------------------------ converting
