@@ -12,6 +12,7 @@ import json
 import math
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +92,7 @@ def run(root: Path, count: int, seed: int, progress=None, workers: int = 1) -> R
 
         variants = list(generate(root, count, seed, read=read_gold))
     jobs = [(v.data, v.suffix, v.expected, v.definite) for v in variants]
+    verdicts: Iterable[tuple[Verdict, bool]]
     if workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
