@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 
+import pytest
 from helpers import ROOT, SAMPLES, SEEDS, invoke
 
 TEMPLATE = SAMPLES / "template_2021_blank_govnianbao.docx"
@@ -223,6 +224,7 @@ def test_every_code_the_package_writes_has_a_chinese_name():
                 assert all(_is_cjk(code_name(kind, t.code, row)) for t in terms), (template, sec.code, kind)
 
 
+@pytest.mark.slow
 def test_the_findings_page_names_every_code_it_shows(server):
     """On a real server: each rule, severity, section, row and col of the findings drawn as
     its Chinese name beside the code, in the facets and the cells."""

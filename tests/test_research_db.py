@@ -182,6 +182,7 @@ def test_report_ids_link_to_the_report_page(copies_server):
     assert re.search(rf'href="/-/report/{DB_NAME}/\d+"', page)
 
 
+@pytest.mark.slow
 def test_datasette_alone_gets_the_plugin(copies_db):
     # What the `datasette` entry point gives an installed gidr-etl: the SQL function.
     code = (
