@@ -259,8 +259,17 @@ def plugins(as_json):
     multiple=True,
     help="Formats to write (default: all three).",
 )
+@click.option(
+    "--header",
+    "csv_header",
+    type=click.Choice(["code", "zh", "both"]),
+    default="code",
+    show_default=True,
+    help="The CSVs' header: one row of codes (what loaders expect), one of Chinese names,"
+    " or both rows, Chinese over the codes (as in the XLSX).",
+)
 @click.option("--report", "report_id", type=int, help="Write this one report's tables in the official layout (XLSX).")
-def export(db_path, out, fmts, report_id):
+def export(db_path, out, fmts, csv_header, report_id):
     """Export a wide sheet per table (one row per counted report) as CSV, XLSX, JSON."""
     from gidr_etl.serving import export as exporting
 
@@ -271,7 +280,7 @@ def export(db_path, out, fmts, report_id):
             target.parent.mkdir(parents=True, exist_ok=True)
             click.echo(exporting.export_report(db_path, report_id, target))
             return
-        written = exporting.export(db_path, out, fmts or exporting.FORMATS)
+        written = exporting.export(db_path, out, fmts or exporting.FORMATS, csv_header)
     except (exporting.ExportError, OSError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

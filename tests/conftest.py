@@ -9,7 +9,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DB_NAME, SAMPLES, SEEDS, run_cli, running_server
+from helpers import (
+    ALTERED_SEED,
+    CONVERTED,
+    DB_NAME,
+    SAMPLES,
+    SEEDS,
+    reprint_with_one_number_changed,
+    run_cli,
+    running_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +33,26 @@ def samples_db(tmp_path_factory) -> Path:
 def server(samples_db, tmp_path_factory):
     """A real Datasette on the samples."""
     with running_server(samples_db, tmp_path_factory) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def copies_db(tmp_path_factory) -> Path:
+    """sample_inputs (three PDFs, the seeds, the blank template), the PDFs' pdftotext
+    conversions, and seed 001 printed again with one number changed: a database with copies."""
+    root = tmp_path_factory.mktemp("copies")
+    altered = root / "altered" / f"{ALTERED_SEED}.reprint.txt"
+    altered.parent.mkdir()
+    altered.write_text(reprint_with_one_number_changed((SAMPLES / f"{ALTERED_SEED}.txt").read_text("utf-8")), "utf-8")
+    db = root / f"{DB_NAME}.db"
+    run_cli("ingest", SAMPLES, CONVERTED, altered.parent, "--db", db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def copies_server(copies_db, tmp_path_factory):
+    """A real Datasette on copies_db."""
+    with running_server(copies_db, tmp_path_factory) as srv:
         yield srv
 
 

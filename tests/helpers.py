@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import socket
 import sqlite3
 import subprocess
@@ -24,6 +25,9 @@ SAMPLES = ROOT / "sample_inputs"
 GOLD = Path(__file__).resolve().parent / "gold"
 SEEDS = sorted(SAMPLES.glob("0*.txt"))
 DB_NAME = "gidr"  # datasette.yml describes the database by this name
+# pdftotext's conversions of the sample PDFs, and the seed the copies database prints again altered
+CONVERTED = Path(__file__).resolve().parent / "fixtures" / "converted"
+ALTERED_SEED = "001_f034b2af3da2120e"
 
 
 def run_cli(*args, check=None, **kw) -> subprocess.CompletedProcess:
@@ -33,6 +37,14 @@ def run_cli(*args, check=None, **kw) -> subprocess.CompletedProcess:
     if check is not None:
         assert proc.returncode == check, proc.stdout + proc.stderr
     return proc
+
+
+def reprint_with_one_number_changed(text: str) -> str:
+    """Seed 001 printed again with its natural persons' new applications 92 instead of 91."""
+    label = text.index("本年新收政府信息公开申请数量")
+    m = re.compile(r"\b91\b").search(text, label)  # the first number after the label
+    assert m, "seed 001 no longer prints 91 natural persons"
+    return text[: m.start()] + "92" + text[m.end() :]
 
 
 class Invoked(NamedTuple):

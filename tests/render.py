@@ -7,11 +7,10 @@ plugin packages can use them too; the PDF is the DOCX converted by LibreOffice.
 from __future__ import annotations
 
 import shutil
-import tempfile
-from functools import cache
 from pathlib import Path
 
-from gidr_etl.formats.soffice import DEBIAN_PACKAGE, convert, find_soffice
+from gidr_etl.formats.soffice import DEBIAN_PACKAGE, find_soffice
+from gidr_etl.testing.converters import PDF, seed_renderings
 from gidr_etl.testing.layout import (  # noqa: F401  (the tests use these through this module)
     PrintedCell,
     Rows,
@@ -29,8 +28,9 @@ from gidr_etl.testing.seeds import SEEDS, gold  # noqa: F401
 def render_pdf(seed: str, path: Path) -> Path:
     """The DOCX rendering converted by LibreOffice; skips the calling test without soffice.
 
-    A seed is converted once per test run (LibreOffice takes seconds a file; five test
-    modules print the same seeds) and copied to `path`: the rendering depends on nothing else.
+    The PDF is the converter zoo's (gidr_etl/testing/converters.py), cached by what it is made
+    from (the seed's gold, the renderer's code, the fonts at hand): LibreOffice takes seconds a
+    file, five test modules print the same seeds, and the first asks for all five in one run.
     """
     import pytest
 
@@ -38,18 +38,6 @@ def render_pdf(seed: str, path: Path) -> Path:
         pytest.skip(f"LibreOffice (soffice) is not installed: apt-get install {DEBIAN_PACKAGE} fonts-noto-cjk")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_converted_pdf(seed), path)
+    (source,) = (s for s in seed_renderings(SEEDS, (PDF,)) if s.name == f"{seed}.pdf")
+    shutil.copyfile(source.path, path)
     return path
-
-
-@cache
-def _converted_pdf(seed: str) -> Path:
-    out = Path(_RENDERED.name) / f"{seed}.pdf"
-    with tempfile.TemporaryDirectory() as tmp:
-        src = render_docx(seed, Path(tmp) / f"{seed}.docx")
-        shutil.move(str(convert(src, "pdf", Path(tmp))), out)
-    return out
-
-
-# The run's renderings, removed when the test process ends.
-_RENDERED = tempfile.TemporaryDirectory(prefix="gidr-rendered-")

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from helpers import SEEDS
 
 from gidr_etl.database.load import open_db
@@ -60,6 +61,7 @@ def test_content_a_live_ingest_claimed_is_left_to_it_and_a_dead_ones_taken_over(
     assert db.conn.execute("select pid from claims where sha256 = 'x'").fetchone() == (os.getpid(),)
 
 
+@pytest.mark.slow
 def test_the_claims_of_a_killed_ingest_are_cleaned_by_the_next(seed_dir, tmp_path):
     """A kill -9 leaves its claims behind; the next ingest, whatever it reads, removes them."""
     db_path = tmp_path / "g.db"
@@ -71,6 +73,7 @@ def test_the_claims_of_a_killed_ingest_are_cleaned_by_the_next(seed_dir, tmp_pat
     assert _claims(db_path) == 0  # as a fresh build has
 
 
+@pytest.mark.slow
 def test_a_claim_whose_process_id_was_reused_is_stale(seed_dir, tmp_path):
     """The id of a killed ingest, given to another process: the claim is not that process's."""
     db_path = tmp_path / "g.db"

@@ -4,7 +4,7 @@ import json
 import shutil
 import sqlite3
 
-from helpers import SEEDS, cells_of, invoke, run_cli
+from helpers import SEEDS, cells_of, invoke
 
 
 def _count(db, sql):
@@ -30,7 +30,7 @@ def test_a_bad_file_fails_alone_with_exit_1(seed_dir, tmp_path):
     (seed_dir / "empty.txt").write_bytes(b"")
     (seed_dir / "blob.txt").write_bytes(bytes(range(256)) * 40)
     db = tmp_path / "g.db"
-    proc = run_cli("ingest", seed_dir, "--db", db, check=1)
+    proc = invoke("ingest", seed_dir, "--db", db, check=1)
     assert _count(db, "select count(*) from reports") == 5
     errors = dict(sqlite3.connect(db).execute("select path, error from files where status = 'failed'"))
     assert len(errors) == 3
@@ -44,8 +44,8 @@ def test_a_bad_file_fails_alone_with_exit_1(seed_dir, tmp_path):
 
 
 def test_bad_usage_exits_2(tmp_path):
-    assert run_cli("ingest", tmp_path / "does-not-exist").returncode == 2
-    assert run_cli("ingest").returncode == 2
+    assert invoke("ingest", tmp_path / "does-not-exist").returncode == 2
+    assert invoke("ingest").returncode == 2
 
 
 def test_reingest_replaces_instead_of_duplicating(seed_dir, tmp_path):

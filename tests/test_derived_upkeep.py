@@ -104,6 +104,7 @@ def _fictional(path: Path, name: str, year: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_incremental_upkeep_equals_deriving_everything(ingest, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -149,6 +150,7 @@ def test_incremental_upkeep_equals_deriving_everything(ingest, tmp_path):
     assert _rows(ingest.db, "select count(*) from changed_reports") == [(0,)]
 
 
+@pytest.mark.slow
 def test_a_batch_changing_most_of_the_database_derives_everything(tmp_path, monkeypatch):
     """FULL_SHARE decides between upkeep and deriving all: a batch at most half the
     database is kept up per report, a larger one derives everything (counted only as far

@@ -15,11 +15,13 @@ def _report(steps) -> str:
     return "\n".join(f"{s.op} {s.detail}: " + "; ".join(s.differences) for s in steps)
 
 
+@pytest.mark.slow
 def test_every_operation_once_leaves_what_a_fresh_build_holds(tmp_path):
     steps, _ = sequences.run(0, tmp_path, ["add", *sequences.OPERATIONS])
     assert all(not s.differences for s in steps), _report(steps)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_random_sequence_leaves_what_a_fresh_build_holds(seed, tmp_path):
     steps, _ = sequences.run(seed, tmp_path, 4)

@@ -28,6 +28,7 @@ def reencoded(tmp_path_factory):
     return db, made
 
 
+@pytest.mark.slow
 def test_every_encoding_gives_the_gold_cells(reencoded):
     db, made = reencoded
     assert len(made) == 5 * 4 + 1
@@ -38,6 +39,7 @@ def test_every_encoding_gives_the_gold_cells(reencoded):
         assert not wrong, f"{seed} as {enc}: {list(wrong.items())[:5]}"
 
 
+@pytest.mark.slow
 def test_detected_encoding_is_recorded(reencoded):
     import sqlite3
 

@@ -9,7 +9,8 @@ import re
 import shutil
 import sqlite3
 
-from helpers import ROOT, SAMPLES, SEEDS, invoke, run_cli
+import pytest
+from helpers import ROOT, SAMPLES, SEEDS, invoke
 
 TEMPLATE = SAMPLES / "template_2021_blank_govnianbao.docx"
 
@@ -26,7 +27,7 @@ def test_export_of_a_file_that_is_not_a_database_is_one_line_and_creates_nothing
     notes.write_text("会议记录：明天九点开会。\n", "utf-8")
     for extra in ([], ["--report", "1"]):
         out = tmp_path / f"out{len(extra)}"
-        proc = run_cli("export", notes, "--to", out, *extra)
+        proc = invoke("export", notes, "--to", out, *extra)
         assert proc.returncode == 1
         assert "not a gidr-etl database" in _one_line_error(proc)
         assert not out.exists()
@@ -34,7 +35,7 @@ def test_export_of_a_file_that_is_not_a_database_is_one_line_and_creates_nothing
 
 
 def test_export_of_a_report_that_is_not_there_is_one_line(samples_db, tmp_path):
-    proc = run_cli("export", samples_db, "--report", 999, "--to", tmp_path / "out")
+    proc = invoke("export", samples_db, "--report", 999, "--to", tmp_path / "out")
     assert proc.returncode == 1
     assert "no report 999" in _one_line_error(proc)
     assert not (tmp_path / "out").exists()
@@ -74,6 +75,43 @@ def test_export_sheets_carry_the_place_and_chinese_names_over_the_codes(samples_
     }
 
 
+def test_csv_header_is_codes_by_default_and_chinese_on_request(samples_db, tmp_path):
+    """--header code (the default) keeps the one row of codes loaders expect; zh gives the
+    Chinese names in its place, both gives them over the codes, as the XLSX sheets do."""
+    from openpyxl import load_workbook
+
+    def export(*header: str) -> dict[str, list[list[str]]]:
+        out = tmp_path / (header[-1] if header else "default")
+        invoke("export", samples_db, "--to", out, "--format", "csv", *header, check=0)
+        tables = {}
+        for path in sorted(out.glob("*.csv")):
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                tables[path.stem] = list(csv.reader(f))
+        return tables
+
+    invoke("export", samples_db, "--to", tmp_path, "--format", "xlsx", check=0)
+    wb = load_workbook(tmp_path / "gidr.xlsx", read_only=True)
+    sheets = {t: [list(r) for r in wb[t].iter_rows(min_row=1, max_row=2, values_only=True)] for t in wb.sheetnames}
+    default = export()
+    assert set(default) == set(sheets) >= {"requests", "appeals", "art20"}
+    for table, (names, codes) in sheets.items():
+        assert default[table][0] == codes, table
+        assert len(set(names)) == len(names), f"{table}: one Chinese name heads two columns"
+    for header in ("code", "zh", "both"):
+        got = export("--header", header)
+        assert set(got) == set(default), header
+        for table, (names, codes) in sheets.items():
+            heads = {"code": [codes], "zh": [names], "both": [names, codes]}[header]
+            assert got[table][: len(heads)] == heads, (header, table)
+            assert got[table][len(heads) :] == default[table][1:], (header, table)
+    # a loader reading the one-row Chinese header finds each value under its Chinese name
+    with (tmp_path / "zh" / "requests.csv").open(encoding="utf-8-sig", newline="") as f:
+        first = next(csv.DictReader(f))
+    new = default["requests"][0].index("new.natural_person")
+    assert first["本年新收政府信息公开申请数量 · 自然人"] == default["requests"][1][new]
+    assert first["报告编号"] == default["requests"][1][0]
+
+
 def test_ingest_summary_names_the_blank_template_and_the_distinct_reports(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -93,11 +131,11 @@ def test_ingest_summary_names_the_blank_template_and_the_distinct_reports(tmp_pa
 def test_ingest_of_an_empty_folder_says_so_and_makes_no_database(tmp_path):
     (tmp_path / "empty").mkdir()
     db = tmp_path / "g.db"
-    proc = run_cli("ingest", tmp_path / "empty", "--db", db)
+    proc = invoke("ingest", tmp_path / "empty", "--db", db)
     assert proc.returncode == 3
     assert "nothing to ingest" in _one_line_error(proc)
     assert not db.exists()
-    assert run_cli("ingest", SEEDS[0], "--db", db).returncode == 0  # a file is something
+    assert invoke("ingest", SEEDS[0], "--db", db).returncode == 0  # a file is something
 
 
 # ------------------------------------------------------------------ every code with its Chinese name
@@ -190,6 +228,7 @@ def test_every_code_the_package_writes_has_a_chinese_name():
                 assert all(_is_cjk(code_name(kind, t.code, row)) for t in terms), (template, sec.code, kind)
 
 
+@pytest.mark.slow
 def test_the_findings_page_names_every_code_it_shows(server):
     """On a real server: each rule, severity, section, row and col of the findings drawn as
     its Chinese name beside the code, in the facets and the cells."""

@@ -115,6 +115,37 @@ def test_reports_table_data_first_facets_chinese_and_each_once(server, page):
     assert sorted(facets) == sorted(set(facets)) and {"province", "city"} <= set(facets), facets
 
 
+def test_reports_page_facets_count_reports_not_files_and_links_to_every_file(copies_server, page):
+    """A report read from several files (the PDFs and their pdftotext copies) counts once in
+    the facets of the page a researcher opens, with the data and the link to every file in view."""
+    import sqlite3
+
+    with sqlite3.connect(copies_server.db_path) as conn:
+
+        def by_province(where: str) -> dict:
+            sql = f"select province, count(*) from reports where province is not null {where} group by province"
+            return dict(conn.execute(sql).fetchall())
+
+        counted, every = by_province("and duplicate_of is null and not is_template"), by_province("")
+    assert counted != every
+
+    def shown() -> dict:
+        items = page.locator("#facet-province li").all_inner_texts()
+        return {m.group(1): int(m.group(2)) for t in items if (m := re.match(r"(\S+?)\s.*?([\d,]+)\s*\S?$", t.strip()))}
+
+    page.goto(copies_server.url(f"/{DB_NAME}/reports"))
+    assert page.url.endswith("?_counted=1")
+    assert shown() == counted
+    assert _rows_on_screen(page) >= 1
+    every_file = page.locator("a.gidr-all-files")
+    box = every_file.bounding_box()
+    assert box and box["y"] + box["height"] <= SCREEN["height"]  # on the first screen
+    page.screenshot(path=str(ARTIFACTS / "reports_counted_first_screen.png"))
+    every_file.click()
+    page.wait_for_load_state("load")
+    assert shown() == every
+
+
 def test_wide_views_show_rows_of_data_on_the_first_screen(server, page):
     for view in ("requests_wide", "report_summary"):
         page.goto(server.url(f"/{DB_NAME}/{view}"))

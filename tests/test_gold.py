@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from helpers import GOLD, assert_every_null_is_said, run_cli, score
+from helpers import GOLD, assert_every_null_is_said, invoke, score
 
 CONVERTED = Path(__file__).parent / "fixtures" / "converted"
 
@@ -20,7 +20,7 @@ def test_real_documents_are_perfect(samples_db):
 
 def test_converted_pdfs_are_perfect(tmp_path):
     db = tmp_path / "gidr.db"
-    run_cli("ingest", CONVERTED, "--db", db, check=0)
+    invoke("ingest", CONVERTED, "--db", db, check=0)
     result = score(db, GOLD / "converted")
     assert result.returncode == 0, result.stdout
     assert "cells 558/558" in result.stdout and "false alarms 0" in result.stdout

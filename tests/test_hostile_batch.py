@@ -15,7 +15,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
+from helpers import SAMPLES, SEEDS, cells_of, gold_cells, invoke, run_cli
 
 PINGTAN = SAMPLES / "pingtan_zonghe_shiyanqu_2021.txt"
 NON_UTF8 = b"\xb1\xa8\xb8\xe6.txt"  # 报告.txt in GBK
@@ -115,7 +115,7 @@ def test_identical_files_are_one_report_and_said_so(tmp_path):
     batch.mkdir()
     for n in range(40):
         shutil.copy(SEEDS[1], batch / f"copy{n:02}.txt")
-    proc = run_cli("ingest", batch, "--db", tmp_path / "g.db", check=0)
+    proc = invoke("ingest", batch, "--db", tmp_path / "g.db", check=0)
     assert "1 reports loaded, 39 same content as another file" in proc.stdout
     con = sqlite3.connect(tmp_path / "g.db")
     assert con.execute("select count(*), count(distinct report_id) from files").fetchone() == (40, 1)
@@ -126,7 +126,7 @@ def test_quiet_prints_the_summary_line_only(tmp_path):
     batch.mkdir()
     shutil.copy(SEEDS[0], batch)
     (batch / "junk.pdf").write_bytes(b"%PDF-1.4 junk")
-    proc = run_cli("ingest", batch, "--db", tmp_path / "g.db", "-q", check=1)
+    proc = invoke("ingest", batch, "--db", tmp_path / "g.db", "-q", check=1)
     assert proc.stderr == "" and len(proc.stdout.strip().splitlines()) == 1 and "1 failed" in proc.stdout
 
 

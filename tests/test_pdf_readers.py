@@ -186,6 +186,7 @@ def turned(pdf: Path, out: Path, angle: int) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("angle", [90, 180, 270])
 def test_a_turned_pdf_reads_as_its_upright_original(angle, tmp_path):
     """pdfium's positions on a turned page are the unturned ones: the default reader hands

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DB_NAME, SAMPLES, run_cli
-from helpers import ROOT
+from helpers import DB_NAME, ROOT, SAMPLES, invoke, run_cli
 
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
@@ -172,7 +171,7 @@ def test_a_misprinted_year_chains_with_the_agencys_other_years(tmp_path):
     )
     (folder / HONGZE_2023.name).write_text(text, "utf-8")
     db = tmp_path / "gidr.db"
-    run_cli("ingest", folder / HONGZE_2023.name, HONGZE_2024, "--db", db, check=0)
+    invoke("ingest", folder / HONGZE_2023.name, HONGZE_2024, "--db", db, check=0)
     con = sqlite3.connect(db)
     assert con.execute("select agency from reports where year = 2023").fetchone() == ("洪译区人民政府",)
     assert con.execute("select year, next_year from cross_year_chain").fetchall() == [(2023, 2024)]

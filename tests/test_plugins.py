@@ -46,6 +46,7 @@ def test_the_tutorial_is_the_markdown_plugin_exactly():
         assert "\n\n\n".join(pieces) + "\n" == (folder / name).read_text("utf-8"), f"{name} differs from the tutorial"
 
 
+@pytest.mark.slow
 def test_the_tutorial_installs_the_package_its_reader_built(tmp_path):
     """Step 3 installs the folder section 1 had the reader make, not the repository's copy:
     the tutorial's blocks written out there install and are listed as a plugin."""

@@ -89,6 +89,7 @@ def test_copies_are_recomputed_from_what_is_there_when_they_are_written(tmp_path
     assert differences(content(db), _fresh(db, tmp_path / "in")) == []
 
 
+@pytest.mark.slow
 def test_change_notes_of_another_ingest_are_never_dropped_unread(tmp_path, monkeypatch):
     """Defect 1b: a full refresh dropped the change notes numbered up to the last it had
     seen; meanwhile another refresh emptied the table, numbering restarted, and a third
@@ -125,6 +126,7 @@ def test_change_notes_of_another_ingest_are_never_dropped_unread(tmp_path, monke
     assert differences(content(db), _fresh(db, tmp_path / "in")) == []
 
 
+@pytest.mark.slow
 def test_the_counted_copy_does_not_depend_on_load_order(tmp_path):
     """Defect 3: copies that tie on cells read and errors were decided by row id, so the
     one loaded first counted; a year-chain message listed the earlier year's values in
@@ -152,6 +154,7 @@ def test_the_counted_copy_does_not_depend_on_load_order(tmp_path):
     assert differences(content(chained), _fresh(chained, hongze)) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["force", "reprocess_outdated"])
 def test_a_reread_report_is_replaced_with_its_derived_rows_at_once(how, tmp_path):
     """Defect 5: while --force re-read a batch, each re-read report was out of the search

@@ -13,46 +13,17 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import DB_NAME, ROOT, SAMPLES, SEEDS, run_cli, running_server
+from helpers import ALTERED_SEED, CONVERTED, DB_NAME, ROOT, SAMPLES, SEEDS, invoke, run_cli, running_server
 
 pytestmark = [pytest.mark.server]
 
-CONVERTED = ROOT / "tests" / "fixtures" / "converted"
 PDFS = sorted(SAMPLES.glob("*.pdf"))
 TEMPLATE = SAMPLES / "template_2021_blank_govnianbao.docx"
-ALTERED_SEED = "001_f034b2af3da2120e"
-
-
-@pytest.fixture(scope="module")
-def copies_db(tmp_path_factory) -> Path:
-    """sample_inputs (three PDFs, the seeds, the blank template), the PDFs' pdftotext
-    conversions, and seed 001 printed again with one number changed."""
-    root = tmp_path_factory.mktemp("copies")
-    altered = root / "altered" / f"{ALTERED_SEED}.reprint.txt"
-    altered.parent.mkdir()
-    text = (SAMPLES / f"{ALTERED_SEED}.txt").read_text("utf-8")
-    altered.write_text(_change_natural_persons_new(text), "utf-8")
-    db = root / f"{DB_NAME}.db"
-    run_cli("ingest", SAMPLES, CONVERTED, altered.parent, "--db", db)
-    return db
-
-
-def _change_natural_persons_new(text: str) -> str:
-    # 本年新收 row: the first number after the label is the natural persons' 91.
-    label = text.index("本年新收政府信息公开申请数量")
-    m = re.compile(r"\b91\b").search(text, label)
-    assert m, "seed 001 no longer prints 91 natural persons"
-    return text[: m.start()] + "92" + text[m.end() :]
-
-
-@pytest.fixture(scope="module")
-def copies_server(copies_db, tmp_path_factory):
-    with running_server(copies_db, tmp_path_factory) as srv:
-        yield srv
 
 
 def _q(db: Path, sql: str, *params):
@@ -211,6 +182,7 @@ def test_report_ids_link_to_the_report_page(copies_server):
     assert re.search(rf'href="/-/report/{DB_NAME}/\d+"', page)
 
 
+@pytest.mark.slow
 def test_datasette_alone_gets_the_plugin(copies_db):
     # What the `datasette` entry point gives an installed gidr-etl: the SQL function.
     code = (
@@ -272,7 +244,7 @@ def test_export_wide_tables_count_each_report_once(copies_server, copies_db, tmp
 
     from openpyxl import load_workbook
 
-    run_cli("export", copies_db, "--to", tmp_path, check=0)
+    invoke("export", copies_db, "--to", tmp_path, check=0)
     raw = (tmp_path / "requests.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
     rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
@@ -293,7 +265,7 @@ def test_export_one_report_in_the_official_layout(copies_db, tmp_path):
     from openpyxl import load_workbook
 
     (rid,) = _q(copies_db, "select id from reports where source_path like '%hongze_district_gov_2023.pdf'")[0]
-    run_cli("export", copies_db, "--report", rid, "--to", tmp_path / "r.xlsx", check=0)
+    invoke("export", copies_db, "--report", rid, "--to", tmp_path / "r.xlsx", check=0)
     ws = load_workbook(tmp_path / "r.xlsx").active
     merged = {str(m): ws.cell(m.min_row, m.min_col).value for m in ws.merged_cells.ranges}
     assert "法人或其他组织" in merged.values() and "行政诉讼" in merged.values() and "不予公开" in merged.values()
@@ -312,26 +284,41 @@ def test_export_one_report_in_the_official_layout(copies_db, tmp_path):
     assert sorted(values) == sorted(read) and values[-1] == max(read)
 
 
-def test_the_reports_page_links_to_the_counted_reports_facet_counts_too(copies_server, copies_db):
-    """The reports table lists copies; its link narrows the rows and the facet counts to the
-    reports that count (issue 24: 上海市 showed 4 for one report)."""
+def test_the_reports_page_opens_on_the_counted_reports_facet_counts_too(copies_server, copies_db):
+    """The reports table lists copies; its page opens on the reports that count, rows and facet
+    counts (issue 24: 上海市 showed 4 for one report), and links to every file's row."""
     import html
 
-    with urllib.request.urlopen(copies_server.url(f"/{DB_NAME}/reports"), timeout=30) as resp:
-        page = resp.read().decode("utf-8")
-    href = html.unescape(re.search(r'class="gidr-counted" href="([^"]+)"', page).group(1))
+    def opened(query: str) -> tuple[str, str]:
+        with urllib.request.urlopen(f"{copies_server.base}/{DB_NAME}/reports{query}", timeout=30) as resp:
+            return "?" + urllib.parse.urlsplit(resp.geturl()).query, resp.read().decode("utf-8")
 
-    def facet(query: str) -> dict:
+    def facet(query: str) -> tuple[dict, int]:
         with urllib.request.urlopen(f"{copies_server.base}/{DB_NAME}/reports.json{query}", timeout=30) as resp:
             data = json.loads(resp.read())
-        return {r["value"]: r["count"] for r in data["facet_results"]["province"]["results"]}
+        provinces = {r["value"]: r["count"] for r in data["facet_results"]["province"]["results"]}
+        return provinces, data["filtered_table_rows_count"]
 
-    counted = dict(
-        _q(
-            copies_db,
-            "select province, count(*) from reports where duplicate_of is null and not is_template"
-            " and province is not null group by province",
-        )
-    )
-    assert facet(f"{href}&_facet=province&_size=1") == counted
-    assert facet("?_facet=province&_size=1") != counted  # the copies are counted without it
+    def count(where: str) -> tuple[dict, int]:
+        sql = f"select province, count(*) from reports where 1 {where} group by province"
+        rows = _q(copies_db, sql)
+        return {p: n for p, n in rows if p is not None}, sum(n for _, n in rows)
+
+    counted, every = count("and duplicate_of is null and not is_template"), count("")
+    assert counted[0] != every[0]  # the database has copies of placed reports
+    query, page = opened("")
+    assert query == "?_counted=1"
+    assert facet(query + "&_facet=province") == counted
+    # the page says so, and links to the counted reports and to every file's row
+    assert "计入统计的报告" in page.split('class="rows-and-columns"')[0]
+    links = dict(re.findall(r'class="(gidr-counted|gidr-all-files)" href="([^"]+)"', page))
+    assert facet(html.unescape(links["gidr-counted"]) + "&_facet=province") == counted
+    query, _ = opened(html.unescape(links["gidr-all-files"]))
+    assert facet(query + "&_facet=province") == every
+    # a facet or sort asked for keeps the counted reports; a filter is the reader's own
+    query, _ = opened("?_facet=city&_sort=year")
+    assert "_counted=1" in query and "_facet=city" in query
+    mine = "?province=" + urllib.parse.quote("江苏省")
+    assert opened(mine)[0] == mine
+    # the JSON is the table as it is
+    assert facet("?_facet=province") == every

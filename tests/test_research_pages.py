@@ -57,6 +57,7 @@ def test_agency_over_years_matches_on_the_agency_key(server):
     assert len({r["agency_key"] for r in rows}) == 1
 
 
+@pytest.mark.slow
 def test_balance_failures_show_the_difference(unbalanced):
     (row,) = unbalanced.rows(f"/{DB_NAME}/balance_failures.json")
     assert row["col"] == "natural_person" and (row["new"], row["carried_over"], row["total"]) == (91, 5, 88)
@@ -86,6 +87,7 @@ def test_correction_rates_for_reviews_and_suits_apart(server):
     assert row["review_correction_rate"] != row["suit_correction_rate"]
 
 
+@pytest.mark.slow
 def test_serve_uses_the_packaged_metadata_and_says_which(samples_db, tmp_path):
     # A datasette.yml of another project in the working folder is not picked up.
     (tmp_path / "datasette.yml").write_text("title: Someone else's database\n", "utf-8")
@@ -116,6 +118,7 @@ def test_serve_uses_the_packaged_metadata_and_says_which(samples_db, tmp_path):
     assert f"metadata: {serve.find_metadata()}" in log.read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_install_runs_pip_in_gidr_etls_own_environment():
     proc = run_cli(
         "install",

@@ -135,6 +135,7 @@ def test_a_lone_page_number_line_is_no_value(tmp_path, source, after):
         }
 
 
+@pytest.mark.slow
 def test_no_wrong_number_on_any_row_variant():
     # Every row line of the row-a-line files: each value deleted, an extra number before each,
     # a lone "12" line after it (tests/row_variants.py; main before #12 made 820 wrong numbers).

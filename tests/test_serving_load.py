@@ -85,6 +85,7 @@ def get(url: str, etag: bytes | str | None = None) -> tuple[int, dict, bytes]:
         return 0, {}, b""
 
 
+@pytest.mark.slow
 def test_a_page_is_304_until_an_ingest_changes_it_then_200_with_the_new_report(server, tmp_path):
     _, base, db = server
     page = f"/{DB_NAME}/reports.json?_shape=array&_col=source_path"
@@ -121,6 +122,7 @@ def test_a_page_is_304_until_an_ingest_changes_it_then_200_with_the_new_report(s
     assert get(base + page, headers["etag"])[0] == 304
 
 
+@pytest.mark.slow
 def test_each_server_process_answers_on_its_own(server):
     proc, base, _ = server
     children = psutil.Process(proc.pid).children()

@@ -31,6 +31,7 @@ def _errors(db: Path) -> dict[str, str]:
         con.close()
 
 
+@pytest.mark.slow
 def test_a_decompression_bomb_is_killed_at_the_memory_limit_and_the_batch_goes_on(tmp_path):
     batch = tmp_path / "batch"
     batch.mkdir()
@@ -82,6 +83,7 @@ def hostile():
     pm.unregister(name="test-hostile-format")
 
 
+@pytest.mark.slow
 def test_a_file_spinning_past_the_cpu_limit_is_killed_and_a_crash_is_named(seed_dir, tmp_path, hostile):
     (seed_dir / "spinner.spin").write_text("spin", "utf-8")
     (seed_dir / "crasher.crash").write_text("crash", "utf-8")

@@ -22,6 +22,9 @@ from gidr_etl.serving import report_page
 from gidr_etl.template.vocabulary import TEMPLATES, vocabulary
 
 FORMATS = ("csv", "xlsx", "json")
+# A CSV's header rows: the codes alone (the default: pandas, R and Stata read one header row),
+# the Chinese names alone, or both, Chinese over the codes (as the XLSX sheets are).
+CSV_HEADERS = ("code", "zh", "both")
 # The report's metadata leading each row: its `reports` column (id is report_id here).
 META = (
     "report_id",
@@ -159,20 +162,24 @@ def wide_tables(db_path: str | Path) -> dict[str, tuple[list[str], list[str], li
     return out
 
 
-def export(db_path: str | Path, out_dir: str | Path, formats=FORMATS) -> list[Path]:
-    """Write the wide tables in each format into out_dir; returns the files written."""
+def export(db_path: str | Path, out_dir: str | Path, formats=FORMATS, csv_header: str = "code") -> list[Path]:
+    """Write the wide tables in each format into out_dir; returns the files written.
+
+    csv_header is one of CSV_HEADERS: which header rows the CSVs carry.
+    """
+    if csv_header not in CSV_HEADERS:
+        raise ExportError(f"CSV header {csv_header!r}: one of {', '.join(CSV_HEADERS)}")
     check_database(db_path)
     out_dir = Path(out_dir)
     tables = wide_tables(db_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if "csv" in formats:
-        # CSV keeps the one header row of codes every loader (pandas, R, Stata) expects
-        for table, (header, _, rows) in tables.items():
+        for table, (header, names, rows) in tables.items():
             path = out_dir / f"{table}.csv"
             with path.open("w", encoding="utf-8-sig", newline="") as f:
                 w = csv.writer(f)
-                w.writerow(header)
+                w.writerows({"code": [header], "zh": [names], "both": [names, header]}[csv_header])
                 w.writerows(rows)
             written.append(path)
     if "xlsx" in formats:

@@ -19,7 +19,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from gidr_etl.database import search
-from gidr_etl.serving import cache, chinese, freshness, report_page, snippet
+from gidr_etl.serving import cache, chinese, counted, freshness, report_page, snippet
 
 NAME = "gidr-etl"
 # Columns that hold a report id, wherever they appear.
@@ -75,13 +75,12 @@ def page_cache(datasette) -> cache.PageCache | None:
 
 @hookimpl
 def asgi_wrapper(datasette):
-    if not CACHING:
-        return None
-
     def wrap(app):
-        renderer = os.environ.get(cache.RENDERER_ENV) == "1"
-        _caches[datasette] = cache.PageCache(app, lambda: versions_for(datasette), cache.store_from_env(), renderer)
-        return _caches[datasette]
+        if CACHING:
+            renderer = os.environ.get(cache.RENDERER_ENV) == "1"
+            app = cache.PageCache(app, lambda: versions_for(datasette), cache.store_from_env(), renderer)
+            _caches[datasette] = app
+        return counted.wrap(app, datasette)
 
     return wrap
 
@@ -118,6 +117,11 @@ def _keep_counts(db, counts: freshness.TableCounts) -> None:
 
     db.execute = execute
     db.table_counts = table_counts
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    return counted.filters(request, database, table, datasette)
 
 
 @hookimpl

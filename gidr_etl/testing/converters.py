@@ -10,6 +10,8 @@ Inputs are the real documents (sample_inputs/ with tests/gold/realdocs/) and the
 as HTML, DOCX and PDF (LibreOffice from the DOCX). Renderings and conversions are cached by
 content hash under $GIDR_ETL_CONVERTER_CACHE (default ~/.cache/gidr-etl/converters), so a test
 run pays for each conversion once per machine; the reading and scoring is always done anew.
+A PDF's key holds the fonts fontconfig offers (fonts()): LibreOffice, Chromium and wkhtmltopdf
+lay its pages out with them, so a machine with other CJK fonts makes (and tests) other PDFs.
 
 Used by bench/converters.py (the converter × file table) and tests/test_converters.py.
 """
@@ -26,7 +28,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from gidr_etl.formats import soffice
@@ -273,6 +275,19 @@ def real_documents(samples: Path, golds: Path) -> list[Source]:
     return out
 
 
+@cache
+def fonts() -> str:
+    """The fonts a rendering can use, as fontconfig lists them (files and families), and the
+    fontconfig file chosen (FONTCONFIG_FILE, scripts/with-fonts): its rules pick among them."""
+    try:
+        listed = subprocess.run(
+            ["fc-list", "--format", "%{file}|%{family}\n"], capture_output=True, text=True, timeout=60
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        listed = ""  # no fontconfig: LibreOffice and Chromium do not render either
+    return "\n".join(sorted(set(listed.splitlines()))) + "\n" + os.environ.get("FONTCONFIG_FILE", "")
+
+
 def _digest(*parts: bytes | str) -> str:
     h = hashlib.sha256()
     for part in parts:
@@ -302,6 +317,9 @@ def seed_renderings(seeds: Iterable[str] = SEEDS, kinds: tuple[str, ...] = (HTML
     """
     code = inspect.getsource(render) + inspect.getsource(layout)
     out = []
+    seeds = list(seeds)
+    if PDF in kinds and soffice.find_soffice() is not None:
+        _seed_pdfs(seeds, code)
     for seed in seeds:
         g = gold(seed)
         key = "render-" + _digest(json.dumps(g, sort_keys=True), code)
@@ -312,9 +330,28 @@ def seed_renderings(seeds: Iterable[str] = SEEDS, kinds: tuple[str, ...] = (HTML
             docx = _cached(key, f"{seed}.docx", partial(render.render_docx, seed))
             out += [Source(docx.name, docx, g)] if DOCX in kinds else []
             if PDF in kinds and soffice.find_soffice() is not None:
-                pdf = _cached(key, f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
+                pdf = _cached(_pdf_key(g, code), f"{seed}.pdf", partial(_soffice_to("pdf"), docx))
                 out.append(Source(pdf.name, pdf, g))
     return out
+
+
+def _pdf_key(g: dict, code: str) -> str:
+    return "render-" + _digest(json.dumps(g, sort_keys=True), code, fonts())
+
+
+def _seed_pdfs(seeds: list[str], code: str) -> None:
+    """Put the seeds' PDFs not yet cached into the cache, made in one LibreOffice run (its
+    start-up is most of a seed's conversion, seconds each)."""
+    missing = [seed for seed in seeds if not (cache_dir() / _pdf_key(gold(seed), code) / f"{seed}.pdf").exists()]
+    if len(missing) < 2:
+        return  # one seed: seed_renderings converts it alone
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir()) as tmp:
+        docxs = [render.render_docx(seed, Path(tmp) / f"{seed}.docx") for seed in missing]
+        for seed, pdf in zip(missing, soffice.convert_many(docxs, "pdf", Path(tmp), TIMEOUT)):
+            final = cache_dir() / _pdf_key(gold(seed), code) / f"{seed}.pdf"
+            final.parent.mkdir(parents=True, exist_ok=True)
+            pdf.replace(final)
 
 
 # ------------------------------------------------------------------ converting
@@ -342,7 +379,8 @@ def _definition(run: Callable) -> str:
 
 def convert(conv: Converter, src: Source) -> Output:
     """`src` through `conv`, cached by the converter and the source's bytes."""
-    key = conv.name + "-" + _digest(conv.name, _definition(conv.run), src.path.read_bytes())
+    laid_out = (fonts(),) if conv.gives == PDF else ()  # a PDF's pages are laid out in the fonts at hand
+    key = conv.name + "-" + _digest(conv.name, _definition(conv.run), src.path.read_bytes(), *laid_out)
     name = f"{Path(src.name).stem}.{src.path.suffix.lstrip('.')}.{conv.name}{conv.gives}"
     try:
         return Output(conv.name, src, _cached(key, name, lambda out: conv.run(src.path, out)))

@@ -12,6 +12,7 @@ import json
 import math
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +68,20 @@ class Run:
         return "\n".join(lines)
 
 
-def run(root: Path, count: int, seed: int, progress=None) -> Run:
-    """Generate `count` variants from the golds under `root` with `seed`, read and check each."""
+def _verdict(job: tuple[bytes, str, dict, set]) -> tuple[Verdict, bool]:
+    """One variant read and checked: its verdict, and whether its file failed as a whole."""
+    data, suffix, expected, definite = job
+    with tempfile.TemporaryDirectory() as tmp:  # a folder of its own: workers read side by side
+        outcome = read_bytes(data, suffix, Path(tmp))
+    return check(expected, definite, outcome.report), outcome.report is None
+
+
+def run(root: Path, count: int, seed: int, progress=None, workers: int = 1) -> Run:
+    """Generate `count` variants from the golds under `root` with `seed`, read and check each.
+
+    With `workers` > 1 the variants are read by that many processes (each reading is
+    independent; the order of the results, and so the run, is the same).
+    """
     out = Run()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -77,20 +90,30 @@ def run(root: Path, count: int, seed: int, progress=None) -> Run:
             assert gold.text is not None  # generate reads only the golds with a source text
             return read_bytes(gold.text.encode("utf-8"), ".txt", folder).report
 
-        for i, v in enumerate(generate(root, count, seed, read=read_gold)):
-            outcome = read_bytes(v.data, v.suffix, folder)
-            verdict = check(v.expected, v.definite, outcome.report)
-            t = out.tallies[v.klass]
-            t.variants += 1
-            t.wrong += len(verdict.wrong)
-            t.failing += bool(verdict.wrong)
-            t.recalled += verdict.recalled
-            t.definite += verdict.definite
-            t.unread += outcome.report is None
-            if verdict.wrong:
-                out.failures.append((v, verdict))
-            if progress:
-                progress(i, v, verdict)
+        variants = list(generate(root, count, seed, read=read_gold))
+    jobs = [(v.data, v.suffix, v.expected, v.definite) for v in variants]
+    verdicts: Iterable[tuple[Verdict, bool]]
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        from gidr_etl.ingest.executors import _START
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_START) as pool:
+            verdicts = list(pool.map(_verdict, jobs, chunksize=20))
+    else:
+        verdicts = map(_verdict, jobs)
+    for i, (v, (verdict, unread)) in enumerate(zip(variants, verdicts)):
+        t = out.tallies[v.klass]
+        t.variants += 1
+        t.wrong += len(verdict.wrong)
+        t.failing += bool(verdict.wrong)
+        t.recalled += verdict.recalled
+        t.definite += verdict.definite
+        t.unread += unread
+        if verdict.wrong:
+            out.failures.append((v, verdict))
+        if progress:
+            progress(i, v, verdict)
     return out
 
 
