@@ -1,20 +1,31 @@
 #!/usr/bin/env python3
-"""Scanned reports: pages per second and the gold score, on scans made from the project's PDFs.
+"""Scanned reports: pages per second, CPU seconds a page, peak memory and the gold score,
+on scans made from the project's PDFs.
 
-    .venv/bin/python bench/ocr.py [--seeds] [--workers N] [--keep DIR]
+    .venv/bin/python bench/ocr.py [--seeds] [--no-photo] [--dpi 150 300] [--workers N] [--keep DIR]
+                                  [--tilt 3] [--baseline DIR] [FACTOR OPTIONS]
 
-Makes image-only scans (tests/scans.py: 180 dpi, tilt, blur, grain, JPEG, a red seal;
-one photographed variant) of the three real PDFs (and with --seeds the five seeds'
-PDF renderings, which needs LibreOffice), ingests them, prints wall and CPU seconds a
-page measured in this run against reading the same PDFs' text layers (the ratio), and
-scores the cells against tests/gold. Target (#13): a 6-page scan in under 5 s on 2 cores,
-about 1.7 CPU s a page.
+Makes image-only scans (tests/scans.py: tilt, blur, grain, JPEG, a red seal; one
+photographed variant) of the three real PDFs (and with --seeds the five seeds' PDF
+renderings, which needs LibreOffice), at each --dpi, ingests each set in a fresh
+process, and prints per set: wall seconds and pages/s, CPU seconds a page (the ingest
+process and its workers) against reading the same PDFs' text layers in this run (the
+ratio), the peak resident memory of the largest of those processes (one worker, as
+--workers 2 runs them), and the cells right, wrong and missed against tests/gold.
+Target (#23): at most 1 CPU s a page and 600 MB a worker, 0 wrong numbers.
+
+The factor options (--rotations, --phone, --pages, --fax, --dark-seal, --stain,
+--quality, --split-table) are passed to tests/scans.py make_scan as keyword arguments;
+one that make_scan does not take yet is an error that says so.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import ast
+import inspect
+import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -27,87 +38,144 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from scans import make_scan  # noqa: E402
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def _literal(text: str):
+    """A factor's value as Python reads it (90, [0, 90], 30), else the word itself ("duplex")."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+# make_scan's factors: keyword → argparse settings. A flag is True when given.
+FACTORS: dict[str, dict] = {
+    "rotations": {"type": _literal, "help": "degrees for every page (90), per page ([0,90]), or duplex"},
+    "phone": {"action": "store_true", "help": "a phone photo of each page"},
+    "pages": {"type": _literal, "help": "keep only these page numbers (3 or [2,3])"},
+    "fax": {"action": "store_true", "help": "1-bit fax, thin dotted rulings"},
+    "dark_seal": {"action": "store_true", "help": "a dark seal over text"},
+    "stain": {"action": "store_true", "help": "a coffee ring over cells"},
+    "quality": {"type": int, "help": "JPEG quality (e.g. 30)"},
+    "split_table": {"action": "store_true", "help": "a table broken over two pages"},
+}
+
+
+def _factors(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict:
+    """The factors given, checked against the keyword arguments make_scan takes."""
+    given = {k: v for k in FACTORS if (v := getattr(args, k)) not in (None, False)}
+    known = inspect.signature(make_scan).parameters
+    unknown = [k for k in given if k not in known]
+    if unknown:
+        parser.error(
+            f"tests/scans.py make_scan does not take {', '.join(unknown)} yet "
+            f"(it takes {', '.join(p for p in known if p not in ('pdf', 'out'))})"
+        )
+    return given
+
+
+def _ingest(files: list[Path], db: Path, workers: int, code: Path = ROOT) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak MB) of ingesting `files` into a fresh `db` with the gidr_etl
+    package in `code`. CPU and peak come from wait4 on the ingest process: its own and its
+    waited-for workers' usage, the peak being the largest one process reached."""
+    db.unlink(missing_ok=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen(  # `python -m` imports gidr_etl from its working directory first
+        [sys.executable, "-m", "gidr_etl.cli", "ingest", *map(str, files), "--db", str(db), "-q"]
+        + ["--workers", str(workers)],
+        cwd=code,
+    )
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0  # reaped here
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def _score(db: Path, gold: Path, stems: set[str], by_stem: bool) -> tuple[list[str], tuple[int, int, int, int]]:
+    """The scorer's lines for these files, and (right, total, wrong, missed) over them."""
+    score = subprocess.run(
+        [sys.executable, str(ROOT / "tests/gidr_score.py"), "--db", str(db), "--gold", str(gold), "-v"]
+        + (["--by-stem"] if by_stem else []),
+        capture_output=True,
+        text=True,
+    )
+    lines, totals, ours = [], [0, 0, 0, 0], False
+    for line in score.stdout.splitlines():
+        if not line.startswith(" "):
+            ours = any(line.startswith(s) for s in stems)
+            if ours and (m := re.search(r"cells (\d+)/(\d+)(?: \((\d+) wrong, (\d+) missed)?", line)):
+                for k, v in enumerate(m.groups()):
+                    totals[k] += int(v or 0)
+        if ours:
+            lines.append(line)  # a file's line and the cells it got wrong or missed under it
+    right, total, wrong, missed = totals
+    return lines, (right, total, wrong, missed)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", action="store_true")
-    parser.add_argument("--workers", type=int, default=0)
-    parser.add_argument("--keep", type=Path)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", action="store_true", help="also the five seeds' renderings (LibreOffice)")
+    parser.add_argument("--no-photo", action="store_true", help="leave out the photographed variant")
+    parser.add_argument("--dpi", type=int, nargs="+", default=[180], help="scan resolutions, 150–300 (default 180)")
+    parser.add_argument("--tilt", type=float, default=0.6, help="largest tilt, degrees")
+    parser.add_argument("--workers", type=int, default=2, help="ingest --workers (default 2)")
+    parser.add_argument("--keep", type=Path, help="make the scans in DIR and keep them")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also ingest each set with the gidr_etl package in DIR (e.g. `git archive REV gidr_etl | tar -x -C DIR`)"
+        ", right before this tree's, for before → after figures from one run",
+    )
+    for name, settings in FACTORS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, **settings)
     args = parser.parse_args()
+    factors = _factors(args, parser)
     work = args.keep or Path(tempfile.mkdtemp(prefix="gidr-ocr-"))
-    sets = {"realdocs": [make_scan(p, work / "real" / p.name) for p in sorted((ROOT / "sample_inputs").glob("*.pdf"))]}
-    sets["photographed"] = [
-        make_scan(
-            ROOT / "sample_inputs/hongze_district_gov_2024.pdf",
-            work / "photo/hongze_district_gov_2024.pdf",
-            photographed=True,
-        )
-    ]
+    reals = sorted((ROOT / "sample_inputs").glob("*.pdf"))
+    seed_pdfs = []
     if args.seeds:
         from render import SEEDS, render_pdf
 
-        sets["seeds"] = []
         (work / "seed_pdf").mkdir(parents=True, exist_ok=True)
-        for seed in SEEDS:
-            pdf = render_pdf(seed, work / "seed_pdf" / f"{seed}.pdf")
-            sets["seeds"].append(make_scan(pdf, work / "seeds" / pdf.name))
+        seed_pdfs = [render_pdf(seed, work / "seed_pdf" / f"{seed}.pdf") for seed in SEEDS]
+    sets: dict[str, tuple[list[Path], Path]] = {}  # name → (scans, gold)
+
+    def scans(pdfs: list[Path], folder: str, dpi: int, photographed: bool = False) -> list[Path]:
+        return [
+            make_scan(p, work / folder / p.name, dpi=dpi, tilt=args.tilt, photographed=photographed, **factors)
+            for p in pdfs
+        ]
+
+    for dpi in args.dpi:
+        sets[f"realdocs@{dpi}"] = (scans(reals, f"real{dpi}", dpi), ROOT / "tests/gold/realdocs")
+        if not args.no_photo:
+            hongze = [ROOT / "sample_inputs/hongze_district_gov_2024.pdf"]
+            sets[f"photographed@{dpi}"] = (scans(hongze, f"photo{dpi}", dpi, True), ROOT / "tests/gold/realdocs")
+        if seed_pdfs:
+            sets[f"seeds@{dpi}"] = (scans(seed_pdfs, f"seeds{dpi}", dpi), ROOT / "tests/gold/seeds")
     import pypdfium2 as pdfium
 
-    def ingest(files: list[Path], db: Path) -> tuple[float, float]:
-        """(wall, CPU) seconds to ingest `files` into a fresh `db`."""
-        db.unlink(missing_ok=True)
-        cpu, start = _cpu(), time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "gidr_etl.cli",
-                "ingest",
-                *map(str, files),
-                "--db",
-                str(db),
-                "-q",
-                "--workers",
-                str(args.workers),
-            ],
-            cwd=ROOT,
-            check=False,
-        )
-        return time.perf_counter() - start, _cpu() - cpu
+    def count(files: list[Path]) -> int:
+        return sum(len(pdfium.PdfDocument(str(f))) for f in files)
 
-    originals = sorted((ROOT / "sample_inputs").glob("*.pdf"))
-    text_wall, text_cpu = ingest(originals, work / "text_layer.db")
-    text_pages = sum(len(pdfium.PdfDocument(str(f))) for f in originals)
+    text_wall, text_cpu, text_peak = _ingest(reals, work / "text_layer.db", args.workers)
+    text_pages = count(reals)
     print(
-        f"text layer: {len(originals)} PDFs, {text_pages} pages: {text_wall:.1f} s wall, "
-        f"{text_cpu / text_pages:.2f} CPU s a page"
+        f"text layer: {len(reals)} PDFs, {text_pages} pages: {text_wall:.1f} s wall, "
+        f"{text_cpu / text_pages:.2f} CPU s a page, peak {text_peak:.0f} MB"
     )
-    for name, files in sets.items():
-        pages = sum(len(pdfium.PdfDocument(str(f))) for f in files)
-        db = work / f"{name}.db"
-        wall, cpu = ingest(files, db)
-        print(
-            f"{name}: {len(files)} files, {pages} pages: {wall:.1f} s wall ({pages / wall:.2f} pages/s), "
-            f"{cpu / pages:.2f} CPU s a page = {cpu / pages / (text_cpu / text_pages):.1f}× the text layer's"
-        )
-        gold = ROOT / "tests/gold" / ("seeds" if name == "seeds" else "realdocs")
-        # A seed's scan (NAME.pdf) is scored against the gold of its .txt source.
-        by_stem = ["--by-stem"] if name == "seeds" else []
-        score = subprocess.run(
-            [sys.executable, str(ROOT / "tests/gidr_score.py"), "--db", str(db), "--gold", str(gold), "-v", *by_stem],
-            capture_output=True,
-            text=True,
-        )
-        stems = {f.stem for f in files}
-        print(
-            "\n".join(
-                line for line in score.stdout.splitlines() if any(line.startswith(s) for s in stems) or "wrong" in line
+    print(f"factors: {factors or 'none'}; tilt {args.tilt}°; --workers {args.workers}")
+    for name, (files, gold) in sets.items():
+        pages = count(files)
+        for label, code in [("baseline", args.baseline)] * bool(args.baseline) + [("", ROOT)]:
+            db = work / f"{name.replace('@', '_')}{'_' + label if label else ''}.db"
+            wall, cpu, peak = _ingest(files, db, args.workers, code)
+            lines, (right, total, wrong, missed) = _score(db, gold, {f.stem for f in files}, name.startswith("seeds"))
+            print(
+                f"{name}{' ' + label if label else ''}: {len(files)} files, {pages} pages: {wall:.1f} s wall "
+                f"({pages / wall:.2f} pages/s), {cpu / pages:.2f} CPU s a page = "
+                f"{cpu / pages / (text_cpu / text_pages):.1f}× the text layer's, peak {peak:.0f} MB a process; "
+                f"cells {right}/{total} right ({right / max(total, 1):.1%}), {wrong} wrong, {missed} missed"
             )
-        )
+            print("\n".join(f"  {line}" for line in lines))
 
 
 if __name__ == "__main__":

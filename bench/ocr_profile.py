@@ -54,7 +54,9 @@ def main() -> None:
         stage[0] += 1
         stage[1] += len(crops)
         stage[2] += time.thread_time() - start
-        stage[3] += sum(max(48 * c.shape[1] / max(c.shape[0], 1), 96) for c in crops)
+        stage[3] += sum(
+            max(ocr_engine._REC_HEIGHT * c.shape[1] / max(c.shape[0], 1), ocr_engine._REC_MIN_WIDTH) for c in crops
+        )
         return read
 
     engine.detect, engine.recognise = timed_detect, timed_recognise  # type: ignore[method-assign]

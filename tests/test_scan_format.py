@@ -105,3 +105,42 @@ def test_two_reads_that_differ_on_a_number_leave_the_cell_doubtful():
     # A stray mark read beside the number (a speck read as 路) is no other number.
     assert _cell_text(_surer([("1", 0.995, "1"), ("路", 0.07, None)], [("1", 0.997, "1")])) == ("1", 0.997)
     assert _cell_text(_surer([("1.5", 0.9, "1.5")], [("15", 0.99, "15")]))[1] <= 0.5
+
+
+def _title_strip(pdf, page: int, dpi: int = 200):
+    """The top 2.3 inches of a page of a real PDF, rendered as a scanner gives it: a cheap page to read."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        image = doc[page - 1].render(scale=dpi / 72).to_pil().convert("RGB")
+    finally:
+        doc.close()
+    return image.crop((0, 0, image.width, int(2.3 * dpi)))
+
+
+def test_every_frame_of_a_multi_page_tiff_is_read_as_its_own_page(tmp_path):
+    """Frames are decoded one at a time, in the thread that reads each (formats/scan.py)."""
+    from gidr_etl.formats.scan import ScanFormat
+    from gidr_etl.model import TextBlock
+
+    frames = [_title_strip(SAMPLES / f"hongze_district_gov_{year}.pdf", 1) for year in (2024, 2023)]
+    tiff = tmp_path / "two.tif"
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], dpi=(200, 200))
+    doc = ScanFormat().extract(tiff)
+    assert doc.pages == 2
+    lines = [b for b in doc.blocks if isinstance(b, TextBlock)]
+    text = {page: "".join(b.text for b in lines if b.prov.page == page) for page in (1, 2)}
+    assert "2024年政府信息公开" in text[1] and "2023年政府信息公开" not in text[1]
+    assert "2023年政府信息公开" in text[2] and "2024年政府信息公开" not in text[2]
+
+
+def test_a_frame_that_cannot_be_decoded_is_the_files_one_line_error(tmp_path):
+    from gidr_etl.errors import ExtractionError
+    from gidr_etl.formats.scan import ScanFormat
+
+    png = tmp_path / "cut.png"
+    _title_strip(SAMPLES / "hongze_district_gov_2024.pdf", 1).save(png)
+    png.write_bytes(png.read_bytes()[:5000])  # cut off, as a download that stopped
+    with pytest.raises(ExtractionError, match="not a readable image"):
+        ScanFormat().extract(png)

@@ -3,12 +3,16 @@
 Reads image files (PNG, JPEG, TIFF, one page a frame) itself, and the pages of a PDF that
 have no text layer when the PDF format hands them over (`read_pdf`). Pages are
 read in parallel threads: the recognition models release the interpreter while they run.
+Each thread decodes or renders its page when it starts on it and lets it go when done, so
+a file holds as many page images at once as it has threads, not one per page.
 Without the extra installed, a scan fails with a one-line error that names it.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,15 +46,30 @@ class ScanFormat(InputFormat):
     def extract(self, path: Path) -> Document:
         _require()
         import numpy as np
-        from PIL import Image, ImageSequence
+        from PIL import Image
+
+        bad = (OSError, ValueError, Image.DecompressionBombError)
+        lock = threading.Lock()  # one decoder, seeked frame by frame: one thread at a time
+
+        def frame(n: int) -> np.ndarray:
+            with lock:
+                try:
+                    image.seek(n - 1)
+                    return np.asarray(image.convert("RGB"))
+                except bad as exc:
+                    raise ExtractionError(f"not a readable image: {exc}") from None
 
         try:
-            with Image.open(path) as image:
-                dpi = image.info.get("dpi", (DPI, DPI))[0] or DPI
-                pages = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            image = Image.open(path)
+        except bad as exc:
             raise ExtractionError(f"not a readable image: {exc}") from None
-        return document(str(path), [(n + 1, page) for n, page in enumerate(pages)], float(dpi) / 72)
+        with image:
+            try:
+                dpi = image.info.get("dpi", (DPI, DPI))[0] or DPI
+                frames = getattr(image, "n_frames", 1)
+            except bad as exc:
+                raise ExtractionError(f"not a readable image: {exc}") from None
+            return document(str(path), list(range(1, frames + 1)), frame, float(dpi) / 72)
 
 
 @hookimpl
@@ -70,30 +89,40 @@ def read_pdf(path: Path) -> Document:
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
+    lock = threading.Lock()  # pdfium is not thread-safe: one page rendered at a time
+
+    def render(n: int) -> np.ndarray:
+        with lock:
+            return pdf[n - 1].render(scale=DPI / 72).to_numpy()[..., :3].copy()
+
     try:
-        # pdfium is not thread-safe: render here, read in threads.
-        pages = [(n + 1, pdf[n].render(scale=DPI / 72).to_numpy()[..., :3].copy()) for n in range(len(pdf))]
+        return document(str(path), list(range(1, len(pdf) + 1)), render, DPI / 72)
     finally:
         pdf.close()
-    return document(str(path), pages, DPI / 72)
 
 
 def read_images(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> dict[int, PageRead]:
     """page number → PageRead, the pages read in parallel threads."""
-    from gidr_etl.formats.ocr.page import read_page  # late: OpenCV and RapidOCR come with the ocr extra
+    images = dict(pages)
+    return _read(file, list(images), images.pop, scale)
 
-    workers = max(1, min(len(pages), int(os.environ.get("GIDR_ETL_OCR_THREADS", 0)) or len(os.sched_getaffinity(0))))
+
+def _read(file: str, numbers: list[int], image: Callable[[int], np.ndarray], scale: float) -> dict[int, PageRead]:
+    """page number → PageRead, each page's image got by `image(number)` in the thread that reads it."""
+    from gidr_etl.formats.ocr.engine import share_heap  # late: OpenCV and RapidOCR come with the ocr extra
+    from gidr_etl.formats.ocr.page import read_page
+
+    share_heap()
+    workers = max(1, min(len(numbers), int(os.environ.get("GIDR_ETL_OCR_THREADS", 0)) or len(os.sched_getaffinity(0))))
     with ThreadPoolExecutor(workers) as pool:
-        reads = pool.map(lambda np_: read_page(np_[1], scale, file, np_[0]), pages)
-        return {n: read for (n, _), read in zip(pages, reads)}
+        return dict(zip(numbers, pool.map(lambda n: read_page(image(n), scale, file, n), numbers)))
 
 
-def document(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> Document:
-    """A Document from page images: each page's blocks in reading order."""
-
-    reads = read_images(file, pages, scale)
+def document(file: str, numbers: list[int], image: Callable[[int], np.ndarray], scale: float) -> Document:
+    """A Document from page images, `image(number)` giving each: each page's blocks in reading order."""
+    reads = _read(file, numbers, image, scale)
     blocks = [block for n in sorted(reads) for _, block in reads[n].items]
     hints = {}
     if 1 in reads and (title := page_title(reads[1].lines)):
         hints["title"] = title
-    return Document(file, "scan", blocks=blocks, pages=len(pages), hints=hints)
+    return Document(file, "scan", blocks=blocks, pages=len(numbers), hints=hints)

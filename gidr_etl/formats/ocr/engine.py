@@ -9,6 +9,9 @@ those are the same digit there, while 6 against 8 stays a doubt.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import sys
 import threading
 
 import numpy as np
@@ -26,18 +29,30 @@ _DIGIT_LOOKALIKES = {
     "8": "8",
     "9": "9",
 }
-# Recognition crops are this many pixels high (the model's input), one crop a run: on a
-# CPU, onnxruntime runs a batch padded to its widest crop 2–5× slower than the same crops
-# one by one (measured on a scanned report's page). A crop padded to this width reads a
-# lone digit as surely as one padded to 160 or RapidOCR's 320 (the scans of the three real
-# PDFs and the five seeds read the same cells), and runs in 0.013 s against 0.017 s at 160.
+# Recognition crops are this many pixels high (the model's input), one crop a run. The
+# model costs in proportion to a crop's width at this height, about 0.08 ms a column on this
+# machine, so a smaller height would be the lever; but at 40 the seal-stamped titles of two
+# real reports' scans lost their agency (公开作律度 read 公在作律度, 2024年 read 2024.年) and
+# four cells became doubtful. A batch is no faster on a CPU (crops of one shape: 10% at most;
+# padded to the widest crop: slower, and the padding changes what the model reads). A crop
+# padded to this width reads a lone digit as surely as one padded to 160 or RapidOCR's 320
+# (the scans of the three real PDFs and the five seeds read the same cells), and runs in
+# 0.013 s against 0.017 s at 160.
 _REC_HEIGHT = 48
 _REC_MIN_WIDTH = 96
 # Detection runs on the page scaled so its longer side is at most this: an A4 page at
 # 200 dpi (2339 px) is read at about 0.55, body text still 16 px high. RapidOCR's own
 # limit setting is overridden by its preprocessing (it resizes to 2000), so the page is
-# scaled here; the model's run time grows with the pixels.
+# scaled here; the model's run time grows with the pixels. At 1024 it ran in half the
+# time, but the real reports' scans lost three cells of small print (7730.28) and the
+# agency of a seal-stamped title.
 _DET_SIDE = 1280
+
+# glibc's malloc gives each thread a heap of its own, and a heap keeps what was freed in it:
+# two threads reading pages kept two sets of the models' freed buffers. With one heap a
+# thread reuses what the other freed (a 5-page scan read in two threads: 540 MB peak, not
+# 627). M_ARENA_MAX is mallopt's parameter number in glibc's malloc.h.
+_M_ARENA_MAX = -8
 
 _lock = threading.Lock()
 _engine = None
@@ -52,6 +67,15 @@ def engine() -> Engine:
         return _engine
 
 
+def share_heap() -> None:
+    """Have every thread of this process allocate from one glibc heap (see _M_ARENA_MAX);
+    call it before starting the threads that read pages. Elsewhere than glibc, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (musl has one heap anyway)
+        ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 1)
+
+
 class Engine:
     def __init__(self) -> None:
         from rapidocr_onnxruntime import RapidOCR
@@ -60,6 +84,10 @@ class Engine:
         # the cores better than splitting each small run.
         ocr = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, det_limit_type="max")
         self._det = ocr.text_det
+        # One page's detection at a time in a process: its buffers (over 200 MB for a page
+        # at 1280) are the largest thing a page read holds, and two pages read at once in
+        # threads held them twice. The other thread's recognition goes on meanwhile.
+        self._det_lock = threading.Lock()
         self._rec = ocr.text_rec.session
         chars = ocr.text_rec.postprocess_op.character
         self._chars = chars
@@ -74,7 +102,8 @@ class Engine:
         shrink = min(1.0, _DET_SIDE / max(image.shape[:2]))
         if shrink < 1.0:
             image = cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
-        boxes, _ = self._det(image)
+        with self._det_lock:
+            boxes, _ = self._det(image)
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) / shrink for b in boxes]
 
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float, str | None]]:
