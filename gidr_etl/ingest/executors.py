@@ -272,7 +272,7 @@ class DaskExecutor(Executor):
         try:
             window = IN_FLIGHT_PER_WORKER * max(sum(client.nthreads().values()), 1)
             # pure=False: the same path read twice is two tasks (the file may have changed).
-            submit = partial(client.submit, fn, pure=False)
+            submit = partial(client.submit, _watched, fn, pure=False)
             for item, future in in_order(submit, deque(items), window, deque()):
                 try:
                     result = future.result()
@@ -284,6 +284,22 @@ class DaskExecutor(Executor):
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _watched(fn: Callable, item: Any) -> Any:
+    """A Dask task: fn(item) read in a child of the Dask worker, which watches it as the
+    local pool's parent watches its workers (watch.py). A file past a limit (a
+    decompression bomb in C code) is killed there, at the limit, and its error names the
+    limit; the Dask worker, and the batch, go on. Without limits, or without /proc to
+    watch from, fn runs in the Dask worker itself."""
+    if not (getattr(fn, "limits", None) and watch.available()):
+        return fn(item)
+    process = multiprocessing.current_process()
+    if process.daemon:
+        # Dask's nanny starts its workers as daemons, which multiprocessing forbids children:
+        # the reading child is the worker's to wait for, and dies with it (_die_with_parent).
+        process.daemon = False
+    return LocalPool._alone(fn, 0, item)
 
 
 @hookimpl
