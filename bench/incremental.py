@@ -18,7 +18,8 @@ the N-report one, in turns so both see the same load (the machine is shared), th
 same again (nothing new). Each round brings 10 files not seen before, so the N-report
 database takes them in place (it grows by 10 a round) rather than being copied. A round's
 ratio is N-report over empty; the p50 of each is printed. Peak memory is the ingesting
-process's own (VmHWM). The targets (issues #14, #22): +10 and no-op each at most 1.5x the
+process's own (VmHWM). Then one more batch's SQLite instructions are counted, on both
+(testing/work.py): the work itself, which the machine's load does not change. The targets (issues #14, #22): +10 and no-op each at most 1.5x the
 empty database's at 3,000 and 100,000 reports; under 2 s and 300 MB at 100,000.
 """
 
@@ -46,6 +47,7 @@ import corpus  # noqa: E402  (bench/ on the path first)
 from gidr_etl.database.derived import refresh  # noqa: E402
 from gidr_etl.database.load import open_db  # noqa: E402
 from gidr_etl.ingest.pipeline import ingest  # noqa: E402
+from gidr_etl.testing.work import counted as counting  # noqa: E402
 
 NEW_FILES = 10
 TARGET_RATIO, TARGET_AT = 1.5, 3_000
@@ -206,6 +208,17 @@ def measure(folders: list[Path], db: Path, scratch: Path) -> list[dict]:
     return runs
 
 
+def instructions(folder: Path, db: Path) -> list[int]:
+    """SQLite's instructions (testing/work.py) for +10 files into `db`, then the same again
+    (nothing new), in this process: the work, without the machine's load in it."""
+    out = []
+    for _ in range(2):
+        with counting() as steps:
+            ingest([folder], db, workers=1)
+        out.append(steps["ingest"])
+    return out
+
+
 def p50(runs: list[dict], name: str, i: int, what: str) -> float:
     return statistics.median(r[name][i][what] for r in runs)
 
@@ -249,8 +262,14 @@ def main() -> None:
             if args.keep:
                 shutil.copy(kept, db)
             have = reports(db)
-            runs = measure(batches(work / f"new{n}", args.rounds), db, work / "empty.db")
+            *folders, counted = batches(work / f"new{n}", args.rounds + 1)
+            runs = measure(folders, db, work / "empty.db")
             report(runs, have, built)
+            full, empty = instructions(counted, db), instructions(counted, work / "counted-empty.db")
+            print(
+                f"    SQLite instructions: +{NEW_FILES} files {full[0]:,} against {empty[0]:,} empty"
+                f" ({full[0] / empty[0]:.3f}x); no-op {full[1]:,} against {empty[1]:,} ({full[1] / empty[1]:.3f}x)"
+            )
             check(db)  # and still what an ingest leaves after the rounds
             for path in work.glob(f"*{n}.db*"):
                 path.unlink()  # 100,000 reports take some GB
