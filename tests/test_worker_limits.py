@@ -32,7 +32,7 @@ def _errors(db: Path) -> dict[str, str]:
 
 
 # Dask: each file is read in a child of the Dask worker, watched by it (executors._watched).
-@pytest.mark.parametrize("executor", ["local", "dask"])
+@pytest.mark.parametrize("executor", ["local", pytest.param("dask", marks=pytest.mark.slow)])
 def test_a_decompression_bomb_is_killed_at_the_memory_limit_and_the_batch_goes_on(tmp_path, executor):
     batch = tmp_path / "batch"
     batch.mkdir()
