@@ -170,3 +170,22 @@ def test_a_batch_changing_most_of_the_database_derives_everything(tmp_path, monk
     assert batch("三", 5) == "all"  # 5 of 9: more than half
     assert batch("四", 1) == "changed"
     assert _state(db) == _from_scratch(db, tmp_path)
+
+
+def test_a_new_year_two_before_a_report_gives_that_report_a_gap_finding(ingest, tmp_path):
+    """year_gaps.update redoes the pivots of the reports whose gap findings changed, though
+    no other step touches them: 2020 arriving between 2019 and 2022 leaves one year (2021)
+    missing, said on the 2022 report, whose summary row must count it (the fixture compares
+    every derived table with deriving everything), and its going takes the finding away."""
+    folder = tmp_path / "in"
+    for year in (2019, 2022):
+        _fictional(folder / f"{year}.txt", "虚构区人民政府", year)
+    assert ingest(folder) == "all"
+    gap = "select r.year from findings f join reports r on r.id = f.report_id where f.rule = 'year_gap'"
+    assert _rows(ingest.db, gap) == []  # two years missing: not said
+    _fictional(folder / "2020.txt", "虚构区人民政府", 2020)
+    assert ingest(folder) == "changed"
+    assert _rows(ingest.db, gap) == [(2022,)]
+    (folder / "2020.txt").unlink()
+    assert ingest(folder, prune=True) == "nothing"  # kept up as the report went
+    assert _rows(ingest.db, gap) == []

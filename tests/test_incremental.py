@@ -7,9 +7,14 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from helpers import SEEDS, cells_of, gold_cells, invoke
+from test_derived_upkeep import _fictional
 
 import gidr_etl
+from gidr_etl.database import copies
+from gidr_etl.ingest import pipeline
+from gidr_etl.testing import work
 
 
 def rows(db, sql, params=()):
@@ -151,3 +156,34 @@ def test_a_blank_template_stays_a_template_when_copied_or_seen_again(tmp_path):
         files = rows(db, "select path, status, error from files")
         assert sorted((Path(p).name, s, e) for p, s, e in files) == expected
     assert rows(db, "select count(*), sum(is_template) from reports") == [(1, 1)]
+
+
+@pytest.mark.slow
+def test_adding_reports_costs_the_same_however_long_their_agencies_history(tmp_path):
+    """Issue #22, defect 8: 10 new reports (next year's, of 10 agencies) added to a database
+    holding 2 earlier years of each (20 reports) and to one holding 8 (80 reports) run the
+    same SQLite work (virtual-machine instructions, testing/work.py), within 5 %: the
+    batch's copies are looked for among its agency-years only (not every year of its
+    agencies), its year chains read the year before it only, and the pivots are redone for the reports whose findings changed, not for all of the
+    agencies' years. A database grows so, year after year, as well as by other agencies
+    (which a batch never reads). At 8 years, before, the ingest ran 2.8x the instructions
+    (year gaps redid every year's pivots), and before 3535ba3 the copies' step ran 2.2x
+    (every year's reports read)."""
+    new = tmp_path / "new"
+    for agency in range(10):
+        _fictional(new / f"{agency}.txt", f"虚构{agency}区人民政府", 2022)
+    steps = {}
+    for years in (2, 8):
+        held = tmp_path / f"held{years}"
+        for agency in range(10):
+            for year in range(2022 - years, 2022):
+                _fictional(held / f"{agency}_{year}.txt", f"虚构{agency}区人民政府", year)
+        db = tmp_path / f"g{years}.db"
+        pipeline.ingest([held], db, workers=1)
+        assert rows(db, "select count(*) from reports") == [(10 * years,)]
+        with work.counted(within=((copies, "update"),)) as counted:
+            pipeline.ingest([new], db, workers=1)
+        steps[years] = {"ingest": counted["ingest"], "copies": counted["update"]}
+        assert rows(db, "select count(*) from reports") == [(10 * years + 10,)]
+    ratios = {step: steps[8][step] / steps[2][step] for step in steps[2]}
+    assert all(ratio <= 1.05 for ratio in ratios.values()), (ratios, steps)

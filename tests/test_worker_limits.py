@@ -31,8 +31,10 @@ def _errors(db: Path) -> dict[str, str]:
         con.close()
 
 
+# Dask: each file is read in a child of the Dask worker, watched by it (executors._watched).
 @pytest.mark.slow
-def test_a_decompression_bomb_is_killed_at_the_memory_limit_and_the_batch_goes_on(tmp_path):
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_a_decompression_bomb_is_killed_at_the_memory_limit_and_the_batch_goes_on(tmp_path, executor):
     batch = tmp_path / "batch"
     batch.mkdir()
     for seed in SEEDS[:3]:
@@ -42,7 +44,9 @@ def test_a_decompression_bomb_is_killed_at_the_memory_limit_and_the_batch_goes_o
     pdf_bomb(batch / "bomb.pdf", inflated_mb=256)
     db = tmp_path / "g.db"
     # A guard, not a speed target: a batch that hangs must fail the test, not CI.
-    proc = run_cli("ingest", batch, "--db", db, "--workers", "2", "--max-memory", LIMIT_MB, timeout=600)
+    proc = run_cli(
+        "ingest", batch, "--db", db, "--workers", "2", "--max-memory", LIMIT_MB, "--executor", executor, timeout=600
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     (error,) = _errors(db).values()
     assert list(_errors(db)) == ["bomb.pdf"]

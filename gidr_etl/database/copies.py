@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from gidr_etl.database import pause
-from gidr_etl.database.chunks import chunks, marks, select_in
+from gidr_etl.database.chunks import chunks, drop_findings, marks, select_in
 from gidr_etl.reading.metadata import edits
 from gidr_etl.report import Report, bilingual
 from gidr_etl.text.normalize import compact
@@ -156,7 +156,7 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
         conn.execute(
             f"update reports set duplicate_of = null where duplicate_of is not null and id in ({marks(chunk)})", chunk
         )
-        conn.execute(f"delete from findings where rule = ? and report_id in ({marks(chunk)})", [RULE, *chunk])
+    drop_findings(conn, [RULE], ids)
     _write(conn, duplicate_of, found)
     return set(ids)
 

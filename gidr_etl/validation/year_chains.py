@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from gidr_etl.database.chunks import CHUNK, chunks, marks, select_in
+from gidr_etl.database.chunks import CHUNK, drop_findings, marks, select_in
 from gidr_etl.report import Finding, bilingual
 from gidr_etl.template.arithmetic import (
     CARRIED_FORWARD,
@@ -254,25 +254,27 @@ def update(conn, changes: list[tuple]) -> tuple[set[tuple[str, int]], set[int]]:
             conn.execute("update reports set agency_key = ? where id = ?", [new, i])
             groups |= {(k, year) for k in (key, new) if k is not None and year is not None}
     redo = groups | {(k, y + 1) for k, y in groups}
-    rows = select_in(
-        conn,
-        "select id, agency_key, year, template, source_sha256 from reports where agency_key in ({})",
-        {k for k, _ in redo},
-    )
-    years = _years(conn, [r for r in rows if r[2]])
+    # The years checked and the years before them, by agency key and year (the index
+    # reports_agency_key): what a batch reads does not grow with its agencies' other years.
+    rows = [
+        r
+        for key, year in sorted(redo | {(k, y - 1) for k, y in redo})
+        for r in conn.execute(
+            "select id, agency_key, year, template, source_sha256 from reports where agency_key = ? and year = ?",
+            [key, year],
+        )
+    ]
+    years = _years(conn, rows)
     targets = [y for y in years if (y.agency, y.year) in redo]
     ids = {y.id for y in targets}
-    for chunk in chunks(sorted(ids)):
-        conn.execute(
-            f"delete from findings where rule in ({marks(RULES)}) and report_id in ({marks(chunk)})", [*RULES, *chunk]
-        )
+    drop_findings(conn, RULES, ids)
     _insert(conn, _check(years, targets))
     return groups, ids
 
 
 def _check(years: list[Year], targets: list[Year]) -> list[tuple[int, Finding]]:
-    """The chain findings of `targets`, against the reports of `years` (every report of
-    their agencies' years before them); each agency-year's values gathered once."""
+    """The chain findings of `targets`, against the reports of `years` (at least every
+    report of each target's agency in the year before it); each agency-year's values gathered once."""
     by_key = defaultdict(list)
     for y in years:
         by_key[y.agency, y.year].append(y)

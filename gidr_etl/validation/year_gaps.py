@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from gidr_etl.database.chunks import chunks, marks, select_in
+from gidr_etl.database.chunks import select_in
 from gidr_etl.report import bilingual
 
 RULE = "year_gap"
@@ -71,9 +71,21 @@ def recompute(conn) -> int:
 
 def update(conn, keys: set[str]) -> set[int]:
     """Within the caller's transaction, redo the year_gap findings of the agencies `keys`;
-    returns the ids of the reports whose findings may have changed."""
-    before = {i for (i,) in select_in(conn, "select id from reports where agency_key in ({})", keys)}
-    for chunk in chunks(sorted(before)):
-        conn.execute(f"delete from findings where rule = ? and report_id in ({marks(chunk)})", [RULE, *chunk])
-    _insert(conn, _check(conn, keys))
-    return before
+    returns the ids of the reports whose findings changed (whose rows the pivots redo:
+    the agencies' other years, unchanged, would make a batch cost their whole history)."""
+    ids = [i for (i,) in select_in(conn, "select id from reports where agency_key in ({})", keys)]
+    # by report (findings_report), not by rule: the whole database's year_gap findings are not read
+    had = {
+        tuple(r[1:]): r[0]
+        for r in select_in(
+            conn,
+            "select id, report_id, rule, severity, section, row, col, message from findings"
+            " where +rule = ? and report_id in ({})",
+            ids,
+            [RULE],
+        )
+    }
+    found = set(_check(conn, keys))
+    conn.executemany("delete from findings where id = ?", [(had[r],) for r in sorted(had.keys() - found)])
+    _insert(conn, sorted(found - had.keys()))
+    return {r[0] for r in had.keys() ^ found}
