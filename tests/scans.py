@@ -3,6 +3,9 @@
 Each page is rasterised at 150–200 dpi, tilted by up to ±1°, blurred, given paper grain and
 JPEG artefacts; the first page gets a red seal over its text; the pages are saved as an
 image-only PDF (no text layer). `photographed=True` adds a perspective skew and uneven light.
+`rotations=` turns pages as a scanner's feeder does (a sideways page, a duplex scan with every
+other page upside down); `phone=True` makes each page a phone photo instead of a scan;
+`pages=` keeps only some pages (a single table page).
 A fixed seed per file keeps every run of the tests on the same images.
 """
 
@@ -20,23 +23,62 @@ _SEAL_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
 
 def make_scan(
-    pdf: Path, out: Path, dpi: int = 180, tilt: float = 0.6, photographed: bool = False, seed: int | None = None
+    pdf: Path,
+    out: Path,
+    dpi: int = 180,
+    tilt: float = 0.6,
+    photographed: bool = False,
+    seed: int | None = None,
+    *,
+    rotations: int | list[int] | str = 0,
+    phone: bool = False,
+    pages: list[int] | None = None,
 ) -> Path:
-    """Write `pdf` as an image-only scan to `out`; returns `out`."""
+    """Write `pdf` as an image-only scan to `out`; returns `out`.
+
+    rotations: degrees (a multiple of 90, counter-clockwise) every page is turned, a list of
+    them page by page (of the pages kept), or "duplex": every other page upside down.
+    phone: each page photographed by a phone (_phone_photo), saved as a JPEG when `out` ends
+    in .jpg (one page), else as a PDF of the photos, tagged 72 dpi as phones tag them.
+    pages: the page numbers (from 1) to keep."""
     rng = np.random.default_rng(zlib.crc32(Path(pdf).name.encode()) if seed is None else seed)
-    pages = []
+    images = []
     doc = pdfium.PdfDocument(str(pdf))
     try:
-        for n in range(len(doc)):
-            image = doc[n].render(scale=dpi / 72).to_pil().convert("RGB")
-            if n == 0:
+        numbers = pages or range(1, len(doc) + 1)
+        for k, n in enumerate(numbers):
+            image = doc[n - 1].render(scale=(_PHONE_DPI if phone else dpi) / 72).to_pil().convert("RGB")
+            if n == 1:
                 image = _seal(image, rng)
-            pages.append(_degrade(image, rng, tilt, photographed))
+            image = _turn(image, _rotation(rotations, k))
+            images.append(_phone_photo(image, rng) if phone else _degrade(image, rng, tilt, photographed))
     finally:
         doc.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=dpi)
+    if phone and out.suffix.lower() in (".jpg", ".jpeg"):
+        if len(images) != 1:
+            raise ValueError("a phone photo is one page: pass pages=[n]")
+        images[0].save(out, "JPEG", quality=88, dpi=(72, 72))
+        return out
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=72 if phone else dpi)
     return out
+
+
+def _rotation(rotations: int | list[int] | str, k: int) -> int:
+    """The degrees the k-th kept page is turned."""
+    if rotations == "duplex":
+        return 180 * (k % 2)  # a duplex scanner that flips the sheet the wrong way: every back upside down
+    if isinstance(rotations, list):
+        return rotations[k]
+    assert isinstance(rotations, int)
+    return rotations
+
+
+def _turn(image: Image.Image, degrees: int) -> Image.Image:
+    """The page turned counter-clockwise by a multiple of 90°: a page fed sideways or upside down."""
+    turns = {0: None, 90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+    how = turns[degrees % 360]
+    return image if how is None else image.transpose(how)
 
 
 def _seal(image: Image.Image, rng) -> Image.Image:
@@ -108,6 +150,58 @@ def _perspective_coeffs(dst, src):
     return np.linalg.solve(a, b).tolist()
 
 
+# A phone's 12-megapixel frame (portrait), and the page rendered at about the resolution the
+# frame gives an A4 sheet filling most of it.
+_PHONE_FRAME = (3000, 4000)
+_PHONE_DPI = 300
+
+
+def _phone_photo(page: Image.Image, rng) -> Image.Image:
+    """The page as a phone photographs it on a desk: the sheet bowed (its lines curved),
+    keystoned (the phone held above and in front), on a darker textured background, lit
+    unevenly (brighter towards the window, a soft shadow of the phone across a corner),
+    slightly out of focus, with sensor noise. A page wider than high is shot in landscape."""
+    import cv2
+
+    src = np.asarray(page)
+    h, w = src.shape[:2]
+    # The sheet bowed, as a page lifts from a desk or a bound report's page curves: its rows
+    # sag by up to ~0.8% of the page height in the middle, more at the top and bottom.
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    sag = float(rng.uniform(0.004, 0.008)) * h
+    bend = sag * np.sin(np.pi * xx / w) * (0.6 + 0.8 * np.abs(yy / h - 0.5))
+    bowed = cv2.remap(src, xx, yy - bend, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    fw, fh = _PHONE_FRAME if h >= w else _PHONE_FRAME[::-1]
+
+    def jitter(s):
+        return float(rng.uniform(-0.02, 0.02)) * s
+
+    # Keystone: the top edge, farther from the phone, shorter than the bottom one.
+    corners = np.float32(
+        [
+            (0.13 * fw + jitter(fw), 0.07 * fh + jitter(fh)),
+            (0.87 * fw + jitter(fw), 0.08 * fh + jitter(fh)),
+            (0.95 * fw + jitter(fw), 0.94 * fh + jitter(fh)),
+            (0.05 * fw + jitter(fw), 0.93 * fh + jitter(fh)),
+        ]
+    )
+    to_frame = cv2.getPerspectiveTransform(np.float32([(0, 0), (w, 0), (w, h), (0, h)]), corners)
+    photo = cv2.warpPerspective(bowed, to_frame, (fw, fh), flags=cv2.INTER_AREA, borderValue=(0, 0, 0))
+    inside = cv2.warpPerspective(np.full((h, w), 255, np.uint8), to_frame, (fw, fh), flags=cv2.INTER_NEAREST) > 0
+    # A desk: brown, with a coarse grain.
+    grain = cv2.resize(rng.normal(0, 1, (fh // 16, fw // 16)).astype(np.float32), (fw, fh))
+    desk = np.array([118, 92, 66], np.float32) * (1 + 0.08 * grain[..., None])
+    pixels = np.where(inside[..., None], photo.astype(np.float32), desk)
+    fy, fx = np.mgrid[0:fh, 0:fw].astype(np.float32)
+    fy, fx = fy / fh, fx / fw
+    light = 1.05 - 0.45 * ((fx - float(rng.uniform(0.1, 0.4))) ** 2 + (fy - float(rng.uniform(0.0, 0.3))) ** 2)
+    shadow = 1.0 - 0.3 / (1.0 + np.exp(-(fx + fy - 1.55) * 25.0))  # the phone's shadow over the lower right
+    pixels *= (light * shadow)[..., None] * np.array([1.0, 0.97, 0.9], np.float32)  # warm indoor light
+    pixels = cv2.GaussianBlur(pixels, (0, 0), float(rng.uniform(0.8, 1.2)))
+    pixels += rng.normal(0, 4, pixels.shape[:2]).astype(np.float32)[..., None]
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -116,6 +210,25 @@ if __name__ == "__main__":
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--dpi", type=int, default=180)
     parser.add_argument("--photographed", action="store_true")
+    parser.add_argument("--rotations", default="0", help='degrees, a comma list per page, or "duplex"')
+    parser.add_argument("--phone", action="store_true")
+    parser.add_argument("--pages", help="page numbers to keep, comma-separated")
     args = parser.parse_args()
+    rotations: int | list[int] | str = args.rotations
+    if args.rotations != "duplex":
+        turns = [int(r) for r in args.rotations.split(",")]
+        rotations = turns if len(turns) > 1 else turns[0]
+    pages = [int(n) for n in args.pages.split(",")] if args.pages else None
     for pdf in args.pdfs:
-        print(make_scan(pdf, args.out / pdf.name, dpi=args.dpi, photographed=args.photographed))
+        name = pdf.with_suffix(".jpg").name if args.phone and pages and len(pages) == 1 else pdf.name
+        print(
+            make_scan(
+                pdf,
+                args.out / name,
+                dpi=args.dpi,
+                photographed=args.photographed,
+                rotations=rotations,
+                phone=args.phone,
+                pages=pages,
+            )
+        )

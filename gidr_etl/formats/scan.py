@@ -78,20 +78,30 @@ def read_pdf(path: Path) -> Document:
     return document(str(path), pages, DPI / 72)
 
 
-def read_images(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> dict[int, PageRead]:
-    """page number → PageRead, the pages read in parallel threads."""
-    from gidr_etl.formats.ocr.page import read_page  # late: OpenCV and RapidOCR come with the ocr extra
+def read_images(
+    file: str, pages: list[tuple[int, np.ndarray]], scale: float, sheets: bool = False
+) -> dict[int, PageRead]:
+    """page number → PageRead, the pages read in parallel threads. `sheets`: each image is a
+    whole page (scanned or photographed), so photo.as_page may square it and size it."""
+    # late: OpenCV and RapidOCR come with the ocr extra
+    from gidr_etl.formats.ocr.page import read_page
+    from gidr_etl.formats.ocr.photo import as_page
 
     workers = max(1, min(len(pages), int(os.environ.get("GIDR_ETL_OCR_THREADS", 0)) or len(os.sched_getaffinity(0))))
+
+    def read_one(n: int, image: np.ndarray) -> PageRead:
+        page, page_scale = as_page(image, scale) if sheets else (image, scale)
+        return read_page(page, page_scale, file, n)
+
     with ThreadPoolExecutor(workers) as pool:
-        reads = pool.map(lambda np_: read_page(np_[1], scale, file, np_[0]), pages)
+        reads = pool.map(lambda np_: read_one(*np_), pages)
         return {n: read for (n, _), read in zip(pages, reads)}
 
 
 def document(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> Document:
     """A Document from page images: each page's blocks in reading order."""
 
-    reads = read_images(file, pages, scale)
+    reads = read_images(file, pages, scale, sheets=True)
     blocks = [block for n in sorted(reads) for _, block in reads[n].items]
     hints = {}
     if 1 in reads and (title := page_title(reads[1].lines)):

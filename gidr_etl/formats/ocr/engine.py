@@ -61,6 +61,7 @@ class Engine:
         ocr = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, det_limit_type="max")
         self._det = ocr.text_det
         self._rec = ocr.text_rec.session
+        self._cls = ocr.text_cls
         chars = ocr.text_rec.postprocess_op.character
         self._chars = chars
         self._groups = {d: [i for i, c in enumerate(chars) if c in like] for d, like in _DIGIT_LOOKALIKES.items()}
@@ -76,6 +77,10 @@ class Engine:
             image = cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
         boxes, _ = self._det(image)
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) / shrink for b in boxes]
+
+    def angles(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Per RGB crop of one text line, RapidOCR's angle classifier's ("0" or "180", score)."""
+        return [(str(label), float(score)) for label, score in self._cls(crops)[1]]
 
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float, str | None]]:
         """Per crop (RGB, one text line): (text, confidence, digits) where `digits` is the
