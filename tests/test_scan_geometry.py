@@ -92,7 +92,9 @@ def test_pages_turned_every_way_are_read_upright(tmp_path):
     """Pages 1–4 (every table) of a real report scanned sideways one way, upside down,
     sideways the other way and upright: the metadata from the sideways title page, the
     tables from the others."""
-    scan = make_scan(HONGZE_2024, tmp_path / "scans" / HONGZE_2024.name, pages=[1, 2, 3, 4], rotations=[90, 180, 270, 0])
+    scan = make_scan(
+        HONGZE_2024, tmp_path / "scans" / HONGZE_2024.name, pages=[1, 2, 3, 4], rotations=[90, 180, 270, 0]
+    )
     con = _ingest(scan, tmp_path / "g.db")
     line = _check(tmp_path / "g.db", GOLD / "realdocs", HONGZE_2024.name, 0.98)
     assert "metadata" not in line, line
