@@ -72,10 +72,23 @@ def read_pdf(path: Path) -> Document:
     pdf = pdfium.PdfDocument(str(path))
     try:
         # pdfium is not thread-safe: render here, read in threads.
-        pages = [(n + 1, pdf[n].render(scale=DPI / 72).to_numpy()[..., :3].copy()) for n in range(len(pdf))]
+        pages = [(n + 1, _render(pdf[n])) for n in range(len(pdf))]
     finally:
         pdf.close()
     return document(str(path), pages, DPI / 72)
+
+
+def _render(page) -> np.ndarray:
+    """A PDF page as an RGB image at DPI; a page larger than any paper (a phone's photo put in
+    a PDF at its 72-dpi tag is 1.4 m high) no larger than A4 at DPI, for photo.as_page to
+    find the sheet in."""
+    import numpy as np
+
+    from gidr_etl.formats.ocr.photo import A4_LONG_SIDE, PAPER_LONG_SIDE
+
+    long_side = max(page.get_size())
+    shrink = A4_LONG_SIDE / long_side if long_side > PAPER_LONG_SIDE[1] else 1.0
+    return np.ascontiguousarray(page.render(scale=DPI / 72 * shrink).to_numpy()[..., :3])
 
 
 def read_images(

@@ -16,6 +16,7 @@ import numpy as np
 
 # A4 in points: the paper the reports are printed on.
 _A4 = (595.0, 842.0)
+A4_LONG_SIDE = _A4[1]
 # An outline whose sides are within this share of A4's proportion is taken as A4 (a camera's
 # keystone foreshortens one side by a few percent); any other is kept in its own proportion.
 _A4_SLACK = 0.15
@@ -34,7 +35,7 @@ _SHEET_CONTRAST = 1.2
 # The page is cut this many points inside its outline (a report's margins are 20 mm and more).
 _INSET = 6.0
 # A dpi tag is believed when the page it implies has a long side within these points (A5 to A3).
-_PAPER_LONG_SIDE = (550.0, 1300.0)
+PAPER_LONG_SIDE = (550.0, 1300.0)
 # The light is flattened when the paper's darkest part is under this share of its brightest.
 _UNEVEN = 0.85
 # The paper's brightness is estimated with a closing this many points wide: wider than any
@@ -57,7 +58,7 @@ def as_page(rgb: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
 def _scale(shape: tuple[int, ...], tagged: float) -> float:
     """The tag's scale when it makes the image a sheet of paper; else the image's long side as A4's."""
     long_side = max(shape[:2]) / tagged
-    if _PAPER_LONG_SIDE[0] <= long_side <= _PAPER_LONG_SIDE[1]:
+    if PAPER_LONG_SIDE[0] <= long_side <= PAPER_LONG_SIDE[1]:
         return tagged
     return max(shape[:2]) / _A4[1]
 
