@@ -150,6 +150,30 @@ def _perspective_coeffs(dst, src):
     return np.linalg.solve(a, b).tolist()
 
 
+def page_gold(pdf: Path, pages: list[int], gold: Path, source: str, folder: Path) -> list[list]:
+    """Gold for a scan of only `pages` of `pdf`: the cells of `gold` (its gold JSON) that the
+    PDF's own text layer places on those pages, with gold's values, written as a gold file
+    for `source` into `folder` (metadata not scored: the pages may not print it). Returns them."""
+    import json
+    import sqlite3
+    import subprocess
+    import sys
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "text_layer.sqlite"
+    subprocess.run([sys.executable, "-m", "gidr_etl.cli", "ingest", str(pdf), "--db", str(db), "-q"], check=False)
+    with sqlite3.connect(db) as con:
+        marks = ",".join("?" * len(pages))
+        sql = f"select section, row, col from cells where page in ({marks}) and not inferred"
+        on_pages = set(con.execute(sql, pages))
+    db.unlink()
+    full = json.loads(gold.read_text(encoding="utf-8"))
+    cells = [c for c in full["cells"] if tuple(c[:3]) in on_pages]
+    subset = {"source": source, "metadata": dict.fromkeys(full["metadata"]), "cells": cells, "findings": []}
+    (folder / gold.name).write_text(json.dumps(subset, ensure_ascii=False), encoding="utf-8")
+    return cells
+
+
 # A phone's 12-megapixel frame (portrait), and the page rendered at about the resolution the
 # frame gives an A4 sheet filling most of it.
 _PHONE_FRAME = (3000, 4000)

@@ -1,14 +1,14 @@
 """Scans as they arrive from offices: pages fed sideways or upside down, a duplex scan with
 every other page upside down, a phone photo of a table page tagged 72 dpi, a single table
-page without the report's title. Made from the repository's real PDFs by tests/scans.py and
-scored against tests/gold: no wrong number, at least 98% of the cells right.
+page without the report's title. Made from the repository's real PDFs and a seed's
+rendering by tests/scans.py and scored against tests/gold: no wrong number, at least 98%
+of the cells right.
 
-Each OCR test keeps only the pages it needs (a report's tables are on pages 1–4 of 5).
+Each OCR test keeps only the pages it needs (a real report's tables are on pages 1–4 of 5).
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from helpers import GOLD, SAMPLES, run_cli
 
 pytest.importorskip("rapidocr_onnxruntime", reason="OCR extra not installed: pip install gidr-etl[ocr]")
 
-from scans import make_scan  # noqa: E402
+from scans import make_scan, page_gold  # noqa: E402
 from test_scan_format import _check  # noqa: E402
 
 HONGZE_2024 = SAMPLES / "hongze_district_gov_2024.pdf"
@@ -46,27 +46,12 @@ def _pages_pdf(pdf: Path, pages: list[int], out: Path) -> Path:
     return out
 
 
-def _page_cells(tmp_path: Path, page: int) -> list[list]:
-    """The gold cells [section, row, col, value] of hongze 2024 that the whole report's
-    text layer places on `page` (their values are gold's)."""
-    con = _ingest(HONGZE_2024, tmp_path / "whole.db")
-    on_page = set(con.execute("select section, row, col from cells where page = ? and not inferred", (page,)))
-    gold = json.loads((GOLD / "realdocs" / HONGZE_2024.with_suffix(".json").name).read_text(encoding="utf-8"))
-    cells = [c for c in gold["cells"] if tuple(c[:3]) in on_page]
-    assert len(cells) >= 80  # the page's tables: 2 + 1 cells of the active table, 13 rows × 7 of requests
-    return cells
-
-
-def _page_gold(tmp_path: Path, page: int, source: str) -> Path:
-    """A gold folder for a file holding one page of hongze 2024 (_page_cells), under
-    `source`; metadata not scored (the page does not print it)."""
-    gold = json.loads((GOLD / "realdocs" / HONGZE_2024.with_suffix(".json").name).read_text(encoding="utf-8"))
-    cells = _page_cells(tmp_path, page)
+def _page_gold(tmp_path: Path, source: str) -> tuple[Path, list[list]]:
+    """The gold folder for a file holding only TABLE_PAGE of hongze 2024, and its cells."""
     folder = tmp_path / "page_gold"
-    folder.mkdir()
-    subset = {"source": source, "metadata": dict.fromkeys(gold["metadata"]), "cells": cells, "findings": []}
-    (folder / "page.json").write_text(json.dumps(subset, ensure_ascii=False), encoding="utf-8")
-    return folder
+    cells = page_gold(HONGZE_2024, [TABLE_PAGE], GOLD / "realdocs" / f"{HONGZE_2024.stem}.json", source, folder)
+    assert len(cells) >= 80  # the page's tables: 2 + 1 cells of the active table, 13 rows × 7 of requests
+    return folder, cells
 
 
 def _missing_metadata(con: sqlite3.Connection) -> set[str]:
@@ -79,7 +64,7 @@ def test_a_table_page_without_the_report_title_is_read_from_its_text_layer(tmp_p
     page = _pages_pdf(HONGZE_2024, [TABLE_PAGE], tmp_path / "table_page.pdf")
     con = _ingest(page, tmp_path / "g.db")
     got = {(s, r, c): v for s, r, c, v in con.execute("select section, row, col, value from cells")}
-    assert [c for c in _page_cells(tmp_path, TABLE_PAGE) if got.get(tuple(c[:3])) != c[3]] == []
+    assert [c for c in _page_gold(tmp_path, page.name)[1] if got.get(tuple(c[:3])) != c[3]] == []
     ((agency, year),) = con.execute("select agency, year from reports")
     assert (agency, year) == (None, None)
     assert _missing_metadata(con) >= {"title", "agency", "year"}
@@ -106,16 +91,19 @@ def test_pages_turned_every_way_are_read_upright(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.soffice
 def test_a_duplex_scan_with_every_other_page_upside_down_is_read(tmp_path):
-    """The 2023 report's pages 1–4 as a duplex scanner that flips the sheet the wrong way
-    makes them: pages 2 and 4 upside down."""
-    pdf = SAMPLES / "hongze_district_gov_2023.pdf"
-    scan = make_scan(pdf, tmp_path / "scans" / pdf.name, pages=[1, 2, 3, 4], rotations="duplex")
+    """A seed's PDF rendering (title and first table on page 1, the rest on page 2) as a
+    duplex scanner that flips the sheet the wrong way makes it: page 2 upside down."""
+    from render import render_pdf
+
+    seed = "001_f034b2af3da2120e"
+    scan = make_scan(render_pdf(seed, tmp_path / f"{seed}.pdf"), tmp_path / "scans" / f"{seed}.pdf", rotations="duplex")
     con = _ingest(scan, tmp_path / "g.db")
-    line = _check(tmp_path / "g.db", GOLD / "realdocs", pdf.name, 0.98)
+    line = _check(tmp_path / "g.db", GOLD / "seeds", seed, 0.98, "--by-stem")
     assert "metadata" not in line, line
-    ((year,),) = con.execute("select year from reports")
-    assert year == 2023
+    upside_down = con.execute("select count(*) from cells where page = 2 and value is not null").fetchone()[0]
+    assert upside_down >= 150  # the requests and appeals tables, read from the turned page
 
 
 @pytest.mark.slow
@@ -125,5 +113,5 @@ def test_a_phone_photo_of_a_table_page_tagged_72_dpi_is_read(tmp_path):
     read no number. No title on the page: the missing metadata are findings."""
     photo = make_scan(HONGZE_2024, tmp_path / "photo" / "table_page.jpg", pages=[TABLE_PAGE], phone=True)
     con = _ingest(photo, tmp_path / "g.db")
-    _check(tmp_path / "g.db", _page_gold(tmp_path, TABLE_PAGE, photo.name), photo.name, 0.98)
+    _check(tmp_path / "g.db", _page_gold(tmp_path, photo.name)[0], photo.name, 0.98)
     assert _missing_metadata(con) >= {"title", "agency", "year"}
