@@ -72,6 +72,28 @@ def test_a_table_page_without_the_report_title_is_read_from_its_text_layer(tmp_p
     assert con.execute("select value from cells where section = 'art20_6' and row = 'penalties'").fetchone() == (2776,)
 
 
+def test_a_web_page_of_one_table_without_a_title_is_read(tmp_path):
+    """The same case as HTML: a page holding only a seed's requests table (as a CMS publishes
+    a table on a page of its own), its <title> empty."""
+    import re
+
+    from gidr_etl.testing.layout import requests_rows
+    from gidr_etl.testing.render import render_html
+    from gidr_etl.testing.seeds import gold
+
+    seed = "001_f034b2af3da2120e"
+    g = gold(seed)
+    page = render_html(None, g=g, blocks=[("table", requests_rows(g))])
+    path = tmp_path / "table.html"
+    path.write_text(re.sub(r"<title>.*?</title>", "<title></title>", page), encoding="utf-8")
+    con = _ingest(path, tmp_path / "g.db")
+    got = {(s, r, c): v for s, r, c, v in con.execute("select section, row, col, value from cells")}
+    requests = [c for c in g["cells"] if c[0] == "requests" and c[3] is not None]
+    assert len(requests) >= 100
+    assert [c for c in requests if got.get(tuple(c[:3])) != c[3]] == []
+    assert _missing_metadata(con) >= {"title", "agency", "year"}
+
+
 @pytest.mark.slow
 def test_pages_turned_every_way_are_read_upright(tmp_path):
     """Pages 1–4 (every table) of a real report scanned sideways one way, upside down,
