@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import GOLD, SAMPLES, run_cli
 
@@ -137,3 +138,60 @@ def test_a_phone_photo_of_a_table_page_tagged_72_dpi_is_read(tmp_path):
     con = _ingest(photo, tmp_path / "g.db")
     _check(tmp_path / "g.db", _page_gold(tmp_path, photo.name)[0], photo.name, 0.98)
     assert _missing_metadata(con) >= {"title", "agency", "year"}
+
+
+def _scan_pages(scan: Path) -> list:
+    """The pages of an image-only PDF as scan.read_pdf renders them (RGB arrays)."""
+    import pypdfium2 as pdfium
+
+    from gidr_etl.formats.scan import _render
+
+    pdf = pdfium.PdfDocument(str(scan))
+    try:
+        return [_render(pdf[n]) for n in range(len(pdf))]
+    finally:
+        pdf.close()
+
+
+@pytest.mark.slow
+def test_each_turn_of_a_table_page_is_found_from_its_text_lines(tmp_path):
+    """orient.quarter_turns on the table page fed every way: the turn that undoes each."""
+    from gidr_etl.formats.ocr.engine import engine
+    from gidr_etl.formats.ocr.orient import quarter_turns
+    from gidr_etl.formats.ocr.page import _rgb
+
+    turns = [0, 90, 180, 270]
+    scan = make_scan(HONGZE_2024, tmp_path / "turned.pdf", pages=[TABLE_PAGE] * 4, rotations=turns)
+    found = []
+    for rgb in _scan_pages(scan):
+        grey = rgb.max(axis=2)
+        found.append(quarter_turns(grey, engine().detect(_rgb(grey)), engine().angles))
+    # np.rot90 turns counter-clockwise, as the pages were turned: k quarter turns undo 360 − k·90°.
+    assert found == [(4 - t // 90) % 4 for t in turns]
+
+
+@pytest.mark.slow
+def test_a_phone_photo_is_squared_to_the_page_and_its_tables_found_as_printed(tmp_path):
+    """photo.as_page on the phone photo of the table page: an A4 page at 200 dpi whatever the
+    72-dpi tag says, with the same ruled tables, cell for cell, as the page printed."""
+    from PIL import Image
+
+    from gidr_etl.formats.ocr.photo import as_page
+    from gidr_etl.formats.ocr.rulings import find_tables
+    from gidr_etl.formats.scan import DPI
+
+    photo = make_scan(HONGZE_2024, tmp_path / "photo.jpg", pages=[TABLE_PAGE], phone=True)
+    with Image.open(photo) as image:
+        assert image.size == (3000, 4000) and image.info["dpi"][0] == 72
+        page, scale = as_page(np.asarray(image.convert("RGB")), 1.0)
+    assert scale == pytest.approx(DPI / 72)
+    assert page.shape[:2] == (round(842 * scale), round(595 * scale))
+    printed = make_scan(HONGZE_2024, tmp_path / "printed.pdf", pages=[TABLE_PAGE], tilt=0)
+    (clean,) = _scan_pages(printed)
+
+    def grids(rgb):
+        return [
+            sorted((c.row, c.col, c.row_span, c.col_span) for c in t.cells) for t in find_tables(rgb.max(axis=2), scale)
+        ]
+
+    assert grids(page) == grids(clean)

@@ -87,7 +87,7 @@ def _render(page) -> np.ndarray:
     from gidr_etl.formats.ocr.photo import A4_LONG_SIDE, PAPER_LONG_SIDE
 
     long_side = max(page.get_size())
-    shrink = A4_LONG_SIDE / long_side if long_side > PAPER_LONG_SIDE[1] else 1.0
+    shrink = A4_LONG_SIDE / long_side if long_side > PAPER_LONG_SIDE else 1.0
     return np.ascontiguousarray(page.render(scale=DPI / 72 * shrink).to_numpy()[..., :3])
 
 

@@ -11,21 +11,25 @@ The page is then turned by whole quarter turns (exact, no resampling).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
+
+# RapidOCR's angle classifier: per RGB crop of one text line, ("0" or "180", score).
+Classifier = Callable[[list[np.ndarray]], list[tuple[str, float]]]
 
 # A detected box is a text line (not a lone digit or character) when its long side is at
 # least this many times its short side.
 _LINE_ASPECT = 3.0
 # The longest lines classified: enough for a vote that one misjudged line cannot swing.
 _SAMPLE = 8
-# A sideways page needs this many more tall lines than wide ones (as a share of the lines):
-# a table's column of short vertical labels (本年度办理结果 printed top to bottom) must not turn
-# an upright page.
+# A page lies sideways when more than this share of its text lines stand tall: a table's
+# few labels printed top to bottom (本年度办理结果) must not turn an upright page.
 _SIDEWAYS_SHARE = 0.6
 
 
-def quarter_turns(grey: np.ndarray, quads: list[np.ndarray], classify) -> int:
+def quarter_turns(grey: np.ndarray, quads: list[np.ndarray], classify: Classifier) -> int:
     """How many quarter turns counter-clockwise (np.rot90's k) make the page upright.
 
     `quads`: the page's detected text boxes (4×2, page pixels); `classify(crops)`: per RGB
@@ -43,9 +47,9 @@ def quarter_turns(grey: np.ndarray, quads: list[np.ndarray], classify) -> int:
         return 0
     sideways = len(tall) > _SIDEWAYS_SHARE * (len(tall) + len(wide))
     lines = sorted(tall if sideways else wide, key=lambda lq: -lq[0])[:_SAMPLE]
-    # The lines cut out as if the page lay one way (k = 1 for a sideways page: its text
-    # runs bottom to top, as a page turned a quarter clockwise prints it); the classifier's
-    # votes for "upside down" then choose between k and k + 2.
+    # The lines cut out as if the page lay one way (for a sideways page k = 1: the page
+    # turned a quarter clockwise, its lines running top to bottom); the classifier's votes
+    # for "upside down" then choose between k and k + 2.
     k = 1 if sideways else 0
     votes = sum(
         score if label == "180" else -score for label, score in classify([_line(grey, quad, k) for _, quad in lines])
@@ -77,7 +81,13 @@ def turn_quad(quad: np.ndarray, k: int, shape: tuple[int, ...]) -> np.ndarray:
     return np.roll(pts, -(k % 4), axis=0)
 
 
-def upright(grey, clean, rulings, quads, classify):
+def upright(
+    grey: np.ndarray,
+    clean: np.ndarray,
+    rulings: tuple[np.ndarray, np.ndarray],
+    quads: list[np.ndarray],
+    classify: Classifier,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], list[np.ndarray]]:
     """The page (its grey image, the same with rulings erased, the (horizontal, vertical)
     ruling masks and the detected text boxes) turned upright; as given when it is."""
     k = quarter_turns(clean, quads, classify)

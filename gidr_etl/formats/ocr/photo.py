@@ -34,8 +34,9 @@ _EDGE_STEP = 0.1
 _SHEET_CONTRAST = 1.2
 # The page is cut this many points inside its outline (a report's margins are 20 mm and more).
 _INSET = 6.0
-# A dpi tag is believed when the page it implies has a long side within these points (A5 to A3).
-PAPER_LONG_SIDE = (550.0, 1300.0)
+# No paper is longer than this (points; A3 is 1191): an image whose dpi tag makes it longer is
+# tagged wrong, as phones tag their photos 72 dpi.
+PAPER_LONG_SIDE = 1300.0
 # The light is flattened when the paper's darkest part is under this share of its brightest.
 _UNEVEN = 0.85
 # The paper's brightness is estimated with a closing this many points wide: wider than any
@@ -50,17 +51,16 @@ def as_page(rgb: np.ndarray, scale: float) -> tuple[np.ndarray, float]:
     quad = _outline(rgb)
     if quad is not None:
         rgb, scale = _squared(rgb, quad)
-    else:
-        scale = _scale(rgb.shape, scale)
+    elif max(rgb.shape[:2]) / scale > PAPER_LONG_SIDE:
+        # The tag makes the image larger than any paper (a phone photo filling its frame with
+        # the page, tagged 72 dpi): the image is the page, taken as A4, read at no more than
+        # _MAX_SCALE. An image smaller than paper may be a crop of one, so its tag stands.
+        scale = max(rgb.shape[:2]) / _A4[1]
+        if scale > _MAX_SCALE:
+            shrink = _MAX_SCALE / scale
+            rgb = cv2.resize(rgb, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+            scale = _MAX_SCALE
     return _flattened(rgb, scale), scale
-
-
-def _scale(shape: tuple[int, ...], tagged: float) -> float:
-    """The tag's scale when it makes the image a sheet of paper; else the image's long side as A4's."""
-    long_side = max(shape[:2]) / tagged
-    if PAPER_LONG_SIDE[0] <= long_side <= PAPER_LONG_SIDE[1]:
-        return tagged
-    return max(shape[:2]) / _A4[1]
 
 
 def _outline(rgb: np.ndarray) -> np.ndarray | None:
