@@ -39,7 +39,11 @@ def _cpu() -> float:
 def _ingest_and_score(scan: Path, gold_dir: Path, db: Path) -> str:
     db.unlink(missing_ok=True)
     cpu = _cpu()
-    subprocess.run([sys.executable, "-m", "gidr_etl.cli", "ingest", str(scan), "--db", str(db), "-q"], check=False)
+    subprocess.run(
+        [sys.executable, "-m", "gidr_etl.cli", "ingest", str(scan), "--db", str(db), "-q"],
+        capture_output=True,
+        check=False,
+    )
     cpu = _cpu() - cpu
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tests/gidr_score.py"), "--db", str(db), "--gold", str(gold_dir), "-v"],

@@ -161,7 +161,9 @@ def page_gold(pdf: Path, pages: list[int], gold: Path, source: str, folder: Path
 
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "text_layer.sqlite"
-    subprocess.run([sys.executable, "-m", "gidr_etl.cli", "ingest", str(pdf), "--db", str(db), "-q"], check=False)
+    subprocess.run(
+        [sys.executable, "-m", "gidr_etl.cli", "ingest", str(pdf), "--db", str(db), "-q"], capture_output=True
+    )
     with sqlite3.connect(db) as con:
         marks = ",".join("?" * len(pages))
         sql = f"select section, row, col from cells where page in ({marks}) and not inferred"
