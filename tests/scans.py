@@ -182,11 +182,12 @@ _PHONE_FRAME = (3000, 4000)
 _PHONE_DPI = 300
 
 
-def _phone_photo(page: Image.Image, rng) -> Image.Image:
+def _phone_photo(page: Image.Image, rng, bow: float | None = None) -> Image.Image:
     """The page as a phone photographs it on a desk: the sheet bowed (its lines curved),
     keystoned (the phone held above and in front), on a darker textured background, lit
     unevenly (brighter towards the window, a soft shadow of the phone across a corner),
-    slightly out of focus, with sensor noise. A page wider than high is shot in landscape."""
+    slightly out of focus, with sensor noise. A page wider than high is shot in landscape.
+    `bow`: how far the rows sag, as a share of the page's height (else 0.4–0.8%)."""
     import cv2
 
     src = np.asarray(page)
@@ -194,7 +195,7 @@ def _phone_photo(page: Image.Image, rng) -> Image.Image:
     # The sheet bowed, as a page lifts from a desk or a bound report's page curves: its rows
     # sag by up to ~0.8% of the page height in the middle, more at the top and bottom.
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    sag = float(rng.uniform(0.004, 0.008)) * h
+    sag = (float(rng.uniform(0.004, 0.008)) if bow is None else bow) * h
     bend = sag * np.sin(np.pi * xx / w) * (0.6 + 0.8 * np.abs(yy / h - 0.5))
     bowed = cv2.remap(src, xx, yy - bend, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     fw, fh = _PHONE_FRAME if h >= w else _PHONE_FRAME[::-1]

@@ -195,3 +195,25 @@ def test_a_phone_photo_is_squared_to_the_page_and_its_tables_found_as_printed(tm
         ]
 
     assert grids(page) == grids(clean)
+
+
+@pytest.mark.slow
+def test_a_page_bowed_past_what_the_grid_survives_leaves_its_table_doubtful():
+    """A sheet bowed by 3% of its height (a bound report's page curving to its spine) bends
+    the requests table's rows so that its cells fall on different rows of the grid found
+    (read as they were, a label took the next row's values: 2 wrong numbers). The grid is
+    marked doubtful, so no value of it is trusted; a mild bow leaves every grid trusted."""
+    import pypdfium2 as pdfium
+    from scans import _phone_photo
+
+    from gidr_etl.formats.ocr.photo import as_page
+    from gidr_etl.formats.ocr.rulings import find_tables
+
+    pdf = pdfium.PdfDocument(str(HONGZE_2024))
+    try:
+        page = pdf[TABLE_PAGE - 1].render(scale=150 / 72).to_pil().convert("RGB")
+    finally:
+        pdf.close()
+    for bow, doubtful in ((0.006, [False, False]), (0.03, [False, True])):
+        photo, scale = as_page(np.asarray(_phone_photo(page, np.random.default_rng(1), bow=bow)), 1.0)
+        assert [t.doubtful for t in find_tables(photo.max(axis=2), scale)] == doubtful, bow

@@ -142,6 +142,8 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
         text, confidence = _cell_text(found)
+        if table.doubtful and confidence is not None:
+            confidence = 0.0  # a grid bent out of true (bend.py): its rows may pair a label with another row's values
         prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
         cells.append(TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence))
     return Table(

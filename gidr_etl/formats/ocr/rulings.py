@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from gidr_etl.formats.ocr.bend import grid_holds
 from gidr_etl.formats.page_layout import grid_index, grid_lines
 
 # Strokes at least this long (points) are rulings: longer than any character's stroke,
@@ -43,6 +44,7 @@ class RuledTable:
     outline: np.ndarray  # 4×2 corners on the page (px)
     cells: list[GridCell]
     rules: np.ndarray  # the warped image's ruling mask, to keep lines out of the text crops
+    doubtful: bool = False  # the grid found is not the grid printed (bend.grid_holds): no cell is trusted
 
     def page_box(self, box, scale: float) -> tuple[float, float, float, float]:
         """A box of the warped table as (x0, top, x1, bottom) in points on the page."""
@@ -108,7 +110,7 @@ def _warp(grey: np.ndarray, points: np.ndarray, scale: float) -> RuledTable | No
     cells = _cells(rules, scale)
     if len(cells) < 2:
         return None
-    return RuledTable(image, np.linalg.inv(to_table), corners, cells, rules)
+    return RuledTable(image, np.linalg.inv(to_table), corners, cells, rules, doubtful=not grid_holds(cells, scale))
 
 
 def _cells(rules: np.ndarray, scale: float) -> list[GridCell]:
