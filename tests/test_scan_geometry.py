@@ -198,11 +198,12 @@ def test_a_phone_photo_is_squared_to_the_page_and_its_tables_found_as_printed(tm
 
 
 @pytest.mark.slow
-def test_a_page_bowed_past_what_the_grid_survives_leaves_its_table_doubtful():
-    """A sheet bowed by 3% of its height (a bound report's page curving to its spine) bends
-    the requests table's rows so that its cells fall on different rows of the grid found
-    (read as they were, a label took the next row's values: 2 wrong numbers). The grid is
-    marked doubtful, so no value of it is trusted; a mild bow leaves every grid trusted."""
+def test_a_bowed_page_is_straightened_to_the_grid_printed(tmp_path):
+    """A sheet bowed by 3% of its height (a bound report's page curving to its spine) bent
+    the requests table's rows so that their cells fell on different rows of the grid found:
+    read so, a label took the next row's values (2 wrong numbers). Its rows are straightened
+    from the rulings' curves (bend.py), and the grids come out as printed; a mild bow is
+    left as it is."""
     import pypdfium2 as pdfium
     from scans import _phone_photo
 
@@ -214,6 +215,30 @@ def test_a_page_bowed_past_what_the_grid_survives_leaves_its_table_doubtful():
         page = pdf[TABLE_PAGE - 1].render(scale=150 / 72).to_pil().convert("RGB")
     finally:
         pdf.close()
-    for bow, doubtful in ((0.006, [False, False]), (0.03, [False, True])):
+    printed = make_scan(HONGZE_2024, tmp_path / "printed.pdf", pages=[TABLE_PAGE], tilt=0)
+    (clean,) = _scan_pages(printed)
+    expected = [
+        sorted((c.row, c.col, c.row_span, c.col_span) for c in t.cells)
+        for t in find_tables(clean.max(axis=2), 200 / 72)
+    ]
+    for bow, straightened in ((0.006, False), (0.03, True)):
         photo, scale = as_page(np.asarray(_phone_photo(page, np.random.default_rng(1), bow=bow)), 1.0)
-        assert [t.doubtful for t in find_tables(photo.max(axis=2), scale)] == doubtful, bow
+        tables = find_tables(photo.max(axis=2), scale)
+        assert [t.bend is not None for t in tables] == [straightened] * 2, bow
+        assert [sorted((c.row, c.col, c.row_span, c.col_span) for c in t.cells) for t in tables] == expected, bow
+        assert not any(t.doubtful for t in tables)
+
+
+def test_a_grid_whose_printed_rows_fall_on_different_rows_is_doubtful():
+    """bend.grid_holds, the check after straightening: two cells side by side sharing most of
+    their height must share a grid row (a bow left in the page puts them on two)."""
+    from gidr_etl.formats.ocr.bend import grid_holds
+    from gidr_etl.formats.ocr.rulings import GridCell
+
+    label = GridCell(3, 0, 1, 1, (0, 100, 200, 150))
+    assert grid_holds([label, GridCell(3, 1, 1, 1, (202, 108, 260, 158))], 1.0)
+    assert not grid_holds([label, GridCell(4, 1, 1, 1, (202, 108, 260, 158))], 1.0)
+    # A cell spanning the label's row and the next is on both.
+    assert grid_holds([label, GridCell(2, 1, 2, 1, (202, 60, 260, 158))], 1.0)
+    # Stacked cells sharing most of their width share a column.
+    assert not grid_holds([label, GridCell(4, 1, 1, 1, (10, 152, 190, 200))], 1.0)

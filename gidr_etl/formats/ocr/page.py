@@ -67,7 +67,7 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
         if k is None:
             rest.append(quad)
         else:
-            in_tables[k].append(cv2.perspectiveTransform(quad[None], np.linalg.inv(tables[k].to_page))[0])
+            in_tables[k].append(tables[k].from_page(quad))
     out = PageRead()
     for table, quads in zip(tables, in_tables):
         top = float(table.outline[:, 1].min()) / scale
