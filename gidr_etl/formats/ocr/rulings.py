@@ -2,7 +2,8 @@
 
 Lines are found by morphology (an opening with a long thin kernel keeps only strokes
 longer than any character's). Each table's outline is warped to an upright rectangle,
-which undoes a scanner's tilt and a camera's perspective at once; in that rectangle a
+which undoes a scanner's tilt and a camera's perspective at once (a bowed sheet's rows
+are then straightened from the rulings' curves, bend.py); in that rectangle a
 cell is a region the rulings enclose, and its row/col spans come from its edges against
 the table's grid lines.
 """
