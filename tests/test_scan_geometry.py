@@ -59,6 +59,7 @@ def _missing_metadata(con: sqlite3.Connection) -> set[str]:
     return {col for (col,) in con.execute("select col from findings where rule = 'metadata_missing'")}
 
 
+@pytest.mark.slow
 def test_a_table_page_without_the_report_title_is_read_from_its_text_layer(tmp_path):
     """A PDF of the report's table page alone: its tables make it a report; what it does not
     print (title, agency, year) is a finding, not a rejection."""
@@ -73,6 +74,7 @@ def test_a_table_page_without_the_report_title_is_read_from_its_text_layer(tmp_p
     assert con.execute("select value from cells where section = 'art20_6' and row = 'penalties'").fetchone() == (2776,)
 
 
+@pytest.mark.slow
 def test_a_web_page_of_one_table_without_a_title_is_read(tmp_path):
     """The same case as HTML: a page holding only a seed's requests table (as a CMS publishes
     a table on a page of its own), its <title> empty."""
