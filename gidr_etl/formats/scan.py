@@ -93,7 +93,7 @@ def read_pdf(path: Path) -> Document:
 
     def render(n: int) -> np.ndarray:
         with lock:
-            return pdf[n - 1].render(scale=DPI / 72).to_numpy()[..., :3].copy()
+            return _render(pdf[n - 1])
 
     try:
         return document(str(path), list(range(1, len(pdf) + 1)), render, DPI / 72)
@@ -101,26 +101,52 @@ def read_pdf(path: Path) -> Document:
         pdf.close()
 
 
-def read_images(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> dict[int, PageRead]:
-    """page number → PageRead, the pages read in parallel threads."""
+def _render(page) -> np.ndarray:
+    """A PDF page as an RGB image at DPI; a page larger than any paper (a phone's photo put in
+    a PDF at its 72-dpi tag is 1.4 m high) no larger than A4 at DPI, for photo.as_page to
+    find the sheet in."""
+    import numpy as np
+
+    from gidr_etl.formats.ocr.photo import A4_LONG_SIDE, PAPER_LONG_SIDE
+
+    long_side = max(page.get_size())
+    shrink = A4_LONG_SIDE / long_side if long_side > PAPER_LONG_SIDE else 1.0
+    return np.ascontiguousarray(page.render(scale=DPI / 72 * shrink).to_numpy()[..., :3])
+
+
+def read_images(
+    file: str, pages: list[tuple[int, np.ndarray]], scale: float, sheets: bool = False
+) -> dict[int, PageRead]:
+    """page number → PageRead, the pages read in parallel threads. `sheets`: each image is a
+    whole page (scanned or photographed), so photo.as_page may square it and size it."""
     images = dict(pages)
-    return _read(file, list(images), images.pop, scale)
+    return _read(file, list(images), images.pop, scale, sheets)
 
 
-def _read(file: str, numbers: list[int], image: Callable[[int], np.ndarray], scale: float) -> dict[int, PageRead]:
+def _read(
+    file: str, numbers: list[int], image: Callable[[int], np.ndarray], scale: float, sheets: bool
+) -> dict[int, PageRead]:
     """page number → PageRead, each page's image got by `image(number)` in the thread that reads it."""
-    from gidr_etl.formats.ocr.engine import share_heap  # late: OpenCV and RapidOCR come with the ocr extra
+    # late: OpenCV and RapidOCR come with the ocr extra
+    from gidr_etl.formats.ocr.engine import share_heap
     from gidr_etl.formats.ocr.page import read_page
+    from gidr_etl.formats.ocr.photo import as_page
 
     share_heap()
     workers = max(1, min(len(numbers), int(os.environ.get("GIDR_ETL_OCR_THREADS", 0)) or len(os.sched_getaffinity(0))))
+
+    def read_one(n: int) -> PageRead:
+        page, page_scale = as_page(image(n), scale) if sheets else (image(n), scale)
+        return read_page(page, page_scale, file, n)
+
     with ThreadPoolExecutor(workers) as pool:
-        return dict(zip(numbers, pool.map(lambda n: read_page(image(n), scale, file, n), numbers)))
+        return dict(zip(numbers, pool.map(read_one, numbers)))
 
 
 def document(file: str, numbers: list[int], image: Callable[[int], np.ndarray], scale: float) -> Document:
-    """A Document from page images, `image(number)` giving each: each page's blocks in reading order."""
-    reads = _read(file, numbers, image, scale)
+    """A Document from page images, `image(number)` giving each (a whole sheet, scanned or
+    photographed): each page's blocks in reading order."""
+    reads = _read(file, numbers, image, scale, sheets=True)
     blocks = [block for n in sorted(reads) for _, block in reads[n].items]
     hints = {}
     if 1 in reads and (title := page_title(reads[1].lines)):

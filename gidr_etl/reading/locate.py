@@ -39,6 +39,11 @@ def locate(toks: list[Token], vocab: Vocabulary) -> Regions:
     """Where the active, requests and appeals tables and the prose parts begin and end."""
     first_caption = vocab.section("art20_1").match[0]
     active = _first(toks, 0, lambda t: first_caption in t.compact)
+    if active is None:
+        # A table page without the table's start (a single photographed page, a table
+        # broken over pages): the active table begins at whichever of its captions comes first.
+        captions = [s.match[0] for s in vocab.sections if s.table == "active"]
+        active = _first(toks, 0, lambda t: any(c in t.compact for c in captions))
     after_active = active or 0
     request_words = vocab.tables["requests"]["heading"]
     new_row = next(r for r in vocab.section("requests").rows if r.code == "new")

@@ -9,6 +9,7 @@ ambiguous, unreadable or missing; a blank cell counts as 0 inside a sum.
 from __future__ import annotations
 
 from gidr_etl.hookspecs import hookimpl
+from gidr_etl.reading.metadata import names_report
 from gidr_etl.reading.prose_figures import contradictions, stated_figures
 from gidr_etl.report import AMBIGUOUS, BLANK, MISSING, READ, UNREADABLE, Issue, Report, bilingual
 from gidr_etl.template.arithmetic import RULES as SUM_RULES
@@ -107,6 +108,7 @@ def prose_contradiction(report: Report):
 # The report's own facts a finding may name (metadata_missing; the evaluators' checks in
 # validation/compliance.py: the publish date, the agency's kind, the template).
 METADATA_ZH = {
+    "title": "标题",
     "agency": "发布机关",
     "year": "年度",
     "publish_date": "发布日期",
@@ -116,6 +118,10 @@ METADATA_ZH = {
 
 
 def metadata_missing(report: Report):
+    # A report read from its tables alone (a single table page, a photo of one): it is
+    # read, and says what it does not say of itself.
+    if not names_report(report.metadata.title):
+        yield Issue("metadata", None, "title", bilingual("未找到报告标题", "the report's title could not be found"))
     for key in ("agency", "year"):
         if getattr(report.metadata, key) is None:
             yield Issue(

@@ -89,6 +89,7 @@ class Engine:
         # threads held them twice. The other thread's recognition goes on meanwhile.
         self._det_lock = threading.Lock()
         self._rec = ocr.text_rec.session
+        self._cls = ocr.text_cls
         chars = ocr.text_rec.postprocess_op.character
         self._chars = chars
         self._groups = {d: [i for i, c in enumerate(chars) if c in like] for d, like in _DIGIT_LOOKALIKES.items()}
@@ -105,6 +106,10 @@ class Engine:
         with self._det_lock:
             boxes, _ = self._det(image)
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) / shrink for b in boxes]
+
+    def angles(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Per RGB crop of one text line, RapidOCR's angle classifier's ("0" or "180", score)."""
+        return [(str(label), float(score)) for label, score in self._cls(crops)[1]]
 
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float, str | None]]:
         """Per crop (RGB, one text line): (text, confidence, digits) where `digits` is the

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from gidr_etl.formats.ocr.engine import engine
+from gidr_etl.formats.ocr.orient import upright
 from gidr_etl.formats.ocr.rulings import RuledTable, binarise, find_tables, ruling_mask
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
 from gidr_etl.model import Block, Provenance, Table, TableCell, TextBlock
@@ -46,12 +47,14 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     """Read an RGB page image rendered at `scale` pixels a point."""
     grey = rgb.max(axis=2)  # drops a red seal: red is bright in its red channel
     horizontal, vertical = ruling_mask(binarise(grey), scale)
-    tables = find_tables(grey, scale, (horizontal, vertical))
     clean = grey.copy()
     clean[(horizontal | vertical) > 0] = 255
+    quads = engine().detect(_rgb(clean))
+    grey, clean, (horizontal, vertical), quads = upright(grey, clean, (horizontal, vertical), quads, engine().angles)
+    tables = find_tables(grey, scale, (horizontal, vertical))
     in_tables: list[list[np.ndarray]] = [[] for _ in tables]
     rest = []
-    for quad in engine().detect(_rgb(clean)):
+    for quad in quads:
         centre = tuple(float(v) for v in quad.mean(axis=0))
         k = next(
             (
@@ -64,7 +67,7 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
         if k is None:
             rest.append(quad)
         else:
-            in_tables[k].append(cv2.perspectiveTransform(quad[None], np.linalg.inv(tables[k].to_page))[0])
+            in_tables[k].append(tables[k].from_page(quad))
     out = PageRead()
     for table, quads in zip(tables, in_tables):
         top = float(table.outline[:, 1].min()) / scale
@@ -147,6 +150,8 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
         text, confidence = _cell_text(found)
+        if table.doubtful and confidence is not None:
+            confidence = 0.0  # a grid bent out of true (bend.py): its rows may pair a label with another row's values
         prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
         cells.append(TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence))
     return Table(

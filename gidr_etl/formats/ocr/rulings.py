@@ -2,7 +2,8 @@
 
 Lines are found by morphology (an opening with a long thin kernel keeps only strokes
 longer than any character's). Each table's outline is warped to an upright rectangle,
-which undoes a scanner's tilt and a camera's perspective at once; in that rectangle a
+which undoes a scanner's tilt and a camera's perspective at once (a bowed sheet's rows
+are then straightened from the rulings' curves, bend.py); in that rectangle a
 cell is a region the rulings enclose, and its row/col spans come from its edges against
 the table's grid lines.
 """
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from gidr_etl.formats.ocr.bend import Bend, grid_holds, measure
 from gidr_etl.formats.page_layout import grid_index, grid_lines
 
 # Strokes at least this long (points) are rulings: longer than any character's stroke,
@@ -23,6 +25,8 @@ _MIN_RULE = 12.0
 _MIN_TABLE = (100.0, 24.0)
 # A region smaller than this (points) either way is a gap in a ruling, not a cell.
 _MIN_CELL = 6.0
+# A cell fills at least this share of its bounding box (a cell is a rectangle, if bent a little).
+_MIN_FILL = 0.5
 # Pixels of margin kept around a warped table, so its outer rules lie inside the image.
 _MARGIN = 8
 
@@ -43,12 +47,21 @@ class RuledTable:
     outline: np.ndarray  # 4×2 corners on the page (px)
     cells: list[GridCell]
     rules: np.ndarray  # the warped image's ruling mask, to keep lines out of the text crops
+    doubtful: bool = False  # the grid found is not the grid printed (bend.grid_holds): no cell is trusted
+    bend: Bend | None = None  # the rows' bow straightened in `image` (bend.py)
+
+    def from_page(self, quad: np.ndarray) -> np.ndarray:
+        """Points on the page (N×2 px) in the warped table's pixels."""
+        points = cv2.perspectiveTransform(quad[None].astype(np.float32), np.linalg.inv(self.to_page))[0]
+        return points if self.bend is None else self.bend.to_straight(points)
 
     def page_box(self, box, scale: float) -> tuple[float, float, float, float]:
         """A box of the warped table as (x0, top, x1, bottom) in points on the page."""
         x0, y0, x1, y1 = box
-        pts = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float32)
-        page = cv2.perspectiveTransform(pts, self.to_page)[0] / scale
+        pts = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+        if self.bend is not None:
+            pts = self.bend.to_bent(pts)
+        page = cv2.perspectiveTransform(pts[None], self.to_page)[0] / scale
         x0, top, x1, bottom = (round(float(v), 1) for v in (*page.min(axis=0), *page.max(axis=0)))
         return x0, top, x1, bottom
 
@@ -96,19 +109,36 @@ def _warp(grey: np.ndarray, points: np.ndarray, scale: float) -> RuledTable | No
     w = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     h = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     m = _MARGIN
-    target = np.array([[m, m], [m + w, m], [m + w, m + h], [m, m + h]], dtype=np.float32)
-    to_table = cv2.getPerspectiveTransform(corners, target)
-    image = cv2.warpPerspective(
-        grey, to_table, (w + 2 * m, h + 2 * m), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
-    )
-    horizontal, vertical = ruling_mask(binarise(image), scale)
+    run = max(int(_MIN_RULE * scale), 10)
+    for _ in range(2):
+        target = np.array([[m, m], [m + w, m], [m + w, m + h], [m, m + h]], dtype=np.float32)
+        to_table = cv2.getPerspectiveTransform(corners, target)
+        image = cv2.warpPerspective(
+            grey,
+            to_table,
+            (w + 2 * m, h + 2 * m),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=255,
+        )
+        ink = binarise(image)
+        bend = measure(ink, run, scale)
+        if bend is None or bend.reach() < m - _MARGIN // 2:
+            break
+        # A bowed edge runs outside the rectangle on the outline's corners: warped again
+        # with room for it, so the rows along it are not cut off.
+        m = _MARGIN + int(np.ceil(bend.reach()))
+    if bend is not None:
+        image = bend.straighten(image)
+        ink = binarise(image)
+    horizontal, vertical = ruling_mask(ink, scale)
     rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
     # The outline drawn in: a border faded by the scan must not open the table to the outside.
     cv2.rectangle(rules, (m, m), (m + w, m + h), 255, 2)
     cells = _cells(rules, scale)
     if len(cells) < 2:
         return None
-    return RuledTable(image, np.linalg.inv(to_table), corners, cells, rules)
+    return RuledTable(image, np.linalg.inv(to_table), corners, cells, rules, not grid_holds(cells, scale), bend)
 
 
 def _cells(rules: np.ndarray, scale: float) -> list[GridCell]:
@@ -121,6 +151,8 @@ def _cells(rules: np.ndarray, scale: float) -> list[GridCell]:
             continue  # outside the outline
         if w < _MIN_CELL * scale or h < _MIN_CELL * scale:
             continue
+        if stats[i, cv2.CC_STAT_AREA] < _MIN_FILL * w * h:
+            continue  # a ring or crescent between the drawn outline and a border not quite on it
         boxes.append((int(x), int(y), int(x + w), int(y + h)))
     if not boxes:
         return []
