@@ -4,6 +4,15 @@ Each page is rasterised at 150–200 dpi, tilted by up to ±1°, blurred, given 
 JPEG artefacts; the first page gets a red seal over its text; the pages are saved as an
 image-only PDF (no text layer). `photographed=True` adds a perspective skew and uneven light.
 A fixed seed per file keeps every run of the tests on the same images.
+
+Ink and paper factors (issue #23), each off by default and drawn from a random stream of
+its own, so a scan made without them is the same as before:
+- `fax=True`: a fax machine's 1-bit page (CCITT G4), its thin rulings broken into dots;
+- `dark_seal=N`: a dark seal (a red one photocopied grey, or dark-blue ink) over page N's table;
+- `stain=N`: a coffee ring over page N's table;
+- `quality=Q`: every page saved at JPEG quality Q (30 is a mail scanner's "small file");
+- `split_table=N`: page N cut at the last row boundary of its lowest table, the rest of the
+  page pushed to a new page (the heading on one page, the values on the next).
 """
 
 from __future__ import annotations
@@ -20,33 +29,55 @@ _SEAL_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
 
 def make_scan(
-    pdf: Path, out: Path, dpi: int = 180, tilt: float = 0.6, photographed: bool = False, seed: int | None = None
+    pdf: Path,
+    out: Path,
+    dpi: int = 180,
+    tilt: float = 0.6,
+    photographed: bool = False,
+    seed: int | None = None,
+    *,
+    fax: bool = False,
+    dark_seal: int | None = None,
+    stain: int | None = None,
+    quality: int | None = None,
+    split_table: int | None = None,
 ) -> Path:
-    """Write `pdf` as an image-only scan to `out`; returns `out`."""
-    rng = np.random.default_rng(zlib.crc32(Path(pdf).name.encode()) if seed is None else seed)
-    pages = []
+    """Write `pdf` as an image-only scan to `out`; returns `out`. Page numbers count from 1."""
+    base = zlib.crc32(Path(pdf).name.encode()) if seed is None else seed
+    rng = np.random.default_rng(base)
+    ink = np.random.default_rng([base, 23])  # the ink factors' own stream
     doc = pdfium.PdfDocument(str(pdf))
     try:
-        for n in range(len(doc)):
-            image = doc[n].render(scale=dpi / 72).to_pil().convert("RGB")
-            if n == 0:
-                image = _seal(image, rng)
-            pages.append(_degrade(image, rng, tilt, photographed))
+        rendered = [doc[n].render(scale=dpi / 72).to_pil().convert("RGB") for n in range(len(doc))]
     finally:
         doc.close()
+    if split_table is not None:
+        rendered = _split_table(rendered, split_table - 1, dpi)
+    pages = []
+    for n, image in enumerate(rendered):
+        if n == 0:
+            image = _seal(image, rng)
+        if dark_seal == n + 1:
+            image = _dark_seal(image, ink, dpi)
+        if stain == n + 1:
+            image = _stain(image, ink, dpi)
+        pages.append(_degrade(image, rng, tilt, photographed, quality, _fax_page if fax else None, ink, dpi))
     out.parent.mkdir(parents=True, exist_ok=True)
     pages[0].save(out, "PDF", save_all=True, append_images=pages[1:], resolution=dpi)
     return out
 
 
-def _seal(image: Image.Image, rng) -> Image.Image:
-    """A translucent red round seal with a star and an arc of text, over the first page's text."""
+def _seal(image: Image.Image, rng, centre: tuple[int, int] | None = None, ink=(220, 30, 40, 170)) -> Image.Image:
+    """A translucent round seal (red unless `ink` says) with a star and an arc of text, over
+    the first page's text (or at `centre`)."""
     w, h = image.size
     r = int(w * 0.11)
     cx, cy = int(w * rng.uniform(0.55, 0.7)), int(h * rng.uniform(0.12, 0.3))
+    if centre is not None:
+        cx, cy = centre
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
-    red = (220, 30, 40, 170)
+    red = ink
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=max(4, r // 18))
     star = [
         (cx + r * 0.3 * np.cos(np.pi / 2 + k * 4 * np.pi / 5), cy - r * 0.3 * np.sin(np.pi / 2 + k * 4 * np.pi / 5))
@@ -65,7 +96,126 @@ def _seal(image: Image.Image, rng) -> Image.Image:
     return Image.alpha_composite(image.convert("RGBA"), layer).convert("RGB")
 
 
-def _degrade(image: Image.Image, rng, tilt: float, photographed: bool) -> Image.Image:
+def _table_rows(image: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
+    """The page's ruled tables as (top, bottom, left, right) in pixels, top to bottom; a
+    table's horizontal rulings' y positions are found by _rulings."""
+    lines = _rulings(image, dpi)
+    return [(ys[0], ys[-1], x0, x1) for ys, x0, x1 in lines]
+
+
+def _rulings(image: Image.Image, dpi: int) -> list[tuple[list[int], int, int]]:
+    """Each ruled table on a clean rendering: (its horizontal rulings' y, left, right)."""
+    import cv2
+
+    grey = np.asarray(image.convert("L"))
+    ink = (grey < 160).astype(np.uint8) * 255
+    n = int(12 * dpi / 72)
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(horizontal | vertical, np.ones((3, 3))))
+    tables = []
+    for i in range(1, count):
+        x, y, w, h, _ = stats[i]
+        if w < 100 * dpi / 72 or h < 24 * dpi / 72:
+            continue
+        rows = np.nonzero(
+            ((labels[y : y + h, x : x + w] == i) & (horizontal[y : y + h, x : x + w] > 0)).sum(axis=1) > w / 2
+        )[0]
+        ys = [int(y + r) for k, r in enumerate(rows) if k == 0 or r > rows[k - 1] + 1]  # a ruling's first pixel row
+        tables.append((ys, int(x), int(x + w)))
+    return sorted(tables)
+
+
+def _split_table(pages: list[Image.Image], n: int, dpi: int) -> list[Image.Image]:
+    """Page n cut at the last row boundary of its lowest table: its top stays, the rest of the
+    page (the table's last row and what follows) goes to a new page after it, at the top margin."""
+    ys, _, _ = _rulings(pages[n], dpi)[-1]
+    cut = ys[-2]  # the ruling above the table's last row
+    top = pages[n].copy()
+    top.paste((255, 255, 255), (0, cut + 2, top.width, top.height))  # the ruling itself stays above
+    margin = int(72 * dpi / 72)
+    rest = Image.new("RGB", pages[n].size, (255, 255, 255))
+    rest.paste(pages[n].crop((0, cut, top.width, top.height - margin)), (0, margin))
+    return [*pages[:n], top, rest, *pages[n + 1 :]]
+
+
+def _mark_centre(image: Image.Image, rng, dpi: int) -> tuple[int, int]:
+    """A point over the page's largest table, where a mark hides some of its values."""
+    tables = _table_rows(image, dpi)
+    top, bottom, left, right = max(tables, key=lambda t: (t[1] - t[0]) * (t[3] - t[2]))
+    return int(rng.uniform(left + 0.6 * (right - left), left + 0.85 * (right - left))), int(
+        rng.uniform(top + 0.3 * (bottom - top), top + 0.7 * (bottom - top))
+    )
+
+
+def _dark_seal(image: Image.Image, rng, dpi: int) -> Image.Image:
+    """A dark seal over the page's table: a red seal photocopied grey, or one in dark-blue ink."""
+    ink = [(70, 70, 70, 200), (25, 35, 110, 200)][int(rng.integers(0, 2))]
+    return _seal(image, rng, _mark_centre(image, rng, dpi), ink)
+
+
+def _stain(image: Image.Image, rng, dpi: int) -> Image.Image:
+    """A coffee ring over the page's table: a pale brown tint, darker at the rim where the
+    coffee dried, laid over the print (the paper's dye takes it; the print shows through)."""
+    cx, cy = _mark_centre(image, rng, dpi)
+    h, w = image.size[1], image.size[0]
+    r = rng.uniform(42, 71) * dpi / 72  # a cup's foot, 3–5 cm across
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = np.arctan2(yy - cy, xx - cx)
+    # The ring is not quite round, and its rim not even.
+    radius = r * (1 + 0.04 * np.sin(3 * angle + rng.uniform(0, 6)))
+    d = np.hypot(xx - cx, yy - cy) / radius
+    strength = np.where(d < 1, 0.35 + 0.65 * np.clip((d - 0.8) / 0.2, 0, 1) ** 3, np.exp(-(((d - 1) / 0.015) ** 2)))
+    strength *= (0.7 + 0.3 * np.sin(5 * angle + rng.uniform(0, 6)) ** 2) * (d < 1.06)
+    tint = np.array([0.22, 0.38, 0.6], dtype=np.float32)  # what the darkest rim takes from R, G, B
+    pixels = np.asarray(image).astype(np.float32) * (1 - strength[..., None] * tint)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def _fax_page(image: Image.Image, rng, dpi: int) -> Image.Image:
+    """A fax machine's page: 1 bit a pixel, thin rulings broken into dots (a line thinner
+    than a pixel falls either side of the threshold along its length), specks of line noise."""
+    import cv2
+
+    grey = np.asarray(image.convert("L")).astype(np.float32)
+    ink = (grey < 200).astype(np.uint8) * 255
+    n = int(12 * dpi / 72)
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
+    h, w = grey.shape
+    pattern_x = _dots(w, rng)
+    pattern_y = _dots(h, rng)
+    lines = (horizontal > 0) | (vertical > 0)
+    gaps = (horizontal > 0) & ~pattern_x[None, :] | (vertical > 0) & ~pattern_y[:, None]
+    grey[lines] = 0
+    grey[gaps & ~((horizontal > 0) & (vertical > 0))] = 255
+    grey += rng.normal(0, 20, grey.shape)
+    bits = grey < 128
+    bits |= rng.random(grey.shape) < 0.0005  # line noise
+    return Image.fromarray(~bits).convert("1")
+
+
+def _dots(length: int, rng) -> np.ndarray:
+    """Where a dotted line has ink along its length: dots 2–4 px long, gaps 1–4 px."""
+    on = np.zeros(length, bool)
+    x = 0
+    while x < length:
+        run = int(rng.integers(2, 5))
+        on[x : x + run] = True
+        x += run + int(rng.integers(1, 5))
+    return on
+
+
+def _degrade(
+    image: Image.Image,
+    rng,
+    tilt: float,
+    photographed: bool,
+    quality: int | None = None,
+    fax=None,
+    ink=None,
+    dpi: int = 180,
+) -> Image.Image:
     image = image.rotate(float(rng.uniform(-tilt, tilt)), resample=Image.BICUBIC, expand=False, fillcolor="white")
     if photographed:
         image = _perspective(image, rng)
@@ -80,8 +230,11 @@ def _degrade(image: Image.Image, rng, tilt: float, photographed: bool) -> Image.
         light = 1.0 - 0.35 * ((xx / w - 0.2) ** 2 + (yy / h - 0.1) ** 2)
         pixels *= light[..., None]
     image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    drawn = int(rng.integers(55, 75))
+    if fax is not None:
+        return fax(image, ink, dpi)
     buf = io.BytesIO()
-    image.save(buf, "JPEG", quality=int(rng.integers(55, 75)))
+    image.save(buf, "JPEG", quality=quality or drawn)
     return Image.open(io.BytesIO(buf.getvalue()))
 
 

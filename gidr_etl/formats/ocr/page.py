@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 
 from gidr_etl.formats.ocr.engine import engine
-from gidr_etl.formats.ocr.rulings import RuledTable, binarise, find_tables, ruling_mask
+from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, read_under_mark
+from gidr_etl.formats.ocr.rulings import RuledTable, binarise, page_tables
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
 from gidr_etl.model import Block, Provenance, Table, TableCell, TextBlock
 
@@ -45,8 +46,8 @@ class PageRead:
 def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     """Read an RGB page image rendered at `scale` pixels a point."""
     grey = rgb.max(axis=2)  # drops a red seal: red is bright in its red channel
-    horizontal, vertical = ruling_mask(binarise(grey), scale)
-    tables = find_tables(grey, scale, (horizontal, vertical))
+    grey, marks = flatten_marks(grey, scale)  # dark seals and stains (ocr/ink.py)
+    tables, horizontal, vertical = page_tables(grey, scale)
     clean = grey.copy()
     clean[(horizontal | vertical) > 0] = 255
     in_tables: list[list[np.ndarray]] = [[] for _ in tables]
@@ -68,7 +69,7 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     out = PageRead()
     for table, quads in zip(tables, in_tables):
         top = float(table.outline[:, 1].min()) / scale
-        out.items.append((top, _read_table(table, quads, scale, file, page)))
+        out.items.append((top, _read_table(table, quads, scale, file, page, cells_under(marks, table))))
     out.lines = _read_lines(clean, rest, scale, page)
     for line in out.lines:
         out.items.append(
@@ -98,8 +99,11 @@ def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return np.rot90(crop) if h >= 1.5 * w else crop
 
 
-def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: str, page: int) -> Table:
-    """The table's cells, from the text lines detected on it (in the warped table's pixels)."""
+def _read_table(
+    table: RuledTable, quads: list[np.ndarray], scale: float, file: str, page: int, marked: set[int]
+) -> Table:
+    """The table's cells, from the text lines detected on it (in the warped table's pixels);
+    `marked`: the cells a seal or stain lies over (ocr/ink.py), each read twice."""
     image = table.image.copy()
     image[table.rules > 0] = 255  # the rulings out of the crops
     rgb = _rgb(image)
@@ -130,11 +134,14 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
     # paper around a lone digit can read as nothing. The surer of the two reads is kept,
     # and reads that differ on a number leave it doubtful.
     for k, found_k in texts.items():
-        if all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW:
+        sure = all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW
+        if sure and k not in marked:
             continue
         lines = _ink_lines(ink, table.cells[k].box, scale)
         again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
         texts[k] = _surer(found_k, again)
+        if k in marked:
+            texts[k] = read_under_mark(texts[k])
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
