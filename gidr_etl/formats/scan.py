@@ -91,8 +91,10 @@ def read_images(file: str, pages: list[tuple[int, np.ndarray]], scale: float) ->
 def document(file: str, pages: list[tuple[int, np.ndarray]], scale: float) -> Document:
     """A Document from page images: each page's blocks in reading order."""
 
+    from gidr_etl.formats.ocr.pages import join_continued
+
     reads = read_images(file, pages, scale)
-    blocks = [block for n in sorted(reads) for _, block in reads[n].items]
+    blocks = join_continued([block for n in sorted(reads) for _, block in reads[n].items])
     hints = {}
     if 1 in reads and (title := page_title(reads[1].lines)):
         hints["title"] = title
