@@ -15,6 +15,10 @@ import numpy as np
 # Gaps along a dotted ruling up to this long (points) are closed: the dots of a fax at
 # 200 dpi part by 1–4 pixels, 1.5 points at most.
 BRIDGE = 3.0
+# Joined dots are a ruling only this long (points): a bold character's strokes, broken into
+# pieces at 1 bit a pixel, join into strokes as long as the character is high (16 points
+# in a heading); a table's rulings run on through its crossings.
+DOTTED_RULE = 20.0
 # A mark this thin one way (points) is a piece of a ruling: a stroke of print is thicker
 # over a character's height.
 _THIN = 2.0

@@ -17,6 +17,7 @@ import numpy as np
 
 from gidr_etl.formats.ocr.engine import engine
 from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, read_under_mark
+from gidr_etl.formats.ocr.merged import several_numbers, unreadable_cells
 from gidr_etl.formats.ocr.rulings import RuledTable, binarise, page_tables
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
 from gidr_etl.model import Block, Provenance, Table, TableCell, TextBlock
@@ -147,7 +148,8 @@ def _read_table(
         found = texts.get(k, [])
         text, confidence = _cell_text(found)
         prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
-        cells.append(TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence))
+        as_read = TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence)
+        cells.extend(unreadable_cells(as_read) if several_numbers(text) else [as_read])
     return Table(
         cells,
         Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)),

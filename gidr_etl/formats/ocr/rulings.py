@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from gidr_etl.formats.ocr.dotted import bridged, joined_ends
+from gidr_etl.formats.ocr.dotted import DOTTED_RULE, bridged, joined_ends
 from gidr_etl.formats.page_layout import grid_index, grid_lines
 
 # Strokes at least this long (points) are rulings: longer than any character's stroke,
@@ -62,7 +62,7 @@ def binarise(grey: np.ndarray) -> np.ndarray:
 def ruling_mask(ink: np.ndarray, scale: float, dotted: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(horizontal, vertical) rulings in a binary ink image; `dotted`: rulings broken into
     dots are joined first (ocr/dotted.py)."""
-    n = max(int(_MIN_RULE * scale), 10)
+    n = max(int((DOTTED_RULE if dotted else _MIN_RULE) * scale), 10)
     out = []
     for along in ((n, 1), (1, n)):
         lines = bridged(ink, scale, along) if dotted else ink
