@@ -36,7 +36,10 @@ def bridged(ink: np.ndarray, scale: float, along: tuple[int, int]) -> np.ndarray
     thin[0] = False  # the paper
     pieces = (thin[labels] * 255).astype(np.uint8)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (g, 1) if along[0] > 1 else (1, g))
-    return ink | cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel)
+    # A gap is closed where a dot lies at one end of it: the other end may be the blot
+    # where two dotted lines cross.
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel) & cv2.dilate(pieces, kernel)
+    return np.bitwise_or(ink, closed)
 
 
 def joined_ends(rules: np.ndarray, scale: float) -> np.ndarray:
