@@ -38,7 +38,7 @@ def bridged(ink: np.ndarray, scale: float, along: tuple[int, int]) -> np.ndarray
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (g, 1) if along[0] > 1 else (1, g))
     # A gap is closed where a dot lies at one end of it: the other end may be the blot
     # where two dotted lines cross.
-    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel) & cv2.dilate(pieces, kernel)
+    closed = np.bitwise_and(cv2.morphologyEx(ink, cv2.MORPH_CLOSE, kernel), cv2.dilate(pieces, kernel))
     return np.bitwise_or(ink, closed)
 
 
