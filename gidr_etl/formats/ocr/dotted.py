@@ -50,3 +50,16 @@ def joined_ends(rules: np.ndarray, scale: float) -> np.ndarray:
     across = cv2.morphologyEx(rules, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (g, 1)))
     down = cv2.morphologyEx(rules, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, g)))
     return np.bitwise_or(across, down)
+
+
+# A page with fewer of its pixels than this share in the mid greys is 1 bit a pixel (a fax),
+# whatever its file's format: a grey scan's print has soft edges.
+_BILEVEL = 0.04
+
+
+def smoothed(grey: np.ndarray, scale: float) -> np.ndarray:
+    """A 1-bit image's print softened for recognition: the models read print with grey edges,
+    and a fax's jagged strokes lose characters (予 read as 体, 于 as 1). Grey images as they are."""
+    if ((grey > 60) & (grey < 200)).mean() >= _BILEVEL:
+        return grey
+    return cv2.GaussianBlur(grey, (0, 0), 0.35 * scale)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from gidr_etl.formats.ocr.dotted import smoothed
 from gidr_etl.formats.ocr.engine import engine
 from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, read_under_mark
 from gidr_etl.formats.ocr.merged import several_numbers, unreadable_cells
@@ -107,7 +108,7 @@ def _read_table(
     `marked`: the cells a seal or stain lies over (ocr/ink.py), each read twice."""
     image = table.image.copy()
     image[table.rules > 0] = 255  # the rulings out of the crops
-    rgb = _rgb(image)
+    rgb = _rgb(smoothed(image, scale))
     pieces = []  # (cell index, y, x, crop)
     for quad in quads:
         x0, y0 = quad.min(axis=0)
@@ -234,7 +235,7 @@ def _cell_text(found: list[tuple[str, float, str | None]]) -> tuple[str, float |
 
 def _read_lines(grey: np.ndarray, quads: list[np.ndarray], scale: float, page: int) -> list[dict]:
     """The page's text outside the tables (the lines detected there) as lines, top to bottom; page footers dropped."""
-    rgb = _rgb(grey)
+    rgb = _rgb(smoothed(grey, scale))
     read = engine().recognise([_crop(rgb, q) for q in quads])
     boxes = []
     for quad, (text, conf, _) in zip(quads, read):
