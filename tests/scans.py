@@ -12,7 +12,8 @@ its own, so a scan made without them is the same as before:
 - `stain=N`: a coffee ring over page N's table;
 - `quality=Q`: every page saved at JPEG quality Q (30 is a mail scanner's "small file");
 - `split_table=N`: page N cut at the last row boundary of its lowest table, the rest of the
-  page pushed to a new page (the heading on one page, the values on the next).
+  page pushed to a new page (the heading on one page, the values on the next); `(N, k)`: cut
+  at that table's k-th ruling across from its top.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def make_scan(
     dark_seal: int | None = None,
     stain: int | None = None,
     quality: int | None = None,
-    split_table: int | None = None,
+    split_table: int | tuple[int, int] | None = None,
 ) -> Path:
     """Write `pdf` as an image-only scan to `out`; returns `out`. Page numbers count from 1."""
     base = zlib.crc32(Path(pdf).name.encode()) if seed is None else seed
@@ -52,7 +53,7 @@ def make_scan(
     finally:
         doc.close()
     if split_table is not None:
-        rendered = _split_table(rendered, split_table - 1, dpi)
+        rendered = _split_table(rendered, split_table, dpi)
     pages = []
     for n, image in enumerate(rendered):
         if n == 0:
@@ -126,11 +127,14 @@ def _rulings(image: Image.Image, dpi: int) -> list[tuple[list[int], int, int]]:
     return sorted(tables)
 
 
-def _split_table(pages: list[Image.Image], n: int, dpi: int) -> list[Image.Image]:
-    """Page n cut at the last row boundary of its lowest table: its top stays, the rest of the
-    page (the table's last row and what follows) goes to a new page after it, at the top margin."""
+def _split_table(pages: list[Image.Image], split: int | tuple[int, int], dpi: int) -> list[Image.Image]:
+    """Page N (`split`, or `split` = (N, k)) cut at a row boundary of its lowest table: the last
+    one, or the k-th ruling from the table's top that runs across most of it. Its top stays,
+    the rest of the page goes to a new page after it, at the top margin."""
+    n, k = (split, -2) if isinstance(split, int) else split
+    n -= 1
     ys, _, _ = _rulings(pages[n], dpi)[-1]
-    cut = ys[-2]  # the ruling above the table's last row
+    cut = ys[k]
     top = pages[n].copy()
     top.paste((255, 255, 255), (0, cut + 2, top.width, top.height))  # the ruling itself stays above
     margin = int(72 * dpi / 72)

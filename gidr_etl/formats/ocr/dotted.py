@@ -52,14 +52,19 @@ def joined_ends(rules: np.ndarray, scale: float) -> np.ndarray:
     return np.bitwise_or(across, down)
 
 
-# A page with fewer of its pixels than this share in the mid greys is 1 bit a pixel (a fax),
-# whatever its file's format: a grey scan's print has soft edges.
-_BILEVEL = 0.04
+# A page where less than this share of its ink (pixels darker than paper) is mid grey is 1
+# bit a pixel (a fax), whatever its file's format: a grey scan's print has soft edges, and
+# 90% and more of its ink is mid grey; a fax rendered at another resolution, about half.
+_BILEVEL = 0.75
+
+
+def bilevel(grey: np.ndarray) -> bool:
+    """Whether a page image is 1 bit a pixel (a fax, a 1-bit scan)."""
+    ink = np.count_nonzero(grey < 200)
+    return bool(ink > 0 and np.count_nonzero((grey > 60) & (grey < 200)) < _BILEVEL * ink)
 
 
 def smoothed(grey: np.ndarray, scale: float) -> np.ndarray:
     """A 1-bit image's print softened for recognition: the models read print with grey edges,
     and a fax's jagged strokes lose characters (予 read as 体, 于 as 1). Grey images as they are."""
-    if ((grey > 60) & (grey < 200)).mean() >= _BILEVEL:
-        return grey
-    return cv2.GaussianBlur(grey, (0, 0), 0.35 * scale)
+    return cv2.GaussianBlur(grey, (0, 0), 0.35 * scale) if bilevel(grey) else grey

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from gidr_etl.formats.ocr.dotted import DOTTED_RULE, bridged, joined_ends
+from gidr_etl.formats.ocr.dotted import DOTTED_RULE, bilevel, bridged, joined_ends
 from gidr_etl.formats.page_layout import grid_index, grid_lines
 
 # Strokes at least this long (points) are rulings: longer than any character's stroke,
@@ -71,14 +71,14 @@ def ruling_mask(ink: np.ndarray, scale: float, dotted: bool = False) -> tuple[np
 
 
 def page_tables(grey: np.ndarray, scale: float) -> tuple[list[RuledTable], np.ndarray, np.ndarray]:
-    """The ruled tables on a page and its (horizontal, vertical) rulings. A page where no
-    table is found is looked at again for rulings broken into dots (a fax: ocr/dotted.py);
+    """The ruled tables on a page and its (horizontal, vertical) rulings. A 1-bit page where
+    no table is found is looked at again for rulings broken into dots (a fax: ocr/dotted.py);
     the rulings then kept are those inside the tables found, as joining dots may also have
     joined some strokes of print outside them."""
     ink = binarise(grey)
     horizontal, vertical = ruling_mask(ink, scale)
     tables = find_tables(grey, scale, (horizontal, vertical))
-    if tables:
+    if tables or not bilevel(grey):
         return tables, horizontal, vertical
     horizontal, vertical = ruling_mask(ink, scale, dotted=True)
     tables = find_tables(grey, scale, (horizontal, vertical), dotted=True)
