@@ -79,7 +79,7 @@ def flatten_marks(grey: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarra
         # The box around the mark, with room to see which rulings run out of it.
         bx, by, bw, bh = cv2.boundingRect(mask)
         box = (slice(max(by - 2 * k, 0), by + bh + 2 * k), slice(max(bx - 2 * k, 0), bx + bw + 2 * k))
-        lines = _rulings_through(out[box], grey[box], strokes[box], scale)
+        lines = _rulings_through(grey, box, inside[box], strokes[box], scale)
         # A seal's lettering and star points: marks inside it no darker anywhere than its
         # ink. Print is darker than the seal's ink at its core, alone or under the seal.
         n_ink, ink_labels = cv2.connectedComponents(binarise(out[box]) & ~lines, connectivity=8)
@@ -94,16 +94,14 @@ def flatten_marks(grey: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarra
     return out, marks
 
 
-def _rulings_through(divided: np.ndarray, grey: np.ndarray, strokes: np.ndarray, scale: float) -> np.ndarray:
+def _rulings_through(
+    grey: np.ndarray, box: tuple[slice, slice], inside: np.ndarray, strokes: np.ndarray, scale: float
+) -> np.ndarray:
     """The table rulings in a mark's box (255): its thin rulings, and their long straight
     runs drawn on over the gaps the mark's broad strokes leave in them (a ring crossed at a
-    slant hides a long stretch). A seal's ring and star are broad, or short. Thin rulings
-    are found on the box divided by its background (a faint ruling beside the ring is then
-    as dark as one on paper) and on the box as scanned."""
-    thin = np.zeros_like(strokes)
-    for image in (divided, grey):
-        horizontal, vertical = ruling_mask(binarise(image), scale)
-        thin |= (horizontal | vertical) & ~strokes
+    slant hides a long stretch). A seal's ring and star are broad, or short."""
+    horizontal, vertical = ruling_mask(binarise(grey[box]), scale)
+    thin = (horizontal | vertical) & ~strokes
     side = min(thin.shape)
     found = cv2.HoughLinesP(
         thin, 1, np.pi / 720, threshold=side // 8, minLineLength=side // 4, maxLineGap=int(4 * _STROKE * scale)
@@ -112,8 +110,8 @@ def _rulings_through(divided: np.ndarray, grey: np.ndarray, strokes: np.ndarray,
     for x0, y0, x1, y1 in [] if found is None else found.reshape(-1, 4).tolist():
         dx, dy = abs(x1 - x0), abs(y1 - y0)
         if min(dx, dy) <= 0.1 * max(dx, dy):  # across or down, as rulings run
-            cv2.line(lines, (int(x0), int(y0)), (int(x1), int(y1)), 255, 2)
-    return thin | (lines & cv2.dilate(thin | strokes, np.ones((3, 3), np.uint8)))
+            cv2.line(lines, (x0, y0), (x1, y1), 255, 2)
+    return thin | (lines & cv2.dilate(horizontal | vertical | strokes, np.ones((3, 3), np.uint8)))
 
 
 def cells_under(marks: np.ndarray, table: RuledTable) -> set[int]:
