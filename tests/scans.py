@@ -13,7 +13,7 @@ its own, so a scan made without them is the same as before:
 - `quality=Q`: every page saved at JPEG quality Q (30 is a mail scanner's "small file");
 - `split_table=N`: page N cut at the last row boundary of its lowest table, the rest of the
   page pushed to a new page (the heading on one page, the values on the next); `(N, k)`: cut
-  at that table's k-th ruling across from its top.
+  at that table's k-th ruling across from its top; `(N, k, t)`: of the page's t-th table.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def make_scan(
     dark_seal: int | None = None,
     stain: int | None = None,
     quality: int | None = None,
-    split_table: int | tuple[int, int] | None = None,
+    split_table: int | tuple[int, ...] | None = None,
 ) -> Path:
     """Write `pdf` as an image-only scan to `out`; returns `out`. Page numbers count from 1."""
     base = zlib.crc32(Path(pdf).name.encode()) if seed is None else seed
@@ -127,13 +127,14 @@ def _rulings(image: Image.Image, dpi: int) -> list[tuple[list[int], int, int]]:
     return sorted(tables)
 
 
-def _split_table(pages: list[Image.Image], split: int | tuple[int, int], dpi: int) -> list[Image.Image]:
-    """Page N (`split`, or `split` = (N, k)) cut at a row boundary of its lowest table: the last
-    one, or the k-th ruling from the table's top that runs across most of it. Its top stays,
+def _split_table(pages: list[Image.Image], split: int | tuple[int, ...], dpi: int) -> list[Image.Image]:
+    """Page N (`split`, or `split` = (N, k) or (N, k, t)) cut at a row boundary of its lowest
+    table (or its t-th): the last one, or the k-th ruling from the table's top that runs
+    across most of it. Its top stays,
     the rest of the page goes to a new page after it, at the top margin."""
-    n, k = (split, -2) if isinstance(split, int) else split
+    n, k, t = (split, -2, -1) if isinstance(split, int) else (*split, -1)[:3]
     n -= 1
-    ys, _, _ = _rulings(pages[n], dpi)[-1]
+    ys, _, _ = _rulings(pages[n], dpi)[t]
     cut = ys[k]
     top = pages[n].copy()
     top.paste((255, 255, 255), (0, cut + 2, top.width, top.height))  # the ruling itself stays above
@@ -171,7 +172,7 @@ def _stain(image: Image.Image, rng, dpi: int) -> Image.Image:
     d = np.hypot(xx - cx, yy - cy) / radius
     strength = np.where(d < 1, 0.35 + 0.65 * np.clip((d - 0.8) / 0.2, 0, 1) ** 3, np.exp(-(((d - 1) / 0.015) ** 2)))
     strength *= (0.7 + 0.3 * np.sin(5 * angle + rng.uniform(0, 6)) ** 2) * (d < 1.06)
-    tint = np.array([0.22, 0.38, 0.6], dtype=np.float32)  # what the darkest rim takes from R, G, B
+    tint = np.array([0.4, 0.55, 0.75], dtype=np.float32)  # what the darkest rim takes from R, G, B
     pixels = np.asarray(image).astype(np.float32) * (1 - strength[..., None] * tint)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
