@@ -2,7 +2,7 @@
 """Scanned reports: pages per second, CPU seconds a page, peak memory and the gold score,
 on scans made from the project's PDFs.
 
-    .venv/bin/python bench/ocr.py [--seeds] [--no-photo] [--dpi 150 300] [--workers N] [--keep DIR]
+    .venv/bin/python bench/ocr.py [--seeds] [--ink] [--no-photo] [--dpi 150 300] [--workers N] [--keep DIR]
                                   [--tilt 3] [--baseline DIR] [FACTOR OPTIONS]
 
 Makes image-only scans (tests/scans.py: tilt, blur, grain, JPEG, a red seal; one
@@ -12,6 +12,9 @@ process, and prints per set: wall seconds and pages/s, CPU seconds a page (the i
 process and its workers) against reading the same PDFs' text layers in this run (the
 ratio), the peak resident memory of the largest of those processes (one worker, as
 --workers 2 runs them), and the cells right, wrong and missed against tests/gold.
+With --ink, the real report hongze 2024 is also scanned as a fax, under a dark seal, under
+a coffee ring, at JPEG quality 30 and 150 dpi, and with its requests table cut below its
+heading by a page break (one set each).
 Target (#23): at most 1 CPU s a page and 600 MB a worker, 0 wrong numbers.
 
 The factor options (--rotations, --phone, --pages, --fax, --dark-seal, --stain,
@@ -52,10 +55,13 @@ FACTORS: dict[str, dict] = {
     "phone": {"action": "store_true", "help": "a phone photo of each page"},
     "pages": {"type": _literal, "help": "keep only these page numbers (3 or [2,3])"},
     "fax": {"action": "store_true", "help": "1-bit fax, thin dotted rulings"},
-    "dark_seal": {"action": "store_true", "help": "a dark seal over text"},
-    "stain": {"action": "store_true", "help": "a coffee ring over cells"},
+    "dark_seal": {"type": int, "help": "a dark seal over this page's table (3)"},
+    "stain": {"type": int, "help": "a coffee ring over this page's table (3)"},
     "quality": {"type": int, "help": "JPEG quality (e.g. 30)"},
-    "split_table": {"action": "store_true", "help": "a table broken over two pages"},
+    "split_table": {
+        "type": _literal,
+        "help": "page N's lowest table cut by a page break (3, or (3, 1): at its first ruling)",
+    },
 }
 
 
@@ -112,6 +118,7 @@ def _score(db: Path, gold: Path, stems: set[str], by_stem: bool) -> tuple[list[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", action="store_true", help="also the five seeds' renderings (LibreOffice)")
+    parser.add_argument("--ink", action="store_true", help="also hongze 2024 under each ink factor")
     parser.add_argument("--no-photo", action="store_true", help="leave out the photographed variant")
     parser.add_argument("--dpi", type=int, nargs="+", default=[180], help="scan resolutions, 150–300 (default 180)")
     parser.add_argument("--tilt", type=float, default=0.6, help="largest tilt, degrees")
@@ -151,6 +158,20 @@ def main() -> None:
             sets[f"photographed@{dpi}"] = (scans(hongze, f"photo{dpi}", dpi, True), ROOT / "tests/gold/realdocs")
         if seed_pdfs:
             sets[f"seeds@{dpi}"] = (scans(seed_pdfs, f"seeds{dpi}", dpi), ROOT / "tests/gold/seeds")
+    if args.ink:  # one set a factor, on one real report (tests/test_scan_ink.py's cases)
+        report = ROOT / "sample_inputs/hongze_district_gov_2024.pdf"
+        presets: dict[str, dict] = {
+            "fax": {"fax": True},
+            "dark_seal": {"dark_seal": 3},
+            "stain": {"stain": 3},
+            "jpeg30@150": {"quality": 30, "dpi": 150},
+            "split_table": {"split_table": (3, 1)},
+        }
+        for name, kw in presets.items():
+            sets[name] = (
+                [make_scan(report, work / name / report.name, **{**factors, **kw})],
+                ROOT / "tests/gold/realdocs",
+            )
     import pypdfium2 as pdfium
 
     def count(files: list[Path]) -> int:

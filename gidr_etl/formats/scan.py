@@ -145,9 +145,11 @@ def _read(
 
 def document(file: str, numbers: list[int], image: Callable[[int], np.ndarray], scale: float) -> Document:
     """A Document from page images, `image(number)` giving each (a whole sheet, scanned or
-    photographed): each page's blocks in reading order."""
+    photographed): each page's blocks in reading order, a table a page break cut joined."""
+    from gidr_etl.formats.ocr.pages import join_continued
+
     reads = _read(file, numbers, image, scale, sheets=True)
-    blocks = [block for n in sorted(reads) for _, block in reads[n].items]
+    blocks = join_continued([block for n in sorted(reads) for _, block in reads[n].items])
     hints = {}
     if 1 in reads and (title := page_title(reads[1].lines)):
         hints["title"] = title

@@ -22,6 +22,9 @@ VALUE = re.compile(
     r"(?:\((?P<unit2>万元|元)\))?\s*(?:[(\[【].*[)\]】])?$"
 )
 PLACEHOLDERS = {"", "/", "-", "—", "——", "–", "无", "空", "\\", "/ ", "－"}
+# A cell an image's reader could not read (formats/ocr, with a confidence of 0): it stands in
+# its place, unreadable. Only there: a text's "?" is no cell of this kind.
+UNREAD = "?"
 # A run of digits too long to be one cell's number is (probably) several cells run together;
 # a sign before it belongs to its first cell (a dump's 本年增/减 glued to its neighbours: "-12391").
 DIGIT_RUN = re.compile(r"^[+-]?\d[\d ]*$")
@@ -190,9 +193,8 @@ def _token(
 ) -> Token:
     text = text.strip()
     norm = normalize_text(text).strip()
-    return Token(
-        text, norm, label_key(text), prov, row_id, in_table, _value_like(norm), confidence, glued, explicit, col
-    )
+    value_like = _value_like(norm) or (confidence is not None and norm == UNREAD)
+    return Token(text, norm, label_key(text), prov, row_id, in_table, value_like, confidence, glued, explicit, col)
 
 
 def _value_like(norm: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from gidr_etl.reading.tokens import PLACEHOLDERS, SPACED_NUMBERS, SPACED_THOUSANDS, VALUE
+from gidr_etl.reading.tokens import PLACEHOLDERS, SPACED_NUMBERS, SPACED_THOUSANDS, UNREAD, VALUE
 from gidr_etl.report import BLANK, READ, UNREADABLE
 from gidr_etl.text.normalize import normalize_text
 
@@ -18,6 +18,8 @@ def read_value(raw: str, kind: str = "count") -> tuple[int | float | None, str]:
     text = spaced.replace(" ", "")
     if text in PLACEHOLDERS:
         return None, BLANK
+    if text == UNREAD:
+        return None, UNREADABLE
     if SPACED_NUMBERS.fullmatch(spaced) and not SPACED_THOUSANDS.fullmatch(spaced):
         return None, UNREADABLE  # two numbers ("72 64") are never one
     m = VALUE.match(text)

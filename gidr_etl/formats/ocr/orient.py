@@ -82,24 +82,23 @@ def turn_quad(quad: np.ndarray, k: int, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def upright(
-    grey: np.ndarray,
-    clean: np.ndarray,
+    pictures: tuple[np.ndarray, ...],
     rulings: tuple[np.ndarray, np.ndarray],
     quads: list[np.ndarray],
     classify: Classifier,
-) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray], list[np.ndarray]]:
-    """The page (its grey image, the same with rulings erased, the (horizontal, vertical)
-    ruling masks and the detected text boxes) turned upright; as given when it is."""
-    k = quarter_turns(clean, quads, classify)
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, np.ndarray], list[np.ndarray]]:
+    """The page turned upright: its pictures (images and masks of the page's size, the first
+    the page with its rulings erased, which the text direction is judged on), its
+    (horizontal, vertical) ruling masks and its detected text boxes; as given when it is."""
+    k = quarter_turns(pictures[0], quads, classify)
     if not k:
-        return grey, clean, rulings, quads
+        return pictures, rulings, quads
     horizontal, vertical = (np.ascontiguousarray(np.rot90(m, k)) for m in rulings)
     if k % 2:
         horizontal, vertical = vertical, horizontal  # a quarter turn makes rows of columns
-    shape = grey.shape
+    shape = pictures[0].shape
     return (
-        np.ascontiguousarray(np.rot90(grey, k)),
-        np.ascontiguousarray(np.rot90(clean, k)),
+        tuple(np.ascontiguousarray(np.rot90(p, k)) for p in pictures),
         (horizontal, vertical),
         [turn_quad(q, k, shape) for q in quads],
     )

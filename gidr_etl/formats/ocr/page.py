@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from gidr_etl.formats.ocr.dotted import smoothed
 from gidr_etl.formats.ocr.engine import engine
+from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, read_under_mark
+from gidr_etl.formats.ocr.merged import several_numbers, unreadable_cells
 from gidr_etl.formats.ocr.orient import upright
-from gidr_etl.formats.ocr.rulings import RuledTable, binarise, find_tables, ruling_mask
+from gidr_etl.formats.ocr.rulings import RuledTable, binarise, page_tables, ruling_mask
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
 from gidr_etl.model import Block, Provenance, Table, TableCell, TextBlock
 
@@ -46,12 +49,15 @@ class PageRead:
 def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     """Read an RGB page image rendered at `scale` pixels a point."""
     grey = rgb.max(axis=2)  # drops a red seal: red is bright in its red channel
-    horizontal, vertical = ruling_mask(binarise(grey), scale)
-    clean = grey.copy()
-    clean[(horizontal | vertical) > 0] = 255
+    grey, marks = flatten_marks(grey, scale)  # dark seals and stains (ocr/ink.py)
+    rulings = ruling_mask(binarise(grey), scale)
+    clean = _erased(grey, rulings)
     quads = engine().detect(_rgb(clean))
-    grey, clean, (horizontal, vertical), quads = upright(grey, clean, (horizontal, vertical), quads, engine().angles)
-    tables = find_tables(grey, scale, (horizontal, vertical))
+    (clean, grey, marks), rulings, quads = upright((clean, grey, marks), rulings, quads, engine().angles)
+    tables, found = page_tables(grey, scale, rulings)
+    if found is not rulings:  # a fax's dotted rulings (ocr/dotted.py): the text found again without them
+        clean = _erased(grey, found)
+        quads = engine().detect(_rgb(clean))
     in_tables: list[list[np.ndarray]] = [[] for _ in tables]
     rest = []
     for quad in quads:
@@ -71,7 +77,7 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     out = PageRead()
     for table, quads in zip(tables, in_tables):
         top = float(table.outline[:, 1].min()) / scale
-        out.items.append((top, _read_table(table, quads, scale, file, page)))
+        out.items.append((top, _read_table(table, quads, scale, file, page, cells_under(marks, table))))
     out.lines = _read_lines(clean, rest, scale, page)
     for line in out.lines:
         out.items.append(
@@ -87,6 +93,13 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
         )
     out.items.sort(key=lambda item: item[0])
     return out
+
+
+def _erased(grey: np.ndarray, rulings: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The page with its rulings painted out, for the text detector."""
+    clean = grey.copy()
+    clean[(rulings[0] | rulings[1]) > 0] = 255
+    return clean
 
 
 def _rgb(grey: np.ndarray) -> np.ndarray:
@@ -109,11 +122,14 @@ def _crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return np.rot90(crop) if h >= 1.5 * w else crop
 
 
-def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: str, page: int) -> Table:
-    """The table's cells, from the text lines detected on it (in the warped table's pixels)."""
+def _read_table(
+    table: RuledTable, quads: list[np.ndarray], scale: float, file: str, page: int, marked: set[int]
+) -> Table:
+    """The table's cells, from the text lines detected on it (in the warped table's pixels);
+    `marked`: the cells a seal or stain lies over (ocr/ink.py), each read twice."""
     image = table.image.copy()
     image[table.rules > 0] = 255  # the rulings out of the crops
-    rgb = _rgb(image)
+    rgb = _rgb(smoothed(image, scale))
     pieces = []  # (cell index, y, x, crop)
     for quad in quads:
         x0, y0 = quad.min(axis=0)
@@ -141,11 +157,14 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
     # paper around a lone digit can read as nothing. The surer of the two reads is kept,
     # and reads that differ on a number leave it doubtful.
     for k, found_k in texts.items():
-        if all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW:
+        sure = all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW
+        if sure and k not in marked:
             continue
         lines = _ink_lines(ink, table.cells[k].box, scale)
         again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
         texts[k] = _surer(found_k, again)
+        if k in marked:
+            texts[k] = read_under_mark(texts[k])
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
@@ -153,7 +172,8 @@ def _read_table(table: RuledTable, quads: list[np.ndarray], scale: float, file: 
         if table.doubtful and confidence is not None:
             confidence = 0.0  # a grid bent out of true (bend.py): its rows may pair a label with another row's values
         prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
-        cells.append(TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence))
+        as_read = TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence)
+        cells.extend(unreadable_cells(as_read) if several_numbers(text) else [as_read])
     return Table(
         cells,
         Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)),
@@ -238,7 +258,7 @@ def _cell_text(found: list[tuple[str, float, str | None]]) -> tuple[str, float |
 
 def _read_lines(grey: np.ndarray, quads: list[np.ndarray], scale: float, page: int) -> list[dict]:
     """The page's text outside the tables (the lines detected there) as lines, top to bottom; page footers dropped."""
-    rgb = _rgb(grey)
+    rgb = _rgb(smoothed(grey, scale))
     read = engine().recognise([_crop(rgb, q) for q in quads])
     boxes = []
     for quad, (text, conf, _) in zip(quads, read):

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from gidr_etl.formats.ocr.bend import Bend, grid_holds, measure
+from gidr_etl.formats.ocr.dotted import DOTTED_RULE, bilevel, bridged, joined_ends
 from gidr_etl.formats.page_layout import grid_index, grid_lines
 
 # Strokes at least this long (points) are rulings: longer than any character's stroke,
@@ -71,21 +72,52 @@ def binarise(grey: np.ndarray) -> np.ndarray:
     return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
 
 
-def ruling_mask(ink: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """(horizontal, vertical) rulings in a binary ink image."""
-    n = max(int(_MIN_RULE * scale), 10)
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
-    return horizontal, vertical
+def ruling_mask(ink: np.ndarray, scale: float, dotted: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(horizontal, vertical) rulings in a binary ink image; `dotted`: rulings broken into
+    dots are joined first (ocr/dotted.py)."""
+    n = max(int((DOTTED_RULE if dotted else _MIN_RULE) * scale), 10)
+    out = []
+    for along in ((n, 1), (1, n)):
+        lines = bridged(ink, scale, along) if dotted else ink
+        out.append(cv2.morphologyEx(lines, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along)))
+    return out[0], out[1]
+
+
+def page_tables(
+    grey: np.ndarray, scale: float, rulings: tuple[np.ndarray, np.ndarray]
+) -> tuple[list[RuledTable], tuple[np.ndarray, np.ndarray]]:
+    """The ruled tables on a page and the (horizontal, vertical) rulings they were found by:
+    `rulings` (the page's ruling_mask) as given, unless a 1-bit page shows no table by them.
+    Such a page is looked at again for rulings broken into dots (a fax: ocr/dotted.py); the
+    rulings then kept are those inside the tables found, as joining dots may also have
+    joined some strokes of print outside them."""
+    tables = find_tables(grey, scale, rulings)
+    if tables or not bilevel(grey):
+        return tables, rulings
+    ink = binarise(grey)
+    horizontal, vertical = ruling_mask(ink, scale, dotted=True)
+    tables = find_tables(grey, scale, (horizontal, vertical), dotted=True)
+    inside = np.zeros_like(ink)
+    for table in tables:
+        cv2.fillPoly(inside, [table.outline.astype(np.int32)], 255)
+    return tables, (horizontal & inside, vertical & inside)
+
+
+def _joined(horizontal: np.ndarray, vertical: np.ndarray, scale: float, dotted: bool) -> np.ndarray:
+    """The rulings as one mask, thickened so that lines meeting at a corner touch."""
+    rules = horizontal | vertical
+    if dotted:
+        rules = joined_ends(rules, scale)
+    return cv2.dilate(rules, np.ones((3, 3), np.uint8))
 
 
 def find_tables(
-    grey: np.ndarray, scale: float, rulings: tuple[np.ndarray, np.ndarray] | None = None
+    grey: np.ndarray, scale: float, rulings: tuple[np.ndarray, np.ndarray] | None = None, dotted: bool = False
 ) -> list[RuledTable]:
     """The ruled tables on a page image (grey, ink dark), top to bottom; `rulings`: the
-    page's ruling_mask, when the caller has it already."""
-    horizontal, vertical = rulings if rulings is not None else ruling_mask(binarise(grey), scale)
-    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    page's ruling_mask, when the caller has it already (made with the same `dotted`)."""
+    horizontal, vertical = rulings if rulings is not None else ruling_mask(binarise(grey), scale, dotted)
+    rules = _joined(horizontal, vertical, scale, dotted)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
     tables = []
     for i in range(1, n):
@@ -96,13 +128,13 @@ def find_tables(
         if not (vertical[y : y + h, x : x + w][part].any() and horizontal[y : y + h, x : x + w][part].any()):
             continue
         ys, xs = np.nonzero(part)
-        table = _warp(grey, np.stack([xs + x, ys + y], axis=1).astype(np.float32), scale)
+        table = _warp(grey, np.stack([xs + x, ys + y], axis=1).astype(np.float32), scale, dotted)
         if table is not None:
             tables.append(table)
     return sorted(tables, key=lambda t: t.outline[:, 1].min())
 
 
-def _warp(grey: np.ndarray, points: np.ndarray, scale: float) -> RuledTable | None:
+def _warp(grey: np.ndarray, points: np.ndarray, scale: float, dotted: bool) -> RuledTable | None:
     s, d = points.sum(axis=1), points[:, 0] - points[:, 1]
     corners = np.array([points[s.argmin()], points[d.argmax()], points[s.argmax()], points[d.argmin()]])
     tl, tr, br, bl = corners
@@ -131,8 +163,8 @@ def _warp(grey: np.ndarray, points: np.ndarray, scale: float) -> RuledTable | No
     if bend is not None:
         image = bend.straighten(image)
         ink = binarise(image)
-    horizontal, vertical = ruling_mask(ink, scale)
-    rules = cv2.dilate(horizontal | vertical, np.ones((3, 3), np.uint8))
+    horizontal, vertical = ruling_mask(ink, scale, dotted)
+    rules = _joined(horizontal, vertical, scale, dotted)
     # The outline drawn in: a border faded by the scan must not open the table to the outside.
     cv2.rectangle(rules, (m, m), (m + w, m + h), 255, 2)
     cells = _cells(rules, scale)
