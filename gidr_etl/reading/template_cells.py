@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 
+from gidr_etl.reading.chooser import Choice, choose
 from gidr_etl.reading.columns import place, place_by_lines
 from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
-from gidr_etl.reading.label_pairing import pair
+from gidr_etl.reading.label_pairing import exhaustive, pairings
 from gidr_etl.reading.locate import Regions
-from gidr_etl.reading.row_alignment import align, row_equations, unpadded
+from gidr_etl.reading.placements import Reading
+from gidr_etl.reading.row_alignment import alignments, full_row, trimmed
 from gidr_etl.reading.table_pieces import continued
 from gidr_etl.reading.tokens import DIGIT_RUN, Token, thousands_apart
 from gidr_etl.reading.values import read_value
@@ -45,6 +48,7 @@ class Read:
     next: int | None = None  # stream index after the row's values
     fuzzy: float | None = None  # similarity when the label was matched fuzzily
     following: Token | None = None  # the token after the row's values
+    placed: Reading | None = None  # the misfit's values placed by where they are printed (columns.py)
 
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
@@ -321,14 +325,15 @@ def place_by_columns(reads: dict[str, Read], n: int) -> None:
     full = [r for r in reads.values() if r.misfit is None and r.label and None not in r.tokens]
     laid_out = [r.tokens for r in full if all(t and t.at for t in r.tokens)]
     by_lines = [(r.label, r.tokens, r.following) for r in full if _adjacent(r, n)]
-    for code, r in reads.items():
+    for r in reads.values():
         if not (r.misfit and len(r.misfit) < n and r.label):
             continue
         slots = place(r.misfit, laid_out, n)  # type: ignore[arg-type]
+        by_position = slots is not None
         if slots is None and _adjacent(r, len(r.misfit)):
             slots = place_by_lines(r.label, r.misfit, r.following, by_lines, n)  # type: ignore[arg-type]
         if slots is not None:
-            reads[code] = Read(slots, set(), r.label, r.index, next=r.next, fuzzy=r.fuzzy)
+            r.placed = Reading(tuple(slots), "column_position" if by_position else "cell_lines", "columns")
 
 
 def _adjacent(r: Read, count: int) -> bool:
@@ -353,34 +358,46 @@ def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) ->
             continue  # a label with no values: the block goes on
         if len(block) > 1 and read.misfit and len(read.misfit) == n * len(block):
             own = list(equations(template, False)) + list(equations(template, True))
-            for code_, got in zip(block, pair([keys(c) for c in block], read.misfit, own)):
+            cells = [key for c in block for key in keys(c)]
+            choice = choose(cells, pairings(len(block), read.misfit), own, exhaustive(len(block)))
+            for code_, (tokens, ambiguous) in zip(block, _rows_of(choice, n)):
                 r = reads[code_]
-                reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
+                reads[code_] = Read(tokens, ambiguous, r.label, r.index, next=r.next)
         elif len(block) > 1 and read.misfit:
             reads[code] = Read([None] * n, set(range(n)), read.label, read.index, next=read.next)
         block = []
 
 
+def _rows_of(block: Choice | Read, width: int) -> list[tuple[list[Token | None], set[int]]]:
+    """A block's cells cut back into its rows of `width` cells: each row's tokens and ambiguous cells."""
+    return [
+        (block.tokens[r : r + width], {c - r for c in block.ambiguous if r <= c < r + width})
+        for r in range(0, len(block.tokens), width)
+    ]
+
+
 def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) -> Read | None:
-    """A row printed with more or fewer values than columns. One glued token of digits is
-    run-together digits: added to `runs`, its cells wait, ambiguous, for the solver
-    (digit_runs/resolve.py). Separated values are never re-split: their alignment with the
-    columns is settled by the row's own arithmetic (row_alignment.py), else ambiguous."""
-    own = row_equations(equations(template, False) + equations(template, True), keys)
-    full = [t for t in read.tokens if t is not None] if read and read.misfit is None else []
-    if read and len(full) == len(keys):  # as many values as columns, unless:
-        if any(_run_together(t) for t in full) or full[-1].apart:
-            read = _misfit(read, full)
-        elif (short := unpadded(full, keys, own)) is not None:
-            read = _misfit(read, short)
-    if not (read and read.misfit):
+    """A printed row's cells, as the chooser (chooser.py) settles the row's readings. Where the row
+    prints as many values as columns, they are read in printed order (row_alignment.full_row).
+    Otherwise the readings are, strongest evidence first: the values placed by where they are
+    printed (columns.py), a cell spaced like thousands read as the two values a row one value
+    short lacks, and every order-keeping alignment (row_alignment.alignments). One glued token of
+    digits is run-together digits: added to `runs`, its cells wait, ambiguous, for the solver
+    (digit_runs/resolve.py). Separated values are never re-split."""
+    if read is None:
+        return None
+    own = equations(template, False) + equations(template, True)
+    full = [t for t in read.tokens if t is not None] if read.misfit is None else []
+    if len(full) == len(keys):  # as many values as columns, unless:
+        if not (any(_run_together(t) for t in full) or full[-1].apart):
+            choice = choose(keys, full_row(full), own)
+            # A row the arithmetic sent back to its padding hypothesis is printed as the values without it.
+            return Read(choice.tokens, choice.ambiguous, read.label, read.index, misfit=trimmed(full, lead=True))
+        read = _misfit(read, full)
+    if not read.misfit:
         return read
-    if len(read.misfit) < len(keys):
-        # "10 113" is 10113 spaced as thousands or two values: in a row one value short, two.
-        apart: list[Token | None] = [piece for t in read.misfit for piece in thousands_apart(t)]
-        if len(apart) == len(keys):
-            return Read(apart, set(), read.label, read.index, next=read.next)
-    if len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
+    structure = [[r] for r in (read.placed, _spaced_thousands(read.misfit, len(keys))) if r is not None]
+    if not structure and len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
         # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
         # the cuts are fixed boundaries (spaces in the run), the digits between them open.
         tail_apart = read.misfit[-1].apart
@@ -389,9 +406,16 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
         # else: a lone number standing apart is all the row printed, or a page number in a row
         # that printed nothing: its cells stay ambiguous.
         return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
-    aligned = align(read.misfit, keys, own)
-    settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)
-    return settled
+    choice = choose(keys, chain(structure, alignments(read.misfit, len(keys))), own)
+    return Read(choice.tokens, choice.ambiguous, read.label, read.index, misfit=read.misfit)
+
+
+def _spaced_thousands(run: list[Token], n: int) -> Reading | None:
+    """ "10 113" is 10113 spaced as thousands or two values: in a row one value short, two."""
+    if len(run) >= n:
+        return None
+    apart = tuple(piece for t in run for piece in thousands_apart(t))
+    return Reading(apart, "spaced_thousands", "tokens") if len(apart) == n else None
 
 
 def _misfit(read: Read, run: list[Token]) -> Read:
@@ -556,9 +580,5 @@ def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
     keys = [(section.code, r.code, c.code) for r in rows for c in cols]
     deferred = settle_row(runs, read, keys, report.template)
     assert deferred is not None  # a Read in, a Read out
-    read, w = deferred, len(cols)
-    for r, term in enumerate(rows):
-        part = Read(
-            read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None
-        )
-        store_row(report, runs, section, term.code, cols, part)
+    for term, (tokens, ambiguous) in zip(rows, _rows_of(deferred, len(cols))):
+        store_row(report, runs, section, term.code, cols, Read(tokens, ambiguous, None))
