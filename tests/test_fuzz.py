@@ -147,16 +147,10 @@ def _fixtures():
 # - delete_value in Hongze 2023's appeals row: the source breaks its own arithmetic (行政复议
 #   总计 0 beside 10 upheld), and with 复议后起诉's 5 deleted the only alignment the row
 #   sums allow reads the row wrong; an alignment by arithmetic trusts the printed sums.
-# - seed 77 (issue #21), insert_value in a Markdown table: "| 行政处罚 |  |  |  | 98 |" prints a
-#   blank value cell merged over three columns as three blanks, and the reader takes blanks
-#   after the label for the label's span filler, so 98 is read as the value; where a blank is
-#   a cell and where filler needs the table's column positions (the header's), not yet read
-#   for pipe tables;
 STILL_WRONG = {
     "mutation-delete_value_2d8505fde9",
     "mutation-insert_value_0bd197d75d",
     "mutation-insert_value_fab62094f3",
-    "mutation-insert_value_5a0d89f229",
 }
 
 

@@ -14,7 +14,9 @@ sums to single them out. The layout hypotheses, each made by a real producer:
   bare "|"s, a blank cell printing the same (seed 002: "… | 0 | ||"); pandoc's and markitdown's
   Markdown tables pad a short row to the header's width;
 - span filler, blanks at a row's start: a Markdown table (pandoc, markitdown, an OCR service's
-  pipe pieces) prints a merged label as the label and empty cells;
+  pipe pieces) prints a merged label as the label and empty cells. Where the table's header
+  places its value columns (template_cells.value_area), filler is only what stands left of them:
+  a blank under a value column is a cell, or the span of a value cell merged over columns;
 - lone number lines: a page number pdftotext or a web page's text leaves on a line of its own
   ("12") between rows printed several values a line, or between table cells.
 A table whose writer emits every cell (HTML, Word, a PDF's ruled grid: tokens.Token.explicit)
@@ -36,22 +38,23 @@ MAX_ALIGNMENTS = 20_000
 PRODUCER = "row_alignment"
 
 
-def full_row(tokens: list[Token]) -> Iterator[list[Reading]]:
+def full_row(tokens: list[Token], filler: bool = True) -> Iterator[list[Reading]]:
     """A row printed with as many cells as columns: the cells in printed order. Where its first
     or last cells are blanks a dump may have made (Token.may_pad), they may be cells left blank,
     or padding a crawler's pipe text added to a row its page printed one cell short (each row
     padded to the grid's width, a blank cell and padding alike), or a Markdown table's filler
     after a merged label (see the module's docstring): that reading stands only where the row's
     own arithmetic can hold, and the printed values without those blanks are then aligned like
-    any short row."""
+    any short row. `filler=False`: the blanks at its start stand where the table's header places
+    value columns (a pipe table), so they are cells, never a label's span filler."""
     trail = next((i for i, t in enumerate(reversed(tokens)) if not t.may_pad()), len(tokens))
-    lead = next((i for i, t in enumerate(tokens) if not t.may_pad()), len(tokens))
+    lead = next((i for i, t in enumerate(tokens) if not t.may_pad()), len(tokens)) if filler else 0
     if not (trail or lead) or trail == len(tokens):
         evidence = "explicit_cell" if all(t.explicit for t in tokens) else "printed_order"
         yield [Reading(tuple(tokens), evidence, PRODUCER)]
         return
     yield [Reading(tuple(tokens), "padded_order", PRODUCER)]
-    yield from alignments(trimmed(tokens, lead=True), len(tokens))
+    yield from alignments(trimmed(tokens, lead=filler), len(tokens), filler)
 
 
 def trimmed(run: list[Token], lead: bool) -> list[Token]:
@@ -79,16 +82,17 @@ def lone_lines(run: list[Token]) -> set[int]:
     return lone if len(lone) < len(run) else set()
 
 
-def alignments(run: list[Token], n: int) -> Iterator[list[Reading]]:
+def alignments(run: list[Token], n: int, filler: bool = True) -> Iterator[list[Reading]]:
     """A row of len(run) != n separated values (or one a dump may have glued): every order-keeping
     alignment with its n columns, those dropping only what is no value (padding, page numbers)
     first. A row short of values once the blanks at its ends are set aside (they may be padding,
-    span filler or blank cells) has every placement of its values as a reading."""
-    if 0 < len(bare := trimmed(run, lead=True)) < n:
+    span filler or blank cells) has every placement of its values as a reading. `filler=False`:
+    blanks at its start are cells (see full_row)."""
+    if 0 < len(bare := trimmed(run, lead=filler)) < n:
         run = bare
     layout: list[Reading] = []
     others: list[Reading] = []
-    for option, preferred in _alignments(run, n):
+    for option, preferred in _alignments(run, n, filler):
         (layout if preferred else others).append(
             Reading(option, "layout_drop" if preferred else "arithmetic", PRODUCER)
         )
@@ -96,7 +100,7 @@ def alignments(run: list[Token], n: int) -> Iterator[list[Reading]]:
     yield others
 
 
-def _alignments(run: list[Token], n: int):
+def _alignments(run: list[Token], n: int, filler: bool):
     """Each order-keeping alignment of the printed values with n columns, and whether it drops
     only what is no value: blank padding at the row's ends, lone number lines."""
     m = len(run)
@@ -109,7 +113,7 @@ def _alignments(run: list[Token], n: int):
                 slots[c] = tok
             yield tuple(slots), False
         return
-    lead = next((i for i, t in enumerate(run) if not t.may_pad()), m)
+    lead = next((i for i, t in enumerate(run) if not t.may_pad()), m) if filler else 0
     trail = next((i for i, t in enumerate(reversed(run)) if not t.may_pad()), m)
     droppable = lone_lines(run) | set(range(lead)) | set(range(m - trail, m))
     for kept in combinations(range(m), n):
