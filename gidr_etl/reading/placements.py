@@ -13,6 +13,7 @@ Every kind of evidence names the real producers whose output shows it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from gidr_etl.reading.tokens import Token
 from gidr_etl.template.arithmetic import Key
@@ -68,6 +69,13 @@ EVIDENCE: tuple[Evidence, ...] = (
         "pdftohtml and markitdown put two neighbouring cells in one item, so two values",
     ),
     Evidence(
+        "digit_count",
+        True,
+        "a crawler's dump printing a row's cells run together, its zeros too, one digit a cell "
+        "(Pingtan 2021: '6000017' is 6,0,0,0,0,1,7): the digits' count places them "
+        "(reading/digit_runs/)",
+    ),
+    Evidence(
         "padded_order",
         False,
         "as many values as cells, the first or last blank: a crawler's pipe text pads each row "
@@ -88,6 +96,13 @@ EVIDENCE: tuple[Evidence, ...] = (
         "a row printing fewer values than cells, or more than its layout explains (a text dump "
         "that drops blank cells): every order-keeping placement, for the row's sums alone to "
         "single out (reading/row_alignment.py)",
+    ),
+    Evidence(
+        "digit_split",
+        False,
+        "a crawler's dump printing a row's cells run together, some of several digits "
+        "('640020470'): every cut, for the table's equations across rows to single out "
+        "(reading/digit_runs/)",
     ),
 )
 RANK: dict[str, int] = {e.name: i for i, e in enumerate(EVIDENCE)}
@@ -118,3 +133,19 @@ class Reading:
 
     def candidates(self, keys: list[Key]) -> list[Candidate]:
         return [Candidate(k, t, self.evidence, self.producer) for k, t in zip(keys, self.tokens, strict=True)]
+
+
+class Exhausted(Exception):
+    """A proposer or the chooser reached its limit or its time budget: nothing it saw is certain."""
+
+
+class Group(Protocol):
+    """Cells whose readings a proposer enumerates under the chooser's constraints, for groups the
+    equations link across rows (chooser.choose_linked): a crawler dump's digit run."""
+
+    cells: list[Key]
+
+    @property
+    def evidence(self) -> str: ...
+
+    def options(self, fixed: dict[int, int], inner: list, deadline: float, cap: int = ...) -> list[tuple[int, ...]]: ...
