@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.reading.digit_runs.solver import Run, solve
+from gidr_etl.reading.chooser import choose_linked as solve
+from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.template.arithmetic import ROW_SUM, Equation, equations
 from gidr_etl.template.vocabulary import vocabulary
 

@@ -7,7 +7,8 @@ from dump2019 import REQUEST_COLUMNS, REQUEST_ROWS, busy_cells, dump, seed_cells
 
 from gidr_etl.core import build_report
 from gidr_etl.formats.txt import TxtFormat
-from gidr_etl.reading.digit_runs.solver import Run, solve
+from gidr_etl.reading.chooser import choose_linked as solve
+from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.report import AMBIGUOUS
 from gidr_etl.template.arithmetic import equations
 

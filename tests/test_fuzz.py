@@ -140,25 +140,11 @@ def _fixtures():
 
 # The shrunk fixtures that still hold a wrong number (the rest pass since the fixes of #12 and
 # of the seed 1-3 runs). Not fixed yet:
-# - insert_value in a one-column row whose value cell is blank, printed as text: a line
-#   layout (pipe_cells, seed 4: "行政强制 |" " |" "0 |", "行政处罚 |" "12 |" " |") carries no
-#   grid, and a blank before the values is taken for a spanned label's filler as one after
-#   them for padding (seed 002 prints "行政事业性收费 | 0 | 0 | |" so). In an HTML or DOCX
-#   table the blank value cell is merged over the value columns, so it is a cell, not
-#   padding (tokens.Token.explicit), and such a row is ambiguous;
 # - delete_value in Hongze 2023's appeals row: the source breaks its own arithmetic (行政复议
 #   总计 0 beside 10 upheld), and with 复议后起诉's 5 deleted the only alignment the row
 #   sums allow reads the row wrong; an alignment by arithmetic trusts the printed sums.
-# - seed 77 (issue #21), insert_value in a Markdown table: "| 行政处罚 |  |  |  | 98 |" prints a
-#   blank value cell merged over three columns as three blanks, and the reader takes blanks
-#   after the label for the label's span filler, so 98 is read as the value; where a blank is
-#   a cell and where filler needs the table's column positions (the header's), not yet read
-#   for pipe tables;
 STILL_WRONG = {
     "mutation-delete_value_2d8505fde9",
-    "mutation-insert_value_0bd197d75d",
-    "mutation-insert_value_fab62094f3",
-    "mutation-insert_value_5a0d89f229",
 }
 
 

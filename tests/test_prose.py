@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from gidr_etl.reading.digit_runs.solver import Run, solve
+from gidr_etl.reading.chooser import choose_linked as solve
+from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.prose_figures import Figure, contradictions, equations, stated_figures
 from gidr_etl.template.arithmetic import equations as table_equations
 from gidr_etl.template.vocabulary import vocabulary

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
+from helpers import ROOT
 from row_variants import CONVERTED, ROW_LINE_FILES, gold_of, measure, wrong_numbers
 
 from gidr_etl.core import build_report
@@ -185,3 +186,31 @@ def test_a_values_block_column_printed_alike_stands(tmp_path):
         assert cells["commercial"].value == 0 and cells["other_org"].value == 0
         assert cells["natural_person"].status == AMBIGUOUS and cells["total"].status == AMBIGUOUS
     assert not wrong_numbers(report, gold_of(HONGZE))
+
+
+# Seed 77's shrunk variant of the blank 2021 template as a Markdown table (markitdown and pandoc print
+# a merged cell followed by empty cells where it spans), with a number inserted after 行政处罚's value cell.
+MARKDOWN_ROW = ROOT / "tests" / "fixtures" / "fuzz_regressions" / "mutation-insert_value_5a0d89f229.txt"
+HEADER = "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |  |"
+
+
+@pytest.mark.parametrize(
+    "header, printed, value",
+    [
+        (HEADER, "| 行政处罚 | 98 |  |  |  |", 98),  # the value cell, then its span
+        (HEADER, "| 行政处罚 |  |  |  | 98 |", None),  # a blank value cell, then a number too many
+        # The label merged over two columns: its filler stands left of the header's value columns.
+        ("| 信息内容 |  | 本年制发件数 | 本年废止件数 | 现行有效件数 |", "| 行政处罚 |  | 98 |  |  |", 98),
+    ],
+)
+def test_a_pipe_tables_header_places_its_value_columns(tmp_path, header, printed, value):
+    text = MARKDOWN_ROW.read_text("utf-8")
+    assert HEADER in text and "| 行政处罚 |  |  |  | 98 |" in text
+    out = tmp_path / "report.txt"
+    out.write_text(text.replace(HEADER, header).replace("| 行政处罚 |  |  |  | 98 |", printed), "utf-8")
+    report = build_report(TxtFormat().extract(out))
+    cell = report.cells["art20_6", "penalties", "decisions"]
+    assert cell.value == value
+    assert value is not None or (
+        cell.status == AMBIGUOUS and _said_ambiguous(report, "art20_6", "penalties", "decisions")
+    )

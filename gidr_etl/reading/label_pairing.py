@@ -2,9 +2,10 @@
 
 Degraded conversions print a run of row labels with no values, then the value rows, in an
 order that need not match the labels'. Pairing a value row with the label printed just before
-it is a guess. A pairing (one value row per label) is admissible when the stated equations
-lying wholly in the block's cells (template/arithmetic.py) hold; a cell keeps a value only
-when every admissible pairing gives it the same one; any other cell is ambiguous.
+it is a guess. Every pairing (one value row per label) is a `label_order` reading of the
+block's cells (reading/placements.py); reading/chooser.py keeps those with which the stated
+equations lying wholly in the block's cells (template/arithmetic.py) hold, and a cell keeps a
+value only when they all give it the same one.
 
 The value block itself may be printed row by row or column by column: pdfminer.six puts each
 column of a small table in a text box of its own and prints the boxes one after another
@@ -14,47 +15,36 @@ are readings, and a cell both give the same value stands.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import permutations
 
-from gidr_etl.reading.row_alignment import Aligned, row_equations, value_of
+from gidr_etl.reading.placements import Reading
 from gidr_etl.reading.tokens import Token
-from gidr_etl.template.arithmetic import Equation, Key
 
-# Beyond this many labels pairings are not enumerated: only columns alike in every value row stand.
+# Beyond this many labels pairings are not enumerated: each label is given every value row, and
+# only columns alike in every value row stand (the arithmetic cannot choose among a sample).
 MAX_LABELS = 7
 
+PRODUCER = "label_pairing"
 
-def pair(rows: list[list[Key]], block: list[Token], equations: list[Equation]) -> list[Aligned]:
-    """Per label (its row's cells, in printed order) what every admissible pairing with the value
-    rows gives its cells. `block` holds as many values as the rows have cells."""
-    k, n = len(rows), len(rows[0])
-    if len(block) != k * n or any(len(row) != n for row in rows):
-        return [Aligned([None] * n, set(range(n)), 0) for _ in rows]
+
+def exhaustive(labels: int) -> bool:
+    """Whether pairings() gives every pairing of this many labels (else only a sample)."""
+    return labels <= MAX_LABELS
+
+
+def pairings(labels: int, block: list[Token]) -> Iterator[list[Reading]]:
+    """The block's cells (label by label, each label's row in printed order) as every pairing of
+    the labels with the value rows, the block read row by row and column by column. `block`
+    holds as many values as the labels' rows have cells."""
+    k = labels
+    n = len(block) // k
     by_row = [block[r * n : (r + 1) * n] for r in range(k)]
     by_column = [[block[c * k + r] for c in range(n)] for r in range(k)]
-    readings = [by_row, by_column]
-    own = row_equations(equations, [key for row in rows for key in row])
-    options = list(permutations(range(k))) if k <= MAX_LABELS and own else []
-    admissible = []
-    for values in readings:
-        for perm in options:
-            cells = {key: value_of(values[p][c]) for row, p in zip(rows, perm) for c, key in enumerate(row)}
-            if all(
-                None not in (cells[x] for x in (*eq.left, *eq.right))
-                and sum(cells[x] for x in eq.left) == sum(cells[x] for x in eq.right) + eq.constant  # type: ignore[misc]
-                for eq in own
-            ):
-                admissible.append([values[p] for p in perm])
-    out = []
-    for r in range(k):
-        tokens: list[Token | None] = []
-        ambiguous = set()
-        for c in range(n):
-            # A column printed alike in every value row of either order is that value whatever the pairing.
-            pool = [a[r][c] for a in admissible] if admissible else [v[c] for values in readings for v in values]
-            printed = {t.norm for t in pool}
-            tokens.append(pool[0] if len(printed) == 1 else None)
-            if len(printed) > 1:
-                ambiguous.add(c)
-        out.append(Aligned(tokens, ambiguous, len(admissible)))
-    return out
+    orders = permutations(range(k)) if exhaustive(k) else ([(s + r) % k for r in range(k)] for s in range(k))
+    perms = list(orders)
+    yield [
+        Reading(tuple(tok for p in perm for tok in values[p]), "label_order", PRODUCER)
+        for values in (by_row, by_column)
+        for perm in perms
+    ]

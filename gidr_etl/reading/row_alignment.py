@@ -1,21 +1,22 @@
-"""Rows printed with more or fewer separated values than columns: which value is which cell.
+"""The proposer for a row of separated values: its readings, strongest evidence first.
 
-A row printed with a value missing, or an extra number in it, could be aligned with its
-columns in several ways. An alignment keeps the printed order; it is admissible when the
-row's own stated equations (template/arithmetic.py, those lying wholly in the row) can
-hold, counts being never negative. A cell keeps its value only when every admissible
-alignment gives it the same printed value; any other cell is ambiguous. Guessing the
+A row printed with as many values as columns reads them in printed order. A row printed with a
+value missing, or an extra number in it, could be aligned with its columns in several ways: each
+order-keeping alignment is a reading (reading/placements.py), and reading/chooser.py keeps those
+the row's own stated equations allow, a cell standing only where they all agree. Guessing the
 alignment (keeping the first n values, shifting the rest left) is how wrong numbers are made.
 
-Where the row prints more values than columns, the layout says what is no value, and only
-alignments dropping nothing else are taken (the arithmetic chooses among them; where none adds
-up, the row is read as they agree and its sums fail as the source's own). The layout
-hypotheses, each made by a real producer:
+Where the row prints more values than columns, the layout says what is no value: alignments
+dropping nothing else are `layout_drop` readings, which stand when the row's sums fail (the
+source's own); alignments dropping a printed number are `arithmetic` readings, which need the
+sums to single them out. The layout hypotheses, each made by a real producer:
 - padding, blanks at a row's end: a crawler's pipe text pads each row to the grid's width with
   bare "|"s, a blank cell printing the same (seed 002: "… | 0 | ||"); pandoc's and markitdown's
   Markdown tables pad a short row to the header's width;
 - span filler, blanks at a row's start: a Markdown table (pandoc, markitdown, an OCR service's
-  pipe pieces) prints a merged label as the label and empty cells;
+  pipe pieces) prints a merged label as the label and empty cells. Where the table's header
+  places its value columns (template_cells.value_area), filler is only what stands left of them:
+  a blank under a value column is a cell, or the span of a value cell merged over columns;
 - lone number lines: a page number pdftotext or a web page's text leaves on a line of its own
   ("12") between rows printed several values a line, or between table cells.
 A table whose writer emits every cell (HTML, Word, a PDF's ruled grid: tokens.Token.explicit)
@@ -24,52 +25,36 @@ makes none of them: its blank cells are cells.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from itertools import combinations
 from math import comb
 
+from gidr_etl.reading.placements import Reading
 from gidr_etl.reading.tokens import Token
-from gidr_etl.reading.values import read_value
-from gidr_etl.report import BLANK, READ
-from gidr_etl.template.arithmetic import Equation, Key
 
 # Beyond this many alignments a row is left ambiguous rather than searched.
 MAX_ALIGNMENTS = 20_000
 
-Alignment = tuple[Token | None, ...]  # per column, the printed value it gets (None: none printed)
+PRODUCER = "row_alignment"
 
 
-@dataclass
-class Aligned:
-    """Per column the value every admissible alignment gives it (None: none printed there),
-    and the columns where admissible alignments disagree."""
-
-    tokens: list[Token | None]
-    ambiguous: set[int]
-    count: int  # admissible alignments
-
-
-def row_equations(equations: list[Equation] | tuple[Equation, ...], keys: list[Key]) -> list[Equation]:
-    """The stated equations whose cells all lie in this printed row."""
-    inside = set(keys)
-    return [eq for eq in equations if set(eq.left) <= inside and set(eq.right) <= inside]
-
-
-def unpadded(tokens: list[Token], keys: list[Key], equations: list[Equation]) -> list[Token] | None:
-    """A row printed with as many cells as columns whose first or last cells are blank: the blanks
-    may be cells left blank, or padding a crawler's pipe text added to a row its page printed
-    one cell short (each row padded to the grid's width, a blank cell and padding alike), or a
-    Markdown table's filler after a merged label (see the module's docstring). Where the row's
-    own arithmetic cannot hold with the blanks as cells, they may be padding or filler: the
-    printed values without them, to be aligned like any short row."""
+def full_row(tokens: list[Token], filler: bool = True) -> Iterator[list[Reading]]:
+    """A row printed with as many cells as columns: the cells in printed order. Where its first
+    or last cells are blanks a dump may have made (Token.may_pad), they may be cells left blank,
+    or padding a crawler's pipe text added to a row its page printed one cell short (each row
+    padded to the grid's width, a blank cell and padding alike), or a Markdown table's filler
+    after a merged label (see the module's docstring): that reading stands only where the row's
+    own arithmetic can hold, and the printed values without those blanks are then aligned like
+    any short row. `filler=False`: the blanks at its start stand where the table's header places
+    value columns (a pipe table), so they are cells, never a label's span filler."""
     trail = next((i for i, t in enumerate(reversed(tokens)) if not t.may_pad()), len(tokens))
-    lead = next((i for i, t in enumerate(tokens) if not t.may_pad()), len(tokens))
+    lead = next((i for i, t in enumerate(tokens) if not t.may_pad()), len(tokens)) if filler else 0
     if not (trail or lead) or trail == len(tokens):
-        return None
-    values = {k: value_of(t) for k, t in zip(keys, tokens)}
-    if all(_can_hold(eq, values) for eq in equations):
-        return None
-    return trimmed(tokens, lead=True)
+        evidence = "explicit_cell" if all(t.explicit for t in tokens) else "printed_order"
+        yield [Reading(tuple(tokens), evidence, PRODUCER)]
+        return
+    yield [Reading(tuple(tokens), "padded_order", PRODUCER)]
+    yield from alignments(trimmed(tokens, lead=filler), len(tokens), filler)
 
 
 def trimmed(run: list[Token], lead: bool) -> list[Token]:
@@ -97,44 +82,25 @@ def lone_lines(run: list[Token]) -> set[int]:
     return lone if len(lone) < len(run) else set()
 
 
-def align(run: list[Token], keys: list[Key], equations: list[Equation]) -> Aligned:
-    """Settle a row of len(run) != len(keys) separated values by its own arithmetic."""
-    n = len(keys)
-    # A row short of values once the blanks at its ends are set aside: they may be padding,
-    # span filler or blank cells, so every placement of its values is an alignment.
-    if 0 < len(bare := trimmed(run, lead=True)) < n:
+def alignments(run: list[Token], n: int, filler: bool = True) -> Iterator[list[Reading]]:
+    """A row of len(run) != n separated values (or one a dump may have glued): every order-keeping
+    alignment with its n columns, those dropping only what is no value (padding, page numbers)
+    first. A row short of values once the blanks at its ends are set aside (they may be padding,
+    span filler or blank cells) has every placement of its values as a reading. `filler=False`:
+    blanks at its start are cells (see full_row)."""
+    if 0 < len(bare := trimmed(run, lead=filler)) < n:
         run = bare
-    options = list(_alignments(run, n))
-    if not options:
-        return Aligned([None] * n, set(range(n)), 0)
-    values = [value_of(t) for t in run]
-    index = {id(t): i for i, t in enumerate(run)}
-
-    def holds(o: Alignment) -> bool:
-        return all(
-            _can_hold(eq, {k: values[index[id(t)]] if t is not None else None for k, t in zip(keys, o)})
-            for eq in equations
+    layout: list[Reading] = []
+    others: list[Reading] = []
+    for option, preferred in _alignments(run, n, filler):
+        (layout if preferred else others).append(
+            Reading(option, "layout_drop" if preferred else "arithmetic", PRODUCER)
         )
-
-    # Dropping only what is no value (padding, page numbers) is what the layout says: the
-    # arithmetic chooses among those readings, and where none of them adds up, the row is
-    # read as they agree and its sums fail as the source's own (findings). A printed number
-    # is dropped only where no such reading exists and the arithmetic singles it out.
-    layout = [o for o, preferred in options if preferred]
-    admissible = [o for o in layout if holds(o)] or layout or [o for o, _ in options if holds(o)]
-    if not admissible:
-        return Aligned([None] * n, set(range(n)), 0)
-    tokens: list[Token | None] = []
-    ambiguous = set()
-    for c in range(n):
-        printed = {o[c].norm if o[c] is not None else None for o in admissible}
-        tokens.append(admissible[0][c] if len(printed) == 1 else None)
-        if len(printed) > 1:
-            ambiguous.add(c)
-    return Aligned(tokens, ambiguous, len(admissible))
+    yield layout
+    yield others
 
 
-def _alignments(run: list[Token], n: int):
+def _alignments(run: list[Token], n: int, filler: bool):
     """Each order-keeping alignment of the printed values with n columns, and whether it drops
     only what is no value: blank padding at the row's ends, lone number lines."""
     m = len(run)
@@ -147,38 +113,8 @@ def _alignments(run: list[Token], n: int):
                 slots[c] = tok
             yield tuple(slots), False
         return
-    lead = next((i for i, t in enumerate(run) if not t.may_pad()), m)
+    lead = next((i for i, t in enumerate(run) if not t.may_pad()), m) if filler else 0
     trail = next((i for i, t in enumerate(reversed(run)) if not t.may_pad()), m)
     droppable = lone_lines(run) | set(range(lead)) | set(range(m - trail, m))
     for kept in combinations(range(m), n):
         yield tuple(run[i] for i in kept), set(range(m)) - set(kept) <= droppable
-
-
-def value_of(tok: Token) -> int | None:
-    value, status = read_value(tok.text)
-    if status == BLANK:
-        return 0  # a blank counts as 0 inside a sum
-    return value if status == READ and isinstance(value, int) else None
-
-
-def _can_hold(eq: Equation, values: dict[Key, int | None]) -> bool:
-    """Whether some non-negative values of the unread cells make sum(left) == sum(right) + constant."""
-    residual = -eq.constant
-    open_left = open_right = False
-    for k in eq.left:
-        if values[k] is None:
-            open_left = True
-        else:
-            residual += values[k]  # type: ignore[operator]
-    for k in eq.right:
-        if values[k] is None:
-            open_right = True
-        else:
-            residual -= values[k]  # type: ignore[operator]
-    if open_left and open_right:
-        return True
-    if open_left:
-        return residual <= 0
-    if open_right:
-        return residual >= 0
-    return residual == 0

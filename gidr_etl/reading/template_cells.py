@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 
+from gidr_etl.reading.chooser import Choice, choose
 from gidr_etl.reading.columns import place, place_by_lines
 from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.fuzzy_labels import best_match
-from gidr_etl.reading.label_pairing import pair
+from gidr_etl.reading.label_pairing import exhaustive, pairings
 from gidr_etl.reading.locate import Regions
-from gidr_etl.reading.row_alignment import align, row_equations, unpadded
+from gidr_etl.reading.placements import Reading
+from gidr_etl.reading.row_alignment import alignments, full_row, trimmed
 from gidr_etl.reading.table_pieces import continued
 from gidr_etl.reading.tokens import DIGIT_RUN, Token, thousands_apart
 from gidr_etl.reading.values import read_value
@@ -45,6 +48,10 @@ class Read:
     next: int | None = None  # stream index after the row's values
     fuzzy: float | None = None  # similarity when the label was matched fuzzily
     following: Token | None = None  # the token after the row's values
+    placed: Reading | None = None  # the misfit's values placed by where they are printed (columns.py)
+    # Its blanks stand in value columns a pipe table's header places: cells (or a value cell's
+    # span), never a label's span filler (value_area).
+    lead_cells: bool = False
 
 
 def detect_template(toks: list[Token], regions: Regions, vocab: Vocabulary) -> str | None:
@@ -129,23 +136,56 @@ def column_header(cols: list[Term], rows: list[Term]):
     return test
 
 
-def value_area(toks: list[Token], start: int, end: int, cols: list[Term], rows: list[Term]) -> dict[int, int]:
-    """Per explicit table in [start, end) (tokens.Token.explicit), the grid column its value
-    columns start at: that of the leftmost header cell naming one of `cols` (and no row)."""
+def value_area(
+    toks: list[Token], start: int, end: int, cols: list[Term], rows: list[Term], table_cols: list[Term] | None = None
+) -> dict[int, int]:
+    """Per table in [start, end) whose cells stand in grid columns, the grid column its value
+    columns start at: that of the leftmost header cell naming one of `cols` (and no row).
+
+    An explicit table (tokens.Token.explicit) places every cell. A pipe table (Markdown as
+    markitdown and pandoc write it, a crawler's pipe text) prints a row's cells in their columns
+    too, a merged cell followed by empty ones, so its header places the value columns; the header
+    naming any column of the table's sections (`table_cols`: one grid for all of them, as in the
+    template's Word table). Only a pipe table whose rows all print as many cells stands in a grid
+    (a GitHub pipe table does); a tab or pipe dump whose rows print their labels in different
+    columns places nothing. A pipe header row whose first cell is a heading was printed without
+    the cells spanned from the rows above (markitdown's "| 自然人 | 法人或其他组织 | … | 总计 |"
+    under 申请人情况): its headings stand left of their columns, so it places nothing."""
     out: dict[int, int] = {}
+    names = table_cols or cols
+    widths: dict[int, set[int]] = {}
+    ends: dict[tuple[int, int], int] = {}
     for tok in toks[start:end]:
-        if not (tok.explicit and tok.row_id and tok.col is not None) or tok.is_value():
+        if tok.row_id and tok.col is not None and not tok.explicit:
+            ends[tok.row_id] = max(ends.get(tok.row_id, 0), tok.col)
+    for row_id, last in ends.items():
+        widths.setdefault(row_id[0], set()).add(last)
+    ragged = {table for table, lasts in widths.items() if len(lasts) > 1}
+
+    def heading(tok: Token, among: list[Term]) -> bool:
+        return any(c.matches(tok.key) for c in among) and not any(r.matches(tok.key) for r in rows)
+
+    shifted = {
+        tok.row_id
+        for tok in toks[start:end]
+        if tok.row_id and not tok.explicit and tok.col == 0 and not tok.is_value() and heading(tok, names)
+    }
+    for tok in toks[start:end]:
+        if not (tok.row_id and tok.col is not None) or tok.is_value() or tok.glued or tok.row_id in shifted:
             continue
-        if any(c.matches(tok.key) for c in cols) and not any(r.matches(tok.key) for r in rows):
+        if tok.row_id[0] in ragged:
+            continue
+        if heading(tok, cols if tok.explicit else names):
             table = tok.row_id[0]
             out[table] = min(out.get(table, tok.col), tok.col)
     return out
 
 
 def in_value_area(run: list[Token], first: int | None) -> list[Token]:
-    """An explicit row's values without the blank cells that stand left of the value columns:
+    """A table row's values without the blank cells that stand left of the value columns:
     the label's area, where a Word table left the label's row unmerged ("（七）总计" | blank |
-    95 …, Hongze 2024's PDF). A cell is placed by its grid column, never by the row's sums."""
+    95 …, Hongze 2024's PDF), or a pipe table printed a merged label's span as empty cells.
+    A cell is placed by its grid column, never by the row's sums."""
     if first is None:
         return run
     lead = 0
@@ -169,18 +209,20 @@ def read_rows(
     cols: list[Term],
     table: tuple[list[Term], tuple[str, ...]] = ([], ()),
     area: dict[int, int] | None = None,
+    table_cols: list[Term] | None = None,
 ) -> dict[str, Read]:
     """Each row's label and values within [start, end), rows found in template order.
 
     Labels are matched exactly first; a row not found that way may then be matched
     fuzzily, but only by a label lying between its neighbours' rows. `table` holds the
     rows of the table's other sections and its captions (label keys), which a dump's
-    glued piece may go on to name after a row of this section.
+    glued piece may go on to name after a row of this section; `table_cols` the columns of its
+    sections (value_area).
     """
     out: dict[str, Read] = {}
     cursor = start
     header = column_header(cols, rows)
-    area = area if area is not None else value_area(toks, start, end, cols, rows)
+    area = area if area is not None else value_area(toks, start, end, cols, rows, table_cols)
     stacked: set[int] = set()  # label pieces naming two rows
     for term in rows:
         i = find_label(toks, cursor, end, term)
@@ -267,12 +309,15 @@ def read_row(
         # values stay a table row whose label cell is empty, printed before or after their
         # label as the page's text order has it. Which label is the row's is not shown.
         return Read([None] * n_cols, set(range(n_cols)), label, i, next=after)
+    lead_cells = False
     if label.row_id is not None and area:
-        run = in_value_area(run, area.get(label.row_id[0]))
+        values_from = area.get(label.row_id[0])
+        run = in_value_area(run, values_from)
+        lead_cells = values_from is not None and not label.explicit
     if (joined := continued(toks, run, after, n_cols)) is not None:
         run, after = joined
     read = fit(run, n_cols)
-    read.label, read.index, read.next = label, i, after
+    read.label, read.index, read.next, read.lead_cells = label, i, after, lead_cells
     read.following = toks[after] if after < len(toks) else None
     return read
 
@@ -321,14 +366,15 @@ def place_by_columns(reads: dict[str, Read], n: int) -> None:
     full = [r for r in reads.values() if r.misfit is None and r.label and None not in r.tokens]
     laid_out = [r.tokens for r in full if all(t and t.at for t in r.tokens)]
     by_lines = [(r.label, r.tokens, r.following) for r in full if _adjacent(r, n)]
-    for code, r in reads.items():
+    for r in reads.values():
         if not (r.misfit and len(r.misfit) < n and r.label):
             continue
         slots = place(r.misfit, laid_out, n)  # type: ignore[arg-type]
+        by_position = slots is not None
         if slots is None and _adjacent(r, len(r.misfit)):
             slots = place_by_lines(r.label, r.misfit, r.following, by_lines, n)  # type: ignore[arg-type]
         if slots is not None:
-            reads[code] = Read(slots, set(), r.label, r.index, next=r.next, fuzzy=r.fuzzy)
+            r.placed = Reading(tuple(slots), "column_position" if by_position else "cell_lines", "columns")
 
 
 def _adjacent(r: Read, count: int) -> bool:
@@ -353,34 +399,47 @@ def pair_blocks(reads: dict[str, Read], rows: list[str], keys, template: str) ->
             continue  # a label with no values: the block goes on
         if len(block) > 1 and read.misfit and len(read.misfit) == n * len(block):
             own = list(equations(template, False)) + list(equations(template, True))
-            for code_, got in zip(block, pair([keys(c) for c in block], read.misfit, own)):
+            cells = [key for c in block for key in keys(c)]
+            choice = choose(cells, pairings(len(block), read.misfit), own, exhaustive(len(block)))
+            for code_, (tokens, ambiguous) in zip(block, _rows_of(choice, n)):
                 r = reads[code_]
-                reads[code_] = Read(got.tokens, got.ambiguous, r.label, r.index, next=r.next)
+                reads[code_] = Read(tokens, ambiguous, r.label, r.index, next=r.next)
         elif len(block) > 1 and read.misfit:
             reads[code] = Read([None] * n, set(range(n)), read.label, read.index, next=read.next)
         block = []
 
 
+def _rows_of(block: Choice | Read, width: int) -> list[tuple[list[Token | None], set[int]]]:
+    """A block's cells cut back into its rows of `width` cells: each row's tokens and ambiguous cells."""
+    return [
+        (block.tokens[r : r + width], {c - r for c in block.ambiguous if r <= c < r + width})
+        for r in range(0, len(block.tokens), width)
+    ]
+
+
 def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) -> Read | None:
-    """A row printed with more or fewer values than columns. One glued token of digits is
-    run-together digits: added to `runs`, its cells wait, ambiguous, for the solver
-    (digit_runs/resolve.py). Separated values are never re-split: their alignment with the
-    columns is settled by the row's own arithmetic (row_alignment.py), else ambiguous."""
-    own = row_equations(equations(template, False) + equations(template, True), keys)
-    full = [t for t in read.tokens if t is not None] if read and read.misfit is None else []
-    if read and len(full) == len(keys):  # as many values as columns, unless:
-        if any(_run_together(t) for t in full) or full[-1].apart:
-            read = _misfit(read, full)
-        elif (short := unpadded(full, keys, own)) is not None:
-            read = _misfit(read, short)
-    if not (read and read.misfit):
+    """A printed row's cells, as the chooser (chooser.py) settles the row's readings. Where the row
+    prints as many values as columns, they are read in printed order (row_alignment.full_row).
+    Otherwise the readings are, strongest evidence first: the values placed by where they are
+    printed (columns.py), a cell spaced like thousands read as the two values a row one value
+    short lacks, and every order-keeping alignment (row_alignment.alignments). One glued token of
+    digits is run-together digits: added to `runs`, its cells wait, ambiguous, for the solver
+    (digit_runs/resolve.py). Separated values are never re-split."""
+    if read is None:
+        return None
+    own = equations(template, False) + equations(template, True)
+    full = [t for t in read.tokens if t is not None] if read.misfit is None else []
+    if len(full) == len(keys):  # as many values as columns, unless:
+        if not (any(_run_together(t) for t in full) or full[-1].apart):
+            filler = not read.lead_cells
+            choice = choose(keys, full_row(full, filler), own)
+            # A row the arithmetic sent back to its padding hypothesis is printed as the values without it.
+            return Read(choice.tokens, choice.ambiguous, read.label, read.index, misfit=trimmed(full, lead=filler))
+        read = _misfit(read, full)
+    if not read.misfit:
         return read
-    if len(read.misfit) < len(keys):
-        # "10 113" is 10113 spaced as thousands or two values: in a row one value short, two.
-        apart: list[Token | None] = [piece for t in read.misfit for piece in thousands_apart(t)]
-        if len(apart) == len(keys):
-            return Read(apart, set(), read.label, read.index, next=read.next)
-    if len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
+    structure = [[r] for r in (read.placed, _spaced_thousands(read.misfit, len(keys))) if r is not None]
+    if not structure and len(read.misfit) <= len(keys) and _one_glued_line(read.misfit):
         # Pieces of one line a crawler ran together, cut only where a sign or a unit stood:
         # the cuts are fixed boundaries (spaces in the run), the digits between them open.
         tail_apart = read.misfit[-1].apart
@@ -389,13 +448,22 @@ def settle_row(runs: list[Run], read: Read | None, keys: list, template: str) ->
         # else: a lone number standing apart is all the row printed, or a page number in a row
         # that printed nothing: its cells stay ambiguous.
         return Read([None] * len(keys), set(range(len(keys))), read.label, read.index)
-    aligned = align(read.misfit, keys, own)
-    settled = Read(aligned.tokens, aligned.ambiguous, read.label, read.index, misfit=read.misfit)
-    return settled
+    choice = choose(keys, chain(structure, alignments(read.misfit, len(keys), not read.lead_cells)), own)
+    return Read(choice.tokens, choice.ambiguous, read.label, read.index, misfit=read.misfit)
+
+
+def _spaced_thousands(run: list[Token], n: int) -> Reading | None:
+    """ "10 113" is 10113 spaced as thousands or two values: in a row one value short, two."""
+    if len(run) >= n:
+        return None
+    apart = tuple(piece for t in run for piece in thousands_apart(t))
+    return Reading(apart, "spaced_thousands", "tokens") if len(apart) == n else None
 
 
 def _misfit(read: Read, run: list[Token]) -> Read:
-    return Read([None] * len(read.tokens), set(), read.label, read.index, misfit=run, next=read.next)
+    return Read(
+        [None] * len(read.tokens), set(), read.label, read.index, misfit=run, next=read.next, lead_cells=read.lead_cells
+    )
 
 
 def _run_together(tok: Token) -> bool:
@@ -468,6 +536,7 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
         [r for s in sections for r in s.rows_for(report.template)],
         tuple(sorted({label_key(s.match[0]) for s in sections})),
     )
+    table_cols = [c for s in sections for c in s.columns_for(report.template)]
     for section in sections:
         i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
         if i is not None:
@@ -485,7 +554,7 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
             runs,
             section,
             report.template,
-            read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols, table),
+            read_rows(toks, sub_start, sub_end, section.rows_for(report.template), cols, table, table_cols=table_cols),
         )
 
 
@@ -556,9 +625,5 @@ def _read_appeals(report, runs, toks, region, sections, vocab) -> None:
     keys = [(section.code, r.code, c.code) for r in rows for c in cols]
     deferred = settle_row(runs, read, keys, report.template)
     assert deferred is not None  # a Read in, a Read out
-    read, w = deferred, len(cols)
-    for r, term in enumerate(rows):
-        part = Read(
-            read.tokens[r * w : (r + 1) * w], {c - r * w for c in read.ambiguous if r * w <= c < (r + 1) * w}, None
-        )
-        store_row(report, runs, section, term.code, cols, part)
+    for term, (tokens, ambiguous) in zip(rows, _rows_of(deferred, len(cols))):
+        store_row(report, runs, section, term.code, cols, Read(tokens, ambiguous, None))

@@ -89,8 +89,11 @@ class Token:
         such blanks: a crawler's pipe text pads a row to the grid's width with bare "|"s (seed
         002: "… | 0 | ||"), a converter's pipe table prints a span as empty cells. Both are
         empty: a placeholder the author printed ("—", "/", "无") is a cell, and so is an
-        explicit cell (see `explicit`)."""
-        return not self.norm.strip() and not self.explicit
+        explicit cell (see `explicit`). So is a blank in a stream of cells printed a cell a line
+        (a table whose rows are not known): that crawler (seeds 000, 001: "0 |" a line, rows
+        apart by "||") prints a merged cell's span and a row's padding as bare pipes, which
+        are no cells, and a blank cell as " |"."""
+        return not self.norm.strip() and not self.explicit and not (self.in_table and self.row_id is None)
 
 
 def tokens(doc: Document) -> list[Token]:

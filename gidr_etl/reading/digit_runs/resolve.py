@@ -7,7 +7,8 @@ inferred. Any other cell of a run stays NULL with cell_ambiguous.
 
 from __future__ import annotations
 
-from gidr_etl.reading.digit_runs.solver import Run, has_split, solve
+from gidr_etl.reading.chooser import choose_linked, has_option
+from gidr_etl.reading.digit_runs.solver import Run
 from gidr_etl.reading.prose_figures import equations as prose_equations
 from gidr_etl.reading.prose_figures import stated_figures
 from gidr_etl.report import AMBIGUOUS, BLANK, READ, Report
@@ -34,17 +35,17 @@ def resolve_runs(report: Report, runs: list[Run], prose_text: str) -> None:
     }
     # The equations the sum rules check (template/arithmetic.py), as this report prints its table.
     equations = list(table_equations(report.template, unitemized_other(report.template, report.cells)))
-    solution = solve(runs, known, equations)
+    solution = choose_linked(runs, known, equations)
     stated = prose_equations(stated_figures(prose_text))
     if stated and any(v is None for v in solution.values.values()):
         # The prose's totals only ever narrow what the table leaves open: a misprinted
         # prose figure must not discredit splits the table alone already forces.
-        with_prose = solve(runs, known, equations + stated)
+        with_prose = choose_linked(runs, known, equations + stated)
         if with_prose.count:
             solution = with_prose
     for run in runs:
         # Asked once a run, and only of a run left open: the search may take the whole budget.
-        fills = all(solution.values.get(k) is not None for k in run.cells) or has_split(run)
+        fills = all(solution.values.get(k) is not None for k in run.cells) or has_option(run)
         open_after_sign = _maybe_blank_after_sign(run)
         for i, key in enumerate(run.cells):
             cell = report.cells[key]
