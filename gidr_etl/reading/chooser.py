@@ -91,9 +91,18 @@ def row_equations(equations: list[Equation] | tuple[Equation, ...], keys: list[K
 
 
 def holds(reading: Reading, keys: list[Key], equations: list[Equation]) -> bool:
-    """Whether the group's equations can hold with this reading (an unread cell may be any count)."""
-    values = {k: value_of(t) if t is not None else None for k, t in zip(keys, reading.tokens)}
-    return all(can_hold(eq, values) for eq in equations)
+    """Whether the group's equations can hold with this reading (an unread cell may be any count).
+    An equation whose stated total the reading makes a printed blank is no test, as the sum
+    rules skip it (validation/rules.py): a total left blank is not a total of 0 (Word and WPS
+    reports that fill the 总计 column only in total rows), so it cannot rule a reading out."""
+    tokens = dict(zip(keys, reading.tokens))
+    values = {k: value_of(t) if t is not None else None for k, t in tokens.items()}
+    return all(can_hold(eq, values) for eq in equations if not _blank_claim(eq, tokens))
+
+
+def _blank_claim(eq: Equation, tokens: dict[Key, Token | None]) -> bool:
+    tok = tokens.get(eq.claim) if eq.claim is not None else None
+    return tok is not None and read_value(tok.text)[1] == BLANK
 
 
 def value_of(tok: Token) -> int | None:
