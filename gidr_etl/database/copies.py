@@ -28,6 +28,9 @@ from gidr_etl.validation.year_chains import place_tails
 
 TEMPLATE = "template"  # files.status of a blank template
 RULE = "copies_disagree"
+# The one-year reads of the copies by a misread name (_misread_neighbours) go through it: without
+# it each reads every year's reports, and a batch's cost grows with its agencies' history.
+DDL = ("create index if not exists reports_year_place on reports(year, adcode)",)
 # Two reports of one agency and year are one report printed twice when at least this
 # share of the cells both read agree: a second, different report of the same agency
 # and year (a department's own, say) disagrees almost everywhere.
@@ -118,6 +121,8 @@ _COLUMNS = "id, agency_key, year, cells_read, errors, format, source_sha256, age
 def recompute(conn) -> int:
     """Set every report's duplicate_of and replace the copies_disagree findings, within the
     caller's write transaction (what it reads is what it writes over); returns copies."""
+    for ddl in DDL:
+        conn.execute(ddl)
     rows = conn.execute(f"select {_COLUMNS} from reports where agency_key is not null and year is not null")
     pause.at("copies")
     duplicate_of, found = _compare(conn, _components(list(rows)))
@@ -133,6 +138,8 @@ def update(conn, groups: set[tuple[str, int]]) -> set[int]:
     ids of their reports."""
     # Candidates by agency key and year (the index reports_agency_key), or by a name that may
     # be one misread from one of theirs: never by what they read.
+    for ddl in DDL:
+        conn.execute(ddl)
     rows: dict[tuple[str, int], list[tuple]] = {}
     unplaced: dict[int, list[tuple]] = {}  # by year, read once: (agency_key, agency) not placed
     todo = set(groups)

@@ -59,6 +59,7 @@ def digest() -> str:
         year_chains.DDL,
         year_chains.RULES,
         copies.RULE,
+        copies.DDL,
         copies.MIN_AGREEMENT,
         copies.FORMAT_PREFERENCE,
         year_gaps.RULE,  # evaluators (issue 25)

@@ -51,6 +51,10 @@ def choose(keys: list[Key], tiers: Iterable[list[Reading]], equations, exhaustiv
     enumerate), so the arithmetic may not choose among them: only what all agree on stands."""
     own = row_equations(equations, keys)
     last = -1
+    # Readings whose sums fail only at a stated total printed blank (see `verdict`): not ruled
+    # out, not confirmed, so the next evidence's readings are weighed beside them, and a cell
+    # they disagree on is ambiguous.
+    untested: list[Reading] = []
     for tier in tiers:
         if not tier:
             continue
@@ -58,11 +62,15 @@ def choose(keys: list[Key], tiers: Iterable[list[Reading]], equations, exhaustiv
         if rank <= last or any(r.rank != rank for r in tier):
             raise ValueError("readings come grouped by evidence, strongest first")
         last = rank
-        holding = [r for r in tier if holds(r, keys, own)] if exhaustive else tier
-        if holding:
-            return agreement(keys, holding)
+        verdicts = [verdict(r, keys, own) if exhaustive else True for r in tier]
+        holding = [r for r, v in zip(tier, verdicts) if v]
         if EVIDENCE[rank].stands:
-            return agreement(keys, tier)
+            return agreement(keys, untested + (holding or tier))
+        if holding:
+            return agreement(keys, untested + holding + [r for r, v in zip(tier, verdicts) if v is None])
+        untested += [r for r, v in zip(tier, verdicts) if v is None]
+    if untested:
+        return agreement(keys, untested)
     return Choice([None] * len(keys), set(range(len(keys))), 0)
 
 
@@ -91,13 +99,21 @@ def row_equations(equations: list[Equation] | tuple[Equation, ...], keys: list[K
 
 
 def holds(reading: Reading, keys: list[Key], equations: list[Equation]) -> bool:
-    """Whether the group's equations can hold with this reading (an unread cell may be any count).
-    An equation whose stated total the reading makes a printed blank is no test, as the sum
-    rules skip it (validation/rules.py): a total left blank is not a total of 0 (Word and WPS
-    reports that fill the 总计 column only in total rows), so it cannot rule a reading out."""
+    """Whether the group's equations can hold with this reading (an unread cell may be any count)."""
+    values = {k: value_of(t) if t is not None else None for k, t in zip(keys, reading.tokens)}
+    return all(can_hold(eq, values) for eq in equations)
+
+
+def verdict(reading: Reading, keys: list[Key], equations: list[Equation]) -> bool | None:
+    """`holds`, but None where only equations whose stated total the reading makes a printed
+    blank fail: the sum rules skip those (validation/rules.py), as a total left blank is not a
+    total of 0 (Word and WPS reports that fill the 总计 column only in total rows), so they
+    cannot rule the reading out, nor confirm it."""
+    if holds(reading, keys, equations):
+        return True
     tokens = dict(zip(keys, reading.tokens))
-    values = {k: value_of(t) if t is not None else None for k, t in tokens.items()}
-    return all(can_hold(eq, values) for eq in equations if not _blank_claim(eq, tokens))
+    tested = [eq for eq in equations if not _blank_claim(eq, tokens)]
+    return None if len(tested) < len(equations) and holds(reading, keys, tested) else False
 
 
 def _blank_claim(eq: Equation, tokens: dict[Key, Token | None]) -> bool:
