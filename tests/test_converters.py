@@ -31,7 +31,7 @@ FLOOR = {
     "pdftohtml": 1545,
     "pdfminer": 50,  # 52 with 2 wrong before hongze's column-major 第二十条 table was read as such
     "pymupdf": 1550,
-    "pymupdf4llm": 1287,
+    "pymupdf4llm": 1543,  # 1287 before a label or caption cut over cells was joined
     "pypdfium2": 176,
     "markitdown": 2291,
     "pandoc-gfm": 2196,

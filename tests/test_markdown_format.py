@@ -3,6 +3,7 @@ markitdown, pandoc gfm, html2text and pymupdf4llm (gidr_etl/testing/converters.p
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,22 @@ def test_inline_markup_is_gone():
         plain("**机关**的[网站](http://x.gov.cn)公开`12`条，1\\.属于 ~~旧~~ *新*") == "机关的网站公开12条，1.属于 旧 新"
     )
     assert plain("2*3*4 与 a_b_c") == "2*3*4 与 a_b_c"  # no emphasis without its flanking
+
+
+def test_pymupdf4llm_s_labels_and_captions_cut_over_cells_read_joined():
+    # pymupdf4llm cuts a merged cell where its wrapped lines' text columns fall: the requests
+    # rows' labels ("一、本" | "年新收政府" | "信息公开申请数量") and the 第二十条 captions
+    # ("第二十条第（一）" | "项") run over several cells of their row.
+    pdf = ROOT / "sample_inputs" / "hongze_district_gov_2023.pdf"
+    path = converted("pymupdf4llm", real(pdf))
+    text = path.read_text("utf-8")
+    assert "|第二十条第（一）|项|" in text.replace(" ", "")  # what the test is about is still printed
+    report = build_report(MarkdownFormat().extract(path))
+    want = {tuple(c[:3]): c[3] for c in gold_of(pdf)["cells"]}
+    rows = {("art20_1", "normative_documents"), ("art20_5", "licensing"), ("requests", "new"), ("requests", "total")}
+    got = {k: report.value(*k) for k in want if k[:2] in rows}
+    assert got == {k: want[k] for k in got} and len(got) >= 12
+
+
+def gold_of(pdf: Path) -> dict:
+    return json.loads((ROOT / "tests" / "gold" / "realdocs" / f"{pdf.stem}.json").read_text("utf-8"))

@@ -22,7 +22,7 @@ from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.placements import Reading
 from gidr_etl.reading.row_alignment import alignments, full_row, trimmed
 from gidr_etl.reading.table_pieces import continued
-from gidr_etl.reading.tokens import DIGIT_RUN, Token, thousands_apart
+from gidr_etl.reading.tokens import DIGIT_RUN, Token, prints, thousands_apart
 from gidr_etl.reading.values import read_value
 from gidr_etl.report import AMBIGUOUS, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
@@ -83,7 +83,7 @@ def find_label(toks: list[Token], start: int, end: int, term: Term) -> int | Non
         tok = toks[i]
         if not tok.key or tok.is_value():
             continue
-        if term.matches(tok.key) or (tok.row_id is None and _wrapped_match(toks, i, end, term)):
+        if term.matches(tok.key) or _wrapped_match(toks, i, end, term):
             return i
     return None
 
@@ -93,17 +93,24 @@ _MAX_WRAP = 3
 
 
 def _wrapped_match(toks: list[Token], i: int, end: int, term: Term) -> bool:
-    """Whether toks[i] starts a label whose pieces, all from the official text, join to name `term`."""
+    """Whether toks[i] starts a label whose pieces, all from the official text, join to name `term`:
+    lines of text, or a table row's leading cells (pymupdf4llm's tables cut a merged label cell
+    where its wrapped lines' text columns fall: "一、本" | "年新收政府" | "信息公开申请数量")."""
     joined = toks[i].key
     if joined not in term.key:
         return False
     for tok in toks[i + 1 : min(i + _MAX_WRAP, end)]:
-        if tok.is_value() or tok.key not in term.key:
+        if tok.is_value() or tok.key not in term.key or not _same_row(toks[i], tok):
             return False
         joined += tok.key
         if term.matches(joined):
             return True
     return False
+
+
+def _same_row(label: Token, piece: Token) -> bool:
+    """Whether `piece` may continue `label`: a line of text after text, a cell of the same table row."""
+    return label.row_id is None or piece.row_id == label.row_id
 
 
 def value_run(toks: list[Token], start: int, end: int, row_id, header=None) -> tuple[list[Token], int]:
@@ -298,7 +305,7 @@ def read_row(
     # a piece naming another of the `rows` ("3、其他", the group's word) is that row's label.
     while (
         first < end
-        and label.row_id is None
+        and _same_row(label, toks[first])
         and _continues(toks[first], term)
         and not any(r is not term and r.matches(toks[first].key) for r in rows)
     ):
@@ -538,7 +545,7 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
     )
     table_cols = [c for s in sections for c in s.columns_for(report.template)]
     for section in sections:
-        i = next((k for k in range(start, end) if section.match[0] in toks[k].compact), None)
+        i = next((k for k in range(start, end) if prints(toks, k, section.match[0])), None)
         if i is not None:
             captions[section.code] = i
     for n, section in enumerate(sections):

@@ -137,6 +137,26 @@ def tokens(doc: Document) -> list[Token]:
     return out
 
 
+# How many cells of one table row a caption cut apart may run over.
+_MAX_CUT = 3
+
+
+def prints(toks: list[Token], i: int, text: str) -> bool:
+    """Whether `text` begins in toks[i]: in it alone, or run on into the next cells of its table
+    row (pymupdf4llm's tables cut a caption cell where its wrapped lines' text columns fall:
+    "第二十条第（一）" | "项")."""
+    joined = toks[i].compact
+    if text in joined:
+        return True
+    for tok in toks[i + 1 : i + _MAX_CUT]:
+        if toks[i].row_id is None or tok.row_id != toks[i].row_id or tok.is_value():
+            return False
+        joined += tok.compact
+        if text in joined:
+            return text not in joined[len(toks[i].compact) :]
+    return False
+
+
 def numbers_apart(text: str) -> list[str]:
     """A cell's text as the values it prints: several where numbers stand apart by spaces
     (see SPACED_NUMBERS), else the text itself."""
