@@ -148,8 +148,10 @@ def prints(toks: list[Token], i: int, text: str) -> bool:
     joined = toks[i].compact
     if text in joined:
         return True
+    if toks[i].row_id is None:
+        return False
     for tok in toks[i + 1 : i + _MAX_CUT]:
-        if toks[i].row_id is None or tok.row_id != toks[i].row_id or tok.is_value():
+        if tok.row_id != toks[i].row_id or tok.is_value():
             return False
         joined += tok.compact
         if text in joined:
