@@ -12,12 +12,14 @@ it is lost; the mask of all marks goes to page.py, which doubts what it reads un
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from gidr_etl.formats.ocr.rulings import binarise, ruling_mask
+from gidr_etl.formats.ocr.bend import grid_holds
+from gidr_etl.formats.ocr.rulings import binarise, grid_cells, ruling_mask
 
 if TYPE_CHECKING:
     from gidr_etl.formats.ocr.rulings import RuledTable
@@ -39,6 +41,8 @@ _PALE = 185
 _MARGIN = 16
 # A mark darker than this hides the print under it: there is nothing to divide out.
 _OPAQUE = 60
+# A ruling is at least this long (points): longer than a seal's strokes left after division.
+_RULE = 12.0
 
 
 def flatten_marks(grey: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -114,15 +118,63 @@ def _rulings_through(
     return thin | (lines & cv2.dilate(horizontal | vertical | strokes, np.ones((3, 3), np.uint8)))
 
 
-def cells_under(marks: np.ndarray, table: RuledTable) -> set[int]:
-    """The indices of the table's cells that a mark lies over."""
-    if not marks.any():
-        return set()
+def _on_table(marks: np.ndarray, table: RuledTable) -> np.ndarray:
+    """The marks mask in the warped (and straightened) table's pixels."""
     h, w = table.image.shape
     warped = cv2.warpPerspective(marks, np.linalg.inv(table.to_page), (w, h), flags=cv2.INTER_NEAREST)
     if table.bend is not None:
         warped = table.bend.straighten(warped)  # the cells' boxes are in the straightened table
+    return warped
+
+
+def cells_under(marks: np.ndarray, table: RuledTable) -> set[int]:
+    """The indices of the table's cells that a mark lies over."""
+    if not marks.any():
+        return set()
+    warped = _on_table(marks, table)
     return {k for k, c in enumerate(table.cells) if warped[c.box[1] : c.box[3], c.box[0] : c.box[2]].any()}
+
+
+def grid_under_marks(table: RuledTable, marks: np.ndarray, scale: float) -> RuledTable:
+    """The table with its rulings under a mark mended. A Word or WPS table's rulings run
+    straight across the table, so one seen on both sides of a seal or a ring runs on under
+    it; what passes for a ruling under a mark is kept only where both its ends meet a
+    ruling across it, as a table's do (a seal's star and lettering leave strokes that end
+    in the open). Without this, cells run together or split under the mark."""
+    if not marks.any():
+        return table
+    inside = (_on_table(marks, table) > 0).astype(np.uint8) * 255
+    if not inside.any():
+        return table
+    rules = table.rules
+    h, w = rules.shape
+    n = max(int(_RULE * scale), 10)
+    lines, drawn = [], []
+    for along, reach in (((n, 1), (w, 1)), ((1, n), (1, h))):  # horizontal, then vertical
+        found = cv2.morphologyEx(rules, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        lines.append(found)
+        # Two runs of one ruling either side of the mark join: closing along the line.
+        outside = found & ~inside
+        drawn.append(cv2.morphologyEx(outside, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, reach)))
+    mended = rules | ((drawn[0] | drawn[1]) & inside)
+    keep = cv2.dilate(drawn[0] | drawn[1], np.ones((5, 5), np.uint8)) > 0
+    near = np.ones((7, 7), np.uint8)
+    across = [cv2.dilate(lines[k] | drawn[k], near) for k in (0, 1)]
+    for k, vertical in ((0, False), (1, True)):
+        # An end is met by a ruling across it, or by its own line running on out of the mark.
+        met = across[1 - k] | cv2.dilate(lines[k] & ~inside, near)
+        n_parts, labels, stats, _ = cv2.connectedComponentsWithStats(lines[k] & inside, connectivity=8)
+        for i in range(1, n_parts):
+            x, y, bw, bh, _ = stats[i]
+            ends = ((x, y, bw, 1), (x, y + bh - 1, bw, 1)) if vertical else ((x, y, 1, bh), (x + bw - 1, y, 1, bh))
+            if not all(met[ey : ey + eh, ex : ex + ew].any() for ex, ey, ew, eh in ends):
+                mended[(labels == i) & ~keep] = 0  # a stroke of the mark, ending in the open
+    x, y, bw, bh = cv2.boundingRect(rules)  # the outline _warp drew
+    cv2.rectangle(mended, (x, y), (x + bw - 1, y + bh - 1), 255, 2)
+    cells = grid_cells(mended, scale)
+    if len(cells) < 2:
+        return table
+    return replace(table, cells=cells, rules=mended, doubtful=not grid_holds(cells, scale))
 
 
 def read_under_mark(read: list[tuple[str, float, str | None]]) -> list[tuple[str, float, str | None]]:

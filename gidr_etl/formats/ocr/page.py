@@ -17,7 +17,7 @@ import numpy as np
 
 from gidr_etl.formats.ocr.dotted import smoothed
 from gidr_etl.formats.ocr.engine import engine
-from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, read_under_mark
+from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, grid_under_marks, read_under_mark
 from gidr_etl.formats.ocr.merged import several_numbers, unreadable_cells
 from gidr_etl.formats.ocr.orient import upright
 from gidr_etl.formats.ocr.rulings import RuledTable, binarise, page_tables, ruling_mask
@@ -55,6 +55,7 @@ def read_page(rgb: np.ndarray, scale: float, file: str, page: int) -> PageRead:
     quads = engine().detect(_rgb(clean))
     (clean, grey, marks), rulings, quads = upright((clean, grey, marks), rulings, quads, engine().angles)
     tables, found = page_tables(grey, scale, rulings)
+    tables = [grid_under_marks(t, marks, scale) for t in tables]
     if found is not rulings:  # a fax's dotted rulings (ocr/dotted.py): the text found again without them
         clean = _erased(grey, found)
         quads = engine().detect(_rgb(clean))

@@ -167,13 +167,14 @@ def _warp(grey: np.ndarray, points: np.ndarray, scale: float, dotted: bool) -> R
     rules = _joined(horizontal, vertical, scale, dotted)
     # The outline drawn in: a border faded by the scan must not open the table to the outside.
     cv2.rectangle(rules, (m, m), (m + w, m + h), 255, 2)
-    cells = _cells(rules, scale)
+    cells = grid_cells(rules, scale)
     if len(cells) < 2:
         return None
     return RuledTable(image, np.linalg.inv(to_table), corners, cells, rules, not grid_holds(cells, scale), bend)
 
 
-def _cells(rules: np.ndarray, scale: float) -> list[GridCell]:
+def grid_cells(rules: np.ndarray, scale: float) -> list[GridCell]:
+    """The cells the ruling mask of a warped table encloses, with their spans."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(255 - rules, connectivity=4)
     H, W = rules.shape
     boxes = []
