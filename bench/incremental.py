@@ -265,7 +265,7 @@ def main() -> None:
             *folders, counted = batches(work / f"new{n}", args.rounds + 1)
             runs = measure(folders, db, work / "empty.db")
             report(runs, have, built)
-            full, empty = instructions(counted, db), instructions(counted, work / "counted-empty.db")
+            full, empty = instructions(counted, db), instructions(counted, work / f"counted-empty{n}.db")
             print(
                 f"    SQLite instructions: +{NEW_FILES} files {full[0]:,} against {empty[0]:,} empty"
                 f" ({full[0] / empty[0]:.3f}x); no-op {full[1]:,} against {empty[1]:,} ({full[1] / empty[1]:.3f}x)"
