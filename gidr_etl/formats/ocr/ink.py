@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from gidr_etl.formats.ocr.bend import grid_holds
-from gidr_etl.formats.ocr.rulings import binarise, grid_cells, ruling_mask
+from gidr_etl.formats.ocr.rulings import MIN_RULE, binarise, grid_cells, ruling_mask
 
 if TYPE_CHECKING:
     from gidr_etl.formats.ocr.rulings import RuledTable
@@ -41,8 +41,6 @@ _PALE = 185
 _MARGIN = 16
 # A mark darker than this hides the print under it: there is nothing to divide out.
 _OPAQUE = 60
-# A ruling is at least this long (points): longer than a seal's strokes left after division.
-_RULE = 12.0
 
 
 def flatten_marks(grey: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -139,17 +137,19 @@ def grid_under_marks(table: RuledTable, marks: np.ndarray, scale: float) -> Rule
     """The table with its rulings under a mark mended. A Word or WPS table's rulings run
     straight across the table, so one seen on both sides of a seal or a ring runs on under
     it; what passes for a ruling under a mark is kept only where both its ends meet a
-    ruling across it, as a table's do (a seal's star and lettering leave strokes that end
-    in the open). Without this, cells run together or split under the mark."""
+    ruling across it or run on out of the mark, as a table's do (a seal's star and
+    lettering leave strokes that end in the open). Without this, cells run together or
+    split under the mark."""
     if not marks.any():
         return table
-    inside = (_on_table(marks, table) > 0).astype(np.uint8) * 255
+    inside: np.ndarray = (_on_table(marks, table) > 0).astype(np.uint8) * 255
     if not inside.any():
         return table
     rules = table.rules
     h, w = rules.shape
-    n = max(int(_RULE * scale), 10)
-    lines, drawn = [], []
+    n = max(int(MIN_RULE * scale), 10)
+    lines: list[np.ndarray] = []
+    drawn: list[np.ndarray] = []
     for along, reach in (((n, 1), (w, 1)), ((1, n), (1, h))):  # horizontal, then vertical
         found = cv2.morphologyEx(rules, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
         lines.append(found)
@@ -159,7 +159,7 @@ def grid_under_marks(table: RuledTable, marks: np.ndarray, scale: float) -> Rule
     mended = rules | ((drawn[0] | drawn[1]) & inside)
     keep = cv2.dilate(drawn[0] | drawn[1], np.ones((5, 5), np.uint8)) > 0
     near = np.ones((7, 7), np.uint8)
-    across = [cv2.dilate(lines[k] | drawn[k], near) for k in (0, 1)]
+    across: list[np.ndarray] = [cv2.dilate(lines[k] | drawn[k], near) for k in (0, 1)]
     for k, vertical in ((0, False), (1, True)):
         # An end is met by a ruling across it, or by its own line running on out of the mark.
         met = across[1 - k] | cv2.dilate(lines[k] & ~inside, near)
@@ -168,7 +168,8 @@ def grid_under_marks(table: RuledTable, marks: np.ndarray, scale: float) -> Rule
             x, y, bw, bh, _ = stats[i]
             ends = ((x, y, bw, 1), (x, y + bh - 1, bw, 1)) if vertical else ((x, y, 1, bh), (x + bw - 1, y, 1, bh))
             if not all(met[ey : ey + eh, ex : ex + ew].any() for ex, ey, ew, eh in ends):
-                mended[(labels == i) & ~keep] = 0  # a stroke of the mark, ending in the open
+                box = (slice(y, y + bh), slice(x, x + bw))
+                mended[box][(labels[box] == i) & ~keep[box]] = 0  # a stroke of the mark, ending in the open
     x, y, bw, bh = cv2.boundingRect(rules)  # the outline _warp drew
     cv2.rectangle(mended, (x, y), (x + bw - 1, y + bh - 1), 255, 2)
     cells = grid_cells(mended, scale)

@@ -21,7 +21,7 @@ from gidr_etl.formats.page_layout import grid_index, grid_lines
 
 # Strokes at least this long (points) are rulings: longer than any character's stroke,
 # shorter than the smallest cell.
-_MIN_RULE = 12.0
+MIN_RULE = 12.0
 # A table is at least this wide and high (points), with rulings both ways.
 _MIN_TABLE = (100.0, 24.0)
 # A region smaller than this (points) either way is a gap in a ruling, not a cell.
@@ -75,7 +75,7 @@ def binarise(grey: np.ndarray) -> np.ndarray:
 def ruling_mask(ink: np.ndarray, scale: float, dotted: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(horizontal, vertical) rulings in a binary ink image; `dotted`: rulings broken into
     dots are joined first (ocr/dotted.py)."""
-    n = max(int((DOTTED_RULE if dotted else _MIN_RULE) * scale), 10)
+    n = max(int((DOTTED_RULE if dotted else MIN_RULE) * scale), 10)
     out = []
     for along in ((n, 1), (1, n)):
         lines = bridged(ink, scale, along) if dotted else ink
@@ -141,7 +141,7 @@ def _warp(grey: np.ndarray, points: np.ndarray, scale: float, dotted: bool) -> R
     w = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     h = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     m = _MARGIN
-    run = max(int(_MIN_RULE * scale), 10)
+    run = max(int(MIN_RULE * scale), 10)
     for _ in range(2):
         target = np.array([[m, m], [m + w, m], [m + w, m + h], [m, m + h]], dtype=np.float32)
         to_table = cv2.getPerspectiveTransform(corners, target)
