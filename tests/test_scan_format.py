@@ -145,3 +145,37 @@ def test_a_frame_that_cannot_be_decoded_is_the_files_one_line_error(tmp_path):
     png.write_bytes(png.read_bytes()[:5000])  # cut off, as a download that stopped
     with pytest.raises(ExtractionError, match="not a readable image"):
         ScanFormat().extract(png)
+
+
+@pytest.mark.slow
+@pytest.mark.soffice
+def test_row_labels_whose_rulings_a_150_dpi_scan_lost_are_each_their_rows(tmp_path):
+    """Seed 003's requests table scanned at 150 dpi: the thin rulings between the row labels
+    of （三）不予公开 … are lost while the value columns keep theirs, so a label cell spans
+    several rows and holds one numbered item beside each ("1.属于国家秘密", "2.其他法律…").
+    Each item is its row's label (ocr/merged.items_by_row): 116 of 200 cells read before."""
+    from render import render_pdf
+
+    seed = "003_7310e8e43cef02b2"
+    scan = make_scan(render_pdf(seed, tmp_path / f"{seed}.pdf"), tmp_path / "scans" / f"{seed}.pdf", dpi=150)
+    db = tmp_path / "g.db"
+    run_cli("ingest", scan, "--db", db, "-q", check=0)
+    _check(db, GOLD / "seeds", seed, 0.95, "--by-stem")
+
+
+def test_numbered_items_one_beside_each_row_are_the_rows_labels():
+    from gidr_etl.formats.ocr.merged import items_by_row
+
+    bands = {7: (100.0, 130.0), 8: (130.0, 160.0), 9: (160.0, 190.0)}
+    lines = [(115.0, ("1.属于国家秘密", 0.99, None)), (145.0, ("2.其他法律行政法规禁止公开", 0.98, None))]
+    items = [*lines, (175.0, ("3.危及“三安全一稳定”", 0.97, None))]
+    assert [row for row, _ in items_by_row(range(7, 10), items, bands) or []] == [7, 8, 9]
+    # A group's heading wrapped over the rows it spans is one cell: its lines are not numbered items.
+    heading = [(115.0, ("（三）", 0.99, None)), (145.0, ("不予公开", 0.99, None))]
+    assert items_by_row(range(7, 9), heading, bands) is None
+    # An item wrapped over two lines of its row's band is one item.
+    wrapped = [*lines, (170.0, ("3.危及“三安全", 0.97, None)), (182.0, ("一稳定”", 0.97, None))]
+    assert [len(item) for _, item in items_by_row(range(7, 10), wrapped, bands) or []] == [1, 1, 2]
+    # Two items in one row's band, or fewer items than rows: the rows they belong to are not shown.
+    assert items_by_row(range(7, 10), [(115.0, lines[0][1]), (120.0, lines[1][1]), (175.0, items[2][1])], bands) is None
+    assert items_by_row(range(7, 10), lines, bands) is None

@@ -18,7 +18,7 @@ import numpy as np
 from gidr_etl.formats.ocr.dotted import smoothed
 from gidr_etl.formats.ocr.engine import engine
 from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, grid_under_marks, read_under_mark
-from gidr_etl.formats.ocr.merged import several_numbers, unreadable_cells
+from gidr_etl.formats.ocr.merged import Read, items_by_row, several_numbers, unreadable_cells
 from gidr_etl.formats.ocr.orient import upright
 from gidr_etl.formats.ocr.rulings import RuledTable, binarise, page_tables, ruling_mask
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
@@ -152,8 +152,10 @@ def _read_table(
             pieces.extend((k, y0, x0, rgb[y0:y1, x0:x1]) for x0, y0, x1, y1 in _ink_lines(ink, cell.box, scale))
     read = engine().recognise([p[3] for p in pieces])
     texts: dict[int, list] = {}
-    for (k, _y, _x, _), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
+    middles: dict[int, list[float]] = {}  # each line's middle height, for items_by_row
+    for (k, y, _x, crop), result in sorted(zip(pieces, read), key=lambda pr: (pr[0][0], pr[0][1], pr[0][2])):
         texts.setdefault(k, []).append(result)
+        middles.setdefault(k, []).append(float(y) + crop.shape[0] / 2)
     # A second read of doubtful cells, cut tight around their ink: a detected box with much
     # paper around a lone digit can read as nothing. The surer of the two reads is kept,
     # and reads that differ on a number leave it doubtful.
@@ -164,11 +166,23 @@ def _read_table(
         lines = _ink_lines(ink, table.cells[k].box, scale)
         again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
         texts[k] = _surer(found_k, again)
+        if _texts(texts[k]) != _texts(found_k) or len(found_k) != len(texts[k]):
+            middles[k] = [(y0 + y1) / 2 for _, y0, _, y1 in lines]  # the ink lines' read was kept
         if k in marked:
             texts[k] = read_under_mark(texts[k])
+    bands = _row_bands(table)
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
+        rows = range(cell.row, cell.row + cell.row_span)
+        heights = middles.get(k, [])
+        if found and len(heights) == len(found) and (items := items_by_row(rows, list(zip(heights, found)), bands)):
+            x0, _, x1, _ = cell.box
+            for row, item in items:
+                text, confidence = _cell_text(item)
+                prov = Provenance(file, page, bbox=table.page_box((x0, *bands[row][:1], x1, bands[row][1]), scale))
+                cells.append(TableCell(text, row, cell.col, 1, cell.col_span, prov, confidence))
+            continue
         text, confidence = _cell_text(found)
         if table.doubtful and confidence is not None:
             confidence = 0.0  # a grid bent out of true (bend.py): its rows may pair a label with another row's values
@@ -180,6 +194,16 @@ def _read_table(
         Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)),
         explicit_cells=True,
     )
+
+
+def _row_bands(table: RuledTable) -> dict[int, tuple[int, int]]:
+    """Each grid row's heights (top, bottom) in the warped table, from its one-row cells."""
+    bands: dict[int, tuple[int, int]] = {}
+    for cell in table.cells:
+        if cell.row_span == 1:
+            top, bottom = bands.get(cell.row, (cell.box[1], cell.box[3]))
+            bands[cell.row] = (min(top, cell.box[1]), max(bottom, cell.box[3]))
+    return bands
 
 
 def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) -> list[tuple[int, int, int, int]]:
@@ -221,6 +245,10 @@ def _ink_lines(ink: np.ndarray, box: tuple[int, int, int, int], scale: float) ->
             )
             start = None
     return lines
+
+
+def _texts(read: list[Read]) -> list[str]:
+    return [text for text, _, _ in read]
 
 
 def _surer(first: list[tuple[str, float, str | None]], again: list[tuple[str, float, str | None]]) -> list:
