@@ -48,8 +48,9 @@ DIGESTS = {
     # its value columns reads a blank under them as a cell, never a label's span filler.
     "6": "f9a3606711a358f876db3dff6668247ae6937885c423d533a8e2d110c2539014",
     # The samples' cells as in "6"; other files may not: a table row's label or a caption cut over
-    # several cells (pymupdf4llm's Markdown tables) is read joined, and a scanned table's rulings
-    # under a seal or a stain are mended.
+    # several cells (pymupdf4llm's Markdown tables) is read joined; a scanned table's rulings
+    # under a seal or a stain are mended, and a label cell a lost ruling made span rows is read as
+    # one numbered item a row.
     "7": "f9a3606711a358f876db3dff6668247ae6937885c423d533a8e2d110c2539014",
 }
 
