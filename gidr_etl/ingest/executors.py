@@ -9,6 +9,7 @@ file's error, not the batch's. Loading stays in the calling process, the one wri
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import multiprocessing
@@ -283,9 +284,20 @@ class DaskExecutor(Executor):
                 future.release()
                 yield item, result
         finally:
+            if cluster is not None:
+                # Our own cluster, closing: a worker's heartbeat may meet the scheduler already
+                # gone, which distributed logs as an error with its traceback, after the batch
+                # has told its outcome.
+                with contextlib.suppress(Exception):
+                    client.run(_quiet)
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _quiet() -> None:
+    """On a Dask worker of gidr-etl's own local cluster, as it closes: distributed's logs off."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 # On a Dask worker's thread: its watched pool of one, kept from task to task (a fork per
