@@ -176,11 +176,13 @@ def _read_table(
         found = texts.get(k, [])
         rows = range(cell.row, cell.row + cell.row_span)
         heights = middles.get(k, [])
-        if found and len(heights) == len(found) and (items := items_by_row(rows, list(zip(heights, found)), bands)):
+        # A grid bent out of true (bend.py) may pair a label with another row: no items split there.
+        splittable = found and not table.doubtful and len(heights) == len(found)
+        if splittable and (items := items_by_row(rows, list(zip(heights, found)), bands)):
             x0, _, x1, _ = cell.box
             for row, item in items:
                 text, confidence = _cell_text(item)
-                prov = Provenance(file, page, bbox=table.page_box((x0, *bands[row][:1], x1, bands[row][1]), scale))
+                prov = Provenance(file, page, bbox=table.page_box((x0, bands[row][0], x1, bands[row][1]), scale))
                 cells.append(TableCell(text, row, cell.col, 1, cell.col_span, prov, confidence))
             continue
         text, confidence = _cell_text(found)
