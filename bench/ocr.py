@@ -107,7 +107,9 @@ def _table_page(pdf: Path) -> int:
 
 def _resolved(kw: dict, pdf: Path) -> dict:
     """A FACTOR_TABLE entry with TABLE replaced by `pdf`'s requests page."""
-    page = _table_page(pdf) if TABLE in repr(kw) else None
+    if not any(v in (TABLE, [TABLE]) for v in kw.values()):
+        return kw
+    page = _table_page(pdf)
     return {k: ([page] if v == [TABLE] else page if v == TABLE else v) for k, v in kw.items()}
 
 
@@ -237,11 +239,12 @@ def main() -> None:
                 if not pdfs:
                     continue
                 folder = work / f"{name}-{kind}".replace(" ", "_").replace("°", "")
-                files = [make_scan(p, folder / p.name, **{**factors, **_resolved(kw, p)}) for p in pdfs]
+                each = [_resolved(kw, p) for p in pdfs]
+                files = [make_scan(p, folder / p.name, **{**factors, **k}) for p, k in zip(pdfs, each)]
                 if "pages" in kw:  # scored against the cells on the page kept
                     alone = folder / "gold"
-                    for p, f in zip(pdfs, files):
-                        page_gold(p, _resolved(kw, p)["pages"], gold / f"{p.stem}.json", f.name, alone)
+                    for p, f, k in zip(pdfs, files, each):
+                        page_gold(p, k["pages"], gold / f"{p.stem}.json", f.name, alone)
                     gold = alone
                 sets[f"{name} ({kind})"] = (files, gold)
                 if kind == "seeds":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gidr_etl.reading.tokens import Token, prints
+from gidr_etl.reading.tokens import Token, first_printing
 from gidr_etl.report import ProsePart
 from gidr_etl.template.vocabulary import Vocabulary
 from gidr_etl.text.cjk import CHINESE_NUMBER
@@ -38,12 +38,12 @@ def _first(toks: list[Token], start: int, test) -> int | None:
 def locate(toks: list[Token], vocab: Vocabulary) -> Regions:
     """Where the active, requests and appeals tables and the prose parts begin and end."""
     first_caption = vocab.section("art20_1").match[0]
-    active = next((i for i in range(len(toks)) if prints(toks, i, first_caption)), None)
+    active = first_printing(toks, [first_caption])
     if active is None:
         # A table page without the table's start (a single photographed page, a table
         # broken over pages): the active table begins at whichever of its captions comes first.
         captions = [s.match[0] for s in vocab.sections if s.table == "active"]
-        active = next((i for i in range(len(toks)) if any(prints(toks, i, c) for c in captions)), None)
+        active = first_printing(toks, captions)
     after_active = active or 0
     request_words = vocab.tables["requests"]["heading"]
     new_row = next(r for r in vocab.section("requests").rows if r.code == "new")

@@ -22,7 +22,7 @@ from gidr_etl.reading.locate import Regions
 from gidr_etl.reading.placements import Reading
 from gidr_etl.reading.row_alignment import alignments, full_row, trimmed
 from gidr_etl.reading.table_pieces import continued
-from gidr_etl.reading.tokens import DIGIT_RUN, Token, prints, thousands_apart
+from gidr_etl.reading.tokens import DIGIT_RUN, Token, first_printing, thousands_apart
 from gidr_etl.reading.values import read_value
 from gidr_etl.report import AMBIGUOUS, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
@@ -545,7 +545,7 @@ def _read_active(report, runs, toks, region, sections, vocab) -> None:
     )
     table_cols = [c for s in sections for c in s.columns_for(report.template)]
     for section in sections:
-        i = next((k for k in range(start, end) if prints(toks, k, section.match[0])), None)
+        i = first_printing(toks, [section.match[0]], start, end)
         if i is not None:
             captions[section.code] = i
     for n, section in enumerate(sections):

@@ -141,7 +141,7 @@ def tokens(doc: Document) -> list[Token]:
 _MAX_CUT = 3
 
 
-def prints(toks: list[Token], i: int, text: str) -> bool:
+def _prints(toks: list[Token], i: int, text: str) -> bool:
     """Whether `text` begins in toks[i]: in it alone, or run on into the next cells of its table
     row (pymupdf4llm's tables cut a caption cell where its wrapped lines' text columns fall:
     "第二十条第（一）" | "项")."""
@@ -157,6 +157,12 @@ def prints(toks: list[Token], i: int, text: str) -> bool:
         if text in joined:
             return text not in joined[len(toks[i].compact) :]
     return False
+
+
+def first_printing(toks: list[Token], texts: list[str], start: int = 0, end: int | None = None) -> int | None:
+    """The first index in [start, end) where one of `texts` begins (see `_prints`)."""
+    stop = len(toks) if end is None else end
+    return next((i for i in range(start, stop) if any(_prints(toks, i, text) for text in texts)), None)
 
 
 def numbers_apart(text: str) -> list[str]:

@@ -166,7 +166,7 @@ def _read_table(
         lines = _ink_lines(ink, table.cells[k].box, scale)
         again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
         texts[k] = _surer(found_k, again)
-        if _texts(texts[k]) != _texts(found_k) or len(found_k) != len(texts[k]):
+        if _texts(texts[k]) != _texts(found_k):
             middles[k] = [(y0 + y1) / 2 for _, y0, _, y1 in lines]  # the ink lines' read was kept
         if k in marked:
             texts[k] = read_under_mark(texts[k])
