@@ -107,6 +107,30 @@ def test_two_reads_that_differ_on_a_number_leave_the_cell_doubtful():
     assert _cell_text(_surer([("1.5", 0.9, "1.5")], [("15", 0.99, "15")]))[1] <= 0.5
 
 
+def test_a_number_with_a_stray_separator_at_an_end_is_its_digits_in_doubt():
+    """A fax's line noise prints a speck beside a 0, read "0.": its digits are the number, below
+    every bar of reading/ocr_check.py, so that only the table's sums can confirm it."""
+    import numpy as np
+
+    from gidr_etl.formats.ocr.engine import engine
+    from gidr_etl.reading.ocr_check import BAR
+
+    rec = engine()
+
+    def decoded(text: str):
+        frames = np.zeros((2 * len(text), len(rec._chars)), np.float32)
+        frames[1::2, 0] = 1.0  # a blank between characters
+        for t, ch in enumerate(text):
+            frames[2 * t, rec._chars.index(ch)] = 1.0
+        return rec._decode(frames)
+
+    for printed, number in (("0.", "0"), (".7", "7"), ("12,", "12")):
+        read, confidence, digits = decoded(printed)
+        assert (read, digits) == (printed, number) and confidence < BAR, printed
+    assert decoded("7730.28")[1:] == (1.0, "7730.28")
+    assert decoded("-3")[1:] == (1.0, "-3")
+
+
 def _title_strip(pdf, page: int, dpi: int = 200):
     """The top 2.3 inches of a page of a real PDF, rendered as a scanner gives it: a cheap page to read."""
     import pypdfium2 as pdfium

@@ -16,6 +16,9 @@ from gidr_etl.template.vocabulary import Term
 # runner-up: "属于国家秘蜜" → 0.83, "其他法律行政止公开" → 0.86, "规草" → 0.5.
 MIN_SIMILARITY = 0.75
 MIN_LEAD = 0.15
+# Where a scanned grid's row order alone places a label (template_cells._scanned_row_labels),
+# the label need only resemble its term this much: "（·）产以公计" for 予以公开 is 0.5.
+MIN_RESEMBLANCE = 0.4
 
 
 def similarity(key: str, term: Term) -> float:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from gidr_etl.reading.tokens import Token, first_printing
 from gidr_etl.report import ProsePart
-from gidr_etl.template.vocabulary import Vocabulary
+from gidr_etl.template.vocabulary import Section, Vocabulary
 from gidr_etl.text.cjk import CHINESE_NUMBER
 
 _PART = re.compile("^" + CHINESE_NUMBER)
@@ -35,15 +35,41 @@ def _first(toks: list[Token], start: int, test) -> int | None:
     return next((i for i in range(start, len(toks)) if test(toks[i])), None)
 
 
+# A caption of the active table as an image's reader prints it with its numbers misread
+# ("第二十条第（--）项": the stroke 一 read as dashes; "第二于条": 十 read as 于).
+_CAPTION_SHAPE = re.compile(r"^第.{2,3}条第[(（].{1,3}[)）]项$")
+
+
+def captions(toks: list[Token], sections: list[Section], start: int = 0, end: int | None = None) -> dict[str, int]:
+    """Where each section's caption begins in [start, end): as printed, or, for an OCR'd
+    caption whose numbers were misread, by its place among those read. The template prints
+    the captions in one order, so misread captions between two read ones name the sections
+    between them, where they are as many."""
+    found = {}
+    for section in sections:
+        if (i := first_printing(toks, [section.match[0]], start, end)) is not None:
+            found[section.code] = i
+    order = [s.code for s in sections]
+    stop = len(toks) if end is None else end
+    misread = [
+        i
+        for i in range(start, stop)
+        if toks[i].confidence is not None and i not in found.values() and _CAPTION_SHAPE.match(toks[i].compact)
+    ]
+    anchors = sorted((i, order.index(code)) for code, i in found.items())
+    for (at, k), (next_at, next_k) in zip([(-1, -1), *anchors], [*anchors, (stop, len(order))]):
+        between = [i for i in misread if at < i < next_at]
+        if between and len(between) == next_k - k - 1:
+            found.update(zip(order[k + 1 : next_k], between))
+    return found
+
+
 def locate(toks: list[Token], vocab: Vocabulary) -> Regions:
     """Where the active, requests and appeals tables and the prose parts begin and end."""
-    first_caption = vocab.section("art20_1").match[0]
-    active = first_printing(toks, [first_caption])
-    if active is None:
-        # A table page without the table's start (a single photographed page, a table
-        # broken over pages): the active table begins at whichever of its captions comes first.
-        captions = [s.match[0] for s in vocab.sections if s.table == "active"]
-        active = first_printing(toks, captions)
+    printed = captions(toks, [s for s in vocab.sections if s.table == "active"])
+    # A table page without the table's start (a single photographed page, a table broken
+    # over pages): the active table begins at whichever of its captions comes first.
+    active = printed.get("art20_1", min(printed.values(), default=None))
     after_active = active or 0
     request_words = vocab.tables["requests"]["heading"]
     new_row = next(r for r in vocab.section("requests").rows if r.code == "new")

@@ -16,13 +16,13 @@ from itertools import chain
 from gidr_etl.reading.chooser import Choice, choose
 from gidr_etl.reading.columns import place, place_by_lines
 from gidr_etl.reading.digit_runs.solver import Run
-from gidr_etl.reading.fuzzy_labels import best_match
+from gidr_etl.reading.fuzzy_labels import MIN_RESEMBLANCE, best_match, similarity
 from gidr_etl.reading.label_pairing import exhaustive, pairings
-from gidr_etl.reading.locate import Regions
+from gidr_etl.reading.locate import Regions, captions
 from gidr_etl.reading.placements import Reading
 from gidr_etl.reading.row_alignment import alignments, full_row, trimmed
 from gidr_etl.reading.table_pieces import continued
-from gidr_etl.reading.tokens import DIGIT_RUN, Token, first_printing, thousands_apart
+from gidr_etl.reading.tokens import DIGIT_RUN, Token, thousands_apart
 from gidr_etl.reading.values import read_value
 from gidr_etl.report import AMBIGUOUS, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
@@ -263,7 +263,60 @@ def read_rows(
             i, score = found
             out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
             out[term.code].fuzzy = score
+    for terms, gap in _unfound_runs(rows, out, start, end):
+        labels = _scanned_row_labels(toks, *gap)
+        if len(labels) != len(terms):
+            continue
+        scores = [similarity(toks[i].key, term) for i, term in zip(labels, terms)]
+        if min(scores) < MIN_RESEMBLANCE:
+            continue
+        for i, term, score in zip(labels, terms, scores):
+            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
+            out[term.code].fuzzy = score
     return out
+
+
+def _unfound_runs(rows: list[Term], out: dict[str, Read], start: int, end: int):
+    """Each run of rows not found, in template order, with the stream span between the rows
+    found on either side of it."""
+    run: list[Term] = []
+    before = start
+    for term in [*rows, None]:
+        read = out.get(term.code) if term is not None else None
+        if term is not None and read is None:
+            run.append(term)
+            continue
+        if run:
+            yield run, (before, read.index if read is not None and read.index is not None else end)
+        run = []
+        if read is not None and read.next is not None:
+            before = read.next
+
+
+def _scanned_row_labels(toks: list[Token], start: int, end: int) -> list[int]:
+    """The label of each row with values in [start, end) of a scanned table's grid (explicit
+    cells read by OCR): its last text cell before its values. Where the recogniser garbled
+    labels past matching, the grid's rows still print in the template's order, so rows found
+    on either side of as many grid rows as template rows pair them in order. Empty where a
+    row with values has no label cell, or the span holds anything but a scanned grid."""
+    by_row: dict[tuple[int, int], list[int]] = {}
+    for i in range(start, end):
+        tok = toks[i]
+        if tok.row_id is None or tok.confidence is None or not tok.explicit:
+            if tok.is_blank():
+                continue
+            return []
+        by_row.setdefault(tok.row_id, []).append(i)
+    labels = []
+    for ids in by_row.values():
+        values = [n for n, i in enumerate(ids) if toks[i].is_value() and not toks[i].is_blank()]
+        if not values:
+            continue
+        text = [i for i in ids[: values[0]] if toks[i].key]
+        if not text:
+            return []
+        labels.append(text[-1])
+    return labels
 
 
 def _names_a_later_row(tok: Token, term: Term, rows: list[Term], captions: tuple[str, ...] = ()) -> bool:
@@ -537,23 +590,19 @@ def extract_tables(report: Report, toks: list[Token], regions: Regions, vocab: V
 
 def _read_active(report, runs, toks, region, sections, vocab) -> None:
     start, end = region
-    captions = {}
     # A dump's glued piece may run from one section's row into the next section.
     table = (
         [r for s in sections for r in s.rows_for(report.template)],
         tuple(sorted({label_key(s.match[0]) for s in sections})),
     )
     table_cols = [c for s in sections for c in s.columns_for(report.template)]
-    for section in sections:
-        i = first_printing(toks, [section.match[0]], start, end)
-        if i is not None:
-            captions[section.code] = i
+    printed = captions(toks, sections, start, end)
     for n, section in enumerate(sections):
         # A section printed without its caption (行政处罚 straight after the （五） rows) is
         # looked for between the captions of the sections before and after it.
-        earlier = [captions[s.code] for s in sections[:n] if s.code in captions]
-        sub_start = captions.get(section.code, max(earlier, default=start))
-        later = [i for i in captions.values() if i > sub_start]
+        earlier = [printed[s.code] for s in sections[:n] if s.code in printed]
+        sub_start = printed.get(section.code, max(earlier, default=start))
+        later = [i for i in printed.values() if i > sub_start]
         sub_end = min(later, default=end)
         cols = section.columns_for(report.template)
         store_rows(

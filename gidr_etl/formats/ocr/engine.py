@@ -48,6 +48,10 @@ _REC_MIN_WIDTH = 96
 # agency of a seal-stamped title.
 _DET_SIDE = 1280
 
+# The confidence of a number read with a stray separator at an end: below every bar
+# (reading/ocr_check.py), so that only the table's sums can confirm it.
+_SPECK_DOUBT = 0.5
+
 # glibc's malloc gives each thread a heap of its own, and a heap keeps what was freed in it:
 # two threads reading pages kept two sets of the models' freed buffers. With one heap a
 # thread reuses what the other freed (a 5-page scan read in two threads: 540 MB peak, not
@@ -152,7 +156,12 @@ class Engine:
         read = "".join(text)
         if any(self._digit_of.get(int(c)) is not None for c in best):
             # A text with a number in it is read for that number: its least certain character as part of it.
-            return read, min(number_confs), "".join(digits) if digits else None
+            number = "".join(digits) if digits else None
+            if number and (bare := number.rstrip(",.").lstrip(",.")) != number and bare:
+                # A separator at a number's end ("0.", ".0") is a speck (a fax's line noise, dust)
+                # or what is left of a decimal part: the digits are read, but in doubt.
+                return read, min(*number_confs, _SPECK_DOUBT), bare
+            return read, min(number_confs), number
         return read, min(confs, default=0.0), None
 
 
