@@ -16,10 +16,11 @@ import threading
 
 import numpy as np
 
-# Characters that print the same digit in a numeric cell.
+# Characters that print the same digit in a numeric cell ("!": a fax's 1, its stem broken
+# above the foot).
 _DIGIT_LOOKALIKES = {
     "0": "0Oo〇○Dо",
-    "1": "1lI丨|",
+    "1": "1lI丨|!",
     "2": "2",
     "3": "3",
     "4": "4",
