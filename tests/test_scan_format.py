@@ -124,13 +124,14 @@ def test_a_number_with_a_stray_separator_at_an_end_is_its_digits_in_doubt():
             frames[2 * t, rec._chars.index(ch)] = 1.0
         return rec._decode(frames)
 
-    for printed, number in (("0.", "0"), (".7", "7"), ("12,", "12")):
+    for printed, number in (("0.", "0"), (".7", "7"), ("12,", "12"), ("'0", "0"), ("0:", "0"), ("·3.", "3")):
         read, confidence, digits = decoded(printed)
         assert (read, digits) == (printed, number) and confidence < BAR, printed
     assert decoded("7730.28")[1:] == (1.0, "7730.28")
     # A fax's 1 whose stem broke above its foot reads as "!": in a number it is the 1 it looks like.
     assert decoded("!")[1:] == (1.0, "1")
     assert decoded("-3")[1:] == (1.0, "-3")
+    assert decoded("1'2")[2] is None  # a mark inside a number: no number
 
 
 def _title_strip(pdf, page: int, dpi: int = 200):

@@ -22,7 +22,7 @@ from gidr_etl.reading.locate import Regions, captions
 from gidr_etl.reading.placements import Reading
 from gidr_etl.reading.row_alignment import alignments, full_row, trimmed
 from gidr_etl.reading.table_pieces import continued
-from gidr_etl.reading.tokens import DIGIT_RUN, Token, thousands_apart
+from gidr_etl.reading.tokens import DIGIT_RUN, Token, scanned, text_cells, thousands_apart
 from gidr_etl.reading.values import read_value
 from gidr_etl.report import AMBIGUOUS, READ, UNREADABLE, Finding, Report, TemplateCell, bilingual
 from gidr_etl.template.arithmetic import equations
@@ -267,10 +267,10 @@ def read_rows(
         labels = _scanned_row_labels(toks, *gap)
         if len(labels) != len(terms):
             continue
-        scores = [similarity(toks[i].key, term) for i, term in zip(labels, terms)]
+        scores = [max(similarity(key, term) for key in keys) for (_, keys), term in zip(labels, terms)]
         if min(scores) < MIN_RESEMBLANCE:
             continue
-        for i, term, score in zip(labels, terms, scores):
+        for (i, _), term, score in zip(labels, terms, scores):
             out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
             out[term.code].fuzzy = score
     return out
@@ -293,16 +293,19 @@ def _unfound_runs(rows: list[Term], out: dict[str, Read], start: int, end: int):
             before = read.next
 
 
-def _scanned_row_labels(toks: list[Token], start: int, end: int) -> list[int]:
+def _scanned_row_labels(toks: list[Token], start: int, end: int) -> list[tuple[int, list[str]]]:
     """The label of each row with values in [start, end) of a scanned table's grid (explicit
-    cells read by OCR): its last text cell before its values. Where the recogniser garbled
-    labels past matching, the grid's rows still print in the template's order, so rows found
-    on either side of as many grid rows as template rows pair them in order. Empty where a
-    row with values has no label cell, or the span holds anything but a scanned grid."""
+    cells read by OCR): its last text cell before its values, and the keys it may print (that
+    cell's text joined after the text cells before it in its row, one, two… of them: a 1-bit
+    print's strokes can close into a ruling through a label, cutting it in cells, and a
+    group's heading shares its first row). Where the recogniser garbled labels past matching,
+    the grid's rows still print in the template's order, so rows found on either side of as
+    many grid rows as template rows pair them in order. Empty where a row with values has no
+    label cell, or the span holds anything but a scanned grid."""
     by_row: dict[tuple[int, int], list[int]] = {}
     for i in range(start, end):
         tok = toks[i]
-        if tok.row_id is None or tok.confidence is None or not tok.explicit:
+        if tok.row_id is None or not scanned(tok):
             if tok.is_blank():
                 continue
             return []
@@ -315,7 +318,8 @@ def _scanned_row_labels(toks: list[Token], start: int, end: int) -> list[int]:
         text = [i for i in ids[: values[0]] if toks[i].key]
         if not text:
             return []
-        labels.append(text[-1])
+        keys = ["".join(toks[i].key for i in text[n:]) for n in range(len(text))]
+        labels.append((text[-1], keys))
     return labels
 
 
@@ -388,7 +392,10 @@ def _label_cell_empty(run: list[Token]) -> bool:
 
 
 def _continues(tok: Token, term: Term) -> bool:
-    return not tok.is_value() and term.holds(tok.key)
+    """Whether `tok`, after a row's label in its row, goes on with the label: a piece of its
+    text, or any text cell of a scanned grid's row before its values (a 1-bit print's strokes
+    can close into a ruling through a label, cutting it in cells the recogniser garbles)."""
+    return not tok.is_value() and (term.holds(tok.key) or scanned(tok))
 
 
 def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tuple[int, float] | None:
@@ -400,9 +407,14 @@ def _fuzzy_label(toks, start: int, end: int, term: Term, rows: list[Term]) -> tu
         tok = toks[i]
         if tok.is_value() or not tok.key or tok.key in headings or any(t.matches(tok.key) for t in rows):
             continue
-        match = best_match(tok.key, rows)
-        if match and match[0] is term and (best is None or match[1] > best[1]):
-            best = (i, match[1])
+        # A scanned row's label cut in cells by a ruling its strokes closed is also read whole;
+        # the cell and the whole must not name different rows.
+        keys = {tok.key, "".join(t.key for t in text_cells(toks, i, end))} if scanned(tok) else {tok.key}
+        matches = [m for key in keys if (m := best_match(key, rows))]
+        if matches and all(m[0] is term for m in matches):
+            score = max(m[1] for m in matches)
+            if best is None or score > best[1]:
+                best = (i, score)
     return best
 
 

@@ -137,6 +137,23 @@ def tokens(doc: Document) -> list[Token]:
     return out
 
 
+def scanned(tok: Token) -> bool:
+    """Whether `tok` is a cell of a ruled grid an image's reader read (it carries a confidence)."""
+    return tok.explicit and tok.confidence is not None
+
+
+def text_cells(toks: list[Token], i: int, end: int | None = None) -> list[Token]:
+    """toks[i] and the text cells after it in its table row, up to the row's first value
+    (toks[i] alone outside a table row)."""
+    stop = len(toks) if end is None else end
+    out = [toks[i]]
+    for tok in toks[i + 1 : stop]:
+        if toks[i].row_id is None or tok.row_id != toks[i].row_id or tok.is_value():
+            break
+        out.append(tok)
+    return out
+
+
 # How many cells of one table row a caption cut apart may run over.
 _MAX_CUT = 3
 

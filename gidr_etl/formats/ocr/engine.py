@@ -49,8 +49,11 @@ _REC_MIN_WIDTH = 96
 # agency of a seal-stamped title.
 _DET_SIDE = 1280
 
-# The confidence of a number read with a stray separator at an end: below every bar
+# What may stand inside a number, and marks a speck beside one reads as. A number read with
+# a speck or a separator at an end takes this confidence: below every bar
 # (reading/ocr_check.py), so that only the table's sums can confirm it.
+_SEPARATORS = ",.，-"
+_SPECKS = "'`‘’:：;；·"
 _SPECK_DOUBT = 0.5
 
 # glibc's malloc gives each thread a heap of its own, and a heap keeps what was freed in it:
@@ -139,7 +142,7 @@ class Engine:
                 digit = self._digit_of.get(int(cls))
                 if digit is not None:
                     number_confs.append(float(probs[t, self._groups[digit]].sum()))
-                elif ch in ",.，-":
+                elif ch in _SEPARATORS:
                     number_confs.append(float(probs[t, cls]))
                 else:
                     # A unit or bracket beside a number ("0（元）"): what bears on the number is
@@ -149,7 +152,7 @@ class Engine:
                     pass  # not a number
                 elif digit is not None:
                     digits.append(digit)
-                elif ch in ",.，-":
+                elif ch in _SEPARATORS or ch in _SPECKS:
                     digits.append({"，": ","}.get(ch, ch))
                 else:
                     digits = None
@@ -158,9 +161,12 @@ class Engine:
         if any(self._digit_of.get(int(c)) is not None for c in best):
             # A text with a number in it is read for that number: its least certain character as part of it.
             number = "".join(digits) if digits else None
-            if number and (bare := number.rstrip(",.").lstrip(",.")) != number and bare:
-                # A separator at a number's end ("0.", ".0") is a speck (a fax's line noise, dust)
-                # or what is left of a decimal part: the digits are read, but in doubt.
+            bare = number.strip(",." + _SPECKS) if number else None
+            if bare and any(ch in _SPECKS for ch in bare):
+                return read, min(number_confs), None  # a mark inside a number separates nothing
+            if bare and bare != number:
+                # A mark at a number's end ("0.", "'0", "0:") is a speck (a fax's line noise,
+                # dust) or what is left of a decimal part: the digits are read, but in doubt.
                 return read, min(*number_confs, _SPECK_DOUBT), bare
             return read, min(number_confs), number
         return read, min(confs, default=0.0), None
