@@ -171,9 +171,16 @@ def _read_table(
         if k in marked:
             texts[k] = read_under_mark(texts[k])
     bands = _row_bands(table)
+    numeric = _number_columns(table, texts)
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
+        if k in marked and cell.col_span == 1 and cell.col in numeric and not _one_number(found):
+            # A mark's stroke (a seal's character, a point of its star) read in a column of
+            # numbers, or nothing read there: the cell is unreadable, not a label ending its row.
+            prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
+            cells.append(TableCell("?", cell.row, cell.col, cell.row_span, 1, prov, 0.0))
+            continue
         rows = range(cell.row, cell.row + cell.row_span)
         heights = middles.get(k, [])
         # A grid bent out of true (bend.py) may pair a label with another row: no items split there.
@@ -196,6 +203,19 @@ def _read_table(
         Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)),
         explicit_cells=True,
     )
+
+
+def _one_number(found: list[Read]) -> bool:
+    return len(found) == 1 and found[0][2] is not None
+
+
+def _number_columns(table: RuledTable, texts: dict[int, list[Read]]) -> set[int]:
+    """The grid columns most of whose read cells read as one number each."""
+    numbers: dict[int, list[bool]] = {}
+    for k, cell in enumerate(table.cells):
+        if cell.col_span == 1 and texts.get(k):
+            numbers.setdefault(cell.col, []).append(_one_number(texts[k]))
+    return {col for col, ones in numbers.items() if sum(ones) > len(ones) / 2}
 
 
 def _row_bands(table: RuledTable) -> dict[int, tuple[int, int]]:
