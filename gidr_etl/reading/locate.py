@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gidr_etl.reading.tokens import Token, first_printing, text_cells
+from gidr_etl.reading.tokens import Token, first_printing, joined_cells
 from gidr_etl.report import ProsePart
 from gidr_etl.template.vocabulary import Section, Vocabulary
 from gidr_etl.text.cjk import CHINESE_NUMBER
@@ -38,7 +38,6 @@ def _first(toks: list[Token], start: int, test) -> int | None:
 # A caption of the active table as an image's reader prints it with its numbers misread
 # ("第二十条第（--）项": the stroke 一 read as dashes; "第二于条": 十 read as 于).
 _CAPTION_SHAPE = re.compile(r"^第.{1,3}条第[(（].{1,3}[)）]项$")
-_MAX_CUT = 3  # cells a caption may be cut in
 
 
 def captions(toks: list[Token], sections: list[Section], start: int = 0, end: int | None = None) -> dict[str, int]:
@@ -62,16 +61,8 @@ def captions(toks: list[Token], sections: list[Section], start: int = 0, end: in
 
 
 def _misread_caption(toks: list[Token], i: int, end: int) -> bool:
-    """Whether an OCR'd caption begins at toks[i], alone or cut over cells of its row (a 1-bit
-    print's strokes can close into a ruling through it: "第二" | "-条第（五）项")."""
-    if toks[i].confidence is None:
-        return False
-    joined = ""
-    for tok in text_cells(toks, i, end)[:_MAX_CUT]:
-        joined += tok.compact
-        if _CAPTION_SHAPE.match(joined):
-            return True
-    return False
+    """Whether an OCR'd caption begins at toks[i], alone or cut over cells of its row."""
+    return toks[i].confidence is not None and any(_CAPTION_SHAPE.match(j) for j in joined_cells(toks, i, end))
 
 
 def locate(toks: list[Token], vocab: Vocabulary) -> Regions:

@@ -9,6 +9,7 @@ rows remembers its row, so that a row's values are never taken from the next row
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from gidr_etl.model import Document, Provenance, Table
@@ -147,10 +148,10 @@ def text_cells(toks: list[Token], i: int, end: int | None = None) -> list[Token]
     (toks[i] alone outside a table row)."""
     stop = len(toks) if end is None else end
     out = [toks[i]]
-    for tok in toks[i + 1 : stop]:
-        if toks[i].row_id is None or tok.row_id != toks[i].row_id or tok.is_value():
-            break
-        out.append(tok)
+    j = i + 1
+    while toks[i].row_id is not None and j < stop and toks[j].row_id == toks[i].row_id and not toks[j].is_value():
+        out.append(toks[j])
+        j += 1
     return out
 
 
@@ -158,22 +159,21 @@ def text_cells(toks: list[Token], i: int, end: int | None = None) -> list[Token]
 _MAX_CUT = 3
 
 
-def _prints(toks: list[Token], i: int, text: str) -> bool:
-    """Whether `text` begins in toks[i]: in it alone, or run on into the next cells of its table
-    row (pymupdf4llm's tables cut a caption cell where its wrapped lines' text columns fall:
-    "第二十条第（一）" | "项")."""
-    joined = toks[i].compact
-    if text in joined:
-        return True
-    if toks[i].row_id is None:
-        return False
-    for tok in toks[i + 1 : i + _MAX_CUT]:
-        if tok.row_id != toks[i].row_id or tok.is_value():
-            return False
+def joined_cells(toks: list[Token], i: int, end: int | None = None) -> Iterator[str]:
+    """toks[i]'s text (compact), then joined with each next text cell of its table row in turn,
+    up to _MAX_CUT cells: a caption or label a producer cut over cells of its row (pymupdf4llm's
+    tables cut a caption cell where its wrapped lines' text columns fall: "第二十条第（一）" |
+    "项"; a fax's strokes close into a ruling through it: "第二" | "-条第（五）项")."""
+    joined = ""
+    for tok in text_cells(toks, i, end)[:_MAX_CUT]:
         joined += tok.compact
-        if text in joined:
-            return text not in joined[len(toks[i].compact) :]
-    return False
+        yield joined
+
+
+def _prints(toks: list[Token], i: int, text: str) -> bool:
+    """Whether `text` begins in toks[i]: in it alone, or run on into the next cells of its row."""
+    first = len(toks[i].compact)
+    return any(text in joined and text not in joined[first:] for joined in joined_cells(toks, i))
 
 
 def first_printing(toks: list[Token], texts: list[str], start: int = 0, end: int | None = None) -> int | None:
