@@ -49,6 +49,23 @@ def test_a_doubtful_value_the_sum_confirms_stands_and_one_it_contradicts_is_null
     assert contradicted.value("t", "r", "b") is None and contradicted.status("t", "r", "b") == UNREADABLE
 
 
+def test_doubtful_zeros_a_sure_zero_total_forces_stand():
+    """Counts are never negative: where a sure total of 0 leaves two doubtful parts a sum of
+    0, each is 0, and a doubtful 0 read there is confirmed; a doubtful 1 there is not."""
+    doubtful = BAR - 0.3
+    zeros = _report({"total": (0, 0.99), "a": (0, doubtful), "b": (0, doubtful)})
+    check_ocr_values(zeros, [ROW])
+    assert [zeros.value("t", "r", k) for k in ("total", "a", "b")] == [0, 0, 0]
+    assert "confirmed" in zeros.cells["t", "r", "a"].note
+    one = _report({"total": (0, 0.99), "a": (1, doubtful), "b": (0, doubtful)})
+    check_ocr_values(one, [ROW])
+    assert one.status("t", "r", "a") == UNREADABLE and one.value("t", "r", "b") == 0
+    # A total that leaves the doubtful parts more than 0 confirms neither.
+    open_ = _report({"total": (2, 0.99), "a": (0, doubtful), "b": (0, doubtful)})
+    check_ocr_values(open_, [ROW])
+    assert open_.status("t", "r", "a") == UNREADABLE and open_.status("t", "r", "b") == UNREADABLE
+
+
 def test_a_cell_in_no_equation_needs_the_higher_bar():
     between = (BAR + BAR_NO_ARITHMETIC) / 2
     report = _report({"x": (2776, between), "y": (84, BAR_NO_ARITHMETIC)})

@@ -267,16 +267,38 @@ def _confirm(
         changed = False
         for eq in equations:
             open_ = [k for k in _terms(eq) if k in doubtful]
-            if len(open_) != 1 or any(k in blamed for k in _terms(eq)):
+            if not open_ or any(k in blamed for k in _terms(eq)):
                 continue
-            k = open_[0]
-            if _solve_for(eq, k, values) == cells[k].value:
-                values[k] = cells[k].value
-                doubtful.discard(k)
-                confirmed.add(k)
-                cells[k].note = f"OCR confidence {cells[k].confidence:.2f}, confirmed by the table's sums"
-                changed = True
+            if len(open_) == 1:
+                given = {open_[0]: _solve_for(eq, open_[0], values)}
+            elif _open_sum(eq, open_, values) == 0:
+                # Counts are never negative: doubtful cells of one side whose sum the others
+                # make 0 are each 0 (a row whose 总计 reads a sure 0).
+                given = dict.fromkeys(open_, 0)
+            else:
+                continue
+            for k, value in given.items():
+                if value is not None and value == cells[k].value:
+                    values[k] = cells[k].value
+                    doubtful.discard(k)
+                    confirmed.add(k)
+                    cells[k].note = f"OCR confidence {cells[k].confidence:.2f}, confirmed by the table's sums"
+                    changed = True
     return confirmed
+
+
+def _open_sum(eq: Equation, open_: list[Key], values: Values) -> int | float | None:
+    """The sum the equation's other cells give `open_`, all on one side of it; None if they
+    are not (or stand twice), or another cell has no number."""
+    side, other = (eq.right, eq.left) if set(open_) <= set(eq.right) else (eq.left, eq.right)
+    if not set(open_) <= set(side) or len(set(side) & set(open_)) != len([k for k in side if k in open_]):
+        return None
+    known = [values.get(k) for k in side if k not in open_]
+    others = [values.get(k) for k in other]
+    if None in known or None in others:
+        return None
+    constant = eq.constant if side is eq.right else -eq.constant
+    return sum(others) - sum(known) - constant  # type: ignore[arg-type]
 
 
 def _report_unchecked(report: Report, failing: list[Equation], as_read: Values) -> None:
