@@ -97,6 +97,15 @@ def test_captions_and_labels_garbled_past_matching_are_placed_by_the_templates_o
     assert {"granted", "denied_prohibited_by_law", "denied_three_safeties", "denied_admin_query"} <= fuzzy
 
 
+def test_the_first_row_below_the_tables_heading_is_placed_by_order(tmp_path):
+    """A phone photo read 本年 as 25: "25年新收…" is closer to 本年新收 (0.90) than to 上年结转
+    (0.76) by less than a fuzzy match's lead. The row is the first of the grid, under the
+    table's heading line, before the row read as carried_over: the order places it."""
+    con = _ingest(tmp_path, {**FAX_READ, "一、本年新收政府信息公开申请数量": "一、25年新收政府信息公开申请数量"})
+    gold = gold_cells(REPORT)
+    assert _cells(con, "requests", "new") == {c: v for (s, r, c), v in gold.items() if (s, r) == ("requests", "new")}
+
+
 def test_a_garbled_label_that_resembles_no_row_stays_unread(tmp_path):
     """The order offers 予以公开's place, but "口口口口" resembles no row of the template: its
     values are NULL with findings, never another row's."""

@@ -206,3 +206,10 @@ def test_numbered_items_one_beside_each_row_are_the_rows_labels():
     # Two items in one row's band, or fewer items than rows: the rows they belong to are not shown.
     assert items_by_row(range(7, 10), [(115.0, lines[0][1]), (120.0, lines[1][1]), (175.0, items[2][1])], bands) is None
     assert items_by_row(range(7, 10), lines, bands) is None
+    # A phone photo lost 一 of "一、本年新收…" (seed 004): an item still, as no line of Chinese
+    # begins with the enumeration comma.
+    lost = [
+        (115.0, ("、2年新收政府信息公开申请数量", 0.41, None)),
+        (145.0, ("二、上年结转政府信息公开申请数量", 0.9, None)),
+    ]
+    assert [row for row, _ in items_by_row(range(7, 9), lost, bands) or []] == [7, 8]

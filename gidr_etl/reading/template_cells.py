@@ -301,14 +301,14 @@ def _scanned_row_labels(toks: list[Token], start: int, end: int) -> list[tuple[i
     group's heading shares its first row). Where the recogniser garbled labels past matching,
     the grid's rows still print in the template's order, so rows found on either side of as
     many grid rows as template rows pair them in order. Empty where a row with values has no
-    label cell, or the span holds anything but a scanned grid."""
+    label cell, or the span holds a value outside a scanned grid."""
     by_row: dict[tuple[int, int], list[int]] = {}
     for i in range(start, end):
         tok = toks[i]
         if tok.row_id is None or not scanned(tok):
-            if tok.is_blank():
-                continue
-            return []
+            if tok.is_value() and not tok.is_blank():
+                return []  # a value outside the grid: its rows are not all the span's
+            continue  # a heading line above the grid, a blank
         by_row.setdefault(tok.row_id, []).append(i)
     labels = []
     for ids in by_row.values():

@@ -26,7 +26,9 @@ from collections.abc import Mapping
 from gidr_etl.model import TableCell
 from gidr_etl.text.cjk import NUMBERING
 
-_ITEM = re.compile(rf"\s*(?:{NUMBERING})")
+# A numbered item; or one whose numeral the scan lost ("、上年结转…": a line of Chinese never
+# begins with the enumeration comma).
+_ITEM = re.compile(rf"\s*(?:{NUMBERING}|、)")
 
 # A piece of a number as OCR reads one: digits, separators, a sign, or a ruling's dot read
 # as "/", "!" or "|".
