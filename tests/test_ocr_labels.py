@@ -93,8 +93,10 @@ def test_captions_and_labels_garbled_past_matching_are_placed_by_the_templates_o
     read = {(s, r, c): v for s, r, c, v in con.execute("select section, row, col, value from cells")}
     wrong = {k: (read.get(k), v) for k, v in gold.items() if v != "?" and read.get(k) != v}
     assert wrong == {}
-    fuzzy = {row for (row,) in con.execute("select row from findings where rule = 'label_fuzzy'")}
-    assert {"granted", "denied_prohibited_by_law", "denied_three_safeties", "denied_admin_query"} <= fuzzy
+    fuzzy = dict(con.execute("select row, message from findings where rule = 'label_fuzzy'"))
+    assert {"granted", "denied_prohibited_by_law", "denied_three_safeties", "denied_admin_query"} <= set(fuzzy)
+    # The finding says what was printed and how it was placed.
+    assert "(·)产以公计」" in fuzzy["granted"] and "by its place among the table's rows" in fuzzy["granted"]
 
 
 def test_the_first_row_below_the_tables_heading_is_placed_by_order(tmp_path):

@@ -47,6 +47,8 @@ class Read:
     misfit: list[Token] | None = None  # value tokens not as many as columns (blank padding aside)
     next: int | None = None  # stream index after the row's values
     fuzzy: float | None = None  # similarity when the label was matched fuzzily
+    by_order: bool = False  # the label placed by the template's row order (_scanned_row_labels)
+    printed: str | None = None  # a fuzzy label as printed, its cells apart by " | "
     following: Token | None = None  # the token after the row's values
     placed: Reading | None = None  # the misfit's values placed by where they are printed (columns.py)
     # Its blanks stand in value columns a pipe table's header places: cells (or a value cell's
@@ -261,8 +263,8 @@ def read_rows(
         found = _fuzzy_label(toks, *gap, term, rows)
         if found is not None:
             i, score = found
-            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
-            out[term.code].fuzzy = score
+            read = out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
+            read.fuzzy, read.printed = score, _printed_label(toks, i)
     for terms, gap in _unfound_runs(rows, out, start, end):
         labels = _scanned_row_labels(toks, *gap)
         if len(labels) != len(terms):
@@ -271,9 +273,20 @@ def read_rows(
         if min(scores) < MIN_RESEMBLANCE:
             continue
         for (i, _), term, score in zip(labels, terms, scores):
-            out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
-            out[term.code].fuzzy = score
+            read = out[term.code] = read_row(toks, i, gap[1], term, len(cols), header, rows, area)
+            read.fuzzy, read.by_order, read.printed = score, True, _printed_label(toks, i)
     return out
+
+
+def _printed_label(toks: list[Token], i: int) -> str:
+    """The label at toks[i] as printed: a scanned row's text cells before its values, apart by
+    " | " (a cut label, or a group's heading sharing the row); else the token's text."""
+    if not scanned(toks[i]):
+        return toks[i].norm
+    first = i
+    while first > 0 and toks[first - 1].row_id == toks[i].row_id and not toks[first - 1].is_value():
+        first -= 1
+    return " | ".join(t.norm for t in text_cells(toks, first) if t.norm)
 
 
 def _unfound_runs(rows: list[Term], out: dict[str, Read], start: int, end: int):
@@ -559,10 +572,12 @@ def store_row(
     """One printed row's cells: read, blank, ambiguous, or missing (read is None)."""
     if read and read.fuzzy is not None and read.label is not None:
         official = next(t.label for t in section.rows if t.code == row)
-        note = f"label matched fuzzily ({read.fuzzy:.2f}): printed 「{read.label.norm}」"
+        printed = read.printed or read.label.norm
+        zh, en = ("按表中行序读作", " by its place among the table's rows") if read.by_order else ("按", "")
+        note = f"label matched fuzzily{en} ({read.fuzzy:.2f}): printed 「{printed}」"
         message = bilingual(
-            f"印刷的行标签「{read.label.norm}」按「{official}」读取（相似度 {read.fuzzy:.2f}）",
-            f"printed label 「{read.label.norm}」 read as 「{official}」 (similarity {read.fuzzy:.2f})",
+            f"印刷的行标签「{printed}」{zh}「{official}」{'' if read.by_order else '读取'}（相似度 {read.fuzzy:.2f}）",
+            f"printed label 「{printed}」 read as 「{official}」{en} (similarity {read.fuzzy:.2f})",
         )
         report.findings.append(Finding("label_fuzzy", "warning", section.code, row, None, message))
     read = settle_row(runs, read, [(section.code, row, col.code) for col in cols], report.template)
