@@ -66,6 +66,26 @@ def test_doubtful_zeros_a_sure_zero_total_forces_stand():
     assert open_.status("t", "r", "a") == UNREADABLE and open_.status("t", "r", "b") == UNREADABLE
 
 
+def test_an_unread_cell_a_sure_zero_total_forces_is_0_inferred_with_a_finding():
+    """A cell the scan could not read at all ("?" under a seal): where the cells that stand
+    leave it a sum of 0 with the other open cells, the sums give 0 (counts are never
+    negative), inferred and reported; with a total of 1 they leave it open."""
+
+    def with_unread(total: int) -> Report:
+        report = _report({"total": (total, 0.99), "a": (0, BAR - 0.3)})
+        report.cells["t", "r", "b"] = TemplateCell("t", "r", "b", None, "?", UNREADABLE, confidence=0.0)
+        check_ocr_values(report, [ROW])
+        return report
+
+    zero = with_unread(0)
+    assert zero.value("t", "r", "b") == 0 and zero.cells["t", "r", "b"].inferred
+    assert zero.value("t", "r", "a") == 0  # then the doubtful 0 beside it is confirmed
+    assert [(f.rule, f.col) for f in zero.findings] == [("cell_corrected", "b")]
+    one = with_unread(1)
+    assert one.status("t", "r", "b") == UNREADABLE and one.value("t", "r", "b") is None
+    assert not any(f.rule == "cell_corrected" for f in one.findings)
+
+
 def test_a_cell_in_no_equation_needs_the_higher_bar():
     between = (BAR + BAR_NO_ARITHMETIC) / 2
     report = _report({"x": (2776, between), "y": (84, BAR_NO_ARITHMETIC)})

@@ -78,6 +78,8 @@ def check_ocr_values(
         return bar if k in in_equation else bar_no_arithmetic
 
     doubtful = {k for k in ocr if (cells[k].confidence or 0.0) < bar_of(k)}
+    # Cells the image's reader could not read at all ("?"): only the sums can give them.
+    unread = {k for k, c in cells.items() if c.status == UNREADABLE and c.confidence is not None}
     as_read: Values = {k: _number(c) for k, c in cells.items()}
     values = dict(as_read)
     for k in doubtful:
@@ -92,7 +94,8 @@ def check_ocr_values(
         for group in groups:
             if failed := [eq for eq in now if eq in group]:
                 blamed |= _judge(report, failed, group, values, standing)
-        if not _confirm(cells, equations, values, doubtful, blamed):
+        confirmed = _confirm(cells, equations, values, doubtful, blamed)
+        if not confirmed and not _forced_zeros(report, equations, values, doubtful, unread, blamed):
             break
     for k in doubtful:
         _unreadable(
@@ -285,6 +288,45 @@ def _confirm(
                     cells[k].note = f"OCR confidence {cells[k].confidence:.2f}, confirmed by the table's sums"
                     changed = True
     return confirmed
+
+
+def _forced_zeros(
+    report: Report,
+    equations: Sequence[Equation],
+    values: Values,
+    doubtful: set[Key],
+    unread: set[Key],
+    blamed: set[Key],
+) -> set[Key]:
+    """Unread cells that the sums force to 0 take 0, `inferred`, with a cell_corrected finding:
+    counts are never negative, so where the cells that stand leave an equation's open cells
+    of one side (unread, or in doubt and read 0) a sum of 0, each of them is 0. Returns them."""
+    cells = report.cells
+    given: set[Key] = set()
+    for eq in equations:
+        open_ = [k for k in _terms(eq) if k in doubtful or (k in unread and values.get(k) is None)]
+        if not any(k in unread for k in open_) or any(k in blamed for k in _terms(eq)):
+            continue
+        if any(k in doubtful and cells[k].value != 0 for k in open_) or _open_sum(eq, open_, values) != 0:
+            continue
+        for k in (k for k in open_ if k in unread):
+            cell = cells[k]
+            cell.value, cell.status, cell.inferred = 0, READ, True
+            cell.note = "not read by OCR; the table's sums give 0 (a sum of 0 over counts, which are never negative)"
+            values[k] = 0
+            given.add(k)
+            report.findings.append(
+                Finding(
+                    "cell_corrected",
+                    "warning",
+                    *k,
+                    bilingual(
+                        "OCR 未能识读；表中合计为 0，各项不为负，故为 0",
+                        "not read by OCR; the table's sum is 0 and counts are never negative, so 0",
+                    ),
+                )
+            )
+    return given
 
 
 def _open_sum(eq: Equation, open_: list[Key], values: Values) -> int | float | None:
