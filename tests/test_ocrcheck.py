@@ -71,9 +71,9 @@ def test_an_unread_cell_a_sure_zero_total_forces_is_0_inferred_with_a_finding():
     leave it a sum of 0 with the other open cells, the sums give 0 (counts are never
     negative), inferred and reported; with a total of 1 they leave it open."""
 
-    def with_unread(total: int) -> Report:
+    def with_unread(total: int, raw: str = "?") -> Report:
         report = _report({"total": (total, 0.99), "a": (0, BAR - 0.3)})
-        report.cells["t", "r", "b"] = TemplateCell("t", "r", "b", None, "?", UNREADABLE, confidence=0.0)
+        report.cells["t", "r", "b"] = TemplateCell("t", "r", "b", None, raw, UNREADABLE, confidence=0.0)
         check_ocr_values(report, [ROW])
         return report
 
@@ -84,6 +84,8 @@ def test_an_unread_cell_a_sure_zero_total_forces_is_0_inferred_with_a_finding():
     one = with_unread(1)
     assert one.status("t", "r", "b") == UNREADABLE and one.value("t", "r", "b") is None
     assert not any(f.rule == "cell_corrected" for f in one.findings)
+    # A count printed negative is never made 0 (issue #21): read as printed, or NULL.
+    assert with_unread(0, raw="-7").value("t", "r", "b") is None
 
 
 def test_a_cell_in_no_equation_needs_the_higher_bar():

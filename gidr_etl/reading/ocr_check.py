@@ -32,6 +32,11 @@ confidence (read from a text layer) are never touched, but their values count in
 3. A value in doubt stands only when an equation whose other cells stand, and are not blamed
    by a failing equation, gives exactly that value (confirmed); the equations are then judged
    again (2) with it among the values not in doubt. Otherwise it is NULL + cell_unreadable.
+4. Counts are never negative: where the cells that stand leave an equation's open cells of
+   one side (in doubt, or with no number read: "?", a stroke read as a letter) a sum of 0,
+   each of them is 0. A doubtful 0 there is confirmed (3); an unread cell takes 0,
+   `inferred`, with a cell_corrected finding (a seal's ink over a row whose 总计 reads a
+   sure 0). A cell that printed a number unreadable as a count ("-7") is never made 0.
 """
 
 from __future__ import annotations
@@ -78,8 +83,14 @@ def check_ocr_values(
         return bar if k in in_equation else bar_no_arithmetic
 
     doubtful = {k for k in ocr if (cells[k].confidence or 0.0) < bar_of(k)}
-    # Cells the image's reader could not read at all ("?"): only the sums can give them.
-    unread = {k for k, c in cells.items() if c.status == UNREADABLE and c.confidence is not None}
+    # Cells the image's reader read no number in ("?", a seal's stroke read as a letter): only
+    # the sums can give them. Not a cell that printed a number unreadable as a count ("-7"
+    # stays as printed or NULL).
+    unread = {
+        k
+        for k, c in cells.items()
+        if c.status == UNREADABLE and c.confidence is not None and not any(ch.isdigit() for ch in c.raw or "")
+    }
     as_read: Values = {k: _number(c) for k, c in cells.items()}
     values = dict(as_read)
     for k in doubtful:
