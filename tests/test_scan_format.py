@@ -124,7 +124,15 @@ def test_a_number_with_a_stray_separator_at_an_end_is_its_digits_in_doubt():
             frames[2 * t, rec._chars.index(ch)] = 1.0
         return rec._decode(frames)
 
-    for printed, number in (("0.", "0"), (".7", "7"), ("12,", "12"), ("'0", "0"), ("0:", "0"), ("·3.", "3")):
+    for printed, number in (
+        ("0.", "0"),
+        (".7", "7"),
+        ("12,", "12"),
+        ("'0", "0"),
+        ("0:", "0"),
+        ("·3.", "3"),
+        ("0-", "0"),
+    ):
         read, confidence, digits = decoded(printed)
         assert (read, digits) == (printed, number) and confidence < BAR, printed
     assert decoded("7730.28")[1:] == (1.0, "7730.28")

@@ -161,11 +161,12 @@ class Engine:
         if any(self._digit_of.get(int(c)) is not None for c in best):
             # A text with a number in it is read for that number: its least certain character as part of it.
             number = "".join(digits) if digits else None
-            bare = number.strip(",." + _SPECKS) if number else None
+            # A minus sign after a number signs nothing: a stroke beside it, as a speck is.
+            bare = number.strip(",." + _SPECKS).rstrip("-").strip(",." + _SPECKS) if number else None
             if bare and any(ch in _SPECKS for ch in bare):
                 return read, min(number_confs), None  # a mark inside a number separates nothing
             if bare and bare != number:
-                # A mark at a number's end ("0.", "'0", "0:") is a speck (a fax's line noise,
+                # A mark at a number's end ("0.", "'0", "0:", "0-") is a speck (a fax's line noise,
                 # dust) or what is left of a decimal part: the digits are read, but in doubt.
                 return read, min(*number_confs, _SPECK_DOUBT), bare
             return read, min(number_confs), number
