@@ -344,7 +344,7 @@ def _open_sum(eq: Equation, open_: list[Key], values: Values) -> int | float | N
     """The sum the equation's other cells give `open_`, all on one side of it; None if they
     are not (or stand twice), or another cell has no number."""
     side, other = (eq.right, eq.left) if set(open_) <= set(eq.right) else (eq.left, eq.right)
-    if not set(open_) <= set(side) or len(set(side) & set(open_)) != len([k for k in side if k in open_]):
+    if any(side.count(k) != 1 for k in open_):
         return None
     known = [values.get(k) for k in side if k not in open_]
     others = [values.get(k) for k in other]

@@ -172,8 +172,10 @@ def joined_cells(toks: list[Token], i: int, end: int | None = None) -> Iterator[
 
 def _prints(toks: list[Token], i: int, text: str) -> bool:
     """Whether `text` begins in toks[i]: in it alone, or run on into the next cells of its row."""
-    first = len(toks[i].compact)
-    return any(text in joined and text not in joined[first:] for joined in joined_cells(toks, i))
+    first = toks[i].compact
+    if text in first or toks[i].row_id is None:  # asked of every token: the cell alone first
+        return text in first
+    return any(text in joined and text not in joined[len(first) :] for joined in joined_cells(toks, i))
 
 
 def first_printing(toks: list[Token], texts: list[str], start: int = 0, end: int | None = None) -> int | None:

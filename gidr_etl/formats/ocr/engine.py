@@ -162,7 +162,7 @@ class Engine:
             # A text with a number in it is read for that number: its least certain character as part of it.
             number = "".join(digits) if digits else None
             # A minus sign after a number signs nothing: a stroke beside it, as a speck is.
-            bare = number.strip(",." + _SPECKS).rstrip("-").strip(",." + _SPECKS) if number else None
+            bare = number.lstrip(",." + _SPECKS).rstrip(",.-" + _SPECKS) if number else None
             if bare and any(ch in _SPECKS for ch in bare):
                 return read, min(number_confs), None  # a mark inside a number separates nothing
             if bare and bare != number:
