@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 from helpers import SAMPLES, SEEDS, cells_of, gold_cells, run_cli
 
+from gidr_etl.formats.base import WORKER_CORES, all_cores
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.ingest.executors import CONNECT_TIMEOUT_VARIABLE, DaskExecutor, Executor, LocalPool
 from gidr_etl.ingest.pipeline import ingest, process_file
@@ -115,6 +117,27 @@ def test_a_worker_that_dies_fails_only_its_own_item():
             assert isinstance(result, ValueError)
         else:
             assert result == item.upper()
+
+
+def _where_read(path: str) -> tuple[int, str | None]:
+    """(the worker's pid, the cores it may spread one file over)."""
+    time.sleep(0.3)  # as long as a page of a scan takes, so that both workers get to work
+    return os.getpid(), os.environ.get(WORKER_CORES)
+
+
+def test_files_that_take_long_are_spread_over_the_workers_each_with_its_share_of_the_cores(tmp_path):
+    # Three files the size of scanned PDFs: four to a task, one worker would have read all
+    # three while the other waited, its pages in two threads on cores the other had too.
+    scans = []
+    for n in range(3):
+        scans.append(str(tmp_path / f"scan{n}.pdf"))
+        Path(scans[-1]).write_bytes(b"%PDF-1.4 " + b"\0" * 600_000)
+    small = [str(seed) for seed in SEEDS[:3]]  # text reports of a few KB
+    results = list(LocalPool().map(_where_read, scans + small, workers=2))
+    workers = {pid for _, (pid, _) in results[:3]}
+    assert len(workers) == 2
+    assert {cores for _, (_, cores) in results} == {str(max(1, all_cores() // 2))}
+    assert len({pid for _, (pid, _) in results[3:]}) == 1  # small files still go four to a task
 
 
 def test_a_worker_that_dies_under_a_file_is_that_files_error(seed_dir, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -13,6 +14,23 @@ HEAD_BYTES = 4096
 # A report's text is tens of KB; the core reads text at about 2 MB/s and 20 MB of
 # memory a MB, so a text file past this is not a report (8 MB: ~4 s, ~170 MB).
 TEXT_MAX_BYTES = 8 * 2**20
+
+# The cores a reader may spread one file over in threads of its own. ingest's local workers
+# each get their share of the machine's (ingest/executors.py sets it), so that workers ×
+# threads make the cores: two workers each reading two scanned pages at once ran no faster
+# than one page each, and held twice the pages' buffers.
+WORKER_CORES = "GIDR_ETL_WORKER_CORES"
+
+
+def all_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def reader_cores() -> int:
+    """The cores a reader may use for threads of its own: its worker's share, else all of them."""
+    share = os.environ.get(WORKER_CORES, "")
+    return int(share) if share.isdigit() and int(share) > 0 else all_cores()
 
 
 class InputFormat(ABC):

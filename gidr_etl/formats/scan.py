@@ -10,7 +10,6 @@ Without the extra installed, a scan fails with a one-line error that names it.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gidr_etl.errors import ExtractionError
-from gidr_etl.formats.base import InputFormat
+from gidr_etl.formats.base import InputFormat, reader_cores
 from gidr_etl.formats.ocr import missing
 from gidr_etl.formats.page_layout import page_title
 from gidr_etl.hookspecs import hookimpl
@@ -133,7 +132,7 @@ def _read(
     from gidr_etl.formats.ocr.photo import as_page
 
     share_heap()
-    workers = max(1, min(len(numbers), int(os.environ.get("GIDR_ETL_OCR_THREADS", 0)) or len(os.sched_getaffinity(0))))
+    workers = max(1, min(len(numbers), reader_cores()))
 
     def read_one(n: int) -> PageRead:
         page, page_scale = as_page(image(n), scale) if sheets else (image(n), scale)

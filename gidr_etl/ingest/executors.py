@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 
 from gidr_etl.errors import ExecutorError
+from gidr_etl.formats.base import WORKER_CORES, all_cores
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.ingest import watch
 from gidr_etl.ingest.watch import WorkerLost
@@ -33,8 +34,10 @@ from gidr_etl.plugins import executors
 # Tasks in flight per worker: enough that no worker waits, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 4
 # Files a local task carries: a TXT report takes a few milliseconds, about what a round
-# trip to a worker costs.
+# trip to a worker costs. Files of more bytes together than CHUNK_BYTES (a PDF, a scan: a
+# second or a minute each) go one a task, so that every worker has one while files are left.
 CHUNK = 4
+CHUNK_BYTES = 256 * 1024
 # Forked workers start at once with the plugins the main process loaded, including ones
 # registered in code; Python 3.14 makes forkserver the default on Linux, so ask for fork.
 _START = multiprocessing.get_context("fork") if sys.platform == "linux" else None
@@ -88,11 +91,6 @@ def connect_timeout() -> float:
     return seconds
 
 
-def all_cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def get_executor(spec: str) -> tuple[Executor, str | None]:
     """The executor `spec` names ("local", "dask", "dask:tcp://10.0.0.5:8786") and its address."""
     name, _, address = spec.partition(":")
@@ -126,9 +124,10 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _start_worker(slots: watch.Slots | None) -> None:
-    """Worker initializer."""
+def _start_worker(slots: watch.Slots | None, cores: int) -> None:
+    """Worker initializer; `cores`: this worker's share of the cores, for a reader's threads."""
     _die_with_parent()
+    os.environ[WORKER_CORES] = str(cores)
     if slots is not None:
         watch.join(slots)
 
@@ -143,7 +142,10 @@ class _Pool:
         slots = watch.Slots(workers, _START or multiprocessing) if given and watch.available() else None
         self.watch = watch.Watch(slots, given) if slots and given else None
         self.pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=_START, initializer=_start_worker, initargs=(slots,)
+            max_workers=workers,
+            mp_context=_START,
+            initializer=_start_worker,
+            initargs=(slots, max(1, all_cores() // workers)),
         )
         # The workers' Process objects (the pool forgets them at shutdown): how each one ended.
         self.processes = self.pool._processes
@@ -220,14 +222,27 @@ class LocalPool(Executor):
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[tuple]:
+    """The items in tuples of at most `size`, and of fewer where their files reach CHUNK_BYTES."""
     chunk: list = []
+    held = 0
     for item in items:
         chunk.append(item)
-        if len(chunk) == size:
+        held += _bytes(item)
+        if len(chunk) == size or held >= CHUNK_BYTES:
             yield tuple(chunk)
-            chunk = []
+            chunk, held = [], 0
     if chunk:
         yield tuple(chunk)
+
+
+def _bytes(item: Any) -> int:
+    """The size of the file an item names (0 for anything else)."""
+    if not isinstance(item, str | os.PathLike):
+        return 0
+    try:
+        return os.path.getsize(item)
+    except OSError:
+        return 0
 
 
 def _each(fn: Callable, task: int, chunk: tuple) -> list:

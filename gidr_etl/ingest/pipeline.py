@@ -19,12 +19,12 @@ from gidr_etl.database.copies import TEMPLATE, is_blank_template
 from gidr_etl.database.derived import refresh
 from gidr_etl.database.load import bulk, open_db, prune, store
 from gidr_etl.errors import one_line
-from gidr_etl.formats.base import HEAD_BYTES
+from gidr_etl.formats.base import HEAD_BYTES, all_cores
 from gidr_etl.formats.choice import read_document
 from gidr_etl.ingest import claims, limits, relative_rows
 from gidr_etl.ingest.claims import claim, release, wait_for
 from gidr_etl.ingest.discover import absolute, discover, display_path, regular_file, sha256_of
-from gidr_etl.ingest.executors import all_cores, get_executor
+from gidr_etl.ingest.executors import get_executor
 from gidr_etl.ingest.watch import Limited, Limits, WorkerLost
 from gidr_etl.plugins import formats, label_variants, rules
 from gidr_etl.report import Finding, Report, bilingual
