@@ -129,14 +129,12 @@ def _read(
     # late: OpenCV and RapidOCR come with the ocr extra
     from gidr_etl.formats.ocr.engine import share_heap
     from gidr_etl.formats.ocr.page import read_page
-    from gidr_etl.formats.ocr.photo import as_page
 
     share_heap()
     workers = max(1, min(len(numbers), reader_cores()))
 
     def read_one(n: int) -> PageRead:
-        page, page_scale = as_page(image(n), scale) if sheets else (image(n), scale)
-        return read_page(page, page_scale, file, n)
+        return read_page(image(n), scale, file, n, sheets)
 
     with ThreadPoolExecutor(workers) as pool:
         return dict(zip(numbers, pool.map(read_one, numbers)))

@@ -105,10 +105,6 @@ class Engine:
         if (rec := models.session(shipped / _REC_MODEL)) is not None:
             ocr.text_rec.session.session = rec
         self._det = ocr.text_det
-        # One page's detection at a time in a process: its buffers (over 200 MB for a page
-        # at 1280) are the largest thing a page read holds, and two pages read at once in
-        # threads held them twice. The other thread's recognition goes on meanwhile.
-        self._det_lock = threading.Lock()
         self._rec = ocr.text_rec.session
         self._cls = ocr.text_cls
         chars = ocr.text_rec.postprocess_op.character
@@ -124,8 +120,7 @@ class Engine:
         shrink = min(1.0, _DET_SIDE / max(image.shape[:2]))
         if shrink < 1.0:
             image = cv2.resize(image, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
-        with self._det_lock:
-            boxes, _ = self._det(image)
+        boxes, _ = self._det(image)
         return [] if boxes is None else [np.asarray(b, dtype=np.float32) / shrink for b in boxes]
 
     def angles(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
