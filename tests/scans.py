@@ -137,6 +137,23 @@ def leading_digit(pdf: Path, row_label: str, column: int) -> tuple[int, Box]:
     raise LookupError(f"no table row with {row_label!r} in {pdf}")
 
 
+def ruling_after(pdf: Path, row_label: str, column: int) -> tuple[int, Box]:
+    """(0-based page, box) of the ruling between a ruled table's cell at `column` (negative:
+    from the right) and the next, in the row whose cells' text includes `row_label`, as the
+    PDF's text layer (pdfplumber) places them: losing it (a fax's dotted line, toner that did
+    not take) runs the two cells together in the scan."""
+    import pdfplumber
+
+    with pdfplumber.open(str(pdf)) as doc:
+        for n, page in enumerate(doc.pages):
+            for table in page.find_tables():
+                for row, texts in zip(table.rows, table.extract()):
+                    if any(row_label in (t or "").replace("\n", "") for t in texts):
+                        _, top, x, bottom = row.cells[column]
+                        return n, (x - 2.0, top + 1.5, x + 2.0, bottom - 1.5)
+    raise LookupError(f"no table row with {row_label!r} in {pdf}")
+
+
 def _rotation(rotations: int | list[int] | str, k: int) -> int:
     """The degrees the k-th kept page is turned."""
     if rotations == "duplex":

@@ -198,6 +198,51 @@ def test_row_labels_whose_rulings_a_150_dpi_scan_lost_are_each_their_rows(tmp_pa
     _check(db, GOLD / "seeds", seed, 0.95, "--by-stem")
 
 
+@pytest.mark.slow
+def test_two_values_whose_parting_ruling_the_scan_lost_are_each_in_their_column(tmp_path):
+    """Hongze 2024's requests table scanned with the ruling between 自然人 and 商业企业 lost in
+    two rows: "95 | 0" and "50 | 0" each come out as one cell over two columns. The grid's
+    other rows show where the columns are, so each number is read in its own (merged.by_column);
+    before, both cells of each pair were unreadable."""
+    from scans import make_scan_without, ruling_after
+
+    pdf = SAMPLES / "hongze_district_gov_2024.pdf"
+    lost: dict[int, list] = {}
+    for label in ("本年新收", "（一）予以公开"):
+        page, box = ruling_after(pdf, label, -7)  # the 自然人 column's right-hand ruling
+        lost.setdefault(page, []).append(box)
+    scan = make_scan_without(pdf, tmp_path / "scans" / pdf.name, lost)
+    db = tmp_path / "g.db"
+    run_cli("ingest", scan, "--db", db, "-q", check=0)
+    con = sqlite3.connect(db)
+    got = dict(
+        con.execute(
+            "select row || '.' || col, value from cells where section = 'requests' and row in ('new', 'granted')"
+            " and col in ('natural_person', 'commercial')"
+        ).fetchall()
+    )
+    assert got == {"new.natural_person": 95, "new.commercial": 0, "granted.natural_person": 50, "granted.commercial": 0}
+    _check(db, GOLD / "realdocs", pdf.name, 0.98)
+
+
+def test_print_in_each_column_of_a_cell_over_several_is_read_by_column():
+    import numpy as np
+
+    from gidr_etl.formats.ocr.merged import by_column
+
+    ink = np.zeros((40, 200), np.uint8)
+    columns = [(0, 98), (102, 200)]
+    ink[10:30, 40:52] = 255  # a digit in the first column
+    ink[10:30, 140:150] = 255  # and one in the second
+    for y in range(4, 36, 4):
+        ink[y : y + 2, 99:101] = 255  # the lost ruling's dots, between the columns
+    ink[20, 70] = 255  # a speck
+    assert by_column(ink, (0, 0, 200, 40), columns, 4) == [(0, 0, 98, 40), (102, 0, 200, 40)]
+    # Print across the border between the columns: which column it is in is not shown.
+    ink[10:30, 90:110] = 255
+    assert by_column(ink, (0, 0, 200, 40), columns, 4) is None
+
+
 def test_numbered_items_one_beside_each_row_are_the_rows_labels():
     from gidr_etl.formats.ocr.merged import items_by_row
 

@@ -1,13 +1,17 @@
-"""Cells of a scanned grid whose parting ruling was lost: a cell holding several numbers,
-and a label cell holding one numbered item beside each of several rows.
+"""Cells of a scanned grid whose parting ruling was lost: a cell over several columns of
+numbers, and a label cell holding one numbered item beside each of several rows.
 
 In a report's tables a cell prints one value. Where a scan loses a ruling (a fax's dotted
 line with a gap too long to close, a seal's ring over it), the cells it parted are found
-as one, and their values come out as one text ("95 0"). The reader places a row's values
-by their order, so two values in one cell, or one lost among them, would shift every
-value after them into the wrong column. Such a cell is unreadable: it stands as one
-unreadable cell ("?", no confidence) in each grid cell it covers, which keeps every other
-value of the row in its column and makes these NULL with a finding.
+as one, and their values come out as one text ("95 0"), or one of them not at all. The
+reader places a row's values by their order, so two values in one cell, or one lost among
+them, would shift every value after them into the wrong column. The grid's other rows show
+where the columns are: where a cell over columns of numbers holds print of its own in more
+than one of them and none across a border (`by_column`), each column's print is read as
+that column's cell (a column with none is unreadable: blank, or print the scan lost). A cell
+read as several numbers otherwise is unreadable: one unreadable cell ("?", no confidence)
+in each grid cell it covers, which keeps every other value of the row in its column and
+makes these NULL with a finding.
 
 A row label's cell is parted from the next by a ruling as thin as any, which a 150 dpi scan
 or a phone photo loses where the value columns keep theirs: the label cell then spans the
@@ -22,6 +26,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+
+import cv2
+import numpy as np
 
 from gidr_etl.model import TableCell
 from gidr_etl.text.cjk import NUMBERING
@@ -51,6 +58,28 @@ def unreadable_cells(cell: TableCell) -> list[TableCell]:
 
 
 Read = tuple[str, float, str | None]  # a recognised line: text, confidence, its digits
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
+# Pixels a ruling's remnant may reach into a column beside it (a line drawn a little off true).
+_EDGE = 2
+
+
+def by_column(ink: np.ndarray, box: Box, columns: list[tuple[int, int]], min_mark: float) -> list[Box] | None:
+    """The part of a cell (`box`, in a binary ink image) under each of `columns` (each
+    column's x0, x1 where its own cells stand), where no mark of print in the cell crosses
+    from one column into the next; None where one does. Marks shorter than `min_mark` pixels
+    both ways are specks; marks between two columns are what the scan left of their ruling
+    (a fax's dots): neither is print."""
+    x0, y0, x1, y1 = box
+    m = 3  # clear of the rulings above and below
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0 + m : y1 - m, x0:x1], connectivity=8)
+    for left, _top, width, height, _area in stats[1:]:
+        if max(width, height) < min_mark:
+            continue
+        start, end = x0 + int(left), x0 + int(left + width)
+        if sum(min(end, c1) - max(start, c0) > _EDGE for c0, c1 in columns) > 1:
+            return None
+    return [(c0, y0, c1, y1) for c0, c1 in columns]
 
 
 def items_by_row(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -19,10 +19,10 @@ import numpy as np
 from gidr_etl.formats.ocr.dotted import smoothed
 from gidr_etl.formats.ocr.engine import engine
 from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, grid_under_marks, read_under_mark
-from gidr_etl.formats.ocr.merged import Read, items_by_row, several_numbers, unreadable_cells
+from gidr_etl.formats.ocr.merged import Read, by_column, items_by_row, several_numbers, unreadable_cells
 from gidr_etl.formats.ocr.orient import upright
 from gidr_etl.formats.ocr.photo import as_page
-from gidr_etl.formats.ocr.rulings import RuledTable, binarise, page_tables, ruling_mask
+from gidr_etl.formats.ocr.rulings import GridCell, RuledTable, binarise, page_tables, ruling_mask
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
 from gidr_etl.model import Block, Provenance, Table, TableCell, TextBlock
 
@@ -201,6 +201,18 @@ def _read_table(
             prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
             cells.append(TableCell("?", cell.row, cell.col, cell.row_span, 1, prov, 0.0))
             continue
+        spanned = range(cell.col, cell.col + cell.col_span)
+        if (
+            cell.col_span > 1
+            and cell.row_span == 1
+            and k not in marked
+            and all(c in numeric for c in spanned)
+            and found
+            and all(digits is not None for _, _, digits in found)  # read as numbers, not a heading
+            and (by_col := _numbers_by_column(table, cell, ink, rgb, scale, Provenance(file, page))) is not None
+        ):
+            cells.extend(by_col)
+            continue
         rows = range(cell.row, cell.row + cell.row_span)
         heights = middles.get(k, [])
         # A grid bent out of true (bend.py) may pair a label with another row: no items split there.
@@ -223,6 +235,40 @@ def _read_table(
         Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)),
         explicit_cells=True,
     )
+
+
+def _numbers_by_column(
+    table: RuledTable, cell: GridCell, ink: np.ndarray, rgb: np.ndarray, scale: float, where: Provenance
+) -> list[TableCell] | None:
+    """A cell over several columns of numbers, with print of its own in more than one of
+    them and none crossing a column's border (merged.by_column): values the scan's lost
+    ruling ran together, each column's print read as that column's cell and a column
+    without print unreadable. None otherwise: print in one column, or across a border, is
+    a cell merged over the columns as printed (the 第二十条 blocks' columns differ), read as one."""
+    spanned = range(cell.col, cell.col + cell.col_span)
+    columns = [span for c in spanned if (span := _column_span(table, c)) is not None]
+    parts = by_column(ink, cell.box, columns, _MIN_MARK * scale) if len(columns) == len(spanned) else None
+    lines = [_ink_lines(ink, part, scale) for part in parts or []]
+    if parts is None or sum(map(bool, lines)) < 2:
+        return None
+    out = []
+    for col, part, found in zip(spanned, parts, lines):
+        text, confidence = _cell_text(engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in found]))
+        if not found:
+            text, confidence = "?", 0.0  # blank, or print the scan lost with the ruling: not shown
+        elif table.doubtful:
+            confidence = 0.0
+        read = TableCell(text, cell.row, col, 1, 1, replace(where, bbox=table.page_box(part, scale)), confidence)
+        out.extend(unreadable_cells(read) if several_numbers(text) else [read])
+    return out
+
+
+def _column_span(table: RuledTable, col: int) -> tuple[int, int] | None:
+    """Where grid column `col` stands (x0, x1 in the warped table), as its one-column cells do."""
+    boxes = [c.box for c in table.cells if c.col == col and c.col_span == 1]
+    if not boxes:
+        return None
+    return int(np.median([b[0] for b in boxes])), int(np.median([b[2] for b in boxes]))
 
 
 def _one_number(found: list[Read]) -> bool:
