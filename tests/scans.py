@@ -119,6 +119,22 @@ def leading_digit(pdf: Path, row_label: str, column: int) -> tuple[int, Box]:
     """(0-based page, box) of the first character in a ruled table's row, whose cells' text
     includes `row_label`, at `column` (negative: from the right), as the PDF's text layer
     (pdfplumber) places them."""
+    n, _, chars = _table_cell(pdf, row_label, column)
+    first = min(chars, key=lambda c: c["x0"])
+    return n, (first["x0"], first["top"], first["x1"], first["bottom"])
+
+
+def ruling_after(pdf: Path, row_label: str, column: int) -> tuple[int, Box]:
+    """(0-based page, box) of the ruling between a ruled table's cell at `column` (negative:
+    from the right) and the next, in the row whose cells' text includes `row_label`: losing
+    it (a fax's dotted line, toner that did not take) runs the two cells together in the scan."""
+    n, (_, top, x, bottom), _ = _table_cell(pdf, row_label, column)
+    return n, (x - 2.0, top + 1.5, x + 2.0, bottom - 1.5)
+
+
+def _table_cell(pdf: Path, row_label: str, column: int) -> tuple[int, Box, list[dict]]:
+    """(0-based page, box, characters) of the cell at `column` in the ruled table row whose
+    cells' text includes `row_label`, as the PDF's text layer (pdfplumber) places them."""
     import pdfplumber
 
     with pdfplumber.open(str(pdf)) as doc:
@@ -127,30 +143,12 @@ def leading_digit(pdf: Path, row_label: str, column: int) -> tuple[int, Box]:
                 for row, texts in zip(table.rows, table.extract()):
                     if any(row_label in (t or "").replace("\n", "") for t in texts):
                         x0, top, x1, bottom = row.cells[column]
-                        inside = [
+                        chars = [
                             c
                             for c in page.chars
                             if x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
                         ]
-                        first = min(inside, key=lambda c: c["x0"])
-                        return n, (first["x0"], first["top"], first["x1"], first["bottom"])
-    raise LookupError(f"no table row with {row_label!r} in {pdf}")
-
-
-def ruling_after(pdf: Path, row_label: str, column: int) -> tuple[int, Box]:
-    """(0-based page, box) of the ruling between a ruled table's cell at `column` (negative:
-    from the right) and the next, in the row whose cells' text includes `row_label`, as the
-    PDF's text layer (pdfplumber) places them: losing it (a fax's dotted line, toner that did
-    not take) runs the two cells together in the scan."""
-    import pdfplumber
-
-    with pdfplumber.open(str(pdf)) as doc:
-        for n, page in enumerate(doc.pages):
-            for table in page.find_tables():
-                for row, texts in zip(table.rows, table.extract()):
-                    if any(row_label in (t or "").replace("\n", "") for t in texts):
-                        _, top, x, bottom = row.cells[column]
-                        return n, (x - 2.0, top + 1.5, x + 2.0, bottom - 1.5)
+                        return n, (x0, top, x1, bottom), chars
     raise LookupError(f"no table row with {row_label!r} in {pdf}")
 
 
