@@ -72,7 +72,7 @@ def by_column(ink: np.ndarray, box: Box, columns: list[tuple[int, int]], min_mar
     (a fax's dots): neither is print."""
     x0, y0, x1, y1 = box
     m = 3  # clear of the rulings above and below
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0 + m : y1 - m, x0:x1], connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0 + m : y1 - m, x0:x1], connectivity=8)
     for left, _top, width, height, _area in stats[1:]:
         if max(width, height) < min_mark:
             continue

@@ -37,8 +37,8 @@ _SECOND_READ_BELOW = 0.95
 _MIN_INK = 3.0
 # One page's page-wide work at a time in a process: a photo squared and its light evened,
 # the page's grey copies, masks and component labels, and detection's buffers, are the most
-# a page read holds at once. Other
-# threads recognise their pages' lines and cells meanwhile, most of a page's time.
+# a page read holds at once. Other threads recognise their pages' lines and cells meanwhile,
+# most of a page's time.
 _PAGE_WIDE = threading.Lock()
 # A mark beside print (a minus sign, a comma) is at least this long one way (points); a
 # speck of paper grain is shorter both ways.
@@ -253,11 +253,11 @@ def _numbers_by_column(
         return None
     out = []
     for col, part, found in zip(spanned, parts, lines):
-        text, confidence = _cell_text(engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in found]))
-        if not found:
+        if found:
+            text, confidence = _cell_text(engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in found]))
+            confidence = 0.0 if table.doubtful and confidence is not None else confidence
+        else:
             text, confidence = "?", 0.0  # blank, or print the scan lost with the ruling: not shown
-        elif table.doubtful:
-            confidence = 0.0
         read = TableCell(text, cell.row, col, 1, 1, replace(where, bbox=table.page_box(part, scale)), confidence)
         out.extend(unreadable_cells(read) if several_numbers(text) else [read])
     return out
