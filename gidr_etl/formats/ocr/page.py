@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from gidr_etl.formats.ocr.dotted import smoothed
 from gidr_etl.formats.ocr.engine import engine
 from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, grid_under_marks, read_under_mark
-from gidr_etl.formats.ocr.merged import Read, by_column, items_by_row, several_numbers, unreadable_cells
+from gidr_etl.formats.ocr.merged import Box, Read, by_column, items_by_row, several_numbers, unreadable_cells
 from gidr_etl.formats.ocr.orient import upright
 from gidr_etl.formats.ocr.photo import as_page
 from gidr_etl.formats.ocr.rulings import GridCell, RuledTable, binarise, page_tables, ruling_mask
@@ -148,6 +149,11 @@ def _read_table(
 ) -> Table:
     """The table's cells, from the text lines detected on it (in the warped table's pixels);
     `marked`: the cells a seal or stain lies over (ocr/ink.py), each read twice."""
+
+    def at(box: Box) -> Provenance:
+        """Where a box of the warped table stands on the page."""
+        return Provenance(file, page, bbox=table.page_box(box, scale))
+
     image = table.image.copy()
     image[table.rules > 0] = 255  # the rulings out of the crops
     rgb = _rgb(smoothed(image, scale))
@@ -198,8 +204,7 @@ def _read_table(
         if k in marked and cell.col_span == 1 and cell.col in numeric and not _one_number(found):
             # A mark's stroke (a seal's character, a point of its star) read in a column of
             # numbers, or nothing read there: the cell is unreadable, not a label ending its row.
-            prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
-            cells.append(TableCell("?", cell.row, cell.col, cell.row_span, 1, prov, 0.0))
+            cells.append(TableCell("?", cell.row, cell.col, cell.row_span, 1, at(cell.box), 0.0))
             continue
         spanned = range(cell.col, cell.col + cell.col_span)
         if (
@@ -209,7 +214,7 @@ def _read_table(
             and all(c in numeric for c in spanned)
             and found
             and all(digits is not None for _, _, digits in found)  # read as numbers, not a heading
-            and (by_col := _numbers_by_column(table, cell, ink, rgb, scale, Provenance(file, page))) is not None
+            and (by_col := _numbers_by_column(table, cell, ink, rgb, scale, at)) is not None
         ):
             cells.extend(by_col)
             continue
@@ -221,24 +226,22 @@ def _read_table(
             x0, _, x1, _ = cell.box
             for row, item in items:
                 text, confidence = _cell_text(item)
-                prov = Provenance(file, page, bbox=table.page_box((x0, bands[row][0], x1, bands[row][1]), scale))
-                cells.append(TableCell(text, row, cell.col, 1, cell.col_span, prov, confidence))
+                cells.append(
+                    TableCell(
+                        text, row, cell.col, 1, cell.col_span, at((x0, bands[row][0], x1, bands[row][1])), confidence
+                    )
+                )
             continue
         text, confidence = _cell_text(found)
         if table.doubtful and confidence is not None:
             confidence = 0.0  # a grid bent out of true (bend.py): its rows may pair a label with another row's values
-        prov = Provenance(file, page, bbox=table.page_box(cell.box, scale))
-        as_read = TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, prov, confidence)
+        as_read = TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, at(cell.box), confidence)
         cells.extend(unreadable_cells(as_read) if several_numbers(text) else [as_read])
-    return Table(
-        cells,
-        Provenance(file, page, bbox=table.page_box((0, 0, *table.image.shape[::-1]), scale)),
-        explicit_cells=True,
-    )
+    return Table(cells, at((0, 0, *table.image.shape[::-1])), explicit_cells=True)
 
 
 def _numbers_by_column(
-    table: RuledTable, cell: GridCell, ink: np.ndarray, rgb: np.ndarray, scale: float, where: Provenance
+    table: RuledTable, cell: GridCell, ink: np.ndarray, rgb: np.ndarray, scale: float, at: Callable[[Box], Provenance]
 ) -> list[TableCell] | None:
     """A cell over several columns of numbers, with print of its own in more than one of
     them and none crossing a column's border (merged.by_column): values the scan's lost
@@ -258,7 +261,7 @@ def _numbers_by_column(
             confidence = 0.0 if table.doubtful and confidence is not None else confidence
         else:
             text, confidence = "?", 0.0  # blank, or print the scan lost with the ruling: not shown
-        read = TableCell(text, cell.row, col, 1, 1, replace(where, bbox=table.page_box(part, scale)), confidence)
+        read = TableCell(text, cell.row, col, 1, 1, at(part), confidence)
         out.extend(unreadable_cells(read) if several_numbers(text) else [read])
     return out
 
