@@ -63,6 +63,8 @@ def choose(keys: list[Key], tiers: Iterable[list[Reading]], equations, exhaustiv
             raise ValueError("readings come grouped by evidence, strongest first")
         last = rank
         verdicts = [verdict(r, keys, own) if exhaustive else True for r in tier]
+        if exhaustive and not EVIDENCE[rank].stands:
+            verdicts = _beside_lost_totals(tier, verdicts, keys, own)
         holding = [r for r, v in zip(tier, verdicts) if v]
         if EVIDENCE[rank].stands:
             return agreement(keys, untested + (holding or tier))
@@ -108,12 +110,43 @@ def verdict(reading: Reading, keys: list[Key], equations: list[Equation]) -> boo
     """`holds`, but None where only equations whose stated total the reading makes a printed
     blank fail: the sum rules skip those (validation/rules.py), as a total left blank is not a
     total of 0 (Word and WPS reports that fill the 总计 column only in total rows), so they
-    cannot rule the reading out, nor confirm it."""
-    if holds(reading, keys, equations):
-        return True
+    cannot rule the reading out, nor confirm it. So are equations whose total the reading
+    leaves lost beside printed totals (lost_totals): they hold whatever the lost value was."""
     tokens = dict(zip(keys, reading.tokens))
-    tested = [eq for eq in equations if not _blank_claim(eq, tokens)]
+    lost = lost_totals(tokens, equations)
+    if not lost and holds(reading, keys, equations):
+        return True
+    tested = [eq for eq in equations if not _blank_claim(eq, tokens) and eq not in lost]
     return None if len(tested) < len(equations) and holds(reading, keys, tested) else False
+
+
+def lost_totals(tokens: dict[Key, Token | None], equations: list[Equation]) -> list[Equation]:
+    """The equations whose stated total a reading leaves unprinted while it prints the group's
+    other stated totals (the appeals row's three 总计). A dump drops a total left blank, but
+    the reports that leave totals blank (Word and WPS reports filling the 总计 column only in
+    total rows) leave every such total blank: beside printed ones, the unprinted one is a value
+    the text lost, and its equation tests nothing."""
+    claims = [(eq, tokens[eq.claim]) for eq in equations if eq.claim is not None and eq.claim in tokens]
+    if not any(tok is not None and not tok.is_blank() for _, tok in claims):
+        return []
+    return [eq for eq, tok in claims if tok is None]
+
+
+def _beside_lost_totals(
+    tier: list[Reading], verdicts: list[bool | None], keys: list[Key], equations: list[Equation]
+) -> list[bool | None]:
+    """A reading that fails only at equations another reading leaves untested by a lost total
+    (lost_totals) is not ruled out by them: which of the two holds depends on the source's sum
+    there being right, and real reports' sums are often wrong. Both stand untested, and the
+    cells they disagree on are ambiguous (a Hongze 2023 row, its 行政复议 总计 printed 0 beside
+    10 and 1 upheld, with a value lost, read its 复议后起诉 cells one place off)."""
+    untestable = [
+        eq for r, v in zip(tier, verdicts) if v is None for eq in lost_totals(dict(zip(keys, r.tokens)), equations)
+    ]
+    if not untestable:
+        return verdicts
+    tested = [eq for eq in equations if eq not in untestable]
+    return [None if v is False and holds(r, keys, tested) else v for r, v in zip(tier, verdicts)]
 
 
 def _blank_claim(eq: Equation, tokens: dict[Key, Token | None]) -> bool:
