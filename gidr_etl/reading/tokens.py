@@ -195,8 +195,10 @@ def numbers_apart(text: str) -> list[str]:
 
 def thousands_apart(tok: Token) -> list[Token]:
     """A cell printed as digits spaced like thousands ("10 113") as the numbers it may also be
-    (10 and 113), for a row that prints one value short of its cells; else the token itself."""
-    if tok.glued or not SPACED_THOUSANDS.fullmatch(tok.norm):
+    (10 and 113), for a row that prints one value short of its cells; else the token itself.
+    A piece of a line without column gaps splits at any space between numbers: pdftohtml
+    prints two neighbouring cells as one text item ("72 64"), and a dump's spaces are cuts."""
+    if not (SPACED_NUMBERS if tok.glued else SPACED_THOUSANDS).fullmatch(tok.norm):
         return [tok]
     return [replace(tok, text=p, norm=normalize_text(p).strip(), key=label_key(p)) for p in tok.text.split()]
 
