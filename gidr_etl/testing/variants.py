@@ -463,8 +463,17 @@ def _misaligned_row(d, rng):
 def m_delete_value(d, rng, lay):
     table, row, vals = _misaligned_row(d, rng)
     before = _grid_columns(row)
+    keys = d.row_keys(row)
     del row[rng.choice(vals)]
-    if lay == "markdown":
+    if lay == "run_on":
+        # A dump prints the values left run together ("规章" "0" "65" → "规章065"): where their
+        # digits are as many as the row's cells, the text says one digit a cell, as a crawler's
+        # dump that prints its zeros does (Pingtan 2021), and nothing tells the deletion apart.
+        printed = "".join(d.value_text(it) for it in row if it.key)
+        if len(printed) == len(keys) and printed.isdigit():
+            for key, digit in zip(keys, printed):
+                d.expected[key] = d.expected[key] | {int(digit)}
+    elif lay == "markdown":
         # A converter's pipe table prints the grid full, the row padded to the table's width:
         # each value now stands under the column of the one before it, and the text says so (no
         # other sign of the gap). A Word table's row ends early instead (render._end_short_rows).
