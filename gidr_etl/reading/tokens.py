@@ -193,12 +193,14 @@ def numbers_apart(text: str) -> list[str]:
     return [text]
 
 
-def thousands_apart(tok: Token) -> list[Token]:
+def thousands_apart(tok: Token, items: bool = False) -> list[Token]:
     """A cell printed as digits spaced like thousands ("10 113") as the numbers it may also be
     (10 and 113), for a row that prints one value short of its cells; else the token itself.
-    A piece of a line without column gaps splits at any space between numbers: pdftohtml
-    prints two neighbouring cells as one text item ("72 64"), and a dump's spaces are cuts."""
-    if not (SPACED_NUMBERS if tok.glued else SPACED_THOUSANDS).fullmatch(tok.norm):
+    `items`: the row's tokens are text items of their own, not one line a crawler ran together:
+    one without column gaps splits at any space between numbers, as pdftohtml prints two
+    neighbouring cells as one item ("72 64"). A dump's line is the digit-run solver's to cut."""
+    pattern = (SPACED_NUMBERS if items else None) if tok.glued else SPACED_THOUSANDS
+    if pattern is None or not pattern.fullmatch(tok.norm):
         return [tok]
     return [replace(tok, text=p, norm=normalize_text(p).strip(), key=label_key(p)) for p in tok.text.split()]
 
