@@ -14,6 +14,7 @@ from gidr_etl.formats.base import WORKER_CORES, all_cores
 from gidr_etl.hookspecs import hookimpl
 from gidr_etl.ingest.executors import CONNECT_TIMEOUT_VARIABLE, DaskExecutor, Executor, LocalPool
 from gidr_etl.ingest.pipeline import ingest, process_file
+from gidr_etl.ingest.watch import Limited, Limits
 from gidr_etl.plugins import load_plugins
 
 
@@ -138,6 +139,17 @@ def test_files_that_take_long_are_spread_over_the_workers_each_with_its_share_of
     assert len(workers) == 2
     assert {cores for _, (_, cores) in results} == {str(max(1, all_cores() // 2))}
     assert len({pid for _, (pid, _) in results[3:]}) == 1  # small files still go four to a task
+
+
+@pytest.mark.parametrize("limited", [False, True], ids=["in the dask worker", "in its watched child"])
+def test_dask_workers_read_each_on_its_share_of_the_cores(limited):
+    # Dask's local cluster puts its workers on this machine: a reader that spread a file over
+    # every core (a scan's page threads) in each of them would run workers x cores threads.
+    if DaskExecutor().missing():
+        pytest.skip(DaskExecutor().missing())
+    fn = Limited(_where_read, Limits(seconds=60)) if limited else _where_read
+    results = list(DaskExecutor().map(fn, ["a", "b", "c"], workers=2))
+    assert {cores for _, (_, cores) in results} == {str(max(1, all_cores() // 2))}
 
 
 def test_a_worker_that_dies_under_a_file_is_that_files_error(seed_dir, tmp_path):

@@ -136,7 +136,8 @@ class _Pool:
     """A process pool and, when `fn` carries limits and /proc can be read, the parent's watch
     over its workers (watch.py)."""
 
-    def __init__(self, fn: Callable, workers: int) -> None:
+    def __init__(self, fn: Callable, workers: int, cores: int | None = None) -> None:
+        """`cores`: each worker's share of the cores, if not this machine's over `workers`."""
         given = getattr(fn, "limits", None)
         self.fn = fn
         slots = watch.Slots(workers, _START or multiprocessing) if given and watch.available() else None
@@ -145,7 +146,7 @@ class _Pool:
             max_workers=workers,
             mp_context=_START,
             initializer=_start_worker,
-            initargs=(slots, max(1, all_cores() // workers)),
+            initargs=(slots, cores or max(1, all_cores() // workers)),
         )
         # The workers' Process objects (the pool forgets them at shutdown): how each one ended.
         self.processes = self.pool._processes
@@ -290,7 +291,7 @@ class DaskExecutor(Executor):
         try:
             window = IN_FLIGHT_PER_WORKER * max(sum(client.nthreads().values()), 1)
             # pure=False: the same path read twice is two tasks (the file may have changed).
-            submit = partial(client.submit, _watched, fn, pure=False)
+            submit = partial(client.submit, _watched, fn, threads=_threads_beside(client), pure=False)
             for item, future in in_order(submit, deque(items), window, deque()):
                 try:
                     result = future.result()
@@ -320,14 +321,38 @@ def _quiet() -> None:
 _kept = threading.local()
 
 
-def _watched(fn: Callable, item: Any) -> Any:
+def _threads_beside(client) -> dict[str, int]:
+    """Each Dask worker's address → the tasks its machine runs at once, its own and those of
+    the workers beside it (`dask worker --nworkers N`; gidr-etl's own local cluster)."""
+    try:
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+    except TypeError:  # a distributed release whose scheduler_info lists every worker anyway
+        workers = client.scheduler_info()["workers"]
+    on_host: dict[str, int] = {}
+    for info in workers.values():
+        on_host[info["host"]] = on_host.get(info["host"], 0) + int(info["nthreads"])
+    return {address: on_host[info["host"]] for address, info in workers.items()}
+
+
+def _share(threads: dict[str, int]) -> int:
+    """On a Dask worker: its share of its machine's cores for one task's reader threads."""
+    from distributed import get_worker
+
+    worker = get_worker()
+    return max(1, all_cores() // max(threads.get(worker.address, worker.state.nthreads), 1))
+
+
+def _watched(fn: Callable, item: Any, threads: dict[str, int]) -> Any:
     """A Dask task: fn(item) read in a child of the Dask worker, which watches it as the
     local pool's parent watches its workers (watch.py). A file past a limit (a
     decompression bomb in C code) is killed there, at the limit, and its error names the
     limit; the Dask worker, and the batch, go on. Without limits, or without /proc to
-    watch from, fn runs in the Dask worker itself."""
+    watch from, fn runs in the Dask worker itself. Either way its reader's threads are the
+    worker's share of the machine's cores (`threads`: _threads_beside)."""
     given = getattr(fn, "limits", None)
+    share = _share(threads)
     if not (given and watch.available()):
+        os.environ[WORKER_CORES] = str(share)
         return fn(item)
     process = multiprocessing.current_process()
     if process.daemon:
@@ -338,7 +363,7 @@ def _watched(fn: Callable, item: Any) -> Any:
     if pool is None or pool.watch is None or pool.watch.limits != given:
         if pool is not None:
             pool.__exit__(None, None, None)
-        pool = _kept.pool = _Pool(fn, 1)
+        pool = _kept.pool = _Pool(fn, 1, share)
     _kept.task = task = getattr(_kept, "task", 0) + 1
     try:
         return pool.submit(task, (item,), fn).result()[0]
