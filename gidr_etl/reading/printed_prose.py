@@ -17,10 +17,6 @@ _NUMBERING = re.compile(NUMBERING)
 _PARAGRAPH_END = tuple("。！？；：!?;:")
 
 
-def _line_of(tok: Token):
-    return (tok.prov.page, tok.prov.line) if tok.prov and tok.prov.line is not None else None
-
-
 def printed_text(toks: list[Token]) -> str:
     """The tokens' printed text: tokens of one line spaced, lines of a paragraph run together."""
     out: list[str] = []
@@ -29,7 +25,7 @@ def printed_text(toks: list[Token]) -> str:
         text = tok.text.strip()
         if not text:
             continue
-        line = _line_of(tok)
+        line = tok.printed_line
         if out:
             if line is not None and line == last_line:
                 out.append(" ")

@@ -542,7 +542,7 @@ def _spaced_thousands(run: list[Token], n: int) -> Reading | None:
     if len(run) >= n:
         return None
     # Each token a printed line of its own: text items (pdftohtml's), not a dump's line.
-    lines = [(t.prov.page, t.prov.line) if t.prov and t.prov.line is not None else None for t in run]
+    lines = [t.printed_line for t in run]
     items = None not in lines and len(set(lines)) == len(lines)
     apart = tuple(piece for t in run for piece in thousands_apart(t, items))
     return Reading(apart, "spaced_thousands", "tokens") if len(apart) == n else None

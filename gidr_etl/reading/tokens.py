@@ -78,6 +78,11 @@ class Token:
     def compact(self) -> str:
         return compact(self.text)
 
+    @property
+    def printed_line(self) -> tuple[int | None, int] | None:
+        """The text line it was printed on (page, line); None where lines are not known."""
+        return (self.prov.page, self.prov.line) if self.prov and self.prov.line is not None else None
+
     def is_value(self) -> bool:
         """A token that can stand in a value position: a number, a placeholder, a blank."""
         return self.value_like
