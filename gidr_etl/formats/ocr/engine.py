@@ -34,14 +34,15 @@ _DIGIT_LOOKALIKES = {
     "9": "9",
 }
 # Recognition crops are this many pixels high (the model's input), one crop a run. The
-# model costs in proportion to a crop's width at this height, about 0.08 ms a column on this
-# machine, so a smaller height would be the lever; but at 40 the seal-stamped titles of two
-# real reports' scans lost their agency (公开作律度 read 公在作律度, 2024年 read 2024.年) and
-# four cells became doubtful. A batch is no faster on a CPU (crops of one shape: 10% at most;
+# model costs in proportion to a crop's width at this height, about 0.03 ms a column on this
+# machine (the rewritten model), so a smaller height would be the lever; but at 40 the
+# seal-stamped titles of two real reports' scans lost their agency (公开作律度 read 公在作律度,
+# 2024年 read 2024.年) and four cells became doubtful. A batch is no faster over whole pages
+# (crops of one width give the same outputs, 6% less model time, nothing measurable a page;
 # padded to the widest crop: slower, and the padding changes what the model reads). A crop
-# padded to this width reads a lone digit as surely as one padded to 160 or RapidOCR's 320
-# (the scans of the three real PDFs and the five seeds read the same cells), and runs in
-# 0.013 s against 0.017 s at 160.
+# padded to _REC_MIN_WIDTH reads a lone digit as surely as one padded to 160 or RapidOCR's
+# 320 (the scans of the three real PDFs and the five seeds read the same cells), and runs in
+# 2.7 ms against 4.7 ms at 160; at 64 the faxed seeds lost 15 cells of the factor table.
 _REC_HEIGHT = 48
 # The models in rapidocr-onnxruntime's wheel that ocr/models.py rewrites and runs.
 _DET_MODEL = "ch_PP-OCRv4_det_infer.onnx"

@@ -232,12 +232,20 @@ def _read_table(
                     )
                 )
             continue
-        text, confidence = _cell_text(found)
-        if table.doubtful and confidence is not None:
-            confidence = 0.0  # a grid bent out of true (bend.py): its rows may pair a label with another row's values
-        as_read = TableCell(text, cell.row, cell.col, cell.row_span, cell.col_span, at(cell.box), confidence)
-        cells.extend(unreadable_cells(as_read) if several_numbers(text) else [as_read])
+        cells.extend(_as_read(table, found, cell.row, cell.col, cell.row_span, cell.col_span, at(cell.box)))
     return Table(cells, at((0, 0, *table.image.shape[::-1])), explicit_cells=True)
+
+
+def _as_read(
+    table: RuledTable, found: list[Read], row: int, col: int, row_span: int, col_span: int, prov: Provenance
+) -> list[TableCell]:
+    """A grid cell's recognised pieces as its cell, or as unreadable cells where it reads as
+    several numbers (merged.unreadable_cells)."""
+    text, confidence = _cell_text(found)
+    if table.doubtful and confidence is not None:
+        confidence = 0.0  # a grid bent out of true (bend.py): its rows may pair a label with another row's values
+    cell = TableCell(text, row, col, row_span, col_span, prov, confidence)
+    return unreadable_cells(cell) if several_numbers(text) else [cell]
 
 
 def _numbers_by_column(
@@ -257,12 +265,10 @@ def _numbers_by_column(
     out = []
     for col, part, found in zip(spanned, parts, lines):
         if found:
-            text, confidence = _cell_text(engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in found]))
-            confidence = 0.0 if table.doubtful and confidence is not None else confidence
-        else:
-            text, confidence = "?", 0.0  # blank, or print the scan lost with the ruling: not shown
-        read = TableCell(text, cell.row, col, 1, 1, at(part), confidence)
-        out.extend(unreadable_cells(read) if several_numbers(text) else [read])
+            read = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in found])
+            out.extend(_as_read(table, read, cell.row, col, 1, 1, at(part)))
+        else:  # blank, or print the scan lost with the ruling: not shown
+            out.append(TableCell("?", cell.row, col, 1, 1, at(part), 0.0))
     return out
 
 
