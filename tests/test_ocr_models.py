@@ -92,3 +92,21 @@ def test_the_rewrite_is_made_once_and_kept_in_the_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GIDR_ETL_MODEL_CACHE", str(tmp_path / "blocked" / "models"))
     assert models.rewritten_path(det) is None
     assert models.rewritten_path(tmp_path / "no-such-model.onnx") is None
+
+
+def test_detection_finds_the_boxes_rapidocrs_own_preprocessing_does():
+    """engine.detect normalises the page by table lookup, not as RapidOCR does per pixel: the
+    same boxes on a real report's page (its prose and a table), to the last bit."""
+    import cv2
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(SAMPLES / "hongze_district_gov_2024.pdf"))
+    rgb = np.ascontiguousarray(pdf[1].render(scale=200 / 72).to_numpy()[..., :3])
+    pdf.close()
+    ocr = engine.engine()
+    shrink = engine._DET_SIDE / max(rgb.shape[:2])
+    small = cv2.resize(rgb, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    theirs, _ = ocr._det(small)  # RapidOCR's detector, its preprocessing included
+    ours = ocr.detect(rgb)
+    assert len(ours) == len(theirs) > 20
+    assert all(np.array_equal(a, np.asarray(b, dtype=np.float32) / shrink) for a, b in zip(ours, theirs))
