@@ -34,6 +34,7 @@ _GAP_HEIGHTS = 1.5
 _MIN_PIECE = 0.4
 # A cell read less surely than this, or read as nothing, is read a second time.
 _SECOND_READ_BELOW = 0.95
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Print is at least this high (points): a digit of 6-point type is 4 points high, paper grain is less.
 _MIN_INK = 3.0
 # One page's page-wide work at a time in a process: a photo squared and its light evened,
@@ -184,13 +185,11 @@ def _read_table(
         middles.setdefault(k, []).append(float(y) + crop.shape[0] / 2)
     # A second read of doubtful cells, cut tight around their ink: a detected box with much
     # paper around a lone digit can read as nothing. The surer of the two reads is kept,
-    # and reads that differ on a number leave it doubtful. Words in a column or a row of words
-    # (labels and headings, matched to the template's terms as printed or fuzzily) are not
-    # read again: what a second read is for is a number.
-    words = _word_lines(table, texts, "col"), _word_lines(table, texts, "row")
+    # and reads that differ on a number leave it doubtful. A cell read as words (a label, a
+    # heading: matched to the template's terms as printed or fuzzily) is not read again.
     for k, found_k in texts.items():
         sure = all(text.strip() for text, _, _ in found_k) and min(c for _, c, _ in found_k) >= _SECOND_READ_BELOW
-        if (sure or _words_in(table.cells[k], found_k, *words)) and k not in marked:
+        if (sure or _words(found_k)) and k not in marked:
             continue
         lines = _ink_lines(ink, table.cells[k].box, scale)
         again = engine().recognise([rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in lines])
@@ -283,12 +282,10 @@ def _column_span(table: RuledTable, col: int) -> tuple[int, int] | None:
     return int(np.median([b[0] for b in boxes])), int(np.median([b[2] for b in boxes]))
 
 
-def _words_in(cell: GridCell, found: list[Read], word_cols: set[int], word_rows: set[int]) -> bool:
-    """Whether the cell reads as words (no piece blank or a number) and lies in a column or
-    in rows of words."""
-    rows = range(cell.row, cell.row + cell.row_span)
-    placed = (cell.col_span == 1 and cell.col in word_cols) or all(r in word_rows for r in rows)
-    return placed and all(text.strip() and digits is None for text, _, digits in found)
+def _words(found: list[Read]) -> bool:
+    """Whether each piece of a cell reads as words: two Han characters or more and no number
+    (a misread number reads as a character or two: 口 for 0)."""
+    return bool(found) and all(digits is None and len(_HAN.findall(text)) >= 2 for text, _, digits in found)
 
 
 def _one_number(found: list[Read]) -> bool:
@@ -297,23 +294,11 @@ def _one_number(found: list[Read]) -> bool:
 
 def _number_columns(table: RuledTable, texts: dict[int, list[Read]]) -> set[int]:
     """The grid columns most of whose read cells read as one number each."""
-    return _lines_of_numbers(table, texts, "col")[0]
-
-
-def _word_lines(table: RuledTable, texts: dict[int, list[Read]], along: str) -> set[int]:
-    """The grid columns (`along` "col") or rows ("row") with read cells, most of them not one number."""
-    numbers, read = _lines_of_numbers(table, texts, along)
-    return read - numbers
-
-
-def _lines_of_numbers(table: RuledTable, texts: dict[int, list[Read]], along: str) -> tuple[set[int], set[int]]:
-    """Of the grid columns or rows (`along`: "col" or "row"), those most of whose read cells
-    one line wide read as one number each, and all those with such cells read."""
     numbers: dict[int, list[bool]] = {}
     for k, cell in enumerate(table.cells):
-        if getattr(cell, f"{along}_span") == 1 and texts.get(k):
-            numbers.setdefault(getattr(cell, along), []).append(_one_number(texts[k]))
-    return {line for line, ones in numbers.items() if sum(ones) > len(ones) / 2}, set(numbers)
+        if cell.col_span == 1 and texts.get(k):
+            numbers.setdefault(cell.col, []).append(_one_number(texts[k]))
+    return {col for col, ones in numbers.items() if sum(ones) > len(ones) / 2}
 
 
 def _row_bands(table: RuledTable) -> dict[int, tuple[int, int]]:
