@@ -107,6 +107,18 @@ def test_two_reads_that_differ_on_a_number_leave_the_cell_doubtful():
     assert _cell_text(_surer([("1.5", 0.9, "1.5")], [("15", 0.99, "15")]))[1] <= 0.5
 
 
+def test_only_a_cell_read_as_words_skips_the_second_read():
+    from gidr_etl.formats.ocr.page import _words
+
+    # Labels and headings as the real PDFs' scans read them, doubtful: matched to the template's terms.
+    assert _words([("行政处罚", 0.661, None)])
+    assert _words([("1.属于国家秘密", 0.9, None), ("（三）不予公开", 0.8, None)])
+    # What a misread number can read as, or a cell with a number in it: read again.
+    for read in ([("口", 0.6, None)], [("", 0.2, None)], [("2019年", 0.9, None)], [("7", 0.7, "7")], []):
+        assert not _words(read)
+    assert not _words([("行政处罚", 0.9, None), ("5", 0.6, "5")])
+
+
 def test_a_number_with_a_stray_separator_at_an_end_is_its_digits_in_doubt():
     """A fax's line noise prints a speck beside a 0, read "0.": its digits are the number, below
     every bar of reading/ocr_check.py, so that only the table's sums can confirm it."""
