@@ -159,17 +159,16 @@ def _read_table(
     image[table.rules > 0] = 255  # the rulings out of the crops
     rgb = _rgb(smoothed(image, scale))
     pieces = []  # (cell index, y, x, crop)
+    grid = np.array([cell.box for cell in table.cells], dtype=np.float32).reshape(-1, 4)  # x0, y0, x1, y1
     for quad in quads:
-        x0, y0 = quad.min(axis=0)
-        x1, y1 = quad.max(axis=0)
-        height = y1 - y0
-        for k, cell in enumerate(table.cells):
-            cx0, cy0, cx1, cy1 = cell.box
-            ix0, iy0, ix1, iy1 = max(x0, cx0), max(y0, cy0), min(x1, cx1), min(y1, cy1)
-            if ix1 - ix0 < _MIN_PIECE * min(height, cy1 - cy0) or iy1 - iy0 < 0.5 * min(height, cy1 - cy0):
-                continue
+        # The line's piece in each cell: one wide and high enough to be print, not a sliver.
+        low, high = np.maximum(grid[:, :2], quad.min(axis=0)), np.minimum(grid[:, 2:], quad.max(axis=0))
+        height = np.minimum(np.ptp(quad[:, 1]), grid[:, 3] - grid[:, 1])
+        wide = high[:, 0] - low[:, 0] >= _MIN_PIECE * height
+        for hit in np.flatnonzero(wide & (high[:, 1] - low[:, 1] >= 0.5 * height)):
+            (ix0, iy0), (ix1, iy1) = low[hit], high[hit]
             box = np.array([[ix0, iy0], [ix1, iy0], [ix1, iy1], [ix0, iy1]], dtype=np.float32)
-            pieces.append((k, iy0, ix0, _crop(rgb, box)))
+            pieces.append((int(hit), iy0, ix0, _crop(rgb, box)))
     # Small print (a lone 7 in 8-point type) can escape detection at its resolution: a cell
     # with ink but no detected line has its ink read line by line.
     with_pieces = {p[0] for p in pieces}
