@@ -3,7 +3,7 @@
 on scans made from the project's PDFs.
 
     .venv/bin/python bench/ocr.py [--seeds] [--ink] [--no-photo] [--dpi 150 300] [--workers N] [--keep DIR]
-                                  [--tilt 3] [--baseline DIR] [FACTOR OPTIONS]
+                                  [--tilt 3] [--baseline DIR] [--copies N] [FACTOR OPTIONS]
     .venv/bin/python bench/ocr.py --factor-table [--seeds]
 
 Makes image-only scans (tests/scans.py: tilt, blur, grain, JPEG, a red seal; one
@@ -203,6 +203,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="ingest --workers (default 2)")
     parser.add_argument("--keep", type=Path, help="make the scans in DIR and keep them")
     parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        metavar="N",
+        help="ingest each set's scans N times over, each copy other bytes, as a folder of many reports runs: "
+        "the workers' start is shared by N times the pages (cells are scored on the first copy)",
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         metavar="DIR",
@@ -284,7 +292,8 @@ def main() -> None:
     )
     print(f"factors: {factors or 'none'}; tilt {args.tilt}°; --workers {args.workers}")
     rows = []  # (set, pages, right, total, wrong, missed, CPU s a page) of this tree's runs
-    for name, (files, gold) in sets.items():
+    for name, (scanned, gold) in sets.items():
+        files = _copies(scanned, args.copies)
         pages = count(files)
         for label, code in [("baseline", args.baseline)] * bool(args.baseline) + [("", ROOT)]:
             db = work / f"{name.replace('@', '_')}{'_' + label if label else ''}.db"
@@ -301,6 +310,18 @@ def main() -> None:
             print("\n".join(f"  {line}" for line in lines))
     if args.factor_table:
         _print_table(rows)
+
+
+def _copies(files: list[Path], n: int) -> list[Path]:
+    """`files` and n - 1 copies of each beside it, each with a PDF comment after its end (other
+    bytes: ingest reads it again), named so that the scorer leaves them out (STEM.copyK.pdf)."""
+    out = list(files)
+    for k in range(2, n + 1):
+        for f in files:
+            copy = f.with_name(f"{f.stem}.copy{k}{f.suffix}")
+            copy.write_bytes(f.read_bytes() + f"\n% copy {k}\n".encode())
+            out.append(copy)
+    return out
 
 
 def _print_table(rows: list[tuple]) -> None:
