@@ -88,6 +88,27 @@ def test_an_unread_cell_a_sure_zero_total_forces_is_0_inferred_with_a_finding():
     assert with_unread(0, raw="-7").value("t", "r", "b") is None
 
 
+def test_a_value_every_sum_of_which_has_an_unread_cell_stands_only_near_certain():
+    """A fax's broken 0 read as 1 at 0.98 beside unread cells ("?"): its row sum holds whatever
+    it is, so nothing checked it (the faxed Huai'an report gave two such 1s for 0s). Read
+    near-certainly it stands; where the unread cell is forced (a total of 0), it is checked."""
+
+    def beside_unread(total: int, a: int, confidence: float) -> Report:
+        report = _report({"total": (total, NEAR_CERTAIN), "a": (a, confidence)})
+        report.cells["t", "r", "b"] = TemplateCell("t", "r", "b", None, "?", UNREADABLE, confidence=0.0)
+        check_ocr_values(report, [ROW])
+        return report
+
+    unchecked = beside_unread(105, 1, 0.984)
+    assert unchecked.value("t", "r", "a") is None and unchecked.status("t", "r", "a") == UNREADABLE
+    assert "none checks it" in unchecked.cells["t", "r", "a"].note
+    assert beside_unread(105, 1, NEAR_CERTAIN).value("t", "r", "a") == 1
+    # With every cell read, the same value is checked by the sum, and stands.
+    checked = _report({"total": (105, NEAR_CERTAIN), "a": (1, 0.984), "b": (104, NEAR_CERTAIN)})
+    check_ocr_values(checked, [ROW])
+    assert checked.value("t", "r", "a") == 1
+
+
 def test_a_cell_in_no_equation_needs_the_higher_bar():
     between = (BAR + BAR_NO_ARITHMETIC) / 2
     report = _report({"x": (2776, between), "y": (84, BAR_NO_ARITHMETIC)})

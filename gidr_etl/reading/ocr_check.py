@@ -21,7 +21,8 @@ confidence (read from a text layer) are never touched, but their values count in
    - Otherwise every cell of a smallest explanation is NULL + cell_unreadable, however
      surely it was read: the sums cannot tell which was misread, or blame more than one.
      Every other value stands: the equations it is in hold once the blamed cells are set
-     aside. A table as printed that does not add up (real reports' often do not) cannot be
+     aside; but a value each of whose equations holds only through a cell of no value (unread,
+     or in doubt and unconfirmed) was checked by none, and stands only read near-certainly. A table as printed that does not add up (real reports' often do not) cannot be
      told from a misread here, so it loses the blamed cells, not its flag: each failing
      equation the nulling leaves unchecked is reported by its sum rule on the values as read.
    - No explanation of MAX_EXPLAINED cells or fewer: more values would have to be misread,
@@ -83,6 +84,7 @@ def check_ocr_values(
         return bar if k in in_equation else bar_no_arithmetic
 
     doubtful = {k for k in ocr if (cells[k].confidence or 0.0) < bar_of(k)}
+    confident = ocr - doubtful  # a value in doubt stands only confirmed (3): a sum checked it
     # Cells the image's reader read no number in ("?", a seal's stroke read as a letter): only
     # the sums can give them. Not a cell that printed a number unreadable as a count ("-7"
     # stays as printed or NULL).
@@ -112,7 +114,26 @@ def check_ocr_values(
         _unreadable(
             cells[k], f"read by OCR as 「{cells[k].raw}」 with confidence {cells[k].confidence:.2f}, below {bar_of(k)}"
         )
+    _checked_by_no_sum(cells, equations, values, confident)
     _report_unchecked(report, failing, as_read)
+
+
+def _checked_by_no_sum(cells, equations: Sequence[Equation], values: Values, candidates: set[Key]) -> None:
+    """A value each of whose equations has a cell of no value (unread, or in doubt and not
+    confirmed) holds them whatever it is: no sum checked it, and an equation that holds only
+    through unknown cells confirms nothing (a fax's broken 0 read as 1 at 0.98 beside two
+    unread cells). Read less than near-certainly, it is NULL + cell_unreadable."""
+    for k in sorted(candidates):
+        cell = cells[k]
+        if cell.status != READ or cell.inferred or (cell.confidence or 0.0) >= NEAR_CERTAIN:
+            continue
+        mine = [eq for eq in equations if k in _terms(eq)]
+        if mine and all(any(values.get(o) is None for o in _terms(eq) if o != k) for eq in mine):
+            _unreadable(
+                cell,
+                f"read by OCR as 「{cell.raw}」 with confidence {cell.confidence:.3f}; "
+                "every sum it is in has an unread cell, so none checks it",
+            )
 
 
 def _judge(
