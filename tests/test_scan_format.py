@@ -119,6 +119,18 @@ def test_only_a_cell_read_as_words_skips_the_second_read():
     assert not _words([("行政处罚", 0.9, None), ("5", 0.6, "5")])
 
 
+def test_a_mark_read_in_a_row_or_column_of_numbers_is_an_unreadable_cell():
+    from gidr_etl.formats.ocr.page import _misread
+
+    # What the faxed seed 001's broken zeros read as, in its appeals row of numbers.
+    for read in ("C", ")", "}", "{!"):
+        assert _misread([(read, 0.6, None)])
+    # A number, words, a blank's placeholder, dust, two pieces, or nothing: not a misread mark.
+    for found in ([("0", 0.9, "0")], [("行政", 0.9, None)], [("—", 0.9, None)], [("/", 0.9, None)], [("·", 0.4, None)]):
+        assert not _misread(found)
+    assert not _misread([("C", 0.6, None), (")", 0.6, None)]) and not _misread([])
+
+
 def test_a_number_with_a_stray_separator_at_an_end_is_its_digits_in_doubt():
     """A fax's line noise prints a speck beside a 0, read "0.": its digits are the number, below
     every bar of reading/ocr_check.py, so that only the table's sums can confirm it."""

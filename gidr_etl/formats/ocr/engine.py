@@ -59,8 +59,8 @@ _DET_SIDE = 1280
 # What may stand inside a number, and marks a speck beside one reads as. A number read with
 # a speck or a separator at an end takes this confidence: below every bar
 # (reading/ocr_check.py), so that only the table's sums can confirm it.
-_SEPARATORS = ",.，-"
-_SPECKS = "'`‘’:：;；·"
+SEPARATORS = ",.，-"
+SPECKS = "'`‘’:：;；·"
 _SPECK_DOUBT = 0.5
 
 # glibc's malloc gives each thread a heap of its own, and a heap keeps what was freed in it:
@@ -164,7 +164,7 @@ class Engine:
                 digit = self._digit_of.get(int(cls))
                 if digit is not None:
                     number_confs.append(float(probs[t, self._groups[digit]].sum()))
-                elif ch in _SEPARATORS:
+                elif ch in SEPARATORS:
                     number_confs.append(float(probs[t, cls]))
                 else:
                     # A unit or bracket beside a number ("0（元）"): what bears on the number is
@@ -174,7 +174,7 @@ class Engine:
                     pass  # not a number
                 elif digit is not None:
                     digits.append(digit)
-                elif ch in _SEPARATORS or ch in _SPECKS:
+                elif ch in SEPARATORS or ch in SPECKS:
                     digits.append({"，": ","}.get(ch, ch))
                 else:
                     digits = None
@@ -184,8 +184,8 @@ class Engine:
             # A text with a number in it is read for that number: its least certain character as part of it.
             number = "".join(digits) if digits else None
             # A minus sign after a number signs nothing: a stroke beside it, as a speck is.
-            bare = number.lstrip(",." + _SPECKS).rstrip(",.-" + _SPECKS) if number else None
-            if bare and any(ch in _SPECKS for ch in bare):
+            bare = number.lstrip(",." + SPECKS).rstrip(",.-" + SPECKS) if number else None
+            if bare and any(ch in SPECKS for ch in bare):
                 return read, min(number_confs), None  # a mark inside a number separates nothing
             if bare and bare != number:
                 # A mark at a number's end ("0.", "'0", "0:", "0-") is a speck (a fax's line noise,

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from gidr_etl.formats.ocr.dotted import smoothed
-from gidr_etl.formats.ocr.engine import engine
+from gidr_etl.formats.ocr.engine import SEPARATORS, SPECKS, engine
 from gidr_etl.formats.ocr.ink import cells_under, flatten_marks, grid_under_marks, read_under_mark
 from gidr_etl.formats.ocr.merged import Box, Read, by_column, items_by_row, several_numbers, unreadable_cells
 from gidr_etl.formats.ocr.orient import upright
@@ -26,6 +26,7 @@ from gidr_etl.formats.ocr.photo import as_page
 from gidr_etl.formats.ocr.rulings import GridCell, RuledTable, binarise, page_tables, ruling_mask
 from gidr_etl.formats.page_layout import is_footer, join_pieces, squeeze
 from gidr_etl.model import Block, Provenance, Table, TableCell, TextBlock
+from gidr_etl.reading.tokens import PLACEHOLDERS
 
 # Two text boxes on one line farther apart than this many line heights are a column gap.
 _GAP_HEIGHTS = 1.5
@@ -198,13 +199,16 @@ def _read_table(
         if k in marked:
             texts[k] = read_under_mark(texts[k])
     bands = _row_bands(table)
-    numeric = _number_columns(table, texts)
+    numeric, number_rows = _number_columns(table, texts), _number_rows(table, texts)
     cells = []
     for k, cell in enumerate(table.cells):
         found = texts.get(k, [])
-        if k in marked and cell.col_span == 1 and cell.col in numeric and not _one_number(found):
+        among_numbers = cell.col in numeric or (cell.row_span == 1 and cell.row in number_rows)
+        marked_stroke = k in marked and cell.col in numeric and not _one_number(found)
+        if cell.col_span == 1 and (marked_stroke or (among_numbers and _misread(found))):
             # A mark's stroke (a seal's character, a point of its star) read in a column of
-            # numbers, or nothing read there: the cell is unreadable, not a label ending its row.
+            # numbers, or nothing read there; or a fax's broken digit read as a mark ("C", ")"):
+            # the cell is unreadable, not a label ending its row.
             cells.append(TableCell("?", cell.row, cell.col, cell.row_span, 1, at(cell.box), 0.0))
             continue
         spanned = range(cell.col, cell.col + cell.col_span)
@@ -292,12 +296,39 @@ def _one_number(found: list[Read]) -> bool:
 
 
 def _number_columns(table: RuledTable, texts: dict[int, list[Read]]) -> set[int]:
-    """The grid columns most of whose read cells read as one number each."""
+    """The grid columns most of whose read cells one column wide read as one number each."""
+    return _numbers_in(table, texts, lambda cell: (cell.col, cell.col_span))
+
+
+def _number_rows(table: RuledTable, texts: dict[int, list[Read]]) -> set[int]:
+    """The grid rows most of whose read cells one row high read as one number each."""
+    return _numbers_in(table, texts, lambda cell: (cell.row, cell.row_span))
+
+
+def _numbers_in(
+    table: RuledTable, texts: dict[int, list[Read]], line: Callable[[GridCell], tuple[int, int]]
+) -> set[int]:
+    """The grid lines (`line`: a cell's first line and its span across them) most of whose read
+    cells one line wide read as one number each."""
     numbers: dict[int, list[bool]] = {}
     for k, cell in enumerate(table.cells):
-        if cell.col_span == 1 and texts.get(k):
-            numbers.setdefault(cell.col, []).append(_one_number(texts[k]))
-    return {col for col, ones in numbers.items() if sum(ones) > len(ones) / 2}
+        index, span = line(cell)
+        if span == 1 and texts.get(k):
+            numbers.setdefault(index, []).append(_one_number(texts[k]))
+    return {index for index, ones in numbers.items() if sum(ones) > len(ones) / 2}
+
+
+def _misread(found: list[Read]) -> bool:
+    """Whether a cell's one piece reads as a mark or two that is no digit, no Han character, no
+    placeholder a report prints for a blank ("—", "/") and not only specks or separators (dust
+    in a blank cell): in a column or row of numbers, what a fax's broken digit reads as ("C"
+    for 0, ")", "}")."""
+    if len(found) != 1 or found[0][2] is not None:
+        return False
+    text = found[0][0].strip()
+    if not 0 < len(text) <= 2 or text in PLACEHOLDERS or all(ch in SEPARATORS + SPECKS for ch in text):
+        return False
+    return not any(ch.isdigit() or _HAN.match(ch) for ch in text)
 
 
 def _row_bands(table: RuledTable) -> dict[int, tuple[int, int]]:
