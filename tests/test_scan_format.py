@@ -131,6 +131,32 @@ def test_a_mark_read_in_a_row_or_column_of_numbers_is_an_unreadable_cell():
     assert not _misread([("C", 0.6, None), (")", 0.6, None)]) and not _misread([])
 
 
+def test_a_column_a_stray_ruling_split_off_among_the_values_goes():
+    from gidr_etl.formats.ocr.page import _without_ruled_off_columns
+    from gidr_etl.model import TableCell
+
+    # Seed 001's appeals table faxed, as its grid was read: 尚未审结 and 其他结果 of 行政诉讼 each
+    # over two grid columns, the value row printing in one of each pair (the other blank or absent).
+    heads = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    cells = [TableCell(text, 0, c) for c, text in enumerate(heads)]
+    cells += [TableCell("结果维持", 0, 5), TableCell("结果纠正", 0, 6), TableCell("其他结果", 0, 7)]
+    cells += [TableCell("尚未审结", 0, 8, col_span=2), TableCell("总计", 0, 10), TableCell("结果维持", 0, 11)]
+    cells += [TableCell("结果纠正", 0, 12), TableCell("其他结果", 0, 13, col_span=2)]
+    cells += [TableCell("尚未审结", 0, 15), TableCell("总计", 0, 16)]
+    values = {0: "0", 1: "0", 2: "1", 3: "0", 4: "1", 5: "0", 6: "0", 7: "0", 8: "?", 9: "", 10: "0"}
+    values |= {11: "0", 12: "0", 14: "?", 15: "0", 16: "0"}
+    cells += [TableCell(text, 1, c) for c, text in values.items()]
+    out = _without_ruled_off_columns(cells)
+    row = sorted((c.col, c.text) for c in out if c.row == 1)
+    assert [text for _, text in row] == ["0", "0", "1", "0", "1", "0", "0", "0", "?", "0", "0", "0", "?", "0", "0"]
+    assert [col for col, _ in row] == list(range(15))
+    assert sorted((c.col, c.col_span) for c in out if c.text == "其他结果")[-1] == (12, 1)
+    # A column a heading of its own prints over (总计 left blank in every row) stays.
+    blank_total = [TableCell("行政复议", 0, 0, col_span=3), TableCell("维持", 1, 0), TableCell("总计", 1, 1)]
+    blank_total += [TableCell("纠正", 1, 2), TableCell("0", 2, 0), TableCell("", 2, 1), TableCell("0", 2, 2)]
+    assert _without_ruled_off_columns(blank_total) == blank_total
+
+
 def test_a_number_with_a_stray_separator_at_an_end_is_its_digits_in_doubt():
     """A fax's line noise prints a speck beside a 0, read "0.": its digits are the number, below
     every bar of reading/ocr_check.py, so that only the table's sums can confirm it."""
