@@ -35,7 +35,9 @@ _GAP_HEIGHTS = 1.5
 _MIN_PIECE = 0.4
 # A cell read less surely than this, or read as nothing, is read a second time.
 _SECOND_READ_BELOW = 0.95
+# A Han character: a cell read with two is words (_words), and no digit misread (_misread).
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+# A cell read as a count: where a table's values lie (_without_ruled_off_columns).
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Print is at least this high (points): a digit of 6-point type is 4 points high, paper grain is less.
 _MIN_INK = 3.0
