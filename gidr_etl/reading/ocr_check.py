@@ -22,9 +22,10 @@ confidence (read from a text layer) are never touched, but their values count in
      surely it was read: the sums cannot tell which was misread, or blame more than one.
      Every other value stands: the equations it is in hold once the blamed cells are set
      aside; but a value each of whose equations holds only through a cell of no value (unread,
-     or in doubt and unconfirmed) was checked by none, and stands only read near-certainly. A table as printed that does not add up (real reports' often do not) cannot be
-     told from a misread here, so it loses the blamed cells, not its flag: each failing
-     equation the nulling leaves unchecked is reported by its sum rule on the values as read.
+     or in doubt and unconfirmed) was checked by none, and stands only read near-certainly.
+     A table as printed that does not add up (real reports' often do not) cannot be told
+     from a misread here, so it loses the blamed cells, not its flag: each failing equation
+     the nulling leaves unchecked is reported by its sum rule on the values as read.
    - No explanation of MAX_EXPLAINED cells or fewer: more values would have to be misread,
      each near-certainly, than the scans show; this is the table as printed not adding up
      (several of its totals printed off). Values read near-certainly stand and the sum

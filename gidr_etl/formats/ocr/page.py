@@ -251,15 +251,11 @@ def _without_ruled_off_columns(cells: list[TableCell]) -> list[TableCell]:
     (seed 001 faxed: 尚未审结 over two grid columns, its value in one, the other blank). Each
     such column's blank cells go, and the cells spanning it span one column less."""
     numbers = [cell.col for cell in cells if cell.col_span == 1 and _NUMBER.fullmatch(cell.text.strip())]
-    columns = {c for cell in cells for c in range(cell.col, cell.col + cell.col_span)}
-    ruled_off = sorted(
-        c
-        for c in columns
-        if numbers
-        and min(numbers) < c < max(numbers)
-        and not any(cell.col == c and cell.col_span == 1 and cell.text.strip() for cell in cells)
-        and any(cell.col_span > 1 and cell.col <= c < cell.col + cell.col_span for cell in cells)
-    )
+    if not numbers:
+        return cells
+    printed = {cell.col for cell in cells if cell.col_span == 1 and cell.text.strip()}
+    spanned = {c for cell in cells if cell.col_span > 1 for c in range(cell.col, cell.col + cell.col_span)}
+    ruled_off = sorted(c for c in spanned - printed if min(numbers) < c < max(numbers))
     if not ruled_off:
         return cells
     kept = []
